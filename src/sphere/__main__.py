@@ -1,0 +1,3 @@
+from sphere.cli.app import main
+
+main()
