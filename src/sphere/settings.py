@@ -1,0 +1,87 @@
+"""Runtime configuration: one Settings object, built at the edge and passed down.
+
+Environment variables use the prefix ``SPHERE_`` (``SPHERE_DATABASE_URL``,
+``SPHERE_HOME``). Secrets are ``SecretStr`` and never logged; ``safe_dump`` uses an
+allow-list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sphere.errors import ConfigurationError
+
+DEV_PLACEHOLDER = "dev-only-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPHERE_", env_nested_delimiter="__", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = Field(
+        "dev", description="Deployment environment; 'prod' refuses placeholder secrets."
+    )
+    home: Path = Field(
+        Path("./.sphere"),
+        description="Directory for the SQLite database, key files and exports.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. "
+        "Default: a SQLite file sphere.db under SPHERE_HOME.",
+    )
+    pseudonym_secret: SecretStr = Field(
+        SecretStr(DEV_PLACEHOLDER),
+        description="HMAC key for keyed pseudonyms and blind indexes; held outside the database.",
+    )
+    master_key: SecretStr | None = Field(
+        None,
+        description="Base64 32-byte master key that wraps per-subject data keys. "
+        "Default: read from master_key_file.",
+    )
+    master_key_file: Path | None = Field(
+        None,
+        description="File holding the master key (mode 0600). Default: SPHERE_HOME/master.key, "
+        "created on first use in dev.",
+    )
+    policy_file: Path | None = Field(
+        None, description="Policy YAML to apply on first start. Default: the shipped policy."
+    )
+    batch_size: int = Field(500, description="Records per committed transaction when ingesting.")
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.env == "prod" and self.pseudonym_secret.get_secret_value() == DEV_PLACEHOLDER:
+            raise ValueError("SPHERE_PSEUDONYM_SECRET must be set in prod")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'sphere.db').as_posix()}"
+
+    @property
+    def resolved_master_key_file(self) -> Path:
+        return self.master_key_file or self.home / "master.key"
+
+    def safe_dump(self) -> dict[str, Any]:
+        """Settings that may be printed or logged (no secrets, no credentials in URLs)."""
+        url = self.resolved_database_url
+        if "@" in url:
+            scheme, _, rest = url.partition("://")
+            url = f"{scheme}://***@{rest.split('@', 1)[1]}"
+        return {"env": self.env, "home": str(self.home), "database_url": url,
+                "batch_size": self.batch_size,
+                "policy_file": str(self.policy_file) if self.policy_file else None}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment; turn validation errors into one clear line."""
+    try:
+        return Settings(**overrides)
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise ConfigurationError(f"invalid settings: {exc}") from None
