@@ -25,8 +25,14 @@ class ConfigurationError(SphereError):
 class PolicyError(InvalidInput):
     """A policy file cannot be loaded. Carries the place of the problem."""
 
-    def __init__(self, message: str, *, file: str = "<policy>", line: int | None = None,
-                 column: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str = "<policy>",
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
         self.file, self.line, self.column, self.detail = file, line, column, message
         where = file
         if line is not None:

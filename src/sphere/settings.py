@@ -19,7 +19,9 @@ DEV_PLACEHOLDER = "dev-only-insecure-secret-change-me"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SPHERE_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SPHERE_", env_nested_delimiter="__", extra="ignore"
+    )
 
     env: Literal["dev", "test", "prod"] = Field(
         "dev", description="Deployment environment; 'prod' refuses placeholder secrets."
@@ -74,9 +76,13 @@ class Settings(BaseSettings):
         if "@" in url:
             scheme, _, rest = url.partition("://")
             url = f"{scheme}://***@{rest.split('@', 1)[1]}"
-        return {"env": self.env, "home": str(self.home), "database_url": url,
-                "batch_size": self.batch_size,
-                "policy_file": str(self.policy_file) if self.policy_file else None}
+        return {
+            "env": self.env,
+            "home": str(self.home),
+            "database_url": url,
+            "batch_size": self.batch_size,
+            "policy_file": str(self.policy_file) if self.policy_file else None,
+        }
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -85,3 +91,22 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValueError as exc:  # pydantic.ValidationError is a ValueError
         raise ConfigurationError(f"invalid settings: {exc}") from None
+
+
+def settings_markdown() -> str:
+    """The configuration reference, generated from the field descriptions."""
+    lines = [
+        "# Configuration",
+        "",
+        "Generated from `sphere.settings.Settings` by `make docs`; a test fails when it drifts.",
+        "Every setting is an environment variable with the prefix `SPHERE_`.",
+        "",
+        "| variable | default | description |",
+        "| --- | --- | --- |",
+    ]
+    for name, info in Settings.model_fields.items():
+        default = info.default
+        if isinstance(default, SecretStr):
+            default = "(placeholder, dev only)"
+        lines.append(f"| `SPHERE_{name.upper()}` | `{default}` | {info.description} |")
+    return "\n".join(lines) + "\n"

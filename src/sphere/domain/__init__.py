@@ -1,5 +1,6 @@
 """Pure value types shared by every layer. No I/O, imports nothing of sphere but itself."""
 
+from sphere.domain.decision import Decision, Duty, Outcome
 from sphere.domain.facts import (
     Addressing,
     Collection,
@@ -10,10 +11,9 @@ from sphere.domain.facts import (
     Visibility,
 )
 from sphere.domain.legal import LegalBasis, Purpose, SpecialCategory
-from sphere.domain.decision import Decision, Duty, Outcome
 from sphere.domain.records import (
-    Author,
     AttributeKind,
+    Author,
     Channel,
     IdentityKind,
     Observation,

@@ -86,6 +86,7 @@ class Observation:
     quoted_id: str | None = None
     conversation_id: str | None = None
     on_company_page: bool = False  # written on the company's own page/forum
+    container_id: str | None = None  # page, group or forum the record was written on
     edited_at: datetime | None = None
     attributes: dict[str, Any] = field(default_factory=dict)  # event/contact fields
     raw_ref: str = ""

@@ -1,0 +1,286 @@
+"""Did the author address the company? A pure, explainable classifier.
+
+``classify(obs, profile, thread=...)`` returns an :class:`AddressingResult` with one of:
+
+DIRECT
+    a private message to a company account (COMPANY_DIRECT visibility, or a direct
+    message whose recipients include a company account).
+ADDRESSED
+    mentions a company account (also among many mentions), replies to a company account
+    or post, is written on the company's page/forum, or sits in a conversation the company
+    started or takes part in (the caller passes those ids in :class:`ThreadContext`).
+PUBLIC_MENTION
+    public and not addressed: names the brand, a product or a company hashtag, quotes a
+    company post, or does not refer to the company at all (evidence says which).
+PRIVATE_CONTEXT
+    not public and not addressed (followers-only posts, DMs between other people).
+NOT_APPLICABLE
+    events, contacts, deletions, and posts written by a company account itself.
+
+Text matching is done on a folded form: NFKC, case folding, and a small confusables map
+(Cyrillic/Greek look-alikes → Latin), so ``@OptikLinse`` and ``@optiklіnse`` (Cyrillic і)
+match. A folded-only handle match still counts as addressing (the author meant the
+company) and the evidence says look-alike characters were folded. ``@handles`` inside
+URLs (``https://x.com/optiklinse``), e-mail addresses and code (`` `@optiklinse` ``) are not
+mentions. Mentions the platform marked (``obs.mentions``) are trusted as given.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sphere.domain import Addressing, Channel, Observation, ObservationKind
+from sphere.domain.facts import Visibility
+
+# Look-alikes that NFKC leaves alone (Unicode confusables.txt, the Latin-relevant subset).
+_CONFUSABLES = str.maketrans(
+    {
+        "а": "a",
+        "е": "e",
+        "ё": "e",
+        "к": "k",
+        "м": "m",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ї": "i",
+        "ј": "j",
+        "һ": "h",
+        "ѕ": "s",
+        "ԁ": "d",
+        "ӏ": "l",
+        "ɡ": "g",
+        "ո": "n",
+        "ս": "u",
+        "ᴠ": "v",
+        "ԝ": "w",
+        "α": "a",
+        "β": "b",
+        "ε": "e",
+        "ι": "i",
+        "κ": "k",
+        "ν": "v",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "ѵ": "v",
+        "ı": "i",
+        "ℓ": "l",
+    }
+)
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.[a-z]{2,}/\S*", re.IGNORECASE)
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_MENTION = re.compile(r"(?<![\w@/.])[@＠]([\w][\w.-]*(?:@[\w-]+(?:\.[\w-]+)+)?)")
+
+
+def fold(text: str) -> str:
+    """NFKC, case fold, strip invisibles, map Cyrillic/Greek look-alikes to Latin."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return text.casefold().translate(_CONFUSABLES)
+
+
+def strip_non_prose(text: str) -> str:
+    """Blank out code spans, URLs and e-mail addresses, where an @handle is no mention."""
+    for pattern in (_CODE, _URL, _EMAIL):
+        text = pattern.sub(" ", text)
+    return text
+
+
+def text_mentions(text: str) -> list[str]:
+    """``@handle`` tokens written in prose (raw, unfolded, without the @)."""
+    prose = strip_non_prose(text.translate(_INVISIBLE))
+    return [m.group(1).rstrip(".-") for m in _MENTION.finditer(prose)]
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyProfile:
+    """Who the company is on each channel and what its names are.
+
+    ``accounts`` maps a channel to handles and ids of company accounts there (X username
+    and numeric id, Mastodon ``user@server``, Bluesky handle and DID, Facebook page id).
+    """
+
+    accounts: Mapping[Channel, frozenset[str]] = field(default_factory=dict)
+    brand_names: tuple[str, ...] = ()
+    product_names: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    page_ids: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        accounts: Mapping[str | Channel, Iterable[str]],
+        brand_names: Iterable[str] = (),
+        product_names: Iterable[str] = (),
+        hashtags: Iterable[str] = (),
+        page_ids: Iterable[str] = (),
+    ) -> CompanyProfile:
+        return cls(
+            accounts={
+                Channel(k): frozenset(fold(a.lstrip("@")) for a in v) for k, v in accounts.items()
+            },
+            brand_names=tuple(brand_names),
+            product_names=tuple(product_names),
+            hashtags=tuple(fold(h.lstrip("#")) for h in hashtags),
+            page_ids=frozenset(page_ids),
+        )
+
+    def accounts_on(self, channel: Channel) -> frozenset[str]:
+        base = self.accounts.get(channel, frozenset())
+        return base | self.page_ids if channel is Channel.FACEBOOK else base
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadContext:
+    """What the caller knows about conversations: ids of company posts, and conversations
+    (``conversation_id``) the company started or takes part in."""
+
+    company_post_ids: frozenset[str] = frozenset()
+    company_conversation_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class AddressingResult:
+    addressing: Addressing
+    evidence: tuple[str, ...]
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    parts = [re.escape(p) for p in fold(name).split()]
+    body = r"[\s\-]*".join(parts)
+    return re.compile(rf"(?<![\w@#]){body}(?:s|'s|’s)?(?!\w)")
+
+
+def _account_match(handle: str, accounts: frozenset[str], channel: Channel) -> str | None:
+    """The company account ``handle`` denotes (folded compare), or None."""
+    folded = fold(handle.lstrip("@"))
+    if folded in accounts:
+        return folded
+    if channel is Channel.MASTODON and "@" not in folded:
+        for account in accounts:
+            if account.split("@", 1)[0] == folded:
+                return account
+    return None
+
+
+def _company_mentions(obs: Observation, accounts: frozenset[str]) -> list[str]:
+    evidence: list[str] = []
+    platform = [m for m in obs.mentions if _account_match(m, accounts, obs.channel)]
+    for mention in platform:
+        evidence.append(f"mentions company account @{mention.lstrip('@')}")
+    if platform:
+        return evidence
+    # Mastodon renders remote mentions with the local part only; when the platform lists
+    # mentions, a bare text handle of another server must not be taken for the company.
+    platform_locals = {m.split("@", 1)[0].lower() for m in obs.mentions}
+    for raw in text_mentions(obs.text):
+        account = _account_match(raw, accounts, obs.channel)
+        if account is None:
+            continue
+        if obs.channel is Channel.MASTODON and "@" not in raw and raw.lower() in platform_locals:
+            continue
+        note = ""
+        if raw.casefold() != account and raw.casefold() != account.split("@", 1)[0]:
+            note = " (look-alike characters folded)"
+        evidence.append(f"mentions company account @{account}{note}")
+        break
+    return evidence
+
+
+def _brand_evidence(obs: Observation, profile: CompanyProfile) -> list[str]:
+    prose = fold(strip_non_prose(obs.text))
+    evidence = []
+    for name in profile.brand_names:
+        if _name_pattern(name).search(prose):
+            evidence.append(f"names brand {name!r}")
+    for name in profile.product_names:
+        if _name_pattern(name).search(prose):
+            evidence.append(f"names product {name!r}")
+    tags = {fold(t.lstrip("#")) for t in obs.hashtags}
+    tags |= {fold(m) for m in re.findall(r"(?<![\w&/])[#＃](\w+)", strip_non_prose(obs.text))}
+    for tag in profile.hashtags:
+        if tag in tags:
+            evidence.append(f"uses company hashtag #{tag}")
+    return evidence
+
+
+def classify(
+    obs: Observation, profile: CompanyProfile, *, thread: ThreadContext | None = None
+) -> AddressingResult:
+    """Classify one observation; see the module docstring for the classes and rules."""
+    if obs.kind in (ObservationKind.EVENT, ObservationKind.CONTACT, ObservationKind.DELETION):
+        return AddressingResult(Addressing.NOT_APPLICABLE, (f"{obs.kind.value} is not a post",))
+    accounts = profile.accounts_on(obs.channel)
+    thread = thread or ThreadContext()
+    if obs.author is not None:
+        own = [
+            h
+            for h in (obs.author.channel_user_id, obs.author.handle)
+            if h and _account_match(h, accounts, obs.channel)
+        ]
+        if own:
+            return AddressingResult(
+                Addressing.NOT_APPLICABLE, (f"written by company account {own[0]}",)
+            )
+
+    evidence = _company_mentions(obs, accounts)
+    if obs.in_reply_to_user_id and _account_match(obs.in_reply_to_user_id, accounts, obs.channel):
+        evidence.append(f"reply to company account {obs.in_reply_to_user_id}")
+    if obs.in_reply_to_id and obs.in_reply_to_id in thread.company_post_ids:
+        evidence.append(f"reply to company post {obs.in_reply_to_id}")
+
+    if obs.visibility is Visibility.COMPANY_DIRECT:
+        return AddressingResult(
+            Addressing.DIRECT, ("direct message to a company account", *evidence)
+        )
+    if obs.visibility is Visibility.PRIVATE_MESSAGE:
+        if evidence:
+            return AddressingResult(
+                Addressing.DIRECT,
+                ("private message with a company account among the recipients", *evidence),
+            )
+        return AddressingResult(
+            Addressing.PRIVATE_CONTEXT,
+            ("private message; no company account among the recipients",),
+        )
+
+    if obs.on_company_page:
+        evidence.append("written on the company's own page or forum")
+    elif obs.container_id and obs.container_id in profile.page_ids:
+        evidence.append(f"written on company page {obs.container_id}")
+    if (
+        obs.conversation_id
+        and obs.conversation_id in thread.company_conversation_ids
+        and not any(e.startswith("reply to company") for e in evidence)
+    ):
+        evidence.append(f"in conversation {obs.conversation_id} the company takes part in")
+
+    if evidence:
+        if len(obs.mentions) > 3 and any(e.startswith("mentions company") for e in evidence):
+            evidence.append(f"company is one of {len(obs.mentions)} mentioned accounts")
+        return AddressingResult(Addressing.ADDRESSED, tuple(evidence))
+
+    references = _brand_evidence(obs, profile)
+    if obs.quoted_id and obs.quoted_id in thread.company_post_ids:
+        references.append(f"quotes company post {obs.quoted_id} (quoting alone does not address)")
+    if obs.visibility in (Visibility.PUBLIC, Visibility.COMPANY_PUBLIC):
+        return AddressingResult(
+            Addressing.PUBLIC_MENTION,
+            tuple(references) or ("public; no reference to the company found",),
+        )
+    return AddressingResult(
+        Addressing.PRIVATE_CONTEXT,
+        (f"{obs.visibility.value} and not addressed to the company", *references),
+    )

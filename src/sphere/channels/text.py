@@ -1,0 +1,160 @@
+"""Channel text to plain text: HTML reduced safely, invisible characters handled, NFC.
+
+Channel content is hostile input (DESIGN invariant 6). Every adapter passes post text
+through :func:`clean_text`, and HTML bodies (Mastodon ``content``, forum posts marked
+``html``) first through :func:`html_to_text`:
+
+* tags never survive: the stdlib ``html.parser`` tokenises, only character data is kept;
+* ``<script>``, ``<style>``, ``<template>`` and similar content is dropped entirely;
+* ``<br>`` becomes a newline, block elements (``<p>``, ``<div>``, ``<li>`` …) a paragraph break;
+* entities are decoded exactly once (``&amp;lt;`` becomes the text ``&lt;``, not ``<``);
+* zero-width, bidi-override and control characters are removed, ``\\n`` is kept, ZWJ/ZWNJ
+  are kept only between two non-ASCII characters (emoji sequences, Persian, Indic scripts);
+* the result is NFC-normalised, so "é" composed and decomposed compare equal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+MAX_TEXT_CHARS = 200_000
+"""Longest post text an adapter accepts; longer text is refused with a BadRecord."""
+
+_DROP_CONTENT = frozenset({"script", "style", "template", "noscript", "iframe", "object", "svg"})
+_BLOCK = frozenset(
+    {
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "blockquote",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+    }
+)
+_VOID = frozenset({"br", "img", "hr", "input", "meta", "link", "wbr", "area", "base", "col"})
+
+# Characters that are invisible or reorder text and carry nothing a reader sees.
+_ALWAYS_STRIP = frozenset(
+    {
+        "\u200b",  # zero width space
+        "\u2060",  # word joiner
+        "\ufeff",  # byte order mark / zero width no-break space
+        "\u00ad",  # soft hyphen
+        "\u180e",  # mongolian vowel separator
+        "\u200e",
+        "\u200f",  # LRM, RLM
+        "\u061c",  # arabic letter mark
+        *(chr(c) for c in range(0x202A, 0x202F)),  # bidi embeddings/overrides
+        *(chr(c) for c in range(0x2066, 0x206A)),  # bidi isolates
+    }
+)
+_JOINERS = frozenset({"\u200c", "\u200d"})  # ZWNJ, ZWJ: needed inside emoji and some scripts
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self, links: list[str] | None) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links = links
+        self._dropping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROP_CONTENT:
+            self._dropping += 1
+        elif tag == "a" and self.links is not None and not self._dropping:
+            attributes = dict(attrs)
+            classes = (attributes.get("class") or "").split()
+            href = attributes.get("href") or ""
+            if href.startswith(("http://", "https://")) and not {"mention", "hashtag"} & set(
+                classes
+            ):
+                self.links.append(href)
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROP_CONTENT:
+            self._dropping = max(0, self._dropping - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._dropping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str, *, links: list[str] | None = None) -> str:
+    """Reduce an HTML fragment to plain text (see module docstring); then :func:`clean_text`.
+
+    When ``links`` is given, the ``href`` of every http(s) link that is not a mention or
+    hashtag link is appended to it.
+    """
+    parser = _TextExtractor(links)
+    parser.feed(html)
+    parser.close()
+    # An unclosed "<script" at the very end is held back by the parser; it is dropped.
+    text = "".join(parser.parts)
+    return clean_text(text)
+
+
+def _is_ascii(ch: str) -> bool:
+    return ord(ch) < 0x80
+
+
+def clean_text(text: str) -> str:
+    """Plain-text hygiene for every channel: controls, invisibles, newlines, NFC."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    out: list[str] = []
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch in _ALWAYS_STRIP:
+            continue
+        if ch in _JOINERS:
+            before = out[-1] if out else ""
+            after = text[i + 1] if i + 1 < n else ""
+            if before and after and not _is_ascii(before) and not _is_ascii(after):
+                out.append(ch)
+            continue
+        code = ord(ch)
+        if 0xE0000 <= code <= 0xE007F:
+            # Unicode tag characters: only meaningful inside a flag emoji after U+1F3F4.
+            if out and (out[-1] == "\U0001f3f4" or 0xE0000 <= ord(out[-1]) <= 0xE007F):
+                out.append(ch)
+            continue
+        if ch == "\n":
+            out.append(ch)
+        elif ch == "\t":
+            out.append(" ")
+        elif unicodedata.category(ch) == "Cc":
+            continue
+        else:
+            out.append(ch)
+    cleaned = unicodedata.normalize("NFC", "".join(out))
+    cleaned = _TRAILING_SPACE.sub("\n", cleaned)
+    cleaned = _BLANK_RUNS.sub("\n\n", cleaned)
+    return cleaned.strip()

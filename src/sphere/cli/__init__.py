@@ -1,0 +1,1 @@
+"""Typer command line: thin commands over the service functions."""

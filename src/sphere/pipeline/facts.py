@@ -1,0 +1,97 @@
+"""Turn what the earlier stages learned about one observation into policy facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sphere.domain import (
+    Addressing,
+    Collection,
+    ConsentState,
+    DataCategory,
+    Facts,
+    Purpose,
+    Relationship,
+    Visibility,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorState:
+    """What the CRM knows about a linked author; ``None`` fields mean not linked."""
+
+    contact_id: str | None = None
+    is_customer: bool = False
+    is_employee: bool = False
+    identity_verified: bool = False
+    objected: bool = False
+    restricted: bool = False
+    consents: tuple[tuple[Purpose, ConsentState], ...] = ()
+
+    @property
+    def is_linked(self) -> bool:
+        return self.contact_id is not None
+
+    def consent_for(self, purpose: Purpose) -> ConsentState:
+        for p, state in self.consents:
+            if p is purpose:
+                return state
+        return ConsentState.NONE
+
+
+UNLINKED = AuthorState()
+
+
+def relationship_of(author: AuthorState) -> Relationship:
+    if not author.is_linked:
+        return Relationship.UNKNOWN
+    if author.is_employee:
+        return Relationship.EMPLOYEE
+    if author.is_customer:
+        return (
+            Relationship.VERIFIED_CUSTOMER
+            if author.identity_verified
+            else Relationship.PROBABLE_CUSTOMER
+        )
+    return Relationship.PROSPECT
+
+
+def effective_visibility(
+    visibility: Visibility, addressing: Addressing, *, on_company_page: bool
+) -> Visibility:
+    """A direct message to the company or a post on its page is a company channel."""
+    if addressing is Addressing.DIRECT:
+        return Visibility.COMPANY_DIRECT
+    if on_company_page and visibility is Visibility.PUBLIC:
+        return Visibility.COMPANY_PUBLIC
+    return visibility
+
+
+def build_facts(
+    *,
+    visibility: Visibility,
+    addressing: Addressing,
+    author: AuthorState,
+    collection: Collection,
+    has_special_category: bool,
+    is_about_company: bool,
+    on_company_page: bool = False,
+    purpose: Purpose = Purpose.PUBLIC_MONITORING,
+) -> Facts:
+    if has_special_category:
+        category = DataCategory.SPECIAL_CATEGORY
+    elif is_about_company:
+        category = DataCategory.PRODUCT_CONTENT
+    else:
+        category = DataCategory.GENERAL_CONTENT
+    return Facts(
+        purpose=purpose,
+        visibility=effective_visibility(visibility, addressing, on_company_page=on_company_page),
+        addressing=addressing,
+        relationship=relationship_of(author),
+        data_category=category,
+        collection=collection,
+        consent=author.consent_for(purpose),
+        objection=author.objected,
+        provenance_recorded=True,
+    )

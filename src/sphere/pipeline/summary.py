@@ -1,0 +1,65 @@
+"""What one ingestion run did, per addressing class and disposition."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sphere.pipeline.gate import Disposition
+
+
+@dataclass
+class QuarantineNote:
+    file: str
+    line: int
+    reason: str
+
+
+@dataclass
+class IngestSummary:
+    source: str
+    files: list[str] = field(default_factory=list)
+    by_class: Counter[tuple[str, str]] = field(default_factory=Counter)  # (addressing, disposition)
+    duplicates: int = 0  # already stored: re-ingesting adds nothing
+    deletions: int = 0  # platform deletions applied
+    edits: int = 0
+    contacts_imported: int = 0
+    events: int = 0
+    resumed_from_line: int = 0
+    quarantine: list[QuarantineNote] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, addressing: str, disposition: Disposition) -> None:
+        self.by_class[(addressing, disposition.value)] += 1
+
+    def quarantined(self, file: str, line: int, reason: str) -> None:
+        self.quarantine.append(QuarantineNote(file, line, reason))
+        self.by_class[("-", Disposition.QUARANTINED.value)] += 1
+
+    def total(self, disposition: Disposition | None = None) -> int:
+        return sum(
+            n
+            for (_, d), n in self.by_class.items()
+            if disposition is None or d == disposition.value
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        table: dict[str, dict[str, int]] = {}
+        for (addressing, disposition), n in sorted(self.by_class.items()):
+            table.setdefault(addressing, {})[disposition] = n
+        return {
+            "source": self.source,
+            "files": self.files,
+            "by_addressing": table,
+            "totals": {d.value: self.total(d) for d in Disposition},
+            "duplicates": self.duplicates,
+            "deletions": self.deletions,
+            "edits": self.edits,
+            "contacts_imported": self.contacts_imported,
+            "events": self.events,
+            "resumed_from_line": self.resumed_from_line,
+            "quarantine": [vars(q) for q in self.quarantine[:100]],
+            "quarantine_total": len(self.quarantine),
+            "seconds": round(self.seconds, 3),
+        }
