@@ -155,6 +155,14 @@ class ThreadContext:
 class AddressingResult:
     addressing: Addressing
     evidence: tuple[str, ...]
+    references_company: bool = False  # names the company, a brand, product or hashtag
+
+    @property
+    def is_about_company(self) -> bool:
+        return self.references_company or self.addressing in (
+            Addressing.DIRECT,
+            Addressing.ADDRESSED,
+        )
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:
@@ -279,8 +287,10 @@ def classify(
         return AddressingResult(
             Addressing.PUBLIC_MENTION,
             tuple(references) or ("public; no reference to the company found",),
+            references_company=bool(references),
         )
     return AddressingResult(
         Addressing.PRIVATE_CONTEXT,
         (f"{obs.visibility.value} and not addressed to the company", *references),
+        references_company=bool(references),
     )
