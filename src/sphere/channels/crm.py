@@ -5,7 +5,12 @@ Columns (German export headers in brackets are accepted as aliases):
 ``first_name`` [Vorname]; ``last_name`` [Nachname]; ``language`` [Sprache];
 ``consent_email`` [Einwilligung_Email], ``consent_phone`` [Einwilligung_Telefon],
 ``consent_newsletter`` [Einwilligung_Newsletter] — booleans (true/false, ja/nein, 1/0);
-``updated_at`` [Geaendert_am] required, ISO 8601 with zone.
+``updated_at`` [Geaendert_am] required, ISO 8601 with zone; ``is_employee`` [Mitarbeiter]
+boolean. Social accounts the customer gave us, per channel: ``x_username``, ``x_user_id``,
+``mastodon_acct``, ``mastodon_account_id``, ``bluesky_handle``, ``bluesky_did``,
+``facebook_user_id``, ``forum_user_id`` — they become channel-scoped handle identities in
+``attributes["handles"]`` (channel value → account names/ids), the only way a post is
+later linked to this contact.
 
 The contact's identifiers go to ``attributes["identities"]`` keyed by
 :class:`IdentityKind` value, consent flags to ``attributes["consents"]`` (purpose-like key →
@@ -37,6 +42,17 @@ ALIASES = {
     "einwilligung_newsletter": "consent_newsletter",
     "geaendert_am": "updated_at",
     "geändert_am": "updated_at",
+    "mitarbeiter": "is_employee",
+}
+HANDLE_COLUMNS: dict[str, Channel] = {
+    "x_username": Channel.X,
+    "x_user_id": Channel.X,
+    "mastodon_acct": Channel.MASTODON,
+    "mastodon_account_id": Channel.MASTODON,
+    "bluesky_handle": Channel.BLUESKY,
+    "bluesky_did": Channel.BLUESKY,
+    "facebook_user_id": Channel.FACEBOOK,
+    "forum_user_id": Channel.FORUM,
 }
 CONSENT_COLUMNS = ("consent_email", "consent_phone", "consent_newsletter")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -71,6 +87,11 @@ class CrmAdapter:
             identities[IdentityKind.PHONE.value] = re.sub(r"[ ()/.-]", "", phone)
         consents = {column.removeprefix("consent_"): row.flag(column) for column in CONSENT_COLUMNS}
         name = {k: v for k in ("first_name", "last_name") if (v := row.text(k))}
+        handles: dict[str, list[str]] = {}
+        for column, channel in HANDLE_COLUMNS.items():
+            account = row.opt(column, max_len=200)
+            if account:
+                handles.setdefault(channel.value, []).append(account.lstrip("@"))
         return [
             Observation(
                 channel=self.CHANNEL,
@@ -83,6 +104,8 @@ class CrmAdapter:
                     "identities": identities,
                     "name": name,
                     "consents": consents,
+                    "handles": handles,
+                    "is_employee": bool(row.flag("is_employee")),
                     "attribute_kind": AttributeKind.PROVIDED.value,
                 },
                 raw_ref=ref,

@@ -42,6 +42,13 @@ def _header_style(record: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _logged_in_customer(row: Fields, identities: dict[str, str]) -> None:
+    """A logged-in session carries the customer number the person gave at sign-up."""
+    number = row.opt("customer_number", max_len=64)
+    if number:
+        identities[IdentityKind.CUSTOMER_NUMBER.value] = number
+
+
 class WebEventAdapter:
     NAME: ClassVar[str] = "web"
     CHANNEL: ClassVar[Channel] = Channel.WEB
@@ -52,6 +59,7 @@ class WebEventAdapter:
         cookie = row.opt("cookie_id", max_len=200)
         if cookie:
             identities[IdentityKind.COOKIE_ID.value] = cookie
+        _logged_in_customer(row, identities)
         tcf = row.opt("tcf_string", max_len=10_000)
         if tcf and not _TCF.match(tcf):
             raise row.bad("tcf_string", "not a base64url TCF consent string")
@@ -102,6 +110,7 @@ class MobileEventAdapter:
         ad_id = row.opt("advertising_id", max_len=200)
         if ad_id and ad_id != _ZERO_AD_ID:
             identities[IdentityKind.ADVERTISING_ID.value] = ad_id.lower()
+        _logged_in_customer(row, identities)
         return [
             Observation(
                 channel=self.CHANNEL,

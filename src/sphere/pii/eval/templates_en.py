@@ -1,0 +1,101 @@
+# ruff: noqa: E501  (a data table: one post per line reads better than wrapped strings)
+"""Hand-written English social-post templates for the synthetic evaluation set.
+
+Same slot syntax as ``templates_de``. Some templates switch to German mid-post, as
+customers of German companies do; a few use German identifiers (IBAN, Steuer-ID,
+plates) because a German company's English-speaking customers have them too.
+"""
+
+from __future__ import annotations
+
+TEMPLATES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Hey @support, I'm {name} and my order {order} still hasn't arrived 😤", ("tricky",)),
+    ("my sister {first} has the same issue with the app, call her at {phone}", ("third-party",)),
+    ("Please reach me at {email} or {phone}. Thanks!", ()),
+    ("Customer no. {customer} – I was charged twice on {date}. Not cool.", ()),
+    ("Refund to {iban} please (account holder: {name})", ()),
+    ("New address: {address}. Please update before the next delivery!!", ()),
+    ("We moved 🎉 we're now at {address} – don't tell {first}, it's a surprise", ("third-party",)),
+    ("Customer #{customer} vs order {order}? Your emails mix them up", ("tricky",)),
+    ("My son {first} (born {dob}) lost his kids card, what now?", ("third-party", "minor")),
+    ("DOB {dob}, customer number {customer} – is that enough to verify me?", ()),
+    ("Ms {last} at the {city} store was amazing, shout out! 👏", ("third-party",)),
+    ("DM me or email {email}, running {version} and nothing works", ("tricky",)),
+    ("App {version} crashes on login. Pixel 7, Android 14 #bug", ("tricky", "negative")),
+    ("why was my card {card} declined?? 😡", ()),
+    ("Got charged twice on credit card {card}. Please check, {name}", ()),
+    ("Server {ip} is down but your status page says all good 🤔", ()),
+    ("Login from unknown IP {ip} – was that a hacker?! Lock it please", ()),
+    ("Here's my profile: {url} – you can see the review there", ()),
+    ("look at {url} it says the opposite of what you told me", ()),
+    ("My Steuer-ID is {taxid}, do you really need it for the invoice?", ("code-switch",)),
+    ("Rentenversicherungsnummer {pension} – keep it confidential pls", ("code-switch",)),
+    ("ID card number {idcard} wasn't recognised during video ident 🙈", ()),
+    ("Passport {passport} expires soon, can I still check in on {date}?", ()),
+    ("Rental car with plate {plate} got a flat on the A3 🚗", ()),
+    ("The driver of {plate} nearly ran me over, is that your van?", ()),
+    ("{handle} told me to write to you. So: where's my parcel?", ("third-party",)),
+    ("cc {handle} {fedi} – didn't you have router trouble too?", ("third-party",)),
+    ("Follow me on Mastodon instead: {fedi} 🐘 #fediverse", ()),
+    ("I ({name}, {city}) called on {date} and nobody called back", ()),
+    ("Appointment on {date} at 2pm in {city}? Please confirm at {phone}", ()),
+    ("hi it's {first} and my phone {phone} died yesterday", ("lowercase",)),
+    ("Tel: {phone} | Mail: {email} | {address}", ()),
+    ("my neighbour {name} took the parcel but it's not in the tracking 🤷", ("third-party",)),
+    ("Thanks to {first} from support, super helpful!! 💯", ("third-party",)),
+    ("Invoice to {name}, {address}, VAT please. Cust no {customer}", ()),
+    ("New phone, new number: {phone}. Delete the old one", ()),
+    ("My wife {first} and I have been customers for 10 years. Disappointed.", ("third-party",)),
+    ("Date of birth on my account is wrong: it's {dob}", ()),
+    ("I was born on {dob}, why does the app think I'm a minor?", ()),
+    ("Transfer from {iban} bounced, you say the IBAN is invalid – it isn't", ()),
+    ("Direct debit on {date} was taken twice 😤 account {iban}", ()),
+    ("My account {email} is locked. Ticket {order} open for weeks", ()),
+    ("Parcel was meant for {address} but ended up in {city}. Tracking {order}", ()),
+    ("Greetings from {city}! Your downtown store is great 😊", ()),
+    ("Technician {name} is coming on {date} – is that confirmed?", ("third-party",)),
+    ("Router shows IP {ip}, firmware {version}. Still no internet 🙃", ("tricky",)),
+    ("Is the Tele 70-200 lens worth 899 €? #photography", ("tricky", "negative")),
+    (
+        "Diabetes-friendly recipes in the new cookbook – anyone tried them? #recipes",
+        ("tricky", "negative"),
+    ),
+    (
+        "My mum {name} is diabetic and needs sugar-free stuff, do you sell any?",
+        ("special-category", "third-party"),
+    ),
+    (
+        "I've been in therapy for depression since {date}, can I pause my contract? {email}",
+        ("special-category",),
+    ),
+    ("I'm a wheelchair user and your {city} store has no ramp. {name}", ("special-category",)),
+    (
+        "I'm a union member and on strike on {date}, please move my appointment",
+        ("special-category",),
+    ),
+    (
+        "My husband {first} is in hospital, please contact me at {phone}",
+        ("special-category", "third-party"),
+    ),
+    ("I'm Jewish and looking for kosher products in {city} – any?", ("special-category",)),
+    (
+        "My girlfriend {first} and I are getting married on {date} 🏳️‍🌈 any offers?",
+        ("special-category", "third-party"),
+    ),
+    ("Forward to {email} and cc {email}, both are responsible", ()),
+    ("Contact: {name} · {phone} · {url}", ()),
+    ("ok I give up. {first} call me: {phone} or {handle}", ("third-party",)),
+    ("Driver left the parcel with {name}, {street} – never heard of them!", ("third-party",)),
+    ("Meter reading sent on {date}, customer number {customer}, address {address}", ()),
+    ("Version {version} vs {version}: what's new? No changelog #feedback", ("tricky", "negative")),
+    ("STOP calling me!!! {phone} is a private number 🤬", ()),
+    ("Order no. {order} from {date}: wrong colour. {name}", ("tricky",)),
+    (
+        "Ich schreibe mal auf Englisch: my Kundennummer is {customer} and die Lieferung fehlt",
+        ("code-switch",),
+    ),
+    (
+        "Bin in {city} for work, can {first} pick up my order {order}?",
+        ("code-switch", "third-party"),
+    ),
+)
