@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from sphere.domain import Addressing, Channel, Observation, ObservationKind
@@ -147,8 +148,8 @@ class ThreadContext:
     """What the caller knows about conversations: ids of company posts, and conversations
     (``conversation_id``) the company started or takes part in."""
 
-    company_post_ids: frozenset[str] = frozenset()
-    company_conversation_ids: frozenset[str] = frozenset()
+    company_post_ids: AbstractSet[str] = frozenset()
+    company_conversation_ids: AbstractSet[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ _SUBAPPS: tuple[tuple[str, str, str, str], ...] = (
     ("sphere.cli.audit", "app", "audit", "Verify and list the hash-chained audit log."),
     ("sphere.cli.policy", "app", "policy", "Show, validate, apply and diff policy versions."),
 )
-_COMMANDS: tuple[tuple[str, str, str], ...] = ()
+_COMMANDS: tuple[tuple[str, str, str], ...] = (("sphere.cli.scrub", "scrub", "scrub"),)
 
 
 def build_app() -> typer.Typer:
