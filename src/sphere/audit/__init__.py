@@ -1,0 +1,27 @@
+"""The hash-chained audit log (invariant 3).
+
+``record`` appends one entry inside the caller's transaction; ``verify`` walks the chain.
+See ``sphere.audit.chain`` for the hash format and the rule for ``details``.
+"""
+
+from sphere.audit.chain import (
+    AuditEntry,
+    VerifyResult,
+    canonical_json,
+    check_details,
+    compute_hash,
+    latest,
+    record,
+    verify,
+)
+
+__all__ = [
+    "AuditEntry",
+    "VerifyResult",
+    "canonical_json",
+    "check_details",
+    "compute_hash",
+    "latest",
+    "record",
+    "verify",
+]

@@ -1,0 +1,231 @@
+"""Append and verify the audit hash chain.
+
+Hash of entry n::
+
+    hash_n = SHA-256( prev_hash + "\\n" + canonical_json(payload_n) )   (hex)
+
+where ``prev_hash`` is hash_(n-1) (64 zeros for the first entry) and the payload is
+the JSON object ``{seq, id, at, actor, action, subject_id, object_ids, purpose,
+legal_basis, details}`` with sorted keys, no whitespace, UTF-8, and ``at`` as UTC ISO
+8601 with microseconds and a ``Z`` suffix. ``seq`` is inside the hash, so swapping or
+renumbering rows breaks the chain; the chain head (last seq and hash, kept in its own
+row) catches a truncated tail.
+
+What goes into ``details`` (rule enforced by ``check_details``): ids, counts, enum
+values and short machine tokens — never names, addresses, post text or free-form
+reasons (those belong encrypted in their own tables; the audit entry references them
+by id). Concretely a string is refused if it is longer than 128 characters or holds
+whitespace, ``@`` (e-mail addresses, handles), a ``+`` followed by a digit (phone
+numbers), or looks like an IBAN. Keys follow the same rule. The check catches the
+obvious mistakes; it is not a PII detector.
+
+Concurrency: the chain head row is locked for the transaction (``SELECT … FOR UPDATE``
+on PostgreSQL; SQLite writers are serialised by ``BEGIN IMMEDIATE``), so two
+transactions never append after the same entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sphere.domain import LegalBasis, Purpose
+from sphere.domain.time import ensure_utc, utcnow
+from sphere.errors import AuditError
+from sphere.storage.entities import AuditEntry
+from sphere.storage.repositories.audit import GENESIS_HASH, AuditRepository
+
+if TYPE_CHECKING:
+    from sphere.storage.db import Session
+
+MAX_TOKEN = 128
+_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
+_PHONE = re.compile(r"\+\d")
+
+
+def _utc_iso(value: datetime) -> str:
+    return ensure_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_json(entry: AuditEntry) -> str:
+    """The exact bytes (as text) that are hashed for ``entry``."""
+    payload = {
+        "seq": entry.seq,
+        "id": entry.id,
+        "at": _utc_iso(entry.at),
+        "actor": entry.actor,
+        "action": entry.action,
+        "subject_id": entry.subject_id,
+        "object_ids": list(entry.object_ids),
+        "purpose": entry.purpose,
+        "legal_basis": entry.legal_basis,
+        "details": entry.details,
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def compute_hash(entry: AuditEntry) -> str:
+    data = entry.prev_hash + "\n" + canonical_json(entry)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _check_token(value: str, where: str) -> None:
+    if (
+        len(value) > MAX_TOKEN
+        or any(ch.isspace() for ch in value)
+        or "@" in value
+        or _PHONE.search(value)
+        or _IBAN.match(value.upper())
+    ):
+        raise AuditError(
+            f"audit {where} looks like personal data or free text; "
+            "store ids, counts and enum values only"
+        )
+
+
+def check_details(details: Any, where: str = "details") -> None:
+    """Refuse values that are obviously not ids, counts or enum values (see module doc)."""
+    if details is None or isinstance(details, bool | int | float):
+        return
+    if isinstance(details, str):
+        _check_token(details, where)
+        return
+    if isinstance(details, Mapping):
+        for key, value in details.items():
+            if not isinstance(key, str):
+                raise AuditError(f"audit {where} keys must be strings")
+            _check_token(key, f"{where} key")
+            check_details(value, f"{where}.{key}")
+        return
+    if isinstance(details, list | tuple):
+        for item in details:
+            check_details(item, where)
+        return
+    raise AuditError(f"audit {where} holds a {type(details).__name__}; use JSON scalars")
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject_id: str | None = None,
+    object_ids: Iterable[str] = (),
+    purpose: Purpose | str | None = None,
+    legal_basis: LegalBasis | str | None = None,
+    details: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (it commits or rolls back with it).
+
+    ``actor`` is a role or account id ("pipeline", "dpo:<id>", "subject:<public id>"),
+    ``action`` a dotted verb ("interaction.stored", "subject.erased").
+    """
+    object_list = [str(o) for o in object_ids]
+    clean_details = dict(details or {})
+    for value, where in ((actor, "actor"), (action, "action"), (subject_id, "subject_id")):
+        if value is not None:
+            _check_token(value, where)
+    for object_id in object_list:
+        _check_token(object_id, "object id")
+    check_details(clean_details)
+    try:
+        clean_details = json.loads(json.dumps(clean_details))  # JSON round trip, as stored
+    except (TypeError, ValueError):
+        raise AuditError("audit details are not JSON-serialisable") from None
+    try:
+        when = (ensure_utc(at) if at is not None else utcnow()).astimezone(UTC)
+    except ValueError:
+        raise AuditError("audit time must be timezone-aware") from None
+
+    repository = AuditRepository(session)
+    last_seq, last_hash = repository.lock_head()
+    draft = AuditEntry(
+        seq=last_seq + 1,
+        id=str(uuid.uuid4()),
+        at=when,
+        actor=actor,
+        action=action,
+        subject_id=subject_id,
+        object_ids=tuple(object_list),
+        purpose=str(purpose.value if isinstance(purpose, Purpose) else purpose)
+        if purpose is not None
+        else None,
+        legal_basis=str(legal_basis.value if isinstance(legal_basis, LegalBasis) else legal_basis)
+        if legal_basis is not None
+        else None,
+        details=clean_details,
+        prev_hash=last_hash,
+        hash="",
+    )
+    entry = AuditEntry(**{**_fields(draft), "hash": compute_hash(draft)})
+    repository.append(entry)
+    return entry
+
+
+def _fields(entry: AuditEntry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in AuditEntry.__dataclass_fields__}
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_broken_seq: int | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "first_broken_seq": self.first_broken_seq,
+            "reason": self.reason,
+        }
+
+
+def verify(session: Session, *, batch: int = 1000) -> VerifyResult:
+    """Walk the chain in ``seq`` order and report the first broken entry.
+
+    Detects an edited entry (hash mismatch), a deleted entry (gap in ``seq``), entries
+    moved or re-linked (``prev_hash`` mismatch) and a truncated tail or tampered head
+    (last entry differs from the chain head).
+    """
+    repository = AuditRepository(session)
+    expected_seq, expected_prev = 1, GENESIS_HASH
+    checked = 0
+    for entry in repository.iter_entries(batch=batch):
+        if entry.seq != expected_seq:
+            return VerifyResult(
+                False,
+                checked,
+                expected_seq,
+                f"entry {expected_seq} is missing (next entry is {entry.seq})",
+            )
+        if entry.prev_hash != expected_prev:
+            return VerifyResult(
+                False, checked, entry.seq, "prev_hash does not match the previous entry"
+            )
+        if compute_hash(entry) != entry.hash:
+            return VerifyResult(False, checked, entry.seq, "content does not match its hash")
+        checked += 1
+        expected_seq, expected_prev = entry.seq + 1, entry.hash
+    head_seq, head_hash = repository.head()
+    if head_seq != expected_seq - 1:
+        if head_seq > expected_seq - 1:
+            reason = f"entries {expected_seq}..{head_seq} are missing (chain head is {head_seq})"
+            return VerifyResult(False, checked, expected_seq, reason)
+        return VerifyResult(False, checked, head_seq + 1, "entries beyond the chain head")
+    if head_hash != expected_prev:
+        return VerifyResult(False, checked, head_seq, "chain head hash does not match")
+    return VerifyResult(True, checked)
+
+
+def latest(session: Session, *, limit: int = 50) -> list[AuditEntry]:
+    """The newest entries, newest first."""
+    return AuditRepository(session).latest(limit)

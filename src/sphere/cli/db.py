@@ -1,0 +1,86 @@
+"""``sphere db …``: create, upgrade and inspect the database schema (Alembic)."""
+
+from __future__ import annotations
+
+import typer
+
+from sphere.cli._output import fail, print_json
+from sphere.errors import SphereError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+
+@app.command()
+def upgrade(
+    revision: str = typer.Argument("head", help="Target revision (default: newest)."),
+) -> None:
+    """Migrate the database to REVISION (creates it when empty)."""
+    from sphere.settings import load_settings
+    from sphere.storage import db
+
+    try:
+        settings = load_settings()
+        engine = db.make_engine(settings.resolved_database_url)
+        try:
+            db.upgrade(engine, revision)
+            current = db.current_revision(engine)
+        finally:
+            engine.dispose()
+    except SphereError as exc:
+        fail(exc)
+    typer.echo(
+        f"database at revision {current} ({db.describe_url(settings.resolved_database_url)})"
+    )
+
+
+@app.command()
+def downgrade(
+    revision: str = typer.Argument("-1", help="Target revision; 'base' removes every table."),
+) -> None:
+    """Migrate the database down to REVISION (default: one step)."""
+    from sphere.settings import load_settings
+    from sphere.storage import db
+
+    try:
+        settings = load_settings()
+        engine = db.make_engine(settings.resolved_database_url)
+        try:
+            db.downgrade(engine, revision)
+            current = db.current_revision(engine)
+        finally:
+            engine.dispose()
+    except SphereError as exc:
+        fail(exc)
+    typer.echo(f"database at revision {current or 'base (empty)'}")
+
+
+@app.command()
+def current(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object."),
+) -> None:
+    """Show the database's revision and the newest revision this version ships."""
+    from sphere.settings import load_settings
+    from sphere.storage import db
+
+    try:
+        settings = load_settings()
+        engine = db.make_engine(settings.resolved_database_url)
+        try:
+            revision = db.current_revision(engine)
+        finally:
+            engine.dispose()
+    except SphereError as exc:
+        fail(exc)
+    head = db.head_revision()
+    if as_json:
+        print_json(
+            {
+                "current": revision,
+                "head": head,
+                "up_to_date": revision == head,
+                "database": db.describe_url(settings.resolved_database_url),
+            }
+        )
+        return
+    state = "up to date" if revision == head else f"behind (newest is {head})"
+    typer.echo(f"{revision or 'empty'} — {state}")

@@ -1,0 +1,211 @@
+"""Engines, sessions and schema migrations.
+
+The caller owns the unit of work: a CLI command, a web request or one pipeline
+batch opens ``session_scope(factory)``; repositories and services only ``flush``.
+
+SQLite ("try it" mode) runs in WAL mode with foreign keys on and a busy timeout.
+Every transaction starts with ``BEGIN IMMEDIATE``: SQLite allows one writer at a
+time, and taking the write lock up front turns a would-be ``SQLITE_BUSY`` on lock
+upgrade (which a busy timeout cannot resolve) into an orderly wait. Readers in other
+processes still see the last committed state (WAL). PostgreSQL is reached through
+psycopg 3 (``postgresql+psycopg://``); a plain ``postgresql://`` URL is upgraded to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+
+from sphere.errors import ConfigurationError
+
+__all__ = [
+    "Engine",
+    "Session",
+    "current_revision",
+    "describe_url",
+    "downgrade",
+    "head_revision",
+    "make_engine",
+    "make_session_factory",
+    "session_scope",
+    "upgrade",
+]
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def _parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError("database URL cannot be parsed") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"unsupported database {parsed.get_backend_name()!r}; use sqlite or postgresql"
+        )
+    return parsed
+
+
+def describe_url(url: str | URL) -> str:
+    """The URL as it may appear in messages: backend, host, port, database; no password."""
+    parsed = url if isinstance(url, URL) else _parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"sqlite database {parsed.database or ':memory:'}"
+    host = parsed.host or "localhost"
+    port = parsed.port or 5432
+    return f"postgresql database {parsed.database or ''!s} at {host}:{port}"
+
+
+def _sqlite_engine(parsed: URL) -> Engine:
+    database = parsed.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        parsed,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy (pysqlite's own BEGIN handling breaks
+        # SAVEPOINTs and defers locks).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if database and database != ":memory:":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def make_engine(url: str, *, check: bool = True) -> Engine:
+    """Build an engine for ``url`` and (with ``check``) prove the database answers.
+
+    Raises ``ConfigurationError`` with one line naming backend, host and port — never
+    the password — when the URL is malformed, the driver is missing or the database
+    cannot be reached.
+    """
+    parsed = _parse_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = _sqlite_engine(parsed)
+        else:
+            connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+            engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise ConfigurationError(
+            f"cannot use {describe_url(parsed)}: {type(exc).__name__}"
+        ) from None
+    if check:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except DBAPIError as exc:
+            engine.dispose()
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+            first = reason[0] if reason else type(exc).__name__
+            # psycopg messages name host/port/user but never the password.
+            raise ConfigurationError(f"cannot connect to {describe_url(parsed)}: {first}") from None
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded values after commit (entities are copied out anyway)."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit when the block succeeds, roll back when it raises."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# --- migrations -------------------------------------------------------------------------
+
+
+def _alembic_config(engine: Engine | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    migrations = resources.files("sphere.storage") / "migrations"
+    config.set_main_option("script_location", str(migrations))
+    if engine is not None:
+        config.attributes["connection_engine"] = engine
+    return config
+
+
+def _as_engine(engine_or_url: Engine | str) -> tuple[Engine, bool]:
+    if isinstance(engine_or_url, Engine):
+        return engine_or_url, False
+    return make_engine(engine_or_url), True
+
+
+def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
+    """Run Alembic migrations up to ``revision`` (default: the newest)."""
+    from alembic import command
+
+    engine, owned = _as_engine(engine_or_url)
+    try:
+        command.upgrade(_alembic_config(engine), revision)
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def downgrade(engine_or_url: Engine | str, revision: str = "-1") -> None:
+    """Run Alembic migrations down to ``revision`` (``base`` empties the schema)."""
+    from alembic import command
+
+    engine, owned = _as_engine(engine_or_url)
+    try:
+        command.downgrade(_alembic_config(engine), revision)
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def current_revision(engine_or_url: Engine | str) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine, owned = _as_engine(engine_or_url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with this package."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()

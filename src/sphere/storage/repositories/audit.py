@@ -1,0 +1,122 @@
+"""Storage side of the audit chain. The hashing and the rules live in ``sphere.audit``;
+this module only reads and writes rows. There is no update or delete method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from sphere.errors import AuditError
+from sphere.storage.entities import AuditEntry
+from sphere.storage.tables import AuditEntryRow, AuditHeadRow
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+def _entry(row: AuditEntryRow) -> AuditEntry:
+    return AuditEntry(
+        seq=row.seq,
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        subject_id=row.subject_id,
+        object_ids=tuple(row.object_ids),
+        purpose=row.purpose,
+        legal_basis=row.legal_basis,
+        details=dict(row.details),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+class AuditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock_head(self) -> tuple[int, str]:
+        """Lock the chain head for this transaction and return (last seq, last hash).
+
+        PostgreSQL: ``SELECT … FOR UPDATE`` makes a concurrent writer wait until this
+        transaction ends, then it reads the new head — the chain cannot fork. SQLite
+        has one writer at a time (``BEGIN IMMEDIATE``) so the lock is implicit.
+        """
+        row = self.session.execute(
+            select(AuditHeadRow.seq, AuditHeadRow.hash)
+            .where(AuditHeadRow.id == HEAD_ID)
+            .with_for_update()
+        ).one_or_none()
+        if row is None:  # schema created without the migration's genesis row
+            self.session.execute(insert(AuditHeadRow).values(id=HEAD_ID, seq=0, hash=GENESIS_HASH))
+            return 0, GENESIS_HASH
+        return int(row.seq), str(row.hash)
+
+    def head(self) -> tuple[int, str]:
+        row = self.session.get(AuditHeadRow, HEAD_ID)
+        return (0, GENESIS_HASH) if row is None else (row.seq, row.hash)
+
+    def append(self, entry: AuditEntry) -> None:
+        """Insert ``entry`` and move the head to it (call ``lock_head`` first).
+
+        Plain INSERT/UPDATE statements, not the ORM unit of work: the log is append-only
+        and this keeps ``record`` cheap enough to call for every stored datum.
+        """
+        self.session.execute(
+            insert(AuditEntryRow).values(
+                seq=entry.seq,
+                id=entry.id,
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                subject_id=entry.subject_id,
+                object_ids=list(entry.object_ids),
+                purpose=entry.purpose,
+                legal_basis=entry.legal_basis,
+                details=dict(entry.details),
+                prev_hash=entry.prev_hash,
+                hash=entry.hash,
+            )
+        )
+        moved = self.session.execute(
+            update(AuditHeadRow)
+            .where(AuditHeadRow.id == HEAD_ID, AuditHeadRow.seq == entry.seq - 1)
+            .values(seq=entry.seq, hash=entry.hash)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:
+            raise AuditError("audit chain head moved during append; lock_head() first")
+
+    def iter_entries(self, *, batch: int = 1000) -> Iterator[AuditEntry]:
+        """Every entry in ``seq`` order, fetched in batches (keyset pagination)."""
+        after = None
+        while True:
+            query = select(AuditEntryRow).order_by(AuditEntryRow.seq).limit(batch)
+            if after is not None:
+                query = query.where(AuditEntryRow.seq > after)
+            rows = list(self.session.scalars(query))
+            if not rows:
+                return
+            for row in rows:
+                yield _entry(row)
+            after = rows[-1].seq
+
+    def latest(self, limit: int = 50) -> list[AuditEntry]:
+        rows = self.session.scalars(
+            select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).limit(limit)
+        )
+        return [_entry(r) for r in rows]
+
+    def for_subject(self, subject_id: str) -> list[AuditEntry]:
+        rows = self.session.scalars(
+            select(AuditEntryRow)
+            .where(AuditEntryRow.subject_id == subject_id)
+            .order_by(AuditEntryRow.seq)
+        )
+        return [_entry(r) for r in rows]
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(AuditEntryRow)) or 0

@@ -1,0 +1,185 @@
+"""Contacts and their identities (e-mail, phone, handles …).
+
+Identity values are stored encrypted under the contact's key; lookups go through the
+keyed blind index (``Keyring.blind_index``), unique per (kind, channel).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sphere.domain import Channel, IdentityKind
+from sphere.domain.time import utcnow
+from sphere.errors import InvalidInput, NotFound
+from sphere.storage.crypto import Keyring, SubjectKeyDestroyed
+from sphere.storage.entities import Contact, Identity
+from sphere.storage.tables import ContactRow, IdentityRow
+
+
+def _contact(row: ContactRow) -> Contact:
+    return Contact(
+        id=row.id,
+        public_id=row.public_id,
+        created_at=row.created_at,
+        is_employee=row.is_employee,
+        restricted=row.restricted,
+        objected_marketing=row.objected_marketing,
+        objected_profiling=row.objected_profiling,
+        erased_at=row.erased_at,
+    )
+
+
+class ContactRepository:
+    def __init__(self, session: Session, keyring: Keyring) -> None:
+        self.session = session
+        self.keyring = keyring
+
+    def _row(self, contact_id: str) -> ContactRow:
+        row = self.session.get(ContactRow, contact_id)
+        if row is None:
+            raise NotFound(f"contact {contact_id} not found")
+        return row
+
+    def create(self, *, is_employee: bool = False, at: datetime | None = None) -> Contact:
+        row = ContactRow(is_employee=is_employee, created_at=at or utcnow())
+        self.session.add(row)
+        self.session.flush()
+        return _contact(row)
+
+    def get(self, contact_id: str) -> Contact:
+        return _contact(self._row(contact_id))
+
+    def get_by_public_id(self, public_id: str) -> Contact:
+        row = self.session.scalar(select(ContactRow).where(ContactRow.public_id == public_id))
+        if row is None:
+            raise NotFound("no contact with this public id")
+        return _contact(row)
+
+    def set_flags(
+        self,
+        contact_id: str,
+        *,
+        restricted: bool | None = None,
+        objected_marketing: bool | None = None,
+        objected_profiling: bool | None = None,
+        is_employee: bool | None = None,
+        erased_at: datetime | None = None,
+    ) -> Contact:
+        """Change restriction (Art. 18), objections (Art. 21) or the erasure stamp."""
+        row = self._row(contact_id)
+        if restricted is not None:
+            row.restricted = restricted
+        if objected_marketing is not None:
+            row.objected_marketing = objected_marketing
+        if objected_profiling is not None:
+            row.objected_profiling = objected_profiling
+        if is_employee is not None:
+            row.is_employee = is_employee
+        if erased_at is not None:
+            row.erased_at = erased_at
+        self.session.flush()
+        return _contact(row)
+
+    # --- identities -------------------------------------------------------------------
+
+    def _identity(self, row: IdentityRow) -> Identity:
+        try:
+            value: str | None = self.keyring.decrypt_text(
+                self.session, row.key_id, row.value_ciphertext
+            )
+        except SubjectKeyDestroyed:
+            value = None
+        return Identity(
+            id=row.id,
+            contact_id=row.contact_id,
+            kind=IdentityKind(row.kind),
+            channel=row.channel,
+            value=value,
+            verified=row.verified,
+            verification_method=row.verification_method,
+            created_at=row.created_at,
+        )
+
+    def add_identity(
+        self,
+        contact_id: str,
+        kind: IdentityKind,
+        value: str,
+        *,
+        channel: Channel | None = None,
+        verified: bool = False,
+        verification_method: str | None = None,
+        at: datetime | None = None,
+    ) -> Identity:
+        """Link an identifier to a contact. Idempotent for the same contact; an
+        identifier already linked to another contact is refused (``InvalidInput``)."""
+        self._row(contact_id)
+        channel_value = channel.value if channel else ""
+        index = self.keyring.blind_index(kind, channel_value, value)
+        existing = self.session.scalar(
+            select(IdentityRow).where(
+                IdentityRow.kind == kind.value,
+                IdentityRow.channel == channel_value,
+                IdentityRow.blind_index == index,
+            )
+        )
+        if existing is not None:
+            if existing.contact_id != contact_id:
+                raise InvalidInput(f"{kind.value} identity is already linked to another contact")
+            if verified and not existing.verified:
+                existing.verified = True
+                existing.verification_method = verification_method
+                self.session.flush()
+            return self._identity(existing)
+        row = IdentityRow(
+            contact_id=contact_id,
+            kind=kind.value,
+            channel=channel_value,
+            value_ciphertext=self.keyring.encrypt_for(self.session, contact_id, value.strip()),
+            key_id=contact_id,
+            blind_index=index,
+            verified=verified,
+            verification_method=verification_method,
+            created_at=at or utcnow(),
+        )
+        self.session.add(row)
+        self.session.flush()
+        return self._identity(row)
+
+    def find_identity(
+        self, kind: IdentityKind, value: str, *, channel: Channel | None = None
+    ) -> Identity | None:
+        channel_value = channel.value if channel else ""
+        row = self.session.scalar(
+            select(IdentityRow).where(
+                IdentityRow.kind == kind.value,
+                IdentityRow.channel == channel_value,
+                IdentityRow.blind_index == self.keyring.blind_index(kind, channel_value, value),
+            )
+        )
+        return None if row is None else self._identity(row)
+
+    def find_by_identity(
+        self, kind: IdentityKind, value: str, *, channel: Channel | None = None
+    ) -> Contact | None:
+        """The contact linked to this identifier (via its blind index), if any."""
+        identity = self.find_identity(kind, value, channel=channel)
+        return None if identity is None else self.get(identity.contact_id)
+
+    def identities(self, contact_id: str) -> list[Identity]:
+        rows = self.session.scalars(
+            select(IdentityRow)
+            .where(IdentityRow.contact_id == contact_id)
+            .order_by(IdentityRow.created_at, IdentityRow.id)
+        )
+        return [self._identity(row) for row in rows]
+
+    def remove_identity(self, identity_id: str) -> None:
+        row = self.session.get(IdentityRow, identity_id)
+        if row is None:
+            raise NotFound(f"identity {identity_id} not found")
+        self.session.delete(row)
+        self.session.flush()

@@ -1,0 +1,135 @@
+"""Posts, comments and messages that passed the policy gate.
+
+Idempotent by (channel, source_id): re-ingesting the same export stores nothing twice.
+The text is encrypted under the contact's key, or — without a contact — under the
+pseudonym's or a per-record key (see ``NewInteraction.key_subject``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sphere.domain import Addressing, Channel, ObservationKind, SpecialCategory, Visibility
+from sphere.domain.time import utcnow
+from sphere.errors import NotFound
+from sphere.storage.crypto import Keyring, SubjectKeyDestroyed, record_subject
+from sphere.storage.entities import Interaction, NewInteraction
+from sphere.storage.tables import InteractionRow
+
+
+class InteractionRepository:
+    def __init__(self, session: Session, keyring: Keyring) -> None:
+        self.session = session
+        self.keyring = keyring
+
+    def _entity(self, row: InteractionRow) -> Interaction:
+        text: str | None = None
+        if row.text_ciphertext is not None and row.key_id is not None:
+            try:
+                text = self.keyring.decrypt_text(self.session, row.key_id, row.text_ciphertext)
+            except SubjectKeyDestroyed:
+                text = None
+        return Interaction(
+            id=row.id,
+            contact_id=row.contact_id,
+            identity_id=row.identity_id,
+            source_name=row.source_name,
+            channel=Channel(row.channel),
+            source_id=row.source_id,
+            kind=ObservationKind(row.kind),
+            visibility=Visibility(row.visibility),
+            addressing=Addressing(row.addressing),
+            language=row.language,
+            text=text,
+            key_id=row.key_id,
+            special_categories=frozenset(SpecialCategory(c) for c in row.special_categories),
+            created_at=row.created_at,
+            ingested_at=row.ingested_at,
+            decision_id=row.decision_id,
+            retention_until=row.retention_until,
+            deleted_at=row.deleted_at,
+        )
+
+    def _by_source(self, channel: Channel, source_id: str) -> InteractionRow | None:
+        return self.session.scalar(
+            select(InteractionRow).where(
+                InteractionRow.channel == channel.value, InteractionRow.source_id == source_id
+            )
+        )
+
+    def insert_if_absent(
+        self, new: NewInteraction, *, at: datetime | None = None
+    ) -> tuple[Interaction, bool]:
+        """Store ``new`` unless (channel, source_id) exists. Returns (interaction, created).
+
+        A concurrent insert of the same record (unique violation) is absorbed in a
+        SAVEPOINT, so the caller's transaction stays usable.
+        """
+        existing = self._by_source(new.channel, new.source_id)
+        if existing is not None:
+            return self._entity(existing), False
+        key_id = new.contact_id or new.key_subject or record_subject()
+        ciphertext = (
+            None if new.text is None else self.keyring.encrypt_for(self.session, key_id, new.text)
+        )
+        row = InteractionRow(
+            contact_id=new.contact_id,
+            identity_id=new.identity_id,
+            source_name=new.source_name,
+            channel=new.channel.value,
+            source_id=new.source_id,
+            kind=new.kind.value,
+            visibility=new.visibility.value,
+            addressing=new.addressing.value,
+            language=new.language,
+            text_ciphertext=ciphertext,
+            key_id=key_id if ciphertext is not None else None,
+            special_categories=sorted(c.value for c in new.special_categories),
+            created_at=new.created_at,
+            ingested_at=at or utcnow(),
+            decision_id=new.decision_id,
+            retention_until=new.retention_until,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError:
+            existing = self._by_source(new.channel, new.source_id)
+            if existing is None:
+                raise
+            return self._entity(existing), False
+        return self._entity(row), True
+
+    def get(self, interaction_id: str) -> Interaction:
+        row = self.session.get(InteractionRow, interaction_id)
+        if row is None:
+            raise NotFound(f"interaction {interaction_id} not found")
+        return self._entity(row)
+
+    def get_by_source(self, channel: Channel, source_id: str) -> Interaction | None:
+        row = self._by_source(channel, source_id)
+        return None if row is None else self._entity(row)
+
+    def delete_by_source(self, channel: Channel, source_id: str) -> str | None:
+        """Delete the record the platform reports deleted; returns its id, or None."""
+        row = self._by_source(channel, source_id)
+        if row is None:
+            return None
+        interaction_id = row.id
+        self.session.execute(delete(InteractionRow).where(InteractionRow.id == interaction_id))
+        self.session.expunge(row)
+        return interaction_id
+
+    def list_for_contact(self, contact_id: str, *, limit: int | None = None) -> list[Interaction]:
+        query = (
+            select(InteractionRow)
+            .where(InteractionRow.contact_id == contact_id)
+            .order_by(InteractionRow.created_at, InteractionRow.id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        return [self._entity(r) for r in self.session.scalars(query)]
