@@ -31,7 +31,9 @@ def test_scrub_file_with_bad_lines(app: typer.Typer, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert lines[0]["text"] == "Hallo <PERSON_1>, <PHONE_NUMBER_1>"
-    assert lines[0]["entities"][0] == {"start": 6, "end": 10, "type": "PERSON", "score": 0.8}
+    first = lines[0]["entities"][0]
+    assert (first["start"], first["end"], first["type"]) == (6, 10, "PERSON")
+    assert 0.5 <= first["score"] <= 1.0  # context alone gives 0.8; the tagger may raise it
     assert [line.get("line") for line in lines[1:4]] == [2, 3, 4]
     assert "anna@example.com" not in lines[4]["text"]
     assert f"{source}:2:" in result.stderr
