@@ -1,0 +1,35 @@
+"""Authentication and authorisation errors. Messages never contain passwords, tokens,
+user names typed at the log-in form or client addresses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sphere.errors import SphereError
+
+
+class AuthenticationError(SphereError):
+    """Who is asking could not be established (HTTP: 401)."""
+
+
+class NotAuthenticated(AuthenticationError):
+    """No credential, or an unknown, expired or revoked session or token."""
+
+
+class LoginFailed(AuthenticationError):
+    """User name or password wrong, or the account is disabled (deliberately one message)."""
+
+    def __init__(self) -> None:
+        super().__init__("wrong user name or password")
+
+
+class LoginThrottled(AuthenticationError):
+    """Too many failed log-ins for this account or from this address (HTTP: 429)."""
+
+    def __init__(self, until: datetime) -> None:
+        self.until = until
+        super().__init__("too many failed log-in attempts; try again later")
+
+
+class AccessDenied(SphereError):
+    """The caller is known but their role may not do this (HTTP: 403)."""

@@ -1,0 +1,189 @@
+"""``sphere serve`` (one command) and ``sphere staff …`` (a sub-app) for the web layer.
+
+The lead registers them in ``sphere.cli.app``::
+
+    ("sphere.cli.serve", "staff_app", "staff", "Manage staff accounts and API tokens."),  # _SUBAPPS
+    ("sphere.cli.serve", "serve", "serve"),  # _COMMANDS
+
+``serve`` never imports ``sphere.web`` (web and cli stay independent): uvicorn loads
+the factory ``sphere.web.app:create_app_from_env`` by name.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from sphere.cli._output import fail, print_json
+from sphere.errors import SphereError
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+APP_FACTORY = "sphere.web.app:create_app_from_env"
+
+staff_app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    secure_cookies: Annotated[
+        bool | None,
+        typer.Option(
+            "--secure-cookies/--insecure-cookies",
+            help="Secure (HTTPS-only) cookies. Default: secure, except on a loopback address "
+            "(plain http://127.0.0.1 for trying it out). SPHERE_WEB_COOKIE_SECURE wins.",
+        ),
+    ] = None,
+    proxy_headers: Annotated[
+        bool, typer.Option(help="Trust X-Forwarded-For/-Proto from a reverse proxy.")
+    ] = False,
+) -> None:
+    """Serve the API, cockpit, portal and transparency page (database must be migrated)."""
+    import uvicorn
+
+    if "SPHERE_WEB_COOKIE_SECURE" not in os.environ:
+        secure = secure_cookies if secure_cookies is not None else host not in LOOPBACK_HOSTS
+        os.environ["SPHERE_WEB_COOKIE_SECURE"] = "true" if secure else "false"
+    scheme = "https" if os.environ["SPHERE_WEB_COOKIE_SECURE"] == "true" else "http"
+    typer.echo(f"Sphere cockpit: {scheme}://{host}:{port}/cockpit/  (Ctrl+C stops)")
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=proxy_headers,
+        server_header=False,
+        log_level="info",
+    )
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@staff_app.command("add")
+def add(
+    username: Annotated[str, typer.Argument(help="Log-in name (lower case; an e-mail is fine).")],
+    role: Annotated[str, typer.Option(help="dpo, admin, auditor, marketer or agent.")] = "dpo",
+    display_name: Annotated[str, typer.Option(help="Name shown in the cockpit.")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+) -> None:
+    """Create a staff account (the password is asked for, or read with --password-stdin)."""
+    from sphere.accounts import Role, create_staff_user
+    from sphere.settings import load_settings
+    from sphere.storage.db import make_engine, make_session_factory, session_scope
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        fail(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}")
+    password = _read_password(password_stdin)
+    try:
+        engine = make_engine(load_settings().resolved_database_url)
+        try:
+            with session_scope(make_session_factory(engine)) as db:
+                user = create_staff_user(
+                    db, username, password, role=chosen, display_name=display_name
+                )
+        finally:
+            engine.dispose()
+    except SphereError as exc:
+        fail(exc)
+    typer.echo(f"created {user.role} account {user.username}")
+
+
+@staff_app.command("list")
+def list_users(as_json: JsonFlag = False) -> None:
+    """List staff accounts (never password hashes)."""
+    from sphere.accounts import list_staff_users
+    from sphere.settings import load_settings
+    from sphere.storage.db import make_engine, make_session_factory, session_scope
+
+    try:
+        engine = make_engine(load_settings().resolved_database_url)
+        try:
+            with session_scope(make_session_factory(engine)) as db:
+                users = list_staff_users(db)
+        finally:
+            engine.dispose()
+    except SphereError as exc:
+        fail(exc)
+    rows = [
+        {
+            "username": u.username,
+            "role": u.role,
+            "display_name": u.display_name,
+            "active": u.is_active,
+            "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None,
+        }
+        for u in users
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        state = "" if row["active"] else " (disabled)"
+        typer.echo(f"{row['username']:<40} {row['role']:<9} {row['display_name']}{state}")
+
+
+@staff_app.command("token")
+def token(
+    name: Annotated[str, typer.Argument(help="What the token is for, e.g. 'crm-sync'.")],
+    role: Annotated[str, typer.Option(help="Role the token acts with.")] = "agent",
+    expires_days: Annotated[
+        int | None, typer.Option(help="Days until the token expires (default: never).")
+    ] = None,
+) -> None:
+    """Issue an API token (printed once; only its hash is stored)."""
+    from sphere.accounts import Role, create_api_token
+    from sphere.domain.time import utcnow
+    from sphere.settings import load_settings
+    from sphere.storage.db import make_engine, make_session_factory, session_scope
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        fail(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}")
+    expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
+    try:
+        engine = make_engine(load_settings().resolved_database_url)
+        try:
+            with session_scope(make_session_factory(engine)) as db:
+                issued = create_api_token(db, name=name, role=chosen, expires_at=expires_at)
+        finally:
+            engine.dispose()
+    except SphereError as exc:
+        fail(exc)
+    typer.echo(
+        f"token id {issued.api_token.id} ({chosen.value}); store it now, it is not shown again:"
+    )
+    typer.echo(issued.token)
+
+
+@staff_app.command("revoke")
+def revoke(token_id: Annotated[str, typer.Argument(help="Token id printed by 'token'.")]) -> None:
+    """Revoke an API token."""
+    from sphere.accounts import revoke_api_token
+    from sphere.settings import load_settings
+    from sphere.storage.db import make_engine, make_session_factory, session_scope
+
+    try:
+        engine = make_engine(load_settings().resolved_database_url)
+        try:
+            with session_scope(make_session_factory(engine)) as db:
+                revoke_api_token(db, token_id)
+        finally:
+            engine.dispose()
+    except SphereError as exc:
+        fail(exc)
+    typer.echo(f"revoked token {token_id}")

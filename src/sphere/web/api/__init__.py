@@ -1,0 +1,12 @@
+"""JSON API under ``/api/v1`` (OpenAPI at ``/openapi.json``)."""
+
+from fastapi import APIRouter
+
+from sphere.web.api import auth, health, policy
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(health.router)
+router.include_router(auth.router)
+router.include_router(policy.router)
+
+__all__ = ["router"]

@@ -1,0 +1,93 @@
+"""The application factory. No module-level app: ``create_app(settings)`` builds one.
+
+``sphere serve`` (and any ASGI server) uses ``create_app_from_env`` as a factory:
+``uvicorn --factory sphere.web.app:create_app_from_env``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.responses import RedirectResponse
+
+from sphere import __version__
+from sphere.accounts import make_password_hasher
+from sphere.domain.time import Clock, SystemClock
+from sphere.settings import Settings, load_settings
+from sphere.storage.db import make_engine, make_session_factory
+from sphere.web.api import router as api_router
+from sphere.web.cockpit import router as cockpit_router
+from sphere.web.config import WebSettings
+from sphere.web.errors import install_error_handlers
+from sphere.web.portal import router as portal_router
+from sphere.web.public import router as public_router
+from sphere.web.runtime import STATIC_DIR, WebRuntime, derive_key, make_templates
+from sphere.web.security import SecurityHeadersMiddleware
+
+
+def create_app(
+    settings: Settings,
+    *,
+    web: WebSettings | None = None,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
+) -> FastAPI:
+    """Build the web app. ``engine`` (else one from ``settings``), ``clock`` and
+    ``hasher`` are injectable for tests; an engine built here is disposed on shutdown.
+    The database must already be migrated (``sphere db upgrade``)."""
+    web = web or WebSettings()
+    owned = engine is None
+    db_engine = engine or make_engine(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owned:
+                db_engine.dispose()
+
+    app = FastAPI(
+        title="Sphere",
+        version=__version__,
+        description="Data protection for Social CRM: JSON API, DPO cockpit, customer portal.",
+        openapi_url="/openapi.json",
+        docs_url=None,  # Swagger/ReDoc load scripts from a CDN and inline; CSP forbids both
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.runtime = WebRuntime(
+        settings=settings,
+        web=web,
+        clock=clock or SystemClock(),
+        session_factory=make_session_factory(db_engine),
+        templates=make_templates(),
+        hasher=hasher or make_password_hasher(),
+        csrf_key=derive_key(settings, "csrf"),
+        throttle_key=derive_key(settings, "login-throttle"),
+    )
+    app.state.engine = db_engine
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=web.cookie_secure)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api_router)
+    app.include_router(cockpit_router)
+    app.include_router(portal_router)
+    app.include_router(public_router)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> RedirectResponse:
+        return RedirectResponse("/transparency", status_code=307)
+
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ASGI servers: settings from ``SPHERE_*`` / ``SPHERE_WEB_*`` variables."""
+    return create_app(load_settings())

@@ -1,0 +1,107 @@
+"""Cockpit pages: log-in/out, home (navigation), policy in force.
+
+Forms post with a CSRF token bound to the (pre-)session cookie; see ``security.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from sphere.accounts import revoke_session
+from sphere.web._login import log_in
+from sphere.web._policy_view import policy_in_force
+from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, Runtime
+from sphere.web.security import (
+    csrf_token_for,
+    delete_cookie,
+    new_presession_token,
+    set_cookie,
+)
+
+router = APIRouter(prefix="/cockpit", include_in_schema=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    title: str
+    href: str | None  # None: not built yet
+    note: str  # what it is, or what it is coming with
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem(
+        "Record of processing",
+        None,
+        "coming with the Art. 30 record-of-processing view (not built yet)",
+    ),
+    NavItem("Inventories", None, "coming with the data inventory per source (not built yet)"),
+    NavItem("Findings", None, "coming with risk findings from the pipeline (not built yet)"),
+    NavItem("Requests", None, "coming with data-subject requests and deadlines (not built yet)"),
+    NavItem("Audit", None, "coming with the audit-log browser (use 'sphere audit' meanwhile)"),
+    NavItem("Policy", "/cockpit/policy", "purposes and rules of the policy in force"),
+)
+
+
+@router.get("/login")
+def login_form(request: Request, runtime: Runtime) -> Response:
+    """The log-in form. Sets a pre-session cookie the form's CSRF token is bound to."""
+    seed = request.cookies.get(runtime.presession_cookie) or new_presession_token()
+    response = runtime.templates.TemplateResponse(
+        request,
+        "cockpit/login.html",
+        {"csrf_token": csrf_token_for(runtime.csrf_key, seed), "error": None, "principal": None},
+    )
+    set_cookie(response, runtime, runtime.presession_cookie, seed)
+    return response
+
+
+@router.post("/login", dependencies=[CsrfProtected])
+def login_submit(
+    request: Request,
+    runtime: Runtime,
+    username: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    _principal, issued = log_in(request, runtime, username, password)
+    response = RedirectResponse("/cockpit/", status_code=303)
+    set_cookie(response, runtime, runtime.session_cookie, issued.token)
+    delete_cookie(response, runtime, runtime.presession_cookie)
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfProtected])
+def logout(request: Request, runtime: Runtime, _dpo: CurrentDpo, db: DbSession) -> Response:
+    revoke_session(db, request.cookies.get(runtime.session_cookie, ""), clock=runtime.clock)
+    response = RedirectResponse("/cockpit/login", status_code=303)
+    delete_cookie(response, runtime, runtime.session_cookie)
+    return response
+
+
+@router.get("/")
+def home(request: Request, runtime: Runtime, dpo: CurrentDpo, csrf_token: CsrfToken) -> Response:
+    return runtime.templates.TemplateResponse(
+        request,
+        "cockpit/home.html",
+        {"principal": dpo, "csrf_token": csrf_token, "navigation": NAVIGATION, "active": "home"},
+    )
+
+
+@router.get("/policy")
+def policy(
+    request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
+) -> Response:
+    return runtime.templates.TemplateResponse(
+        request,
+        "cockpit/policy.html",
+        {
+            "principal": dpo,
+            "csrf_token": csrf_token,
+            "navigation": NAVIGATION,
+            "active": "policy",
+            "policy": policy_in_force(db),
+        },
+    )

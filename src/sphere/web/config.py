@@ -1,0 +1,54 @@
+"""Web settings: cookies, session lifetimes and log-in limits (env prefix ``SPHERE_WEB_``).
+
+Kept beside the web layer because only it uses them; ``create_app`` builds them from
+the environment unless a caller passes its own.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sphere.accounts import LoginLimits, SessionLimits
+
+
+class WebSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPHERE_WEB_", extra="ignore")
+
+    cookie_secure: bool = Field(
+        True,
+        description="Mark cookies Secure (HTTPS only) and send HSTS. Turn off only for "
+        "http://127.0.0.1 development; the cookie names then lose their __Host- prefix.",
+    )
+    session_idle_minutes: int = Field(
+        30, ge=1, description="A session ends this long after its last request."
+    )
+    session_absolute_hours: int = Field(
+        12, ge=1, description="A session ends this long after log-in, however active."
+    )
+    login_max_account_failures: int = Field(
+        5, ge=1, description="Failed log-ins per account within the window before a lockout."
+    )
+    login_max_address_failures: int = Field(
+        20, ge=1, description="Failed log-ins per client address within the window."
+    )
+    login_window_minutes: int = Field(15, ge=1, description="Window for counting failures.")
+    login_lockout_minutes: int = Field(
+        15, ge=1, description="How long log-in is refused once a limit is reached."
+    )
+
+    def session_limits(self) -> SessionLimits:
+        return SessionLimits(
+            idle=timedelta(minutes=self.session_idle_minutes),
+            absolute=timedelta(hours=self.session_absolute_hours),
+        )
+
+    def login_limits(self) -> LoginLimits:
+        return LoginLimits(
+            max_account_failures=self.login_max_account_failures,
+            max_address_failures=self.login_max_address_failures,
+            window=timedelta(minutes=self.login_window_minutes),
+            lockout=timedelta(minutes=self.login_lockout_minutes),
+        )

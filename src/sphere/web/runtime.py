@@ -1,0 +1,63 @@
+"""What one app instance holds: settings, clock, session factory, templates, secrets.
+
+Stored on ``app.state.runtime`` by ``create_app`` and reached through ``deps.py``;
+never a module global.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.templating import Jinja2Templates
+
+from sphere.domain.time import Clock
+from sphere.settings import Settings
+from sphere.web.config import WebSettings
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def derive_key(settings: Settings, purpose: str) -> bytes:
+    """A key for one web purpose (CSRF, throttle keys), derived from the pseudonym secret
+    with HMAC domain separation so no two uses share a key."""
+    secret = settings.pseudonym_secret.get_secret_value().encode("utf-8")
+    return hmac.new(secret, f"sphere.web:{purpose}".encode(), hashlib.sha256).digest()
+
+
+def make_templates() -> Jinja2Templates:
+    """Jinja2 with autoescape ON for every template (channel content is hostile input)."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return Jinja2Templates(env=env)
+
+
+@dataclass(frozen=True)
+class WebRuntime:
+    settings: Settings
+    web: WebSettings
+    clock: Clock
+    session_factory: sessionmaker[Session]
+    templates: Jinja2Templates
+    hasher: PasswordHasher
+    csrf_key: bytes
+    throttle_key: bytes
+
+    @property
+    def session_cookie(self) -> str:
+        return "__Host-sphere_session" if self.web.cookie_secure else "sphere_session"
+
+    @property
+    def presession_cookie(self) -> str:
+        return "__Host-sphere_presession" if self.web.cookie_secure else "sphere_presession"
