@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# Browser tests drive Debian's Chromium (never a downloaded browser build).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: demo test lint fmt bench install clean docs
 
@@ -19,9 +21,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/sphere demo
 
-## Lint (ruff, import contracts) and the whole test suite (SQLite and PostgreSQL).
-test: $(STAMP) lint
+## Lint (ruff, import contracts) and the whole test suite (SQLite, PostgreSQL, Chromium).
+test: $(STAMP) $(CHROMIUM) lint
 	$(BIN)/pytest -q
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else echo "browser tests need Chromium: sudo apt-get install chromium chromium-driver" >&2; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts

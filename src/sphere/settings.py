@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         None, description="Policy YAML to apply on first start. Default: the shipped policy."
     )
+    company_file: Path | None = Field(
+        None,
+        description="YAML with the company's accounts, brands, products and hashtags "
+        "(docs/channels.md). Default: SPHERE_HOME/company.yaml if it exists.",
+    )
     batch_size: int = Field(500, description="Records per committed transaction when ingesting.")
 
     @model_validator(mode="after")
@@ -65,6 +70,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'sphere.db').as_posix()}"
+
+    @property
+    def resolved_company_file(self) -> Path:
+        return self.company_file or self.home / "company.yaml"
 
     @property
     def resolved_master_key_file(self) -> Path:

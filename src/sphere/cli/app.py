@@ -20,8 +20,15 @@ _SUBAPPS: tuple[tuple[str, str, str, str], ...] = (
     ("sphere.cli.db", "app", "db", "Create, upgrade and inspect the database schema."),
     ("sphere.cli.audit", "app", "audit", "Verify and list the hash-chained audit log."),
     ("sphere.cli.policy", "app", "policy", "Show, validate, apply and diff policy versions."),
+    ("sphere.cli.source", "app", "source", "Register, list and remove channel sources."),
+    ("sphere.cli.quarantine", "app", "quarantine", "Inspect and resolve quarantined input."),
+    ("sphere.cli.serve", "staff_app", "staff", "Manage staff accounts and API tokens."),
 )
-_COMMANDS: tuple[tuple[str, str, str], ...] = (("sphere.cli.scrub", "scrub", "scrub"),)
+_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("sphere.cli.scrub", "scrub", "scrub"),
+    ("sphere.cli.ingest", "ingest", "ingest"),
+    ("sphere.cli.serve", "serve", "serve"),
+)
 
 
 def build_app() -> typer.Typer:

@@ -22,6 +22,7 @@ class IngestSummary:
     files: list[str] = field(default_factory=list)
     by_class: Counter[tuple[str, str]] = field(default_factory=Counter)  # (addressing, disposition)
     duplicates: int = 0  # already stored: re-ingesting adds nothing
+    company_posts: int = 0  # written by the company's own accounts: nothing stored
     deletions: int = 0  # platform deletions applied
     edits: int = 0
     contacts_imported: int = 0
@@ -54,6 +55,7 @@ class IngestSummary:
             "by_addressing": table,
             "totals": {d.value: self.total(d) for d in Disposition},
             "duplicates": self.duplicates,
+            "company_posts": self.company_posts,
             "deletions": self.deletions,
             "edits": self.edits,
             "contacts_imported": self.contacts_imported,

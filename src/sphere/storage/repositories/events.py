@@ -55,6 +55,9 @@ class EventRepository:
             )
         )
 
+    def exists(self, channel: Channel, source_id: str) -> bool:
+        return self._by_source(channel, source_id) is not None
+
     def insert_if_absent(self, new: NewEvent, *, at: datetime | None = None) -> tuple[Event, bool]:
         """Store ``new`` unless its (channel, source_id) exists. Returns (event, created)."""
         if new.source_id is not None:

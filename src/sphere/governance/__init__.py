@@ -1,0 +1,1 @@
+"""Services the DPO and IT steer with: policy versions and the source inventory."""

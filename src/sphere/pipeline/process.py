@@ -1,0 +1,277 @@
+"""One input record through the stages: parse → classify → link → detect → gate → store.
+
+A record that cannot be parsed, or whose processing fails, goes to quarantine with its
+reason, file and line; the batch goes on. Each record runs in its own SAVEPOINT so a
+failure never leaves half a record behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+
+from sqlalchemy.orm import Session
+
+from sphere.audit import record as audit
+from sphere.channels import Adapter, RawRecord, classify
+from sphere.domain import Addressing, Observation, ObservationKind, Outcome, Purpose
+from sphere.errors import SphereError
+from sphere.pipeline.cascade import delete_interaction
+from sphere.pipeline.consents import consent_lookup
+from sphere.pipeline.context import PipelineContext
+from sphere.pipeline.detect import detect, minimise
+from sphere.pipeline.facts import build_facts
+from sphere.pipeline.gate import gate
+from sphere.pipeline.link import Link, Linker
+from sphere.pipeline.records import ContactImporter, EventRecorder
+from sphere.pipeline.summary import IngestSummary
+from sphere.storage.entities import NewInteraction, Source
+from sphere.storage.repositories.aggregates import AggregateRepository
+from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.decisions import DecisionRepository
+from sphere.storage.repositories.interactions import InteractionRepository
+from sphere.storage.repositories.quarantine import QuarantineRepository
+
+log = logging.getLogger(__name__)
+_MAX_QUARANTINE_PAYLOAD = 64_000
+
+
+class RecordProcessor:
+    """Processes the records of one batch inside the caller's transaction."""
+
+    def __init__(
+        self,
+        session: Session,
+        ctx: PipelineContext,
+        *,
+        source: Source,
+        adapter: Adapter,
+        summary: IngestSummary,
+        file: str,
+    ) -> None:
+        self.session, self.ctx, self.source = session, ctx, source
+        self.adapter, self.summary, self.file = adapter, summary, file
+        self.contacts = ContactRepository(session, ctx.keyring)
+        self.interactions = InteractionRepository(session, ctx.keyring)
+        self.decisions = DecisionRepository(session)
+        self.aggregates = AggregateRepository(session)
+        self.quarantine_repo = QuarantineRepository(session, ctx.keyring)
+        self.linker = Linker(self.contacts, ctx.keyring, consent_lookup(session, ctx.clock))
+        self.contact_importer = ContactImporter(
+            session, ctx, source=source, contacts=self.contacts, decisions=self.decisions
+        )
+        self.event_recorder = EventRecorder(
+            session,
+            ctx,
+            source=source,
+            linker=self.linker,
+            decisions=self.decisions,
+            aggregates=self.aggregates,
+        )
+        self.company_handles = (
+            frozenset(
+                a.lstrip("@").lower()
+                for accounts in ctx.profile.accounts.values()
+                for a in accounts
+            )
+            if hasattr(ctx.profile, "accounts")
+            else frozenset()
+        )
+        self.thread = ctx.threads.context()
+
+    # -- entry point -----------------------------------------------------------------
+    def process(self, raw: RawRecord) -> None:
+        if raw.error is not None:
+            self._quarantine(raw, raw.error)
+            return
+        ref = f"{self.file}:{raw.line}"
+        try:
+            with self.session.begin_nested():
+                observations = self.adapter.parse(raw.value or {}, ref=ref)
+                for obs in observations:
+                    self._dispatch(obs)
+        except SphereError as exc:
+            self._quarantine(raw, str(exc))
+        except Exception as exc:  # a bug or a database fault: keep the record, go on
+            log.exception("record %s failed", ref)
+            self._quarantine(raw, f"internal error ({type(exc).__name__}); see logs")
+
+    def _dispatch(self, obs: Observation) -> None:
+        kind = obs.kind
+        if kind is ObservationKind.CONTACT:
+            self.contact_importer.import_contact(obs, self.summary)
+        elif kind is ObservationKind.EVENT:
+            self.event_recorder.record(obs, self.summary)
+        elif kind is ObservationKind.DELETION:
+            self._delete(obs)
+        elif kind is ObservationKind.EDIT:
+            self._edit(obs)
+        else:
+            self._post(obs)
+
+    # -- posts -----------------------------------------------------------------------
+    def _post(self, obs: Observation, *, is_edit: bool = False) -> None:
+        if not is_edit and self.interactions.get_by_source(obs.channel, obs.source_id):
+            self.summary.duplicates += 1
+            return
+        addressing = classify(obs, self.ctx.profile, thread=self.thread)
+        if addressing.addressing is Addressing.NOT_APPLICABLE and obs.author is not None:
+            # The company's own post: remember the thread, store nothing about people.
+            self.ctx.threads.post_ids.add(obs.source_id)
+            if obs.conversation_id:
+                self.ctx.threads.conversation_ids.add(obs.conversation_id)
+            self.summary.company_posts += 1
+            return
+        link = self.linker.link(obs)
+        detection = detect(self.ctx.analyzer, obs.text, language=obs.language)
+
+        def facts_for(purpose: Purpose):  # noqa: ANN202 - local closure
+            return build_facts(
+                visibility=obs.visibility,
+                addressing=addressing.addressing,
+                author=link.author,
+                collection=self.source.collection,
+                has_special_category=bool(detection.special),
+                is_about_company=addressing.is_about_company,
+                on_company_page=obs.on_company_page,
+                purpose=purpose,
+            )
+
+        result = gate(
+            facts_for,
+            self.ctx.policy.evaluate,
+            addressing=addressing.addressing,
+            is_linked=link.author.is_linked,
+        )
+        if result.disposition.stores_personal_data:
+            self._store_post(
+                obs, link, result.decision, addressing.addressing, addressing.evidence, detection
+            )
+        else:
+            self._count(
+                obs,
+                addressing.addressing,
+                result.decision.outcome,
+                "company" if addressing.is_about_company else "other",
+            )
+        self.summary.count(addressing.addressing.value, result.disposition)
+
+    def _store_post(
+        self,
+        obs,
+        link: Link,
+        decision,
+        addressing: Addressing,  # noqa: ANN001
+        evidence: tuple[str, ...],
+        detection,
+    ) -> None:  # noqa: ANN001
+        now = self.ctx.clock.now()
+        record_ref = f"{obs.channel.value}:{obs.source_id}"
+        logged = self.decisions.append(
+            decision,
+            record_type="interaction",
+            record_ref=record_ref,
+            contact_id=link.author.contact_id,
+            at=now,
+        )
+        text = minimise(obs.text, detection, company_handles=self.company_handles)
+        retention = now + decision.retention if decision.retention else None
+        interaction, _ = self.interactions.insert_if_absent(
+            NewInteraction(
+                source_name=self.source.name,
+                channel=obs.channel,
+                source_id=obs.source_id,
+                kind=obs.kind,
+                created_at=obs.created_at,
+                visibility=obs.visibility,
+                addressing=addressing,
+                text=text,
+                contact_id=link.author.contact_id,
+                identity_id=link.identity_id,
+                key_subject=link.key_subject,
+                language=detection.language,
+                special_categories=detection.special,
+                decision_id=logged.id,
+                retention_until=retention,
+            ),
+            at=now,
+        )
+        audit(
+            self.session,
+            actor=self.ctx.actor,
+            action="interaction.stored",
+            subject_id=link.author.contact_id or link.key_subject,
+            object_ids=(interaction.id, logged.id),
+            purpose=decision.purpose,
+            legal_basis=decision.legal_basis,
+            details={
+                "addressing": addressing.value,
+                "rule": decision.rule_id,
+                "outcome": decision.outcome.value,
+                "policy_version": decision.policy_version,
+                "entities": detection.entity_counts,
+                "special_categories": sorted(c.value for c in detection.special),
+                "evidence_count": len(evidence),
+            },
+            at=now,
+        )
+
+    def _count(
+        self, obs: Observation, addressing: Addressing, outcome: Outcome, topic: str
+    ) -> None:
+        self.aggregates.increment(
+            day=obs.created_at.date(),
+            channel=obs.channel.value,
+            addressing=addressing.value,
+            outcome=outcome.value,
+            topic=topic,
+        )
+
+    # -- platform deletions and edits -----------------------------------------------
+    def _delete(self, obs: Observation) -> None:
+        existing = self.interactions.get_by_source(obs.channel, obs.source_id)
+        self.summary.deletions += 1
+        if existing is None:
+            return  # never stored (aggregate only, discarded) or already gone
+        delete_interaction(
+            self.session,
+            self.ctx.keyring,
+            existing,
+            actor=self.ctx.actor,
+            reason_code="platform_deletion",
+            at=self.ctx.clock.now(),
+        )
+
+    def _edit(self, obs: Observation) -> None:
+        self.summary.edits += 1
+        existing = self.interactions.get_by_source(obs.channel, obs.source_id)
+        if existing is None:
+            self._post(replace(obs, kind=ObservationKind.POST))
+            return
+        # An edit is judged afresh: the new text may reveal more (or less) than the old.
+        delete_interaction(
+            self.session,
+            self.ctx.keyring,
+            existing,
+            actor=self.ctx.actor,
+            reason_code="platform_edit",
+            at=self.ctx.clock.now(),
+        )
+        self._post(replace(obs, kind=ObservationKind.POST), is_edit=True)
+
+    # -- quarantine ------------------------------------------------------------------
+    def _quarantine(self, raw: RawRecord, reason: str) -> None:
+        payload = None
+        if raw.value is not None:
+            payload = json.dumps(raw.value, ensure_ascii=False, default=str)
+            payload = payload[:_MAX_QUARANTINE_PAYLOAD]
+        self.quarantine_repo.add(
+            self.source.name,
+            file=self.file,
+            line=raw.line,
+            reason=reason[:500],
+            payload=payload,
+            at=self.ctx.clock.now(),
+        )
+        self.summary.quarantined(self.file, raw.line, reason)

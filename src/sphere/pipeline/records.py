@@ -1,0 +1,234 @@
+"""CRM contacts and web/mobile events through the pipeline.
+
+Both are data the person gives to, or creates on, the company's own channels, so their
+visibility in policy facts is ``company_direct``: the question for them is the purpose
+(contract, analytics) and the consent, not whether a post addressed the company.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.audit import record as audit
+from sphere.consent.ledger import grant
+from sphere.domain import (
+    Addressing,
+    Channel,
+    DataCategory,
+    Facts,
+    IdentityKind,
+    Observation,
+    Purpose,
+    Relationship,
+    Visibility,
+)
+from sphere.errors import InvalidInput
+from sphere.pipeline.consents import event_consent
+from sphere.pipeline.context import PipelineContext
+from sphere.pipeline.facts import relationship_of
+from sphere.pipeline.gate import Disposition
+from sphere.pipeline.link import Linker
+from sphere.pipeline.summary import IngestSummary
+from sphere.storage.entities import NewEvent, Source
+from sphere.storage.repositories.aggregates import AggregateRepository
+from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.decisions import DecisionRepository
+from sphere.storage.repositories.events import EventRepository
+
+# CRM consent columns → the purpose the person agreed to (UWG §7(2) for e-mail/phone).
+CRM_CONSENT_PURPOSES: dict[str, Purpose] = {
+    "email": Purpose.DIRECT_MARKETING,
+    "newsletter": Purpose.DIRECT_MARKETING,
+    "phone": Purpose.DIRECT_MARKETING,
+}
+_NA = Addressing.NOT_APPLICABLE.value
+
+
+class ContactImporter:
+    """Creates contacts with the identities they provided (CRM import, GDPR Art. 6(1)(b))."""
+
+    def __init__(
+        self,
+        session: Session,
+        ctx: PipelineContext,
+        *,
+        source: Source,
+        contacts: ContactRepository,
+        decisions: DecisionRepository,
+    ) -> None:
+        self.session, self.ctx, self.source = session, ctx, source
+        self.contacts, self.decisions = contacts, decisions
+
+    def import_contact(self, obs: Observation, summary: IngestSummary) -> None:
+        identities: dict[str, str] = dict(obs.attributes.get("identities") or {})
+        number = identities.get(IdentityKind.CUSTOMER_NUMBER.value)
+        if not number:
+            raise InvalidInput("contact record has no customer number")
+        if self.contacts.find_identity(IdentityKind.CUSTOMER_NUMBER, number) is not None:
+            summary.duplicates += 1
+            return
+        decision = self.ctx.policy.evaluate(
+            Facts(
+                purpose=Purpose.SERVICE_PROVISION,
+                visibility=Visibility.COMPANY_DIRECT,
+                addressing=Addressing.NOT_APPLICABLE,
+                relationship=Relationship.VERIFIED_CUSTOMER,
+                data_category=DataCategory.CONTACT_DATA,
+                collection=self.source.collection,
+            )
+        )
+        if not decision.permits_storage:
+            summary.count(_NA, Disposition.DISCARDED)
+            return
+        now = self.ctx.clock.now()
+        is_employee = bool(obs.attributes.get("is_employee"))
+        contact = self.contacts.create(is_employee=is_employee, at=now)
+        method = f"provided:{self.source.name}"
+        for kind_value, value in identities.items():
+            self.contacts.add_identity(
+                contact.id, IdentityKind(kind_value), value, verification_method=method, at=now
+            )
+        for channel_value, accounts in (obs.attributes.get("handles") or {}).items():
+            for account in accounts:
+                self.contacts.add_identity(
+                    contact.id,
+                    IdentityKind.HANDLE,
+                    account,
+                    channel=Channel(channel_value),
+                    verification_method=method,
+                    at=now,
+                )
+        logged = self.decisions.append(
+            decision,
+            record_type="contact",
+            record_ref=f"contact:{contact.id}",
+            contact_id=contact.id,
+            at=now,
+        )
+        audit(
+            self.session,
+            actor=self.ctx.actor,
+            action="contact.imported",
+            subject_id=contact.id,
+            object_ids=(logged.id,),
+            purpose=decision.purpose,
+            legal_basis=decision.legal_basis,
+            details={
+                "source": self.source.name,
+                "identities": len(identities),
+                "rule": decision.rule_id,
+            },
+            at=now,
+        )
+        self._consents(contact.id, obs.attributes.get("consents") or {}, at=now)
+        summary.contacts_imported += 1
+        summary.count(_NA, Disposition.LINKED)
+
+    def _consents(self, contact_id: str, flags: dict[str, Any], *, at: Any) -> None:
+        granted: set[Purpose] = set()
+        for column, value in flags.items():
+            purpose = CRM_CONSENT_PURPOSES.get(column)
+            if purpose is None or value is not True or purpose in granted:
+                continue  # empty means unknown, and "no" is simply no consent
+            grant(
+                self.session,
+                contact_id,
+                purpose,
+                channel=Channel.CRM.value,
+                at=at,
+                actor=self.ctx.actor,
+                evidence={"source": self.source.name, "column": column},
+            )
+            granted.add(purpose)
+
+
+class EventRecorder:
+    """Web and mobile events: stored on the contact only with consent (TDDDG §25)."""
+
+    def __init__(
+        self,
+        session: Session,
+        ctx: PipelineContext,
+        *,
+        source: Source,
+        linker: Linker,
+        decisions: DecisionRepository,
+        aggregates: AggregateRepository,
+    ) -> None:
+        self.session, self.ctx, self.source, self.linker = session, ctx, source, linker
+        self.decisions, self.aggregates = decisions, aggregates
+        self.events = EventRepository(session, ctx.keyring)
+
+    def record(self, obs: Observation, summary: IngestSummary) -> None:
+        link = self.linker.link_identities(dict(obs.attributes.get("identities") or {}))
+        state, objection = event_consent(obs.attributes, Purpose.WEB_ANALYTICS)
+        if link.author.is_linked:
+            ledger = link.author.consent_for(Purpose.WEB_ANALYTICS)
+            state = ledger if ledger.value != "none" else state
+        decision = self.ctx.policy.evaluate(
+            Facts(
+                purpose=Purpose.WEB_ANALYTICS,
+                visibility=Visibility.COMPANY_DIRECT,
+                addressing=Addressing.NOT_APPLICABLE,
+                relationship=relationship_of(link.author),
+                data_category=DataCategory.BEHAVIOURAL,
+                collection=self.source.collection,
+                consent=state,
+                objection=objection or link.author.objected,
+            )
+        )
+        summary.events += 1
+        if obs.source_id and self.events.exists(obs.channel, obs.source_id):
+            summary.duplicates += 1
+            return
+        if not (decision.permits_storage and link.author.is_linked):
+            self.aggregates.increment(
+                day=obs.created_at.date(),
+                channel=obs.channel.value,
+                addressing=_NA,
+                outcome=decision.outcome.value,
+                topic=str(obs.attributes.get("event_type") or "event"),
+            )
+            summary.count(_NA, Disposition.AGGREGATE_ONLY)
+            return
+        now = self.ctx.clock.now()
+        contact_id = link.author.contact_id
+        logged = self.decisions.append(
+            decision,
+            record_type="event",
+            record_ref=f"{obs.channel.value}:{obs.source_id}",
+            contact_id=contact_id,
+            at=now,
+        )
+        payload = {
+            k: obs.attributes.get(k)
+            for k in ("event_type", "url", "referrer", "platform", "app_version")
+            if obs.attributes.get(k) is not None
+        }
+        event, _ = self.events.insert_if_absent(
+            NewEvent(
+                channel=obs.channel,
+                kind=str(obs.attributes.get("event_type") or "event"),
+                occurred_at=obs.created_at,
+                payload=payload,
+                source_id=obs.source_id,
+                contact_id=contact_id,
+                decision_id=logged.id,
+                retention_until=now + decision.retention if decision.retention else None,
+            ),
+            at=now,
+        )
+        audit(
+            self.session,
+            actor=self.ctx.actor,
+            action="event.stored",
+            subject_id=contact_id,
+            object_ids=(event.id, logged.id),
+            purpose=decision.purpose,
+            legal_basis=decision.legal_basis,
+            details={"rule": decision.rule_id, "channel": obs.channel.value},
+            at=now,
+        )
+        summary.count(_NA, Disposition.LINKED)

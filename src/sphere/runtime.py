@@ -1,0 +1,117 @@
+"""The composition root: build the collaborators once from Settings and hand them down.
+
+CLI commands and the web app create one ``Runtime`` and call services with its pieces;
+nothing here holds business rules. Heavy parts (policy compilation, the PII analyzer)
+are built on first use and kept for the life of the runtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from sphere.channels import CompanyProfile, build_registry
+from sphere.channels.company import load_company_profile
+from sphere.domain import Clock, SystemClock
+from sphere.errors import ConfigurationError
+from sphere.governance.policy_versions import active_policy
+from sphere.pii.analyzer import Analyzer, build_analyzer
+from sphere.pipeline.context import PipelineContext
+from sphere.policy import Policy
+from sphere.settings import Settings
+from sphere.storage.crypto import Keyring
+from sphere.storage.db import (
+    current_revision,
+    head_revision,
+    make_engine,
+    make_session_factory,
+    session_scope,
+    upgrade,
+)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    factory: sessionmaker[Session]
+    keyring: Keyring
+    clock: Clock = field(default_factory=SystemClock)
+    _policy: Policy | None = None
+    _analyzer: Analyzer | None = None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.factory) as session:
+            yield session
+
+    def policy(self) -> Policy:
+        if self._policy is None:
+            with self.session() as session:
+                self._policy = active_policy(session)
+        return self._policy
+
+    def forget_policy(self) -> None:
+        self._policy = None
+
+    def analyzer(self) -> Analyzer:
+        if self._analyzer is None:
+            self._analyzer = build_analyzer()
+        return self._analyzer
+
+    def company_profile(self) -> CompanyProfile:
+        path = self.settings.resolved_company_file
+        if path.is_file():
+            return load_company_profile(path)
+        return CompanyProfile.build(accounts={})
+
+    def pipeline_context(self) -> PipelineContext:
+        return PipelineContext(
+            policy=self.policy(),
+            analyzer=self.analyzer(),
+            profile=self.company_profile(),
+            registry=build_registry(clock=self.clock),
+            keyring=self.keyring,
+            clock=self.clock,
+            batch_size=self.settings.batch_size,
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_runtime(
+    settings: Settings, *, clock: Clock | None = None, migrate: bool | None = None
+) -> Runtime:
+    """Connect, bring the schema up to date where allowed, and build the keyring.
+
+    The schema is upgraded automatically in dev and test (and on the SQLite default);
+    in prod an outdated schema is an error that names the command to run.
+    """
+    settings.home.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        allowed = (
+            migrate
+            if migrate is not None
+            else (settings.env != "prod" or engine.dialect.name == "sqlite")
+        )
+        if not allowed:
+            engine.dispose()
+            raise ConfigurationError(
+                f"database schema is at {current or 'empty'}, code expects {head}: "
+                "run `sphere db upgrade`"
+            )
+        upgrade(engine)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        factory=make_session_factory(engine),
+        keyring=Keyring.from_settings(settings),
+        clock=clock or SystemClock(),
+    )

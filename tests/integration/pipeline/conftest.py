@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sphere.domain import FrozenClock
+from sphere.governance.sources import add_source
+from sphere.runtime import Runtime, open_runtime
+from sphere.settings import Settings
+from tests.factories import COMPANY_YAML, CRM_HEADER, crm_row
+
+
+@pytest.fixture
+def rt(settings: Settings, migrated_db_url: str) -> Iterator[Runtime]:
+    settings = settings.model_copy(update={"database_url": migrated_db_url, "batch_size": 5})
+    settings.home.mkdir(parents=True, exist_ok=True)
+    (settings.home / "company.yaml").write_text(COMPANY_YAML, encoding="utf-8")
+    runtime = open_runtime(settings, clock=FrozenClock())
+    with runtime.session() as session:
+        for name, channel, collection in (
+            ("masto", "mastodon", "official_api"),
+            ("crm", "crm", "export"),
+            ("scraped", "mastodon", "scraper"),
+        ):
+            add_source(
+                session,
+                name,
+                channel=channel,
+                collection=collection,
+                actor="test",
+                at=runtime.clock.now(),
+            )
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def customer_csv(tmp_path: Path) -> Path:
+    """One customer whose Mastodon account is on file, and one employee."""
+    path = tmp_path / "crm.csv"
+    path.write_text(
+        CRM_HEADER
+        + crm_row(
+            "K-1001",
+            "lena.beispiel@example.com",
+            mastodon="lena_fotografie",
+            mastodon_id="200000000000000001",
+            newsletter="true",
+        )
+        + crm_row(
+            "K-1002",
+            "max.muster@example.org",
+            mastodon="max_m",
+            mastodon_id="200000000000000002",
+            employee="true",
+        ),
+        encoding="utf-8",
+    )
+    return path

@@ -1,0 +1,336 @@
+"""The ingestion pipeline end to end on real databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from sphere.audit import latest, verify
+from sphere.domain import Channel
+from sphere.errors import InvalidInput
+from sphere.pipeline.gate import Disposition
+from sphere.pipeline.runner import ingest_file
+from sphere.runtime import Runtime
+from sphere.storage.repositories.interactions import InteractionRepository
+from sphere.storage.tables import AggregateRow, DecisionRow, InteractionRow, QuarantineRow
+from tests.factories import mastodon_delete, mastodon_status, write_jsonl
+
+
+def _ingest(rt: Runtime, path: Path, source: str = "masto"):
+    return ingest_file(rt.factory, rt.pipeline_context(), path, source_name=source)
+
+
+def _count(rt: Runtime, table) -> int:  # noqa: ANN001
+    with rt.session() as session:
+        return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def _stored_text(rt: Runtime, source_id: str) -> str | None:
+    with rt.session() as session:
+        found = InteractionRepository(session, rt.keyring).get_by_source(
+            Channel.MASTODON, source_id
+        )
+        return None if found is None else found.text
+
+
+def test_linked_customer_addressing_company_is_linked(rt, customer_csv, tmp_path) -> None:
+    _ingest(rt, customer_csv, "crm")
+    posts = write_jsonl(
+        tmp_path / "posts.jsonl",
+        [
+            mastodon_status(
+                "1", "mein Tele 70-200 klappert, Bestellnr. B-2026-004711", mention_company=True
+            ),
+        ],
+    )
+    summary = _ingest(rt, posts)
+    assert summary.by_class[("addressed", "linked")] == 1
+    with rt.session() as session:
+        row = session.scalar(select(InteractionRow))
+        assert row.contact_id is not None and row.decision_id is not None
+        assert row.retention_until is not None
+        decision = session.get(DecisionRow, row.decision_id)
+        assert decision.purpose == "customer_care" and decision.rule_id
+
+
+def test_unknown_author_addressing_company_is_pseudonymised(rt, tmp_path) -> None:
+    posts = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            mastodon_status(
+                "2",
+                "Wann kommt das Makro 100?",
+                account_id="999",
+                username="fremd",
+                mention_company=True,
+            ),
+        ],
+    )
+    summary = _ingest(rt, posts)
+    assert summary.by_class[("addressed", "pseudonymised")] == 1
+    with rt.session() as session:
+        row = session.scalar(select(InteractionRow))
+        assert row.contact_id is None and row.key_id.startswith("pseudo:")
+
+
+def test_public_brand_talk_is_only_counted(rt, tmp_path) -> None:
+    posts = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            mastodon_status(
+                "3",
+                "Das neue Tele 70-200 von Optiklinse ist super",
+                account_id="998",
+                username="andere",
+            ),
+        ],
+    )
+    summary = _ingest(rt, posts)
+    assert summary.total(Disposition.AGGREGATE_ONLY) == 1
+    assert _count(rt, InteractionRow) == 0
+    with rt.session() as session:
+        assert session.scalar(select(func.sum(AggregateRow.count))) == 1
+
+
+def test_private_context_is_discarded_and_leaves_no_trace(rt, tmp_path) -> None:
+    posts = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            mastodon_status(
+                "4",
+                "nur für Follower: Treffen am Samstag",
+                visibility="private",
+                account_id="997",
+                username="privat",
+            ),
+        ],
+    )
+    summary = _ingest(rt, posts)
+    assert summary.by_class[("private_context", "discarded")] == 1
+    assert _count(rt, InteractionRow) == 0 and _count(rt, DecisionRow) == 0
+
+
+def test_scraped_source_is_denied(rt, tmp_path) -> None:
+    posts = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            mastodon_status(
+                "5", "Frage zum Makro 100", mention_company=True, account_id="996", username="x"
+            ),
+        ],
+    )
+    summary = _ingest(rt, posts, "scraped")
+    assert summary.total(Disposition.PSEUDONYMISED) == 0
+    assert _count(rt, InteractionRow) == 0
+
+
+def test_third_party_data_in_text_is_replaced(rt, customer_csv, tmp_path) -> None:
+    _ingest(rt, customer_csv, "crm")
+    posts = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            mastodon_status(
+                "6",
+                "mein Kollege Jonas Weber (0171 2345678) hat das gleiche "
+                "Problem mit dem Tele 70-200",
+                mention_company=True,
+            ),
+        ],
+    )
+    _ingest(rt, posts)
+    stored = _stored_text(rt, "6")
+    assert stored is not None
+    assert "Jonas Weber" not in stored and "0171 2345678" not in stored
+    assert "<PERSON_1>" in stored and "Tele 70-200" in stored
+
+
+def test_hostile_markup_is_stored_as_plain_text(rt, tmp_path) -> None:
+    posts = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            mastodon_status(
+                "7",
+                "&lt;b&gt;hi&lt;/b&gt; <script>alert(1)</script> Makro 100?",
+                mention_company=True,
+                account_id="995",
+                username="h",
+            ),
+        ],
+    )
+    _ingest(rt, posts)
+    stored = _stored_text(rt, "7")
+    assert stored is not None and "<script>" not in stored and "alert(1)" not in stored
+    assert "<b>hi</b>" in stored  # entities decoded once, shown as text later
+
+
+def test_special_category_needs_explicit_consent(rt, customer_csv, tmp_path) -> None:
+    _ingest(rt, customer_csv, "crm")
+    posts = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            mastodon_status(
+                "8", "nach meiner Chemo kann ich das Tele 70-200 kaum halten", mention_company=True
+            ),
+        ],
+    )
+    summary = _ingest(rt, posts)
+    assert summary.total(Disposition.LINKED) == 0
+    assert _count(rt, InteractionRow) == 0
+
+
+def test_bad_records_are_quarantined_and_the_batch_goes_on(rt, tmp_path) -> None:
+    posts = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            mastodon_status(
+                "10",
+                "Hallo, Frage zum Makro 100",
+                mention_company=True,
+                account_id="990",
+                username="a",
+            ),
+            "{not json",
+            {"id": "11", "content": "<p>kein Datum</p>", "visibility": "public"},
+            mastodon_status(
+                "12",
+                "Noch eine Frage zum Makro 100",
+                mention_company=True,
+                account_id="991",
+                username="b",
+                created_at="2026-05-01T10:00:00",
+            ),  # no time zone
+            mastodon_status(
+                "13",
+                "Und noch eine zum Makro 100",
+                mention_company=True,
+                account_id="992",
+                username="c",
+            ),
+        ],
+    )
+    summary = _ingest(rt, posts)
+    assert summary.total(Disposition.QUARANTINED) == 3
+    assert [q.line for q in summary.quarantine] == [2, 3, 4]
+    assert "time zone" in summary.quarantine[2].reason
+    assert _count(rt, QuarantineRow) == 3
+    assert _count(rt, InteractionRow) == 2
+
+
+def test_reingesting_adds_nothing(rt, tmp_path) -> None:
+    records = [
+        mastodon_status(
+            str(100 + i),
+            f"Frage {i} zum Makro 100",
+            mention_company=True,
+            account_id=str(900 + i),
+            username=f"u{i}",
+        )
+        for i in range(12)
+    ]
+    path = write_jsonl(tmp_path / "p.jsonl", records)
+    _ingest(rt, path)
+    before = (_count(rt, InteractionRow), _count(rt, DecisionRow))
+    again = _ingest(rt, path)  # the same file: the checkpoint says it is complete
+    assert again.total() == 0
+    assert (_count(rt, InteractionRow), _count(rt, DecisionRow)) == before == (12, 12)
+    # Another file holding the same records plus one new: only the new one is stored.
+    extra = mastodon_status(
+        "199", "Neue Frage zum Makro 100", mention_company=True, account_id="899", username="neu"
+    )
+    other = _ingest(rt, write_jsonl(tmp_path / "other.jsonl", [*records, extra]))
+    assert other.duplicates == 12 and _count(rt, InteractionRow) == 13
+
+
+def test_crash_mid_file_then_rerun_completes(rt, tmp_path, monkeypatch) -> None:
+    records = [
+        mastodon_status(
+            str(200 + i),
+            f"Frage {i} zum Makro 100",
+            mention_company=True,
+            account_id=str(800 + i),
+            username=f"c{i}",
+        )
+        for i in range(13)
+    ]
+    path = write_jsonl(tmp_path / "p.jsonl", records)
+    from sphere.pipeline import process
+
+    original = process.RecordProcessor.process
+    calls = {"n": 0}
+
+    def crashing(self, raw):  # noqa: ANN001, ANN202
+        calls["n"] += 1
+        if calls["n"] == 8:  # inside the second batch of 5
+            raise RuntimeError("simulated crash")
+        return original(self, raw)
+
+    monkeypatch.setattr(process.RecordProcessor, "process", crashing)
+    with pytest.raises(RuntimeError):
+        _ingest(rt, path)
+    assert _count(rt, InteractionRow) == 5  # the first batch was committed, no more
+    monkeypatch.setattr(process.RecordProcessor, "process", original)
+    summary = _ingest(rt, path)
+    assert summary.resumed_from_line == 5
+    assert _count(rt, InteractionRow) == 13
+
+
+def test_platform_deletion_removes_record(rt, tmp_path) -> None:
+    path = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            mastodon_status(
+                "300", "Frage zum Makro 100", mention_company=True, account_id="700", username="d"
+            ),
+            mastodon_delete("300"),
+        ],
+    )
+    summary = _ingest(rt, path)
+    assert summary.deletions == 1
+    assert _stored_text(rt, "300") is None and _count(rt, InteractionRow) == 0
+    with rt.session() as session:
+        assert verify(session).ok
+
+
+def test_every_stored_record_has_an_audit_entry_and_the_chain_verifies(
+    rt, customer_csv, tmp_path
+) -> None:
+    _ingest(rt, customer_csv, "crm")
+    path = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            mastodon_status(
+                "400", "Danke für die schnelle Hilfe mit dem Makro 100", mention_company=True
+            ),
+        ],
+    )
+    _ingest(rt, path)
+    with rt.session() as session:
+        stored = session.scalar(select(InteractionRow.id))
+        actions = [e.action for e in latest(session, limit=100) if stored in e.object_ids]
+        assert actions == ["interaction.stored"]
+        assert verify(session).ok
+
+
+def test_unknown_source_is_a_clear_error(rt, tmp_path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [mastodon_status("1", "x")])
+    with pytest.raises(InvalidInput, match="unknown source 'nope'.*sphere source add"):
+        _ingest(rt, path, "nope")
+
+
+def test_employee_posts_are_not_linked_for_enrichment(rt, customer_csv, tmp_path) -> None:
+    _ingest(rt, customer_csv, "crm")
+    path = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            mastodon_status(
+                "500",
+                "Das neue Makro 100 ist toll",
+                account_id="200000000000000002",
+                username="max_m",
+            ),
+        ],
+    )
+    summary = _ingest(rt, path)
+    assert summary.total(Disposition.LINKED) == 0
