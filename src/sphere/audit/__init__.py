@@ -5,6 +5,7 @@ See ``sphere.audit.chain`` for the hash format and the rule for ``details``.
 """
 
 from sphere.audit.chain import (
+    AuditBatch,
     AuditEntry,
     VerifyResult,
     canonical_json,
@@ -16,6 +17,7 @@ from sphere.audit.chain import (
 )
 
 __all__ = [
+    "AuditBatch",
     "AuditEntry",
     "VerifyResult",
     "canonical_json",

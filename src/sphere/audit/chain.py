@@ -40,6 +40,7 @@ from sphere.domain.time import ensure_utc, utcnow
 from sphere.errors import AuditError
 from sphere.storage.entities import AuditEntry
 from sphere.storage.repositories.audit import GENESIS_HASH, AuditRepository
+from sphere.storage.session_cache import transaction_cache
 
 if TYPE_CHECKING:
     from sphere.storage.db import Session
@@ -110,23 +111,33 @@ def check_details(details: Any, where: str = "details") -> None:
     raise AuditError(f"audit {where} holds a {type(details).__name__}; use JSON scalars")
 
 
-def record(
-    session: Session,
+def _head(session: Session, repository: AuditRepository) -> tuple[int, str]:
+    """The chain head, locked once per transaction and then tracked in the session.
+
+    Locking the head row (``SELECT … FOR UPDATE``) for every entry would cost a round
+    trip per stored record; the lock is held until the transaction ends anyway, so the
+    head is remembered for the rest of the transaction (dropped on commit and rollback).
+    """
+    cache = transaction_cache(session, "audit")
+    head = cache.get("head")
+    if head is None:
+        head = cache["head"] = repository.lock_head()
+    return head  # type: ignore[no-any-return]
+
+
+def _draft(
+    head: tuple[int, str],
     *,
     actor: str,
     action: str,
-    subject_id: str | None = None,
-    object_ids: Iterable[str] = (),
-    purpose: Purpose | str | None = None,
-    legal_basis: LegalBasis | str | None = None,
-    details: Mapping[str, Any] | None = None,
-    at: datetime | None = None,
+    subject_id: str | None,
+    object_ids: Iterable[str],
+    purpose: Purpose | str | None,
+    legal_basis: LegalBasis | str | None,
+    details: Mapping[str, Any] | None,
+    at: datetime | None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (it commits or rolls back with it).
-
-    ``actor`` is a role or account id ("pipeline", "dpo:<id>", "subject:<public id>"),
-    ``action`` a dotted verb ("interaction.stored", "subject.erased").
-    """
+    """The next entry after ``head``, validated and hashed (nothing written)."""
     object_list = [str(o) for o in object_ids]
     clean_details = dict(details or {})
     for value, where in ((actor, "actor"), (action, "action"), (subject_id, "subject_id")):
@@ -143,9 +154,7 @@ def record(
         when = (ensure_utc(at) if at is not None else utcnow()).astimezone(UTC)
     except ValueError:
         raise AuditError("audit time must be timezone-aware") from None
-
-    repository = AuditRepository(session)
-    last_seq, last_hash = repository.lock_head()
+    last_seq, last_hash = head
     draft = AuditEntry(
         seq=last_seq + 1,
         id=str(uuid.uuid4()),
@@ -164,9 +173,103 @@ def record(
         prev_hash=last_hash,
         hash="",
     )
-    entry = AuditEntry(**{**_fields(draft), "hash": compute_hash(draft)})
+    return AuditEntry(**{**_fields(draft), "hash": compute_hash(draft)})
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject_id: str | None = None,
+    object_ids: Iterable[str] = (),
+    purpose: Purpose | str | None = None,
+    legal_basis: LegalBasis | str | None = None,
+    details: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (it commits or rolls back with it).
+
+    ``actor`` is a role or account id ("pipeline", "dpo:<id>", "subject:<public id>"),
+    ``action`` a dotted verb ("interaction.stored", "subject.erased").
+    """
+    cache = transaction_cache(session, "audit")
+    if cache.get("pending"):
+        raise AuditError("an AuditBatch has unwritten entries; flush it before record()")
+    repository = AuditRepository(session)
+    entry = _draft(
+        _head(session, repository),
+        actor=actor,
+        action=action,
+        subject_id=subject_id,
+        object_ids=object_ids,
+        purpose=purpose,
+        legal_basis=legal_basis,
+        details=details,
+        at=at,
+    )
     repository.append(entry)
+    cache["head"] = (entry.seq, entry.hash)
     return entry
+
+
+class AuditBatch:
+    """Entries hashed as they are added and written together by ``flush`` — the
+    ingestion hot path, where one statement per stored record would dominate.
+
+    The entries belong to the caller's transaction like ``record``'s. While entries are
+    pending, ``record`` refuses to write (the chain would fork); flush first.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.pending: list[AuditEntry] = []
+
+    def add(
+        self,
+        *,
+        actor: str,
+        action: str,
+        subject_id: str | None = None,
+        object_ids: Iterable[str] = (),
+        purpose: Purpose | str | None = None,
+        legal_basis: LegalBasis | str | None = None,
+        details: Mapping[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> AuditEntry:
+        cache = transaction_cache(self.session, "audit")
+        if self.pending:
+            head = (self.pending[-1].seq, self.pending[-1].hash)
+        else:
+            head = _head(self.session, AuditRepository(self.session))
+        entry = _draft(
+            head,
+            actor=actor,
+            action=action,
+            subject_id=subject_id,
+            object_ids=object_ids,
+            purpose=purpose,
+            legal_basis=legal_basis,
+            details=details,
+            at=at,
+        )
+        self.pending.append(entry)
+        cache["pending"] = True
+        return entry
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        AuditRepository(self.session).append_many(self.pending)
+        cache = transaction_cache(self.session, "audit")
+        cache["head"] = (self.pending[-1].seq, self.pending[-1].hash)
+        cache.pop("pending", None)
+        self.pending = []
+
+    def discard(self) -> None:
+        """Forget unwritten entries (their records were not written either)."""
+        self.pending = []
+        transaction_cache(self.session, "audit").pop("pending", None)
 
 
 def _fields(entry: AuditEntry) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sphere.domain import ConsentState, IdentityKind, Observation, Purpose
+from sphere.domain import Channel, ConsentState, IdentityKind, Observation, Purpose
 from sphere.pipeline.facts import UNLINKED, AuthorState
 from sphere.storage.crypto import Keyring, pseudonym_subject
 from sphere.storage.repositories.contacts import ContactRepository
@@ -34,6 +34,8 @@ class Linker:
     ) -> None:
         self.contacts, self.keyring, self.consents = contacts, keyring, consents
         self._states: dict[str, AuthorState] = {}
+        self._allowed: dict[str, bool] = {}
+        self._found: dict[tuple[IdentityKind, Channel | None, str], tuple[str, str] | None] = {}
 
     def link(self, obs: Observation) -> Link:
         if obs.author is None:
@@ -42,9 +44,12 @@ class Linker:
         for value in (obs.author.channel_user_id, obs.author.handle):
             if not value:
                 continue
-            identity = self.contacts.find_identity(IdentityKind.HANDLE, value, channel=channel)
-            if identity is not None:
-                return Link(self._state(identity.contact_id), identity_id=identity.id)
+            found = self._lookup(IdentityKind.HANDLE, value, channel)
+            if found is not None:
+                identity_id, contact_id = found
+                if self._may_link(contact_id):
+                    return Link(self._state(contact_id), identity_id=identity_id)
+                break  # erased or restricted (Art. 17/18): treat as an unknown author
         account = obs.author.channel_user_id or obs.author.handle or ""
         index = self.keyring.blind_index(IdentityKind.HANDLE, channel.value, account)
         return Link(UNLINKED, key_subject=pseudonym_subject(index))
@@ -52,16 +57,41 @@ class Linker:
     def link_identities(self, identities: dict[str, str]) -> Link:
         """Link an event through its cookie, device or customer-number identity."""
         for kind_value, value in identities.items():
-            identity = self.contacts.find_identity(IdentityKind(kind_value), value)
-            if identity is not None:
-                return Link(self._state(identity.contact_id), identity_id=identity.id)
+            found = self._lookup(IdentityKind(kind_value), value, None)
+            if found is not None:
+                identity_id, contact_id = found
+                if not self._may_link(contact_id):
+                    return Link(UNLINKED)
+                return Link(self._state(contact_id), identity_id=identity_id)
         return Link(UNLINKED)
+
+    def _lookup(
+        self, kind: IdentityKind, value: str, channel: Channel | None
+    ) -> tuple[str, str] | None:
+        """Identity lookups, remembered for the batch: the same authors post again."""
+        key = (kind, channel, value)
+        if key not in self._found:
+            self._found[key] = self.contacts.lookup_identity(kind, value, channel=channel)
+        return self._found[key]
+
+    def _may_link(self, contact_id: str) -> bool:
+        """Share-lock the contact and refuse erased (Art. 17) or restricted (Art. 18) ones.
+
+        The lock lasts for the transaction (one batch), so the answer is remembered.
+        """
+        allowed = self._allowed.get(contact_id)
+        if allowed is None:
+            contact = self.contacts.get_for_processing(contact_id)
+            allowed = self._allowed[contact_id] = (
+                contact.erased_at is None and not contact.restricted
+            )
+        return allowed
 
     def _state(self, contact_id: str) -> AuthorState:
         state = self._states.get(contact_id)
         if state is None:
             contact = self.contacts.get(contact_id)
-            kinds = {i.kind for i in self.contacts.identities(contact_id)}
+            kinds = self.contacts.identity_kinds(contact_id)
             state = AuthorState(
                 contact_id=contact_id,
                 is_customer=IdentityKind.CUSTOMER_NUMBER in kinds,

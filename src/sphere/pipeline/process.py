@@ -13,14 +13,23 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
-from sphere.audit import record as audit
+from sphere.audit import AuditBatch
 from sphere.channels import Adapter, RawRecord, classify
-from sphere.domain import Addressing, Observation, ObservationKind, Outcome, Purpose
+from sphere.domain import (
+    Addressing,
+    Channel,
+    Decision,
+    Observation,
+    ObservationKind,
+    Outcome,
+    Purpose,
+)
 from sphere.errors import SphereError
 from sphere.pipeline.cascade import delete_interaction
 from sphere.pipeline.consents import consent_lookup
 from sphere.pipeline.context import PipelineContext
-from sphere.pipeline.detect import detect, minimise
+from sphere.pipeline.counters import AggregateBuffer
+from sphere.pipeline.detect import Detection, detect, minimise
 from sphere.pipeline.facts import build_facts
 from sphere.pipeline.gate import gate
 from sphere.pipeline.link import Link, Linker
@@ -34,6 +43,7 @@ from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
 
 log = logging.getLogger(__name__)
+_POSTS = frozenset({ObservationKind.POST, ObservationKind.COMMENT, ObservationKind.MESSAGE})
 _MAX_QUARANTINE_PAYLOAD = 64_000
 
 
@@ -49,13 +59,22 @@ class RecordProcessor:
         adapter: Adapter,
         summary: IngestSummary,
         file: str,
+        buffered: bool = True,
     ) -> None:
+        """``buffered`` writes stored records once per batch; unbuffered writes each at
+        once inside a SAVEPOINT (the slow, safe path the runner falls back to)."""
         self.session, self.ctx, self.source = session, ctx, source
+        self.buffered = buffered
+        self.audit_batch = AuditBatch(session)
+        self.pending_decisions: list[dict[str, object]] = []
+        self.pending_interactions: list[dict[str, object]] = []
+        self.pending_keys: set[tuple[Channel, str]] = set()
         self.adapter, self.summary, self.file = adapter, summary, file
         self.contacts = ContactRepository(session, ctx.keyring)
         self.interactions = InteractionRepository(session, ctx.keyring)
         self.decisions = DecisionRepository(session)
         self.aggregates = AggregateRepository(session)
+        self.counters = AggregateBuffer()
         self.quarantine_repo = QuarantineRepository(session, ctx.keyring)
         self.linker = Linker(self.contacts, ctx.keyring, consent_lookup(session, ctx.clock))
         self.contact_importer = ContactImporter(
@@ -67,7 +86,7 @@ class RecordProcessor:
             source=source,
             linker=self.linker,
             decisions=self.decisions,
-            aggregates=self.aggregates,
+            counters=self.counters,
         )
         self.company_handles = (
             frozenset(
@@ -87,10 +106,13 @@ class RecordProcessor:
             return
         ref = f"{self.file}:{raw.line}"
         try:
-            with self.session.begin_nested():
-                observations = self.adapter.parse(raw.value or {}, ref=ref)
-                for obs in observations:
-                    self._dispatch(obs)
+            for obs in self.adapter.parse(raw.value or {}, ref=ref):
+                if obs.kind in _POSTS and self.buffered:
+                    self._post(obs)  # reads only; its writes are batched
+                else:
+                    self.flush_pending()  # later steps may read or change what is pending
+                    with self.session.begin_nested():
+                        self._dispatch(obs)
         except SphereError as exc:
             self._quarantine(raw, str(exc))
         except Exception as exc:  # a bug or a database fault: keep the record, go on
@@ -112,7 +134,10 @@ class RecordProcessor:
 
     # -- posts -----------------------------------------------------------------------
     def _post(self, obs: Observation, *, is_edit: bool = False) -> None:
-        if not is_edit and self.interactions.get_by_source(obs.channel, obs.source_id):
+        if not is_edit and (
+            (obs.channel, obs.source_id) in self.pending_keys
+            or self.interactions.exists(obs.channel, obs.source_id)
+        ):
             self.summary.duplicates += 1
             return
         addressing = classify(obs, self.ctx.profile, thread=self.thread)
@@ -159,25 +184,26 @@ class RecordProcessor:
 
     def _store_post(
         self,
-        obs,
+        obs: Observation,
         link: Link,
-        decision,
-        addressing: Addressing,  # noqa: ANN001
+        decision: Decision,
+        addressing: Addressing,
         evidence: tuple[str, ...],
-        detection,
-    ) -> None:  # noqa: ANN001
+        detection: Detection,
+    ) -> None:
+        """Prepare the decision, the record and its audit entry; they are written together
+        with the rest of the batch by ``flush_pending`` (one executemany per table)."""
         now = self.ctx.clock.now()
-        record_ref = f"{obs.channel.value}:{obs.source_id}"
-        logged = self.decisions.append(
+        logged, decision_row = self.decisions.prepare(
             decision,
             record_type="interaction",
-            record_ref=record_ref,
+            record_ref=f"{obs.channel.value}:{obs.source_id}",
             contact_id=link.author.contact_id,
             at=now,
         )
         text = minimise(obs.text, detection, company_handles=self.company_handles)
         retention = now + decision.retention if decision.retention else None
-        interaction, _ = self.interactions.insert_if_absent(
+        row = self.interactions.prepare(
             NewInteraction(
                 source_name=self.source.name,
                 channel=obs.channel,
@@ -197,12 +223,11 @@ class RecordProcessor:
             ),
             at=now,
         )
-        audit(
-            self.session,
+        self.audit_batch.add(
             actor=self.ctx.actor,
             action="interaction.stored",
             subject_id=link.author.contact_id or link.key_subject,
-            object_ids=(interaction.id, logged.id),
+            object_ids=(str(row["id"]), logged.id),
             purpose=decision.purpose,
             legal_basis=decision.legal_basis,
             details={
@@ -216,17 +241,38 @@ class RecordProcessor:
             },
             at=now,
         )
+        self.pending_decisions.append(decision_row)
+        self.pending_interactions.append(row)
+        self.pending_keys.add((obs.channel, obs.source_id))
+        if not self.buffered:
+            self.flush_pending()
+
+    def flush_pending(self) -> None:
+        """Write the prepared rows: decisions first (records reference them), then the
+        records, then their audit entries — all in the caller's transaction. On failure
+        nothing stays pending: the caller rolls back and the rows are gone with it."""
+        decisions, interactions = self.pending_decisions, self.pending_interactions
+        self.pending_decisions, self.pending_interactions = [], []
+        self.pending_keys.clear()
+        try:
+            self.decisions.insert_prepared(decisions)
+            self.interactions.insert_prepared(interactions)
+            self.audit_batch.flush()
+        except Exception:
+            self.audit_batch.discard()
+            raise
 
     def _count(
         self, obs: Observation, addressing: Addressing, outcome: Outcome, topic: str
     ) -> None:
-        self.aggregates.increment(
-            day=obs.created_at.date(),
-            channel=obs.channel.value,
-            addressing=addressing.value,
-            outcome=outcome.value,
-            topic=topic,
+        self.counters.add(
+            obs.created_at.date(), obs.channel.value, addressing.value, outcome.value, topic
         )
+
+    def finish(self) -> None:
+        """Write what the batch buffered (records, counters); call before commit."""
+        self.flush_pending()
+        self.counters.flush(self.aggregates)
 
     # -- platform deletions and edits -----------------------------------------------
     def _delete(self, obs: Observation) -> None:

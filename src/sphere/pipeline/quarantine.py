@@ -63,6 +63,7 @@ def retry_item(session: Session, ctx: PipelineContext, item_id: str) -> RetryRes
         file=item.file,
     )
     processor.process(RawRecord(line=item.line or 0, value=json.loads(item.payload), error=None))
+    processor.finish()
     repository.delete(item_id)
     failed = summary.quarantine[0].reason if summary.quarantine else None
     audit(

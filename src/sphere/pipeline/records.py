@@ -27,12 +27,12 @@ from sphere.domain import (
 from sphere.errors import InvalidInput
 from sphere.pipeline.consents import event_consent
 from sphere.pipeline.context import PipelineContext
+from sphere.pipeline.counters import AggregateBuffer
 from sphere.pipeline.facts import relationship_of
 from sphere.pipeline.gate import Disposition
 from sphere.pipeline.link import Linker
 from sphere.pipeline.summary import IngestSummary
 from sphere.storage.entities import NewEvent, Source
-from sphere.storage.repositories.aggregates import AggregateRepository
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.events import EventRepository
@@ -155,10 +155,10 @@ class EventRecorder:
         source: Source,
         linker: Linker,
         decisions: DecisionRepository,
-        aggregates: AggregateRepository,
+        counters: AggregateBuffer,
     ) -> None:
         self.session, self.ctx, self.source, self.linker = session, ctx, source, linker
-        self.decisions, self.aggregates = decisions, aggregates
+        self.decisions, self.counters = decisions, counters
         self.events = EventRepository(session, ctx.keyring)
 
     def record(self, obs: Observation, summary: IngestSummary) -> None:
@@ -184,12 +184,12 @@ class EventRecorder:
             summary.duplicates += 1
             return
         if not (decision.permits_storage and link.author.is_linked):
-            self.aggregates.increment(
-                day=obs.created_at.date(),
-                channel=obs.channel.value,
-                addressing=_NA,
-                outcome=decision.outcome.value,
-                topic=str(obs.attributes.get("event_type") or "event"),
+            self.counters.add(
+                obs.created_at.date(),
+                obs.channel.value,
+                _NA,
+                decision.outcome.value,
+                str(obs.attributes.get("event_type") or "event"),
             )
             summary.count(_NA, Disposition.AGGREGATE_ONLY)
             return

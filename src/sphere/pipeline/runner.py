@@ -10,21 +10,25 @@ after the last committed line, and records already stored are recognised by
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from sphere.channels import RawRecord, read_records
+from sphere.channels import Adapter, RawRecord, read_records
 from sphere.errors import InvalidInput, NotFound
 from sphere.pipeline.context import PipelineContext
 from sphere.pipeline.process import RecordProcessor
 from sphere.pipeline.summary import IngestSummary
 from sphere.storage.db import session_scope
+from sphere.storage.entities import Source
 from sphere.storage.repositories.ingest_runs import IngestRunRepository
 from sphere.storage.repositories.sources import SourceRepository
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int], None]  # called with the number of input lines done so far
 _FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
 
@@ -59,6 +63,47 @@ def _batches(records: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord
             batch = []
     if batch:
         yield batch
+
+
+def _run_batch(
+    factory: sessionmaker[Session],
+    ctx: PipelineContext,
+    batch: list[RawRecord],
+    *,
+    run_id: str,
+    source: Source,
+    adapter: Adapter,
+    summary: IngestSummary,
+    file: str,
+) -> int:
+    """One batch, one transaction. Stored records are written together at the end; if
+    that write fails (say, a concurrent ingestion stored one of the records first), the
+    batch is rolled back and run again record by record, each in its own SAVEPOINT, so
+    the failing record is quarantined and the rest is kept."""
+    for buffered in (True, False):
+        attempt = summary.checkpoint()
+        try:
+            with session_scope(factory) as session:
+                processor = RecordProcessor(
+                    session,
+                    ctx,
+                    source=source,
+                    adapter=adapter,
+                    summary=summary,
+                    file=file,
+                    buffered=buffered,
+                )
+                for raw in batch:
+                    processor.process(raw)
+                processor.finish()
+                IngestRunRepository(session).advance(run_id, batch[-1].line)
+            break
+        except DBAPIError:
+            if not buffered:
+                raise
+            summary.restore(attempt)
+            log.warning("batch ending at line %d retried record by record", batch[-1].line)
+    return batch[-1].line
 
 
 def ingest_file(
@@ -99,14 +144,16 @@ def ingest_file(
     records = (r for r in read_records(path, format=fmt) if r.line > skip_until)
     done = skip_until
     for batch in _batches(records, ctx.batch_size):
-        with session_scope(factory) as session:
-            processor = RecordProcessor(
-                session, ctx, source=source, adapter=adapter, summary=summary, file=path.name
-            )
-            for raw in batch:
-                processor.process(raw)
-            done = batch[-1].line
-            IngestRunRepository(session).advance(run.id, done)
+        done = _run_batch(
+            factory,
+            ctx,
+            batch,
+            run_id=run.id,
+            source=source,
+            adapter=adapter,
+            summary=summary,
+            file=path.name,
+        )
         if progress:
             progress(done)
     with session_scope(factory) as session:

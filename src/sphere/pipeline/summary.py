@@ -31,6 +31,31 @@ class IngestSummary:
     quarantine: list[QuarantineNote] = field(default_factory=list)
     seconds: float = 0.0
 
+    def checkpoint(self) -> tuple[Counter[tuple[str, str]], tuple[int, ...], int]:
+        """A snapshot to roll the counts back to when a batch is retried."""
+        scalars = (
+            self.duplicates,
+            self.company_posts,
+            self.deletions,
+            self.edits,
+            self.contacts_imported,
+            self.events,
+        )
+        return Counter(self.by_class), scalars, len(self.quarantine)
+
+    def restore(self, snapshot: tuple[Counter[tuple[str, str]], tuple[int, ...], int]) -> None:
+        by_class, scalars, quarantined = snapshot
+        self.by_class = Counter(by_class)
+        (
+            self.duplicates,
+            self.company_posts,
+            self.deletions,
+            self.edits,
+            self.contacts_imported,
+            self.events,
+        ) = scalars
+        del self.quarantine[quarantined:]
+
     def count(self, addressing: str, disposition: Disposition) -> None:
         self.by_class[(addressing, disposition.value)] += 1
 

@@ -65,12 +65,13 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from sphere.domain.records import IdentityKind
 from sphere.domain.time import utcnow
 from sphere.errors import ConfigurationError, NotFound, SphereError
+from sphere.storage.session_cache import drop_caches, transaction_cache
 from sphere.storage.tables import SubjectKeyRow
 
 if TYPE_CHECKING:
@@ -248,18 +249,36 @@ class Keyring:
             raise DecryptionFailed(f"subject key {row.subject_id} does not unwrap") from None
 
     def _data_key(self, session: Session, subject_id: str, *, create: bool) -> bytes:
+        # Unwrapped keys are cached for the life of one session (one unit of work): the
+        # pipeline encrypts many records of the same subject per batch. The cache is
+        # dropped on any rollback and on ``destroy_key``.
+        cache = transaction_cache(session, f"data_keys:{self.kek_id}")
+        cached = cache.get(subject_id)
+        if cached is not None:
+            return cached
+        key = self._load_or_create(session, subject_id, create=create)
+        cache[subject_id] = key
+        return key
+
+    def _load_or_create(self, session: Session, subject_id: str, *, create: bool) -> bytes:
         row = session.get(SubjectKeyRow, subject_id)
         if row is None:
             if not create:
                 raise NotFound(f"no key for subject {subject_id}")
             data_key = AESGCM.generate_key(bit_length=256)
             salt, wrapped = self._wrap(subject_id, data_key)
-            session.add(
-                SubjectKeyRow(
-                    subject_id=subject_id, salt=salt, wrapped_key=wrapped, kek_id=self.kek_id
-                )
+            # Core INSERT: one statement, no unit-of-work flush (a key per new author).
+            session.connection().execute(
+                insert(SubjectKeyRow.__table__),
+                {
+                    "subject_id": subject_id,
+                    "salt": salt,
+                    "wrapped_key": wrapped,
+                    "kek_id": self.kek_id,
+                    "created_at": utcnow(),
+                    "destroyed_at": None,
+                },
             )
-            session.flush()
             return data_key
         return self._unwrap(row)
 
@@ -296,6 +315,7 @@ class Keyring:
         A tombstone row stays (``destroyed_at``) so that later writes for the subject fail
         with ``SubjectKeyDestroyed`` instead of silently minting a new key.
         """
+        transaction_cache(session, f"data_keys:{self.kek_id}").pop(subject_id, None)
         row = session.get(SubjectKeyRow, subject_id)
         if row is None:
             session.add(
@@ -320,6 +340,7 @@ class Keyring:
         Afterwards the old master key can be destroyed; see the module docstring for why
         this is what makes erasure effective against old backups. Returns the count.
         """
+        drop_caches(session, "data_keys:")  # keys cached under the old master key
         count = 0
         rows = session.scalars(
             select(SubjectKeyRow)

@@ -334,3 +334,40 @@ def test_employee_posts_are_not_linked_for_enrichment(rt, customer_csv, tmp_path
     )
     summary = _ingest(rt, path)
     assert summary.total(Disposition.LINKED) == 0
+
+
+def test_a_racing_duplicate_falls_back_to_record_by_record(rt, tmp_path, monkeypatch) -> None:
+    """If another ingestion stored a record between our check and our batched write, the
+    batch is retried record by record: the rest of the batch is kept."""
+    first = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            mastodon_status(
+                "600", "Frage zum Makro 100", mention_company=True, account_id="600", username="r1"
+            ),
+        ],
+    )
+    _ingest(rt, first)
+    from sphere.storage.repositories import interactions
+
+    monkeypatch.setattr(interactions.InteractionRepository, "exists", lambda *a, **k: False)
+    second = write_jsonl(
+        tmp_path / "b.jsonl",
+        [
+            mastodon_status(
+                "600", "Frage zum Makro 100", mention_company=True, account_id="600", username="r1"
+            ),
+            mastodon_status(
+                "601",
+                "Noch eine Frage zum Makro 100",
+                mention_company=True,
+                account_id="601",
+                username="r2",
+            ),
+        ],
+    )
+    summary = _ingest(rt, second)
+    assert _count(rt, InteractionRow) == 2  # 600 once, 601 kept
+    assert [q.line for q in summary.quarantine] == [1]
+    with rt.session() as session:
+        assert verify(session).ok

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from sphere.errors import AuditError
@@ -34,6 +34,35 @@ def _entry(row: AuditEntryRow) -> AuditEntry:
     )
 
 
+# Core statements built once: ``record`` runs for every stored datum.
+_INSERT_ENTRY = insert(AuditEntryRow.__table__)
+_MOVE_HEAD = (
+    update(AuditHeadRow.__table__)
+    .where(
+        AuditHeadRow.__table__.c.id == bindparam("head_id"),
+        AuditHeadRow.__table__.c.seq == bindparam("expected"),
+    )
+    .values(seq=bindparam("seq"), hash=bindparam("hash"))
+)
+
+
+def _row_values(entry: AuditEntry) -> dict[str, object]:
+    return {
+        "seq": entry.seq,
+        "id": entry.id,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "subject_id": entry.subject_id,
+        "object_ids": list(entry.object_ids),
+        "purpose": entry.purpose,
+        "legal_basis": entry.legal_basis,
+        "details": dict(entry.details),
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
 class AuditRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -59,14 +88,32 @@ class AuditRepository:
         row = self.session.get(AuditHeadRow, HEAD_ID)
         return (0, GENESIS_HASH) if row is None else (row.seq, row.hash)
 
+    def append_many(self, entries: list[AuditEntry]) -> None:
+        """Insert consecutive entries with one executemany and move the head once."""
+        connection = self.session.connection()
+        connection.execute(_INSERT_ENTRY, [_row_values(e) for e in entries])
+        moved = connection.execute(
+            _MOVE_HEAD,
+            {
+                "head_id": HEAD_ID,
+                "expected": entries[0].seq - 1,
+                "seq": entries[-1].seq,
+                "hash": entries[-1].hash,
+            },
+        )
+        if moved.rowcount != 1:
+            raise AuditError("audit chain head moved during append; lock_head() first")
+
     def append(self, entry: AuditEntry) -> None:
         """Insert ``entry`` and move the head to it (call ``lock_head`` first).
 
         Plain INSERT/UPDATE statements, not the ORM unit of work: the log is append-only
         and this keeps ``record`` cheap enough to call for every stored datum.
         """
-        self.session.execute(
-            insert(AuditEntryRow).values(
+        connection = self.session.connection()
+        connection.execute(
+            _INSERT_ENTRY,
+            dict(
                 seq=entry.seq,
                 id=entry.id,
                 at=entry.at,
@@ -79,13 +126,11 @@ class AuditRepository:
                 details=dict(entry.details),
                 prev_hash=entry.prev_hash,
                 hash=entry.hash,
-            )
+            ),
         )
-        moved = self.session.execute(
-            update(AuditHeadRow)
-            .where(AuditHeadRow.id == HEAD_ID, AuditHeadRow.seq == entry.seq - 1)
-            .values(seq=entry.seq, hash=entry.hash)
-            .execution_options(synchronize_session=False)
+        moved = connection.execute(
+            _MOVE_HEAD,
+            {"head_id": HEAD_ID, "expected": entry.seq - 1, "seq": entry.seq, "hash": entry.hash},
         )
         if moved.rowcount != 1:
             raise AuditError("audit chain head moved during append; lock_head() first")

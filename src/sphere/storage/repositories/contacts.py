@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from sphere.domain import Channel, IdentityKind
@@ -32,6 +32,15 @@ def _contact(row: ContactRow) -> Contact:
     )
 
 
+_IDENTITIES = IdentityRow.__table__
+# Core statement built once: the pipeline links every post's author through it.
+_LOOKUP_IDENTITY = select(_IDENTITIES.c.id, _IDENTITIES.c.contact_id).where(
+    _IDENTITIES.c.kind == bindparam("kind"),
+    _IDENTITIES.c.channel == bindparam("channel"),
+    _IDENTITIES.c.blind_index == bindparam("index"),
+)
+
+
 class ContactRepository:
     def __init__(self, session: Session, keyring: Keyring) -> None:
         self.session = session
@@ -51,6 +60,20 @@ class ContactRepository:
 
     def get(self, contact_id: str) -> Contact:
         return _contact(self._row(contact_id))
+
+    def get_for_processing(self, contact_id: str) -> Contact:
+        """The contact, read under a share lock (``SELECT … FOR SHARE`` on PostgreSQL).
+
+        An erasure locks the row ``FOR UPDATE``; a pipeline that links a record to the
+        contact takes this share lock first, so the two serialise: the erasure sees the
+        new record and deletes it, or the pipeline waits and then sees ``erased_at``.
+        """
+        row = self.session.get(
+            ContactRow, contact_id, with_for_update={"read": True}, populate_existing=True
+        )
+        if row is None:
+            raise NotFound(f"contact {contact_id} not found")
+        return _contact(row)
 
     def get_by_public_id(self, public_id: str) -> Contact:
         row = self.session.scalar(select(ContactRow).where(ContactRow.public_id == public_id))
@@ -161,6 +184,32 @@ class ContactRepository:
             )
         )
         return None if row is None else self._identity(row)
+
+    def lookup_identity(
+        self, kind: IdentityKind, value: str, *, channel: Channel | None = None
+    ) -> tuple[str, str] | None:
+        """(identity id, contact id) for an identifier, without decrypting anything —
+        the cheap path the pipeline uses to link authors."""
+        channel_value = channel.value if channel else ""
+        row = (
+            self.session.connection()
+            .execute(
+                _LOOKUP_IDENTITY,
+                {
+                    "kind": kind.value,
+                    "channel": channel_value,
+                    "index": self.keyring.blind_index(kind, channel_value, value),
+                },
+            )
+            .first()
+        )
+        return None if row is None else (row.id, row.contact_id)
+
+    def identity_kinds(self, contact_id: str) -> set[IdentityKind]:
+        rows = self.session.scalars(
+            select(IdentityRow.kind).where(IdentityRow.contact_id == contact_id).distinct()
+        )
+        return {IdentityKind(kind) for kind in rows}
 
     def find_by_identity(
         self, kind: IdentityKind, value: str, *, channel: Channel | None = None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from sphere.domain import Decision, LegalBasis, Outcome, Purpose
 from sphere.domain.time import utcnow
 from sphere.errors import NotFound
 from sphere.storage.entities import DecisionRecord
-from sphere.storage.tables import DecisionRow
+from sphere.storage.tables import DecisionRow, new_id
 
 
 def _record(row: DecisionRow) -> DecisionRecord:
@@ -30,11 +30,56 @@ def _record(row: DecisionRow) -> DecisionRecord:
     )
 
 
+_INSERT_DECISION = insert(DecisionRow.__table__)  # Core, built once (hot path)
+
+
 class DecisionRepository:
     """Append-only: there is no update or delete method on purpose."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def prepare(
+        self,
+        decision: Decision,
+        *,
+        record_type: str,
+        record_ref: str,
+        contact_id: str | None = None,
+        at: datetime | None = None,
+    ) -> tuple[DecisionRecord, dict[str, object]]:
+        """The log entry and its row, for ``insert_prepared`` (batched writes)."""
+        values = {
+            "id": new_id(),
+            "record_type": record_type,
+            "record_ref": record_ref,
+            "contact_id": contact_id,
+            "purpose": decision.purpose.value,
+            "outcome": decision.outcome.value,
+            "legal_basis": decision.legal_basis.value if decision.legal_basis else None,
+            "policy_version": decision.policy_version,
+            "rule_id": decision.rule_id,
+            "reason": decision.reason,
+            "decided_at": at or utcnow(),
+        }
+        record = DecisionRecord(
+            id=str(values["id"]),
+            record_type=record_type,
+            record_ref=record_ref,
+            contact_id=contact_id,
+            purpose=decision.purpose,
+            outcome=decision.outcome,
+            legal_basis=decision.legal_basis,
+            policy_version=decision.policy_version,
+            rule_id=decision.rule_id,
+            reason=decision.reason,
+            decided_at=values["decided_at"],  # type: ignore[arg-type]
+        )
+        return record, values
+
+    def insert_prepared(self, rows: list[dict[str, object]]) -> None:
+        if rows:
+            self.session.connection().execute(_INSERT_DECISION, rows)
 
     def append(
         self,
@@ -47,21 +92,11 @@ class DecisionRepository:
     ) -> DecisionRecord:
         """Log ``decision`` about ``record_type``/``record_ref`` (e.g. "interaction",
         "mastodon:1234"). ``reason`` must be readable and free of personal data."""
-        row = DecisionRow(
-            record_type=record_type,
-            record_ref=record_ref,
-            contact_id=contact_id,
-            purpose=decision.purpose.value,
-            outcome=decision.outcome.value,
-            legal_basis=decision.legal_basis.value if decision.legal_basis else None,
-            policy_version=decision.policy_version,
-            rule_id=decision.rule_id,
-            reason=decision.reason,
-            decided_at=at or utcnow(),
+        record, values = self.prepare(
+            decision, record_type=record_type, record_ref=record_ref, contact_id=contact_id, at=at
         )
-        self.session.add(row)
-        self.session.flush()
-        return _record(row)
+        self.session.connection().execute(_INSERT_DECISION, values)
+        return record
 
     def get(self, decision_id: str) -> DecisionRecord:
         row = self.session.get(DecisionRow, decision_id)

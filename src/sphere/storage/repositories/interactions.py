@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,15 @@ from sphere.domain.time import utcnow
 from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed, record_subject
 from sphere.storage.entities import Interaction, NewInteraction
-from sphere.storage.tables import InteractionRow
+from sphere.storage.tables import InteractionRow, new_id
+
+# Built once: a plain Core INSERT on the table, executed on the session's connection,
+# skips the ORM's per-call statement building on the ingestion hot path.
+_INSERT_INTERACTION = insert(InteractionRow.__table__)
+_EXISTS = select(InteractionRow.__table__.c.id).where(
+    InteractionRow.__table__.c.channel == bindparam("channel"),
+    InteractionRow.__table__.c.source_id == bindparam("source_id"),
+)
 
 
 class InteractionRepository:
@@ -60,6 +68,50 @@ class InteractionRepository:
                 InteractionRow.channel == channel.value, InteractionRow.source_id == source_id
             )
         )
+
+    def exists(self, channel: Channel, source_id: str) -> bool:
+        found = self.session.connection().execute(
+            _EXISTS, {"channel": channel.value, "source_id": source_id}
+        )
+        return found.first() is not None
+
+    def prepare(self, new: NewInteraction, *, at: datetime) -> dict[str, object]:
+        """Encrypt and build the row for ``insert_prepared`` (no statement for the row)."""
+        key_id = new.contact_id or new.key_subject or record_subject()
+        ciphertext = (
+            None if new.text is None else self.keyring.encrypt_for(self.session, key_id, new.text)
+        )
+        return dict(
+            id=new_id(),
+            contact_id=new.contact_id,
+            identity_id=new.identity_id,
+            source_name=new.source_name,
+            channel=new.channel.value,
+            source_id=new.source_id,
+            kind=new.kind.value,
+            visibility=new.visibility.value,
+            addressing=new.addressing.value,
+            language=new.language,
+            text_ciphertext=ciphertext,
+            key_id=key_id if ciphertext is not None else None,
+            special_categories=sorted(c.value for c in new.special_categories),
+            created_at=new.created_at,
+            ingested_at=at,
+            decision_id=new.decision_id,
+            retention_until=new.retention_until,
+            deleted_at=None,
+        )
+
+    def insert_prepared(self, rows: list[dict[str, object]]) -> None:
+        """Insert rows from ``prepare`` with one executemany (the caller checked absence)."""
+        if rows:
+            self.session.connection().execute(_INSERT_INTERACTION, rows)
+
+    def insert_new(self, new: NewInteraction, *, at: datetime) -> str:
+        """Insert a record the caller has checked is absent; returns its id."""
+        row = self.prepare(new, at=at)
+        self.insert_prepared([row])
+        return str(row["id"])
 
     def insert_if_absent(
         self, new: NewInteraction, *, at: datetime | None = None
