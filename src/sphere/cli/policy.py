@@ -1,9 +1,11 @@
-"""``sphere policy …``: validate, diff and show policy files (pure helpers, no database).
+"""``sphere policy …``: validate, diff and show policy files; show the ACTIVE stored
+version, try a draft on the stored data (``whatif``) and ``apply`` it.
 
-The lead registers ``app`` as the ``policy`` sub-command and adds the DB-backed
-``apply``; ``show`` without FILE prints the shipped default until a stored version exists.
-A ``PolicyError`` becomes one line ``error: <file>:<line>:<col>: <message>`` on stderr
-and exit code 2 — never a traceback.
+``show`` without FILE reads the active stored version (the shipped default when none was
+applied; when the SQLite default database does not exist yet it is not created just to
+show a policy). ``whatif`` and ``apply`` call the same services as the cockpit
+(``sphere.cockpit.whatif``). A ``PolicyError`` becomes one line
+``error: <file>:<line>:<col>: <message>`` on stderr and exit code 2 — never a traceback.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from sphere.cli._output import print_json
+from sphere.cli._runtime import runtime
 from sphere.errors import PolicyError
-from sphere.policy import Policy, default_policy_path, diff_policies, load_policy
+from sphere.policy import Policy, default_policy, diff_policies, load_policy
+from sphere.settings import load_settings
 
 app = typer.Typer(help="Validate, compare and show data-protection policies.", no_args_is_help=True)
 
@@ -110,8 +115,8 @@ def show(
     file: Annotated[Path | None, typer.Argument(help="Policy file; default: shipped")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Print the purposes and rules of FILE, or of the shipped default policy."""
-    policy = _load(file if file is not None else default_policy_path(), as_json=as_json)
+    """Print the purposes and rules of FILE, or of the ACTIVE stored policy version."""
+    policy = _load(file, as_json=as_json) if file is not None else _policy_in_force()
     if as_json:
         typer.echo(
             json.dumps(
@@ -142,3 +147,73 @@ def show(
             f" ({rule.article})"
         )
     typer.echo("   *. default.fail-closed: otherwise -> needs_review")
+
+
+def _policy_in_force() -> Policy:
+    """The active stored version; the shipped default when none was applied yet."""
+    settings = load_settings()
+    url = settings.resolved_database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return default_policy()
+    from sphere.governance.policy_versions import active_policy
+
+    with runtime() as rt, rt.session() as session:
+        return active_policy(session)
+
+
+def _whatif_lines(result: object) -> list[str]:
+    data = result.to_dict()  # type: ignore[attr-defined]
+    lines = [
+        f"{data['old_version']} -> {data['new_version']}: {data['changed']} of "
+        f"{data['records']} stored records change outcome, {data['no_longer_stored']} would "
+        f"be deleted, {data['contacts_affected']} contacts affected",
+        "activities affected: " + (", ".join(data["activities_affected"]) or "none"),
+    ]
+    for shift in data["shifts"]:
+        lines.append(
+            f"  {shift['count']:>6}  {shift['old_rule']} ({shift['old_outcome']}) -> "
+            f"{shift['new_rule']} ({shift['new_outcome']})"
+        )
+    return lines
+
+
+@app.command()
+def whatif(file: Path, as_json: JsonFlag = False) -> None:
+    """How policy FILE would decide the STORED data, compared with the active version."""
+    from sphere.cockpit.whatif import what_if
+
+    draft = _load(file, as_json=as_json)
+    with runtime() as rt, rt.session() as session:
+        result = what_if(session, rt.keyring, draft, now=rt.clock.now())
+    if as_json:
+        print_json(result.to_dict())
+        return
+    for line in _whatif_lines(result):
+        typer.echo(line)
+
+
+@app.command()
+def apply(
+    file: Path,
+    actor: Annotated[str, typer.Option(help="Who applies it (a token for the audit log).")] = (
+        "cli"
+    ),
+    as_json: JsonFlag = False,
+) -> None:
+    """Make FILE the active policy and re-evaluate the stored data (audited)."""
+    from sphere.cockpit.whatif import apply_draft
+
+    draft = _load(file, as_json=as_json)
+    with runtime() as rt, rt.session() as session:
+        result = apply_draft(session, rt.keyring, draft, actor=actor, now=rt.clock.now())
+    if as_json:
+        print_json(result.to_dict())
+        return
+    for line in _whatif_lines(result.whatif):
+        typer.echo(line)
+    typer.echo(
+        f"applied {result.version}: {result.deleted_interactions} interactions and "
+        f"{result.deleted_events} events deleted ({result.derived_removed} derived), "
+        f"{result.decisions_appended} decisions appended, "
+        f"{result.contacts_to_review} contacts to review"
+    )

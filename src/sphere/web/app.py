@@ -18,7 +18,9 @@ from starlette.responses import RedirectResponse
 from sphere import __version__
 from sphere.accounts import make_password_hasher
 from sphere.domain.time import Clock, SystemClock
+from sphere.runtime import Runtime
 from sphere.settings import Settings, load_settings
+from sphere.storage.crypto import Keyring
 from sphere.storage.db import make_engine, make_session_factory
 from sphere.web.api import router as api_router
 from sphere.web.cockpit import router as cockpit_router
@@ -62,11 +64,16 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.runtime = WebRuntime(
+    core = Runtime(
         settings=settings,
-        web=web,
+        engine=db_engine,
+        factory=make_session_factory(db_engine),
+        keyring=Keyring.from_settings(settings),
         clock=clock or SystemClock(),
-        session_factory=make_session_factory(db_engine),
+    )
+    app.state.runtime = WebRuntime(
+        core=core,
+        web=web,
         templates=make_templates(),
         hasher=hasher or make_password_hasher(),
         csrf_key=derive_key(settings, "csrf"),

@@ -1,4 +1,6 @@
-"""What one app instance holds: settings, clock, session factory, templates, secrets.
+"""What one app instance holds: the project's composition root (``sphere.runtime.Runtime``:
+settings, engine, session factory, keyring, clock) plus what only the web needs
+(templates, password hasher, CSRF and throttle keys, cookie settings).
 
 Stored on ``app.state.runtime`` by ``create_app`` and reached through ``deps.py``;
 never a module global.
@@ -17,7 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.templating import Jinja2Templates
 
 from sphere.domain.time import Clock
+from sphere.runtime import Runtime
 from sphere.settings import Settings
+from sphere.storage.crypto import Keyring
 from sphere.web.config import WebSettings
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -45,14 +49,28 @@ def make_templates() -> Jinja2Templates:
 
 @dataclass(frozen=True)
 class WebRuntime:
-    settings: Settings
+    core: Runtime
     web: WebSettings
-    clock: Clock
-    session_factory: sessionmaker[Session]
     templates: Jinja2Templates
     hasher: PasswordHasher
     csrf_key: bytes
     throttle_key: bytes
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+    @property
+    def clock(self) -> Clock:
+        return self.core.clock
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        return self.core.factory
+
+    @property
+    def keyring(self) -> Keyring:
+        return self.core.keyring
 
     @property
     def session_cookie(self) -> str:

@@ -1,5 +1,11 @@
 """The DPO cockpit (``/cockpit``): server-rendered pages, no JavaScript."""
 
-from sphere.web.cockpit.pages import router
+from fastapi import APIRouter
+
+from sphere.web.cockpit import oversight, pages
+
+router = APIRouter()
+router.include_router(pages.router)
+router.include_router(oversight.router)
 
 __all__ = ["router"]

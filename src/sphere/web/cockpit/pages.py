@@ -35,14 +35,23 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem(
         "Record of processing",
-        None,
-        "coming with the Art. 30 record-of-processing view (not built yet)",
+        "/cockpit/record",
+        "the Art. 30 record built live from the policy and the data; PDF and DPV JSON-LD",
     ),
-    NavItem("Inventories", None, "coming with the data inventory per source (not built yet)"),
-    NavItem("Findings", None, "coming with risk findings from the pipeline (not built yet)"),
-    NavItem("Requests", None, "coming with data-subject requests and deadlines (not built yet)"),
-    NavItem("Audit", None, "coming with the audit-log browser (use 'sphere audit' meanwhile)"),
-    NavItem("Policy", "/cockpit/policy", "purposes and rules of the policy in force"),
+    NavItem(
+        "Inventories",
+        "/cockpit/inventories",
+        "processes, data flows and infrastructure with their findings",
+    ),
+    NavItem("Findings", "/cockpit/findings", "risk findings computed from the data"),
+    NavItem(
+        "Requests",
+        None,
+        "coming with the data-subject request service (sphere.rights; not built yet)",
+    ),
+    NavItem("Audit", "/cockpit/audit", "the hash-chained audit trail with its verification"),
+    NavItem("Policy", "/cockpit/policy", "purposes and rules of the policy in force; versions"),
+    NavItem("What-if", "/cockpit/whatif", "try a draft policy on the stored data, then apply it"),
 )
 
 

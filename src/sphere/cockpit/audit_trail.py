@@ -1,0 +1,61 @@
+"""The audit trail for the cockpit: one page of entries, newest first, with the result of
+verifying the whole hash chain (``sphere.audit.verify``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.audit import VerifyResult, verify
+from sphere.cockpit import _read_model as read
+from sphere.errors import InvalidInput
+from sphere.storage.entities import AuditEntry
+
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    page: int
+    per_page: int
+    total: int
+    entries: tuple[AuditEntry, ...]
+    verification: VerifyResult
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "page": self.page,
+            "per_page": self.per_page,
+            "total": self.total,
+            "pages": self.pages,
+            "verification": self.verification.as_dict(),
+            "entries": [
+                {
+                    "seq": e.seq,
+                    "id": e.id,
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "subject_id": e.subject_id,
+                    "object_ids": list(e.object_ids),
+                    "purpose": e.purpose,
+                    "legal_basis": e.legal_basis,
+                    "details": dict(e.details),
+                    "hash": e.hash,
+                }
+                for e in self.entries
+            ],
+        }
+
+
+def audit_trail(session: Session, *, page: int = 1, per_page: int = 50) -> AuditPage:
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(f"page must be >= 1 and per_page 1..{MAX_PER_PAGE}")
+    total, entries = read.audit_page(session, offset=(page - 1) * per_page, limit=per_page)
+    return AuditPage(page, per_page, total, tuple(entries), verify(session))

@@ -1,0 +1,223 @@
+"""Three inventories the DPO, marketing, IT and legal share, with their findings:
+
+* processes — business areas (marketing, sales, service, HR) and the activities of the
+  record of processing they run;
+* data flows — source → stage → store → recipient, from the records actually stored
+  (plus the anonymous aggregates of social listening);
+* infrastructure — registered sources (a scraper or a monitoring tool feeding names
+  into the CRM shows up here) and the tools the data passes through.
+
+Each entry lists the codes of the findings (``findings.py``) that concern it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.cockpit import _read_model as read
+from sphere.cockpit.findings import Finding
+from sphere.cockpit.record import ProcessingRecord
+from sphere.domain import Collection, Purpose
+from sphere.governance.sources import list_sources
+
+AREAS: dict[str, tuple[Purpose, ...]] = {
+    "marketing": (
+        Purpose.ENRICHMENT,
+        Purpose.PROFILING,
+        Purpose.DIRECT_MARKETING,
+        Purpose.PUBLIC_MONITORING,
+        Purpose.WEB_ANALYTICS,
+        Purpose.IDENTITY_MATCHING,
+    ),
+    "sales": (Purpose.SERVICE_PROVISION, Purpose.LEGAL_OBLIGATION),
+    "service": (Purpose.CUSTOMER_CARE, Purpose.SECURITY),
+    "hr": (Purpose.HR_SCREENING,),
+}
+STAGE = "ingestion pipeline: addressing, linking, PII minimisation, policy gate"
+TOOLS: tuple[tuple[str, str], ...] = (
+    ("Sphere ingestion pipeline", "gates every record by purpose and legal basis"),
+    ("PII analyzer", "local recognizers and name tagger; no data leaves the host"),
+    ("Encrypted store", "per-subject AES-GCM keys, crypto-shredding on erasure"),
+    ("Audit log", "hash-chained, verified in the cockpit"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Process:
+    area: str
+    purposes: tuple[str, ...]
+    records: int
+    contacts: int
+    findings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    source: str
+    collection: str
+    stage: str
+    store: str
+    recipients: tuple[str, ...]
+    purpose: str
+    records: int
+    findings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Infrastructure:
+    name: str
+    kind: str  # source | tool
+    channel: str
+    collection: str
+    detail: str
+    records: int
+    findings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Inventories:
+    processes: tuple[Process, ...]
+    flows: tuple[Flow, ...]
+    infrastructure: tuple[Infrastructure, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "processes": [
+                {
+                    "area": p.area,
+                    "purposes": list(p.purposes),
+                    "records": p.records,
+                    "contacts": p.contacts,
+                    "findings": list(p.findings),
+                }
+                for p in self.processes
+            ],
+            "flows": [
+                {
+                    "source": f.source,
+                    "collection": f.collection,
+                    "stage": f.stage,
+                    "store": f.store,
+                    "recipients": list(f.recipients),
+                    "purpose": f.purpose,
+                    "records": f.records,
+                    "findings": list(f.findings),
+                }
+                for f in self.flows
+            ],
+            "infrastructure": [
+                {
+                    "name": i.name,
+                    "kind": i.kind,
+                    "channel": i.channel,
+                    "collection": i.collection,
+                    "detail": i.detail,
+                    "records": i.records,
+                    "findings": list(i.findings),
+                }
+                for i in self.infrastructure
+            ],
+        }
+
+
+def build_inventories(
+    session: Session, record: ProcessingRecord, findings: list[Finding]
+) -> Inventories:
+    by_code = {f.code: f for f in findings}
+    codes = set(by_code)
+    activities = {a.purpose: a for a in record.activities}
+
+    processes = []
+    for area, purposes in AREAS.items():
+        present = [activities[p.value] for p in purposes if p.value in activities]
+        related = set()
+        if "dpia.missing" in codes and any(
+            a.purpose in by_code["dpia.missing"].object_ids for a in present
+        ):
+            related.add("dpia.missing")
+        if area in ("marketing", "sales") and "identity.linked-without-basis" in codes:
+            related.add("identity.linked-without-basis")
+        if area == "marketing" and "consent.withdrawn-derived" in codes:
+            related.add("consent.withdrawn-derived")
+        processes.append(
+            Process(
+                area=area,
+                purposes=tuple(a.purpose for a in present),
+                records=sum(a.records for a in present),
+                contacts=sum(a.contacts for a in present),
+                findings=tuple(sorted(related)),
+            )
+        )
+
+    sources = {s.name: s for s in list_sources(session)}
+    counts: dict[tuple[str, str, str], int] = {}
+    for stored in read.stored_records(session):
+        name = stored.source_name or f"{stored.channel} events"
+        store = (
+            "interactions (encrypted)"
+            if stored.record_type == "interaction"
+            else ("events (encrypted)")
+        )
+        key = (name, store, stored.purpose or "undecided")
+        counts[key] = counts.get(key, 0) + 1
+    flows = []
+    flow_findings = {
+        "retention.expired",
+        "storage.unencrypted-personal-field",
+        "third-party.exposed",
+    }
+    for (name, store, purpose), number in sorted(counts.items()):
+        source = sources.get(name)
+        collection = source.collection.value if source else "unregistered"
+        related = {c for c in codes & flow_findings}
+        if collection == Collection.SCRAPER.value:
+            related.add("source.scraper")
+        activity = activities.get(purpose)
+        flows.append(
+            Flow(
+                source=name,
+                collection=collection,
+                stage=STAGE,
+                store=store,
+                recipients=activity.recipients if activity else (),
+                purpose=purpose,
+                records=number,
+                findings=tuple(sorted(related)),
+            )
+        )
+    monitoring = activities.get(Purpose.PUBLIC_MONITORING.value)
+    flows.append(
+        Flow(
+            source="all social sources",
+            collection="mixed",
+            stage=STAGE,
+            store="aggregates (anonymous counts, no personal data)",
+            recipients=monitoring.recipients if monitoring else (),
+            purpose=Purpose.PUBLIC_MONITORING.value,
+            records=0,
+            findings=(),
+        )
+    )
+
+    per_source: dict[str, int] = {}
+    for (name, _store, _purpose), number in counts.items():
+        per_source[name] = per_source.get(name, 0) + number
+    infrastructure = [
+        Infrastructure(
+            name=s.name,
+            kind="source",
+            channel=s.channel.value,
+            collection=s.collection.value,
+            detail=s.description or f"{len(s.accounts)} company accounts",
+            records=per_source.get(s.name, 0),
+            findings=("source.scraper",) if s.collection is Collection.SCRAPER else (),
+        )
+        for s in sources.values()
+    ]
+    infrastructure += [
+        Infrastructure(name, "tool", "", "", detail, 0, ()) for name, detail in TOOLS
+    ]
+    return Inventories(tuple(processes), tuple(flows), tuple(infrastructure))

@@ -1,0 +1,309 @@
+"""The record of processing activities (GDPR Art. 30(1)), built live.
+
+One activity per purpose the policy in force declares, merged with what the
+``processing_activities`` table adds (a name, categories of data subjects, recipients,
+the DPIA status, the last run) and with what the data shows (records and contacts held
+under the purpose, the sources they came from, the last decision). Nothing is typed in
+twice: retention, legal basis and data categories come from the policy, counts from the
+stored records.
+
+``record_to_jsonld`` exports it in the W3C Data Privacy Vocabulary (DPV 2): each
+activity is a ``dpv:PersonalDataHandling`` with ``dpv:hasPurpose``,
+``dpv:hasLegalBasis`` (``eu-gdpr:A6-1-a`` …), ``dpv:hasPersonalData``,
+``dpv:hasDataSubject``, ``dpv:hasRecipient``, ``dpv:hasDataSource``,
+``dpv:hasStorageCondition`` (an ISO 8601 duration) and ``dpv:hasImpactAssessment``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.cockpit import _read_model as read
+from sphere.domain import DataCategory, LegalBasis, Purpose
+from sphere.governance.sources import list_sources
+from sphere.policy import Policy
+
+# Art. 30(1)(c): categories of data subjects, when no activity row names them.
+DEFAULT_SUBJECTS: dict[Purpose, tuple[str, ...]] = {
+    Purpose.CUSTOMER_CARE: ("customers", "social media users who address the company"),
+    Purpose.SERVICE_PROVISION: ("customers",),
+    Purpose.ENRICHMENT: ("customers",),
+    Purpose.PROFILING: ("customers who consented",),
+    Purpose.DIRECT_MARKETING: ("customers", "prospects who consented"),
+    Purpose.PUBLIC_MONITORING: ("social media users (anonymous aggregates only)",),
+    Purpose.IDENTITY_MATCHING: ("customers who consented",),
+    Purpose.HR_SCREENING: ("employees", "applicants"),
+    Purpose.LEGAL_OBLIGATION: ("customers",),
+    Purpose.SECURITY: ("customers", "website and app users"),
+    Purpose.WEB_ANALYTICS: ("website and app users who consented",),
+}
+# Art. 30(1)(d): categories of recipients, when no activity row names them.
+DEFAULT_RECIPIENTS: dict[Purpose, tuple[str, ...]] = {
+    Purpose.CUSTOMER_CARE: ("customer service team",),
+    Purpose.SERVICE_PROVISION: ("sales and service teams",),
+    Purpose.ENRICHMENT: ("sales and marketing teams",),
+    Purpose.PROFILING: ("marketing team",),
+    Purpose.DIRECT_MARKETING: ("marketing team", "e-mail service provider (processor)"),
+    Purpose.PUBLIC_MONITORING: ("marketing team (aggregates)",),
+    Purpose.IDENTITY_MATCHING: ("CRM administrators",),
+    Purpose.HR_SCREENING: (),
+    Purpose.LEGAL_OBLIGATION: ("accounting", "tax authorities on request"),
+    Purpose.SECURITY: ("IT security team",),
+    Purpose.WEB_ANALYTICS: ("marketing team",),
+}
+
+DPV_CONTEXT: dict[str, str] = {
+    "dpv": "https://w3id.org/dpv#",
+    "pd": "https://w3id.org/dpv/pd#",
+    "eu-gdpr": "https://w3id.org/dpv/legal/eu/gdpr#",
+    "dct": "http://purl.org/dc/terms/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+# Closest DPV / DPV-PD term for each data category of the fact space.
+DPV_DATA: dict[DataCategory, str] = {
+    DataCategory.PRODUCT_CONTENT: "pd:Communication",
+    DataCategory.CONTACT_DATA: "pd:Contact",
+    DataCategory.PROFILE_ATTRIBUTE: "pd:Profile",
+    DataCategory.SPECIAL_CATEGORY: "dpv:SpecialCategoryPersonalData",
+    DataCategory.SOCIAL_GRAPH: "pd:SocialMedia",
+    DataCategory.BEHAVIOURAL: "pd:Behavioural",
+    DataCategory.GENERAL_CONTENT: "pd:Communication",
+}
+DPIA_DONE = frozenset({"done", "completed", "approved"})
+
+
+def dpv_legal_basis(basis: LegalBasis) -> str:
+    """``art6_1_a`` → ``eu-gdpr:A6-1-a`` (DPV's GDPR extension)."""
+    article, paragraph, letter = basis.value.removeprefix("art").split("_")
+    return f"eu-gdpr:A{article}-{paragraph}-{letter}"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceEntry:
+    name: str
+    channel: str
+    collection: str  # official_api | export | manual | scraper | unregistered
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One Art. 30(1) entry."""
+
+    purpose: str
+    name: str
+    description: str
+    dpv_purpose: str
+    legal_basis: str  # enum value, e.g. art6_1_f
+    legal_basis_article: str  # "GDPR Art. 6(1)(f)"
+    special_category_basis: str | None
+    data_categories: tuple[str, ...]
+    subject_categories: tuple[str, ...]
+    sources: tuple[SourceEntry, ...]
+    recipients: tuple[str, ...]
+    retention_days: int
+    dpia_required: bool
+    dpia_status: str  # done/approved/…, "missing" or "not required"
+    records: int
+    interactions: int
+    events: int
+    attributes: int
+    contacts: int
+    last_run: datetime | None
+    balancing_test: str | None
+
+    @property
+    def dpia_missing(self) -> bool:
+        return self.dpia_status == "missing"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "purpose": self.purpose,
+            "name": self.name,
+            "description": self.description,
+            "dpv_purpose": self.dpv_purpose,
+            "legal_basis": self.legal_basis,
+            "legal_basis_article": self.legal_basis_article,
+            "special_category_basis": self.special_category_basis,
+            "data_categories": list(self.data_categories),
+            "subject_categories": list(self.subject_categories),
+            "sources": [
+                {"name": s.name, "channel": s.channel, "collection": s.collection}
+                for s in self.sources
+            ],
+            "recipients": list(self.recipients),
+            "retention_days": self.retention_days,
+            "dpia_required": self.dpia_required,
+            "dpia_status": self.dpia_status,
+            "records": self.records,
+            "interactions": self.interactions,
+            "events": self.events,
+            "attributes": self.attributes,
+            "contacts": self.contacts,
+            "last_run": self.last_run.isoformat() if self.last_run else None,
+            "balancing_test": self.balancing_test,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingRecord:
+    policy_version: str
+    policy_hash: str
+    generated_at: datetime
+    activities: tuple[Activity, ...]
+
+    def activity(self, purpose: str) -> Activity:
+        for item in self.activities:
+            if item.purpose == purpose:
+                return item
+        raise KeyError(purpose)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy_version": self.policy_version,
+            "policy_hash": self.policy_hash,
+            "generated_at": self.generated_at.isoformat(),
+            "activities": [a.to_dict() for a in self.activities],
+        }
+
+
+def _title(purpose: str) -> str:
+    return purpose.replace("_", " ").capitalize()
+
+
+def build_record(session: Session, policy: Policy, *, now: datetime) -> ProcessingRecord:
+    """The Art. 30 record for ``policy`` (normally the policy in force) over stored data."""
+    usage = read.usage_by_purpose(session)
+    rows = {row.purpose: row for row in read.activities(session)}
+    inventory = {s.name: s for s in list_sources(session)}
+
+    def source_entry(name: str) -> SourceEntry:
+        source = inventory.get(name)
+        if source is None:
+            return SourceEntry(name, "", "unregistered")
+        return SourceEntry(name, source.channel.value, source.collection.value)
+
+    activities: list[Activity] = []
+    for purpose, spec in policy.purposes.items():
+        used = usage.get(purpose.value, read.PurposeUsage())
+        row = rows.get(purpose.value)
+        source_names = sorted({*used.sources, *(row.sources if row else ())})
+        if row is not None and row.dpia_status:
+            dpia_status = row.dpia_status
+        else:
+            dpia_status = "missing" if spec.dpia_required else "not required"
+        last_runs = [t for t in (used.last_decided_at, row.last_run_at if row else None) if t]
+        activities.append(
+            Activity(
+                purpose=purpose.value,
+                name=row.name if row else _title(purpose.value),
+                description=spec.description,
+                dpv_purpose=spec.dpv_term,
+                legal_basis=spec.legal_basis.value,
+                legal_basis_article=spec.legal_basis.article,
+                special_category_basis=(
+                    spec.special_category_basis.value if spec.special_category_basis else None
+                ),
+                data_categories=tuple(c.value for c in spec.data_categories),
+                subject_categories=(
+                    row.subject_categories
+                    if row and row.subject_categories
+                    else DEFAULT_SUBJECTS.get(purpose, ())
+                ),
+                sources=tuple(source_entry(n) for n in source_names),
+                recipients=(
+                    row.recipients
+                    if row and row.recipients
+                    else DEFAULT_RECIPIENTS.get(purpose, ())
+                ),
+                retention_days=spec.retention_days,
+                dpia_required=spec.dpia_required or bool(row and row.dpia_required),
+                dpia_status=dpia_status,
+                records=used.records,
+                interactions=used.interactions,
+                events=used.events,
+                attributes=used.attributes,
+                contacts=used.contacts,
+                last_run=max(last_runs) if last_runs else None,
+                balancing_test=spec.balancing_test,
+            )
+        )
+    return ProcessingRecord(
+        policy_version=policy.version,
+        policy_hash=policy.content_hash,
+        generated_at=now,
+        activities=tuple(activities),
+    )
+
+
+def record_to_jsonld(record: ProcessingRecord, *, controller: str = "") -> dict[str, Any]:
+    """The record as JSON-LD in the W3C DPV vocabulary (see module docstring)."""
+    handlings = []
+    for activity in record.activities:
+        data = [
+            {"@id": DPV_DATA[DataCategory(c)], "rdfs:label": c} for c in activity.data_categories
+        ]
+        handling: dict[str, Any] = {
+            "@id": f"urn:sphere:activity:{activity.purpose}",
+            "@type": "dpv:PersonalDataHandling",
+            "dct:title": activity.name,
+            "dct:description": activity.description,
+            "dpv:hasPurpose": {"@id": activity.dpv_purpose, "rdfs:label": activity.purpose},
+            "dpv:hasLegalBasis": [
+                {
+                    "@id": dpv_legal_basis(LegalBasis(activity.legal_basis)),
+                    "rdfs:label": activity.legal_basis_article,
+                }
+            ],
+            "dpv:hasPersonalData": data,
+            "dpv:hasDataSubject": [
+                {"@type": "dpv:DataSubject", "rdfs:label": s} for s in activity.subject_categories
+            ],
+            "dpv:hasRecipient": [
+                {"@type": "dpv:Recipient", "rdfs:label": r} for r in activity.recipients
+            ],
+            "dpv:hasDataSource": [
+                {"@type": "dpv:DataSource", "rdfs:label": s.name, "dct:type": s.collection}
+                for s in activity.sources
+            ],
+            "dpv:hasStorageCondition": {
+                "@type": "dpv:StorageDuration",
+                "dpv:hasDuration": {
+                    "@type": "dpv:Duration",
+                    "rdfs:label": f"P{activity.retention_days}D",
+                },
+            },
+            "dpv:hasImpactAssessment": {
+                "@type": "dpv:DPIA",
+                "dpv:hasStatus": activity.dpia_status,
+                "dpv:isMandatory": activity.dpia_required,
+            },
+            "sphere:records": activity.records,
+            "sphere:contacts": activity.contacts,
+        }
+        if activity.special_category_basis:
+            handling["dpv:hasLegalBasis"].append(
+                {"@id": dpv_legal_basis(LegalBasis(activity.special_category_basis))}
+            )
+        if activity.last_run:
+            handling["dct:modified"] = {
+                "@value": activity.last_run.isoformat(),
+                "@type": "xsd:dateTime",
+            }
+        handlings.append(handling)
+    document: dict[str, Any] = {
+        "@context": {**DPV_CONTEXT, "sphere": "urn:sphere:"},
+        "@id": f"urn:sphere:ropa:{record.policy_hash[:16]}",
+        "@type": "dpv:ROPA",
+        "dct:created": {"@value": record.generated_at.isoformat(), "@type": "xsd:dateTime"},
+        "dct:conformsTo": "GDPR Art. 30(1)",
+        "sphere:policyVersion": record.policy_version,
+        "dpv:hasPersonalDataHandling": handlings,
+    }
+    if controller:
+        document["dpv:hasDataController"] = {"@type": "dpv:DataController", "dct:title": controller}
+    return document

@@ -1,0 +1,274 @@
+"""Policy facts for records already stored, so a draft policy can be tried on them.
+
+The decision log keeps the outcome, rule and purpose, not the facts; they are rebuilt
+from what the record and the CRM hold now:
+
+* interactions: visibility, addressing and special categories are columns; the
+  relationship and objection come from the contact (as the linker derives them); the
+  consent state from the ledger *now*; the collection method from the source
+  inventory. Two facts are not stored: whether the post was about the company and
+  whether it was on the company's own page. Every combination that the record allows
+  is tried, and the one under which the policy that decided the record reproduces the
+  stored rule is taken (else the first) — ``reproduced`` says which happened.
+* events: web/mobile behaviour on the company's channels (``company_direct``,
+  ``behavioural``, purpose ``web_analytics``); consent from the ledger, else the
+  signal that let the event be stored (the signal itself is not kept).
+* contacts imported from the CRM: purpose ``service_provision``, a verified customer's
+  contact data from the CRM source.
+
+Outcomes are evaluated through the same gate the pipeline uses, so "still stored"
+means exactly what ingestion would decide today.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from sphere.cockpit import _read_model as read
+from sphere.consent.ledger import state_pairs
+from sphere.domain import (
+    Addressing,
+    Collection,
+    ConsentState,
+    DataCategory,
+    Decision,
+    Facts,
+    IdentityKind,
+    Purpose,
+    Relationship,
+    Visibility,
+)
+from sphere.governance.sources import list_sources
+from sphere.pipeline.facts import UNLINKED, AuthorState, build_facts, relationship_of
+from sphere.pipeline.gate import gate
+from sphere.policy import Policy, default_policy, load_policy_text
+from sphere.storage.crypto import Keyring
+from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.policies import PolicyVersionRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a policy decides for a stored record: does it stay, and why."""
+
+    stores: bool
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFacts:
+    """A stored record with everything needed to decide it again."""
+
+    record_type: str  # interaction | event | contact
+    id: str
+    contact_id: str | None
+    stored_rule: str | None
+    stored_outcome: str | None
+    stored_purpose: str | None
+    facts: Facts  # the facts of the governing purpose (for examples)
+    reproduced: bool  # the deciding policy reproduces the stored rule from these facts
+    _decide: Callable[[Policy], Verdict]
+
+    def decide(self, policy: Policy) -> Verdict:
+        return self._decide(policy)
+
+
+def facts_dict(facts: Facts) -> dict[str, object]:
+    return {
+        name: value if isinstance(value, bool) else str(value)
+        for name, value in ((n, getattr(facts, n)) for n in Facts.__slots__)
+    }
+
+
+class _Policies:
+    """Policies by version string, for checking which facts reproduce a stored decision."""
+
+    def __init__(self, session: Session, fallback: Policy) -> None:
+        self.fallback = fallback
+        self.texts = {v.version: v.text for v in PolicyVersionRepository(session).list()}
+        self.loaded: dict[str, Policy] = {fallback.version: fallback}
+        shipped = default_policy()
+        self.loaded.setdefault(shipped.version, shipped)
+
+    def get(self, version: str | None) -> Policy:
+        if version is None:
+            return self.fallback
+        if version not in self.loaded:
+            text = self.texts.get(version)
+            self.loaded[version] = (
+                load_policy_text(text, source=f"policy version {version}")
+                if text
+                else self.fallback
+            )
+        return self.loaded[version]
+
+
+class _Authors:
+    def __init__(self, session: Session, keyring: Keyring, now: datetime) -> None:
+        self.session, self.now = session, now
+        self.contacts = ContactRepository(session, keyring)
+        self.cache: dict[str, AuthorState] = {}
+
+    def get(self, contact_id: str | None) -> AuthorState:
+        if contact_id is None:
+            return UNLINKED
+        if contact_id not in self.cache:
+            contact = self.contacts.get(contact_id)
+            kinds = {i.kind for i in self.contacts.identities(contact_id)}
+            self.cache[contact_id] = AuthorState(
+                contact_id=contact_id,
+                is_customer=IdentityKind.CUSTOMER_NUMBER in kinds,
+                is_employee=contact.is_employee,
+                identity_verified=True,
+                objected=contact.objected_marketing or contact.objected_profiling,
+                restricted=contact.restricted,
+                consents=state_pairs(self.session, contact_id, now=self.now),
+            )
+        return self.cache[contact_id]
+
+
+def _interaction(
+    record: read.StoredRecord,
+    author: AuthorState,
+    collection: Collection,
+    deciding: Policy,
+) -> RecordFacts:
+    visibility = Visibility(record.visibility or Visibility.PUBLIC.value)
+    addressing = Addressing(record.addressing or Addressing.NOT_APPLICABLE.value)
+    addressed = addressing in (Addressing.DIRECT, Addressing.ADDRESSED)
+    about_options = (True,) if addressed else (True, False)
+    page_options = (
+        (False, True)
+        if visibility is Visibility.PUBLIC and addressing is not Addressing.DIRECT
+        else (False,)
+    )
+
+    def facts_builder(about: bool, on_page: bool) -> Callable[[Purpose], Facts]:
+        def facts_for(purpose: Purpose) -> Facts:
+            return build_facts(
+                visibility=visibility,
+                addressing=addressing,
+                author=author,
+                collection=collection,
+                has_special_category=bool(record.special_categories),
+                is_about_company=about,
+                on_company_page=on_page,
+                purpose=purpose,
+            )
+
+        return facts_for
+
+    def verdict(facts_for: Callable[[Purpose], Facts], policy: Policy) -> Verdict:
+        result = gate(facts_for, policy.evaluate, addressing=addressing, is_linked=author.is_linked)
+        return Verdict(result.disposition.stores_personal_data, result.decision)
+
+    options = [facts_builder(a, p) for a in about_options for p in page_options]
+    chosen, reproduced = options[0], False
+    for option in options:
+        decision = verdict(option, deciding).decision
+        if decision.rule_id == record.rule_id and decision.purpose.value == record.purpose:
+            chosen, reproduced = option, True
+            break
+    purpose = Purpose(record.purpose) if record.purpose else Purpose.CUSTOMER_CARE
+    return RecordFacts(
+        record_type="interaction",
+        id=record.id,
+        contact_id=record.contact_id,
+        stored_rule=record.rule_id,
+        stored_outcome=record.outcome,
+        stored_purpose=record.purpose,
+        facts=chosen(purpose),
+        reproduced=reproduced,
+        _decide=lambda policy: verdict(chosen, policy),
+    )
+
+
+def _event(
+    record: read.StoredRecord, author: AuthorState, collection: Collection, deciding: Policy
+) -> RecordFacts:
+    ledger = author.consent_for(Purpose.WEB_ANALYTICS)
+    # Stored events were allowed, so a signal gave consent when the ledger says nothing.
+    consent = ledger if ledger is not ConsentState.NONE else ConsentState.GIVEN
+    facts = Facts(
+        purpose=Purpose.WEB_ANALYTICS,
+        visibility=Visibility.COMPANY_DIRECT,
+        addressing=Addressing.NOT_APPLICABLE,
+        relationship=relationship_of(author),
+        data_category=DataCategory.BEHAVIOURAL,
+        collection=collection,
+        consent=consent,
+        objection=author.objected,
+    )
+
+    def decide(policy: Policy) -> Verdict:
+        decision = policy.evaluate(facts)
+        return Verdict(decision.permits_storage and author.is_linked, decision)
+
+    return RecordFacts(
+        record_type="event",
+        id=record.id,
+        contact_id=record.contact_id,
+        stored_rule=record.rule_id,
+        stored_outcome=record.outcome,
+        stored_purpose=record.purpose,
+        facts=facts,
+        reproduced=deciding.evaluate(facts).rule_id == record.rule_id,
+        _decide=decide,
+    )
+
+
+def stored_record_facts(
+    session: Session, keyring: Keyring, *, policy_in_force: Policy, now: datetime
+) -> Iterator[RecordFacts]:
+    """Facts for every live interaction, event and imported contact."""
+    policies = _Policies(session, policy_in_force)
+    authors = _Authors(session, keyring, now)
+    sources = list_sources(session)
+    by_name = {s.name: s.collection for s in sources}
+    by_channel: dict[str, set[Collection]] = {}
+    for source in sources:
+        by_channel.setdefault(source.channel.value, set()).add(source.collection)
+
+    def channel_collection(channel: str) -> Collection:
+        found = by_channel.get(channel, set())
+        return next(iter(found)) if len(found) == 1 else Collection.OFFICIAL_API
+
+    for record in read.stored_records(session):
+        author = authors.get(record.contact_id)
+        deciding = policies.get(record.policy_version)
+        if record.record_type == "interaction":
+            collection = by_name.get(record.source_name or "", Collection.OFFICIAL_API)
+            yield _interaction(record, author, collection, deciding)
+        else:
+            yield _event(record, author, channel_collection(record.channel), deciding)
+    for contact in read.imported_contacts(session):
+        collection = by_name.get(contact.source_name or "", Collection.EXPORT)
+        facts = Facts(
+            purpose=Purpose.SERVICE_PROVISION,
+            visibility=Visibility.COMPANY_DIRECT,
+            addressing=Addressing.NOT_APPLICABLE,
+            relationship=Relationship.VERIFIED_CUSTOMER,
+            data_category=DataCategory.CONTACT_DATA,
+            collection=collection,
+        )
+        deciding = policies.get(contact.policy_version)
+
+        def decide(policy: Policy, facts: Facts = facts) -> Verdict:
+            decision = policy.evaluate(facts)
+            return Verdict(decision.permits_storage, decision)
+
+        yield RecordFacts(
+            record_type="contact",
+            id=contact.contact_id,
+            contact_id=contact.contact_id,
+            stored_rule=contact.rule_id,
+            stored_outcome=contact.outcome,
+            stored_purpose=contact.purpose,
+            facts=facts,
+            reproduced=deciding.evaluate(facts).rule_id == contact.rule_id,
+            _decide=decide,
+        )

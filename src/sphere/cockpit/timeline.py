@@ -1,0 +1,193 @@
+"""A contact's timeline for staff: the interactions and events the viewer's role may
+see, and for everything hidden, the reason.
+
+Who sees what (purpose limitation, GDPR Art. 5(1)(b); need to know, Art. 32(4)):
+
+* ``dpo``, ``admin``, ``auditor`` see every record (supervision, Art. 38/39).
+* ``agent`` (customer service) sees records kept for ``customer_care`` and
+  ``service_provision`` — the conversations they answer.
+* ``marketer`` sees records kept for ``enrichment``, ``profiling``,
+  ``direct_marketing`` and ``web_analytics``, never special-category data (Art. 9)
+  and nothing of a person who objected (Art. 21).
+* nobody but supervision roles sees a contact whose processing is restricted (Art. 18).
+
+Hidden records show their kind, date and the reason — never their text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.accounts import Role
+from sphere.cockpit import _read_model as read
+from sphere.errors import NotFound
+from sphere.storage.crypto import Keyring
+from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.decisions import DecisionRepository
+from sphere.storage.repositories.events import EventRepository
+from sphere.storage.repositories.interactions import InteractionRepository
+
+SUPERVISION = frozenset({Role.DPO, Role.ADMIN, Role.AUDITOR})
+ROLE_PURPOSES: dict[Role, frozenset[str]] = {
+    Role.AGENT: frozenset({"customer_care", "service_provision"}),
+    Role.MARKETER: frozenset({"enrichment", "profiling", "direct_marketing", "web_analytics"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineItem:
+    record_type: str  # interaction | event
+    id: str
+    at: datetime
+    channel: str
+    kind: str
+    purpose: str | None
+    legal_basis: str | None
+    rule_id: str | None
+    visible: bool
+    text: str | None  # only when visible; hostile channel content, escape on output
+    hidden_reason: str | None
+    special_categories: tuple[str, ...]
+    retention_until: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record_type": self.record_type,
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "channel": self.channel,
+            "kind": self.kind,
+            "purpose": self.purpose,
+            "legal_basis": self.legal_basis,
+            "rule_id": self.rule_id,
+            "visible": self.visible,
+            "text": self.text,
+            "hidden_reason": self.hidden_reason,
+            "special_categories": list(self.special_categories),
+            "retention_until": self.retention_until.isoformat() if self.retention_until else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    contact_id: str
+    role: str
+    items: tuple[TimelineItem, ...]
+
+    @property
+    def hidden(self) -> int:
+        return sum(1 for i in self.items if not i.visible)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "contact_id": self.contact_id,
+            "role": self.role,
+            "hidden": self.hidden,
+            "items": [i.to_dict() for i in self.items],
+        }
+
+
+def hidden_reason(
+    role: Role,
+    *,
+    purpose: str | None,
+    special: bool,
+    restricted: bool,
+    objected: bool,
+) -> str | None:
+    """None when ``role`` may see the record, else the reason it is hidden."""
+    if role in SUPERVISION:
+        return None
+    if restricted:
+        return "Processing of this contact is restricted (GDPR Art. 18)."
+    allowed = ROLE_PURPOSES.get(role, frozenset())
+    if purpose not in allowed:
+        return (
+            f"Kept for purpose '{purpose or 'undecided'}'; role '{role.value}' sees only "
+            f"{', '.join(sorted(allowed)) or 'no'} records (purpose limitation, "
+            "GDPR Art. 5(1)(b))."
+        )
+    if role is Role.MARKETER and special:
+        return "Special-category data (GDPR Art. 9) is never shown to marketing."
+    if role is Role.MARKETER and objected:
+        return "The person objected to marketing or profiling (GDPR Art. 21)."
+    return None
+
+
+def contact_timeline(
+    session: Session, keyring: Keyring, contact_id: str, *, role: Role
+) -> Timeline:
+    if not read.contact_exists(session, contact_id):
+        raise NotFound(f"contact {contact_id} not found")
+    contact = ContactRepository(session, keyring).get(contact_id)
+    objected = contact.objected_marketing or contact.objected_profiling
+    decisions = DecisionRepository(session)
+    items: list[TimelineItem] = []
+
+    def decision_of(decision_id: str | None) -> tuple[str | None, str | None, str | None]:
+        if decision_id is None:
+            return None, None, None
+        found = decisions.get(decision_id)
+        return (
+            found.purpose.value,
+            found.legal_basis.value if found.legal_basis else None,
+            found.rule_id,
+        )
+
+    for interaction in InteractionRepository(session, keyring).list_for_contact(contact_id):
+        if interaction.deleted_at is not None:
+            continue
+        purpose, basis, rule = decision_of(interaction.decision_id)
+        special = tuple(sorted(c.value for c in interaction.special_categories))
+        reason = hidden_reason(
+            role,
+            purpose=purpose,
+            special=bool(special),
+            restricted=contact.restricted,
+            objected=objected,
+        )
+        items.append(
+            TimelineItem(
+                record_type="interaction",
+                id=interaction.id,
+                at=interaction.created_at,
+                channel=interaction.channel.value,
+                kind=interaction.kind.value,
+                purpose=purpose,
+                legal_basis=basis,
+                rule_id=rule,
+                visible=reason is None,
+                text=interaction.text if reason is None else None,
+                hidden_reason=reason,
+                special_categories=special,
+                retention_until=interaction.retention_until,
+            )
+        )
+    for event in EventRepository(session, keyring).list_for_contact(contact_id):
+        purpose, basis, rule = decision_of(event.decision_id)
+        reason = hidden_reason(
+            role, purpose=purpose, special=False, restricted=contact.restricted, objected=objected
+        )
+        items.append(
+            TimelineItem(
+                record_type="event",
+                id=event.id,
+                at=event.occurred_at,
+                channel=event.channel.value,
+                kind=event.kind,
+                purpose=purpose,
+                legal_basis=basis,
+                rule_id=rule,
+                visible=reason is None,
+                text=None,
+                hidden_reason=reason,
+                special_categories=(),
+                retention_until=event.retention_until,
+            )
+        )
+    items.sort(key=lambda i: (i.at, i.id), reverse=True)
+    return Timeline(contact_id=contact_id, role=role.value, items=tuple(items))

@@ -1,0 +1,158 @@
+"""Cockpit endpoints: record of processing (JSON, DPV JSON-LD, PDF), findings, inventories,
+audit trail, policy versions with diffs, what-if over stored data and apply, and the
+contact timeline.
+
+Roles: reading the cockpit needs ``dpo``, ``admin`` or ``auditor``; what-if and apply
+need ``dpo`` or ``admin`` (the auditor is read-only); the timeline is open to every
+staff role and filters by role in the service.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from sphere.cockpit.audit_trail import MAX_PER_PAGE, audit_trail
+from sphere.cockpit.inventory import build_inventories
+from sphere.cockpit.policy_history import policy_versions, version_diff
+from sphere.cockpit.record import record_to_jsonld
+from sphere.cockpit.record_pdf import record_to_pdf
+from sphere.cockpit.timeline import contact_timeline
+from sphere.cockpit.whatif import apply_draft, what_if
+from sphere.web._cockpit_service import actor_of, make_draft, record_and_findings
+from sphere.web.api.policy import MAX_POLICY_CHARS
+from sphere.web.deps import (
+    CsrfProtected,
+    CurrentDpo,
+    CurrentStaff,
+    DbSession,
+    PolicyEditor,
+    Runtime,
+)
+
+router = APIRouter(tags=["cockpit"])
+
+JSONLD = "application/ld+json"
+PDF = "application/pdf"
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+class DraftIn(BaseModel):
+    """A draft policy: YAML text, or the rule of the policy in force to switch off."""
+
+    yaml: str | None = Field(None, max_length=MAX_POLICY_CHARS, description="Policy YAML.")
+    disable_rule: str | None = Field(
+        None,
+        max_length=100,
+        description="Id of a rule of the policy in force to switch off, e.g. "
+        "'customer-care.addressed'.",
+    )
+
+
+@router.get("/record")
+def get_record(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> dict[str, Any]:
+    """The record of processing activities (GDPR Art. 30), built live."""
+    record, _ = record_and_findings(db, runtime)
+    return record.to_dict()
+
+
+@router.get(
+    "/record.jsonld",
+    response_class=Response,
+    responses={200: {"content": {JSONLD: {"schema": {"type": "object"}}}}},
+)
+def get_record_jsonld(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> Response:
+    """The record in the W3C Data Privacy Vocabulary (DPV) as JSON-LD."""
+    record, _ = record_and_findings(db, runtime)
+    body = json.dumps(record_to_jsonld(record), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        media_type=JSONLD,
+        headers={"Content-Disposition": 'attachment; filename="record-of-processing.jsonld"'},
+    )
+
+
+@router.get(
+    "/record.pdf",
+    response_class=Response,
+    responses={200: {"content": {PDF: {"schema": {"type": "string", "format": "binary"}}}}},
+)
+def get_record_pdf(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> Response:
+    """The record as a PDF for a supervisory authority."""
+    record, _ = record_and_findings(db, runtime)
+    return Response(
+        record_to_pdf(record),
+        media_type=PDF,
+        headers={"Content-Disposition": 'attachment; filename="record-of-processing.pdf"'},
+    )
+
+
+@router.get("/findings")
+def get_findings(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> dict[str, Any]:
+    """Risk findings computed from the data, most severe first, with evidence and link."""
+    _, findings = record_and_findings(db, runtime)
+    return {"findings": [f.to_dict() for f in findings]}
+
+
+@router.get("/inventories")
+def get_inventories(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> dict[str, Any]:
+    """Processes, data flows and infrastructure, each with the codes of its findings."""
+    record, findings = record_and_findings(db, runtime)
+    return build_inventories(db, record, findings).to_dict()
+
+
+@router.get("/audit")
+def get_audit(
+    db: DbSession,
+    _dpo: CurrentDpo,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
+) -> dict[str, Any]:
+    """One page of the audit trail, newest first, and the hash-chain verification."""
+    return audit_trail(db, page=page, per_page=per_page).to_dict()
+
+
+@router.get("/policy/versions")
+def get_policy_versions(db: DbSession, _dpo: CurrentDpo) -> dict[str, Any]:
+    """Stored policy versions, newest first."""
+    return {"versions": [v.to_dict() for v in policy_versions(db)]}
+
+
+@router.get("/policy/versions/{version_id}/diff")
+def get_policy_version_diff(version_id: IdPath, db: DbSession, _dpo: CurrentDpo) -> dict[str, Any]:
+    """A stored version and its diff against the version before it."""
+    entry, diff = version_diff(db, version_id)
+    return {"version": entry.to_dict(), "diff": diff.to_dict()}
+
+
+@router.post("/policy/whatif", dependencies=[CsrfProtected])
+def post_whatif(
+    body: DraftIn, db: DbSession, runtime: Runtime, _editor: PolicyEditor
+) -> dict[str, Any]:
+    """How the draft would decide the STORED data; changes nothing."""
+    draft = make_draft(db, yaml=body.yaml, disable_rule=body.disable_rule)
+    return what_if(db, runtime.keyring, draft, now=runtime.clock.now()).to_dict()
+
+
+@router.post("/policy/apply", dependencies=[CsrfProtected])
+def post_apply(
+    body: DraftIn, db: DbSession, runtime: Runtime, editor: PolicyEditor
+) -> dict[str, Any]:
+    """Activate the draft and re-evaluate stored data in one audited transaction."""
+    draft = make_draft(db, yaml=body.yaml, disable_rule=body.disable_rule)
+    result = apply_draft(
+        db, runtime.keyring, draft, actor=actor_of(editor), now=runtime.clock.now()
+    )
+    return result.to_dict()
+
+
+@router.get("/contacts/{contact_id}/timeline")
+def get_timeline(
+    contact_id: IdPath, db: DbSession, runtime: Runtime, staff: CurrentStaff
+) -> dict[str, Any]:
+    """A contact's interactions and events as far as the caller's role may see them."""
+    return contact_timeline(db, runtime.keyring, contact_id, role=staff.role).to_dict()

@@ -1,0 +1,231 @@
+"""Cockpit pages over ``sphere.cockpit``: record of processing, findings, inventories,
+audit trail, policy versions, what-if and apply, contact timeline.
+
+Forms post with a CSRF token. The apply form carries the draft it previewed and the
+draft's content hash; if what would be applied differs from what was shown (someone
+applied another version meanwhile, or the text was changed), nothing happens.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from sphere.cockpit.audit_trail import audit_trail
+from sphere.cockpit.inventory import build_inventories
+from sphere.cockpit.policy_history import policy_versions, version_diff
+from sphere.cockpit.timeline import contact_timeline
+from sphere.cockpit.whatif import apply_draft, what_if
+from sphere.errors import InvalidInput
+from sphere.governance.policy_versions import active_policy
+from sphere.web._cockpit_service import actor_of, make_draft, record_and_findings
+from sphere.web.api.policy import MAX_POLICY_CHARS
+from sphere.web.cockpit.pages import NAVIGATION
+from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, PolicyEditor, Runtime
+
+router = APIRouter(prefix="/cockpit", include_in_schema=False)
+
+DraftYaml = Annotated[str, Form(max_length=MAX_POLICY_CHARS)]
+RuleField = Annotated[str, Form(max_length=100)]
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+def _render(
+    request: Request,
+    runtime: Runtime,
+    template: str,
+    *,
+    principal: Any,
+    csrf_token: str,
+    active: str,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    return runtime.templates.TemplateResponse(
+        request,
+        f"cockpit/{template}",
+        {
+            "principal": principal,
+            "csrf_token": csrf_token,
+            "navigation": NAVIGATION,
+            "active": active,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/record")
+def record_page(
+    request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
+) -> Response:
+    record, findings = record_and_findings(db, runtime)
+    return _render(
+        request,
+        runtime,
+        "record.html",
+        principal=dpo,
+        csrf_token=csrf_token,
+        active="record of processing",
+        record=record,
+        findings=findings,
+    )
+
+
+@router.get("/findings")
+def findings_page(
+    request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
+) -> Response:
+    _, findings = record_and_findings(db, runtime)
+    return _render(
+        request,
+        runtime,
+        "findings.html",
+        principal=dpo,
+        csrf_token=csrf_token,
+        active="findings",
+        findings=findings,
+    )
+
+
+@router.get("/inventories")
+def inventories_page(
+    request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
+) -> Response:
+    record, findings = record_and_findings(db, runtime)
+    return _render(
+        request,
+        runtime,
+        "inventories.html",
+        principal=dpo,
+        csrf_token=csrf_token,
+        active="inventories",
+        inventories=build_inventories(db, record, findings),
+        findings={f.code: f for f in findings},
+    )
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    runtime: Runtime,
+    dpo: CurrentDpo,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    return _render(
+        request,
+        runtime,
+        "audit.html",
+        principal=dpo,
+        csrf_token=csrf_token,
+        active="audit",
+        trail=audit_trail(db, page=page, per_page=50),
+    )
+
+
+@router.get("/policy/versions")
+def versions_page(
+    request: Request,
+    runtime: Runtime,
+    dpo: CurrentDpo,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    version: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9-]+$")] = None,
+) -> Response:
+    selected = version_diff(db, version) if version else None
+    return _render(
+        request,
+        runtime,
+        "versions.html",
+        principal=dpo,
+        csrf_token=csrf_token,
+        active="policy",
+        versions=policy_versions(db),
+        selected=selected,
+    )
+
+
+@router.get("/whatif")
+def whatif_form(
+    request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
+) -> Response:
+    return _render(
+        request,
+        runtime,
+        "whatif.html",
+        principal=dpo,
+        csrf_token=csrf_token,
+        active="what-if",
+        policy=active_policy(db),
+        result=None,
+        draft_yaml="",
+        disable_rule="",
+    )
+
+
+@router.post("/whatif", dependencies=[CsrfProtected])
+def whatif_run(
+    request: Request,
+    runtime: Runtime,
+    editor: PolicyEditor,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    yaml: DraftYaml = "",
+    disable_rule: RuleField = "",
+) -> Response:
+    draft = make_draft(db, yaml=yaml, disable_rule=disable_rule or None)
+    result = what_if(db, runtime.keyring, draft, now=runtime.clock.now())
+    return _render(
+        request,
+        runtime,
+        "whatif.html",
+        principal=editor,
+        csrf_token=csrf_token,
+        active="what-if",
+        policy=active_policy(db),
+        result=result,
+        draft_yaml=yaml if not disable_rule else "",
+        disable_rule=disable_rule,
+    )
+
+
+@router.post("/policy/apply", dependencies=[CsrfProtected])
+def apply_run(
+    runtime: Runtime,
+    editor: PolicyEditor,
+    db: DbSession,
+    expected_hash: Annotated[str, Form(min_length=64, max_length=64)],
+    yaml: DraftYaml = "",
+    disable_rule: RuleField = "",
+) -> Response:
+    draft = make_draft(db, yaml=yaml, disable_rule=disable_rule or None)
+    if draft.content_hash != expected_hash:
+        raise InvalidInput("the draft differs from the one previewed; run the what-if again")
+    result = apply_draft(
+        db, runtime.keyring, draft, actor=actor_of(editor), now=runtime.clock.now()
+    )
+    return RedirectResponse(f"/cockpit/audit?applied={result.policy_version_id}", status_code=303)
+
+
+@router.get("/contacts/{contact_id}/timeline")
+def timeline_page(
+    contact_id: IdPath,
+    request: Request,
+    runtime: Runtime,
+    dpo: CurrentDpo,
+    db: DbSession,
+    csrf_token: CsrfToken,
+) -> Response:
+    return _render(
+        request,
+        runtime,
+        "timeline.html",
+        principal=dpo,
+        csrf_token=csrf_token,
+        active="",
+        timeline=contact_timeline(db, runtime.keyring, contact_id, role=dpo.role),
+    )

@@ -1,0 +1,208 @@
+"""Cockpit API and pages over seeded data: roles, exports, what-if and apply, timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from sphere.accounts import Role
+from sphere.domain.time import FrozenClock
+from sphere.governance.sources import add_source
+from sphere.runtime import Runtime
+from sphere.settings import Settings
+from sphere.storage.crypto import Keyring
+from sphere.storage.db import make_session_factory
+from tests.factories import COMPANY_YAML
+from tests.integration.cockpit.conftest import SOURCES, seed
+from tests.web.conftest import csrf_in
+
+
+@pytest.fixture
+def seeded(settings: Settings, fresh_engine: Engine, clock: FrozenClock, tmp_path: Path) -> Runtime:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    (settings.home / "company.yaml").write_text(COMPANY_YAML, encoding="utf-8")
+    rt = Runtime(
+        settings=settings,
+        engine=fresh_engine,
+        factory=make_session_factory(fresh_engine),
+        keyring=Keyring.from_settings(settings),
+        clock=clock,
+    )
+    with rt.session() as session:
+        for name, channel, collection in SOURCES:
+            add_source(
+                session, name, channel=channel, collection=collection, actor="test", at=clock.now()
+            )
+    seed(rt, tmp_path)
+    return rt
+
+
+def _bearer(make_token: Callable[..., str], role: Role) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token(role)}"}
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (Role.DPO, 200),
+        (Role.ADMIN, 200),
+        (Role.AUDITOR, 200),
+        (Role.MARKETER, 403),
+        (Role.AGENT, 403),
+    ],
+    ids=["dpo", "admin", "auditor", "marketer", "agent"],
+)
+def test_read_endpoints_by_role(
+    client: TestClient, seeded: Runtime, make_token: Callable[..., str], role: Role, status: int
+) -> None:
+    headers = _bearer(make_token, role)
+    for path in ("/api/v1/record", "/api/v1/findings", "/api/v1/inventories", "/api/v1/audit"):
+        assert client.get(path, headers=headers).status_code == status, path
+
+
+def test_record_json_jsonld_pdf(
+    client: TestClient, seeded: Runtime, make_token: Callable[..., str]
+) -> None:
+    headers = _bearer(make_token, Role.AUDITOR)
+    record = client.get("/api/v1/record", headers=headers).json()
+    care = next(a for a in record["activities"] if a["purpose"] == "customer_care")
+    assert care["interactions"] == 2 and care["sources"][0]["name"] == "masto"
+    jsonld = client.get("/api/v1/record.jsonld", headers=headers)
+    assert jsonld.headers["content-type"].startswith("application/ld+json")
+    assert jsonld.json()["@type"] == "dpv:ROPA"
+    pdf = client.get("/api/v1/record.pdf", headers=headers)
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+
+
+def test_whatif_and_apply_api_roles(
+    client: TestClient, seeded: Runtime, make_token: Callable[..., str]
+) -> None:
+    body = {"disable_rule": "customer-care.addressed"}
+    auditor = _bearer(make_token, Role.AUDITOR)
+    assert client.post("/api/v1/policy/whatif", json=body, headers=auditor).status_code == 403
+    assert client.post("/api/v1/policy/apply", json=body, headers=auditor).status_code == 403
+    marketer = _bearer(make_token, Role.MARKETER)
+    assert client.post("/api/v1/policy/apply", json=body, headers=marketer).status_code == 403
+    dpo = _bearer(make_token, Role.DPO)
+    both = client.post("/api/v1/policy/whatif", json={**body, "yaml": "version: x"}, headers=dpo)
+    assert both.status_code == 422
+    preview = client.post("/api/v1/policy/whatif", json=body, headers=dpo).json()
+    assert preview["changed"] == 2 and preview["no_longer_stored"] == 1
+    applied = client.post("/api/v1/policy/apply", json=body, headers=dpo).json()
+    assert applied["deleted_interactions"] == 1
+    versions = client.get("/api/v1/policy/versions", headers=dpo).json()["versions"]
+    assert versions[0]["is_active"] and versions[0]["applied_by"].startswith("dpo:")
+    diff = client.get(f"/api/v1/policy/versions/{versions[0]['id']}/diff", headers=dpo).json()
+    assert diff["diff"]["rules"]["removed"] == ["customer-care.addressed"]
+    audit = client.get("/api/v1/audit?per_page=3", headers=dpo).json()
+    assert audit["verification"]["ok"] and audit["entries"][0]["action"] == "policy.reevaluated"
+
+
+def test_timeline_api_filters_by_role(
+    client: TestClient, seeded: Runtime, make_token: Callable[..., str]
+) -> None:
+    dpo = _bearer(make_token, Role.DPO)
+    record = client.get("/api/v1/audit?per_page=200", headers=dpo).json()
+    contact_id = next(
+        e["subject_id"] for e in record["entries"] if e["action"] == "contact.imported"
+    )
+    agent = client.get(
+        f"/api/v1/contacts/{contact_id}/timeline", headers=_bearer(make_token, Role.AGENT)
+    ).json()
+    assert agent["hidden"] == 1
+    hidden = next(i for i in agent["items"] if not i["visible"])
+    assert hidden["text"] is None and "enrichment" in hidden["hidden_reason"]
+    missing = client.get("/api/v1/contacts/nope/timeline", headers=dpo)
+    assert missing.status_code == 404
+
+
+def test_cockpit_pages_render_and_whatif_form_applies(
+    client: TestClient,
+    seeded: Runtime,
+    make_user: Callable[..., str],
+    api_login: Callable[..., str],
+) -> None:
+    make_user("dpo@example.com")
+    api_login("dpo@example.com")
+    for path, text in (
+        ("/cockpit/record", "Record of processing activities"),
+        ("/cockpit/findings", "Sources collected by scraping"),
+        ("/cockpit/inventories", "Data flows"),
+        ("/cockpit/audit", "Chain verified"),
+        ("/cockpit/policy/versions", "No version stored yet"),
+        ("/cockpit/whatif", "Rule to switch off"),
+    ):
+        page = client.get(path)
+        assert page.status_code == 200 and text in page.text, path
+    form = client.get("/cockpit/whatif").text
+    preview = client.post(
+        "/cockpit/whatif",
+        data={"csrf_token": csrf_in(form), "disable_rule": "customer-care.addressed"},
+    )
+    assert preview.status_code == 200 and "Would be deleted" in preview.text
+    marker = 'name="expected_hash" value="'
+    start = preview.text.index(marker) + len(marker)
+    expected = preview.text[start : preview.text.index('"', start)]
+    wrong = client.post(
+        "/cockpit/policy/apply",
+        data={
+            "csrf_token": csrf_in(form),
+            "disable_rule": "customer-care.addressed",
+            "expected_hash": "0" * 64,
+        },
+    )
+    assert wrong.status_code == 422
+    done = client.post(
+        "/cockpit/policy/apply",
+        data={
+            "csrf_token": csrf_in(form),
+            "disable_rule": "customer-care.addressed",
+            "expected_hash": expected,
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith("/cockpit/audit")
+    audit = client.get(done.headers["location"]).text
+    assert "policy.reevaluated" in audit and "policy.applied" in audit
+
+
+def test_auditor_cannot_apply_through_the_form(
+    client: TestClient,
+    seeded: Runtime,
+    make_user: Callable[..., str],
+    api_login: Callable[..., str],
+) -> None:
+    make_user("auditor@example.com", role=Role.AUDITOR)
+    api_login("auditor@example.com")
+    form = client.get("/cockpit/whatif")
+    assert form.status_code == 200
+    refused = client.post(
+        "/cockpit/policy/apply",
+        data={
+            "csrf_token": csrf_in(form.text),
+            "disable_rule": "customer-care.addressed",
+            "expected_hash": "0" * 64,
+        },
+    )
+    assert refused.status_code == 403
+
+
+def test_timeline_page_escapes_channel_content(
+    client: TestClient,
+    seeded: Runtime,
+    make_user: Callable[..., str],
+    api_login: Callable[..., str],
+    make_token: Callable[..., str],
+) -> None:
+    make_user("dpo@example.com")
+    api_login("dpo@example.com")
+    dpo = _bearer(make_token, Role.DPO)
+    entries = client.get("/api/v1/audit?per_page=200", headers=dpo).json()["entries"]
+    contact_id = next(e["subject_id"] for e in entries if e["action"] == "contact.imported")
+    page = client.get(f"/cockpit/contacts/{contact_id}/timeline")
+    assert page.status_code == 200 and "Tele 70-200" in page.text
+    assert "<script" not in page.text
