@@ -1,0 +1,38 @@
+"""``sphere retention run [--dry-run] [--json]``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sphere.cli._output import print_json
+from sphere.cli._runtime import runtime
+from sphere.rights.retention import run_retention
+
+app = typer.Typer(help="Purpose-bound retention (GDPR Art. 5(1)(e)).", no_args_is_help=True)
+
+
+@app.callback()
+def main() -> None:
+    """Delete or anonymise what is past its retention deadline."""
+
+
+@app.command("run")
+def run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report, change nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Delete interactions, events and attributes past their retention; idempotent."""
+    with runtime() as rt, rt.session() as session:
+        result = run_retention(
+            session, rt.keyring, now=rt.clock.now(), actor="cli", dry_run=dry_run
+        )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    verb = "would delete" if dry_run else "deleted"
+    typer.echo(
+        f"{verb}: interactions={result.interactions} events={result.events} "
+        f"attributes={result.attributes} (inherited={result.inherited})"
+    )

@@ -1,0 +1,387 @@
+"""Right of access (Art. 15) and data portability (Art. 20).
+
+``access_report`` gathers every datum held about a contact — provided (identities from
+the CRM or the portal), observed (posts, comments, messages, web and app events) and
+derived (interests, scores, segments) — each with its purpose, legal basis, source,
+recipients, retention, and for derived data the records it was derived from and the
+explanation of how. It also lists consents, the decision log about the person's
+records, records stored under a pseudonym of one of the person's handles, requests and
+Art. 14 duties. The report is plain JSON-serialisable data.
+
+``export_archive`` packs it for portability: ``data.json`` (everything),
+one CSV per kind of datum (UTF-8, header row; a value starting with ``= + - @`` is
+prefixed with ``'`` so spreadsheet programs do not execute it) and ``summary.html``,
+a readable page in which every value is HTML-escaped (channel content is hostile input,
+invariant 6) and which loads nothing from anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.domain import IdentityKind
+from sphere.errors import NotFound
+from sphere.policy import Policy
+from sphere.storage.crypto import Keyring, pseudonym_subject
+from sphere.storage.entities import DecisionRecord
+from sphere.storage.repositories.attributes import AttributeRepository
+from sphere.storage.repositories.consents import ConsentRepository
+from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.decisions import DecisionRepository
+from sphere.storage.repositories.events import EventRepository
+from sphere.storage.repositories.interactions import InteractionRepository
+from sphere.storage.repositories.rights import RightsRepository
+from sphere.storage.repositories.sources import SourceRepository
+
+RECIPIENTS = ["the controller's own staff for the stated purpose; no disclosure to third parties"]
+_CSV_SECTIONS = ("identities", "interactions", "events", "attributes", "consents", "decisions")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _purpose_info(policy: Policy, purpose: str | None) -> dict[str, Any]:
+    if purpose is None:
+        return {}
+    for key, spec in policy.purposes.items():
+        if key.value == purpose:
+            return {
+                "purpose": purpose,
+                "purpose_description": spec.description,
+                "retention_days": spec.retention_days,
+                "policy_legal_basis": spec.legal_basis.value,
+            }
+    return {"purpose": purpose}
+
+
+def _decision_dict(decision: DecisionRecord | None) -> dict[str, Any]:
+    if decision is None:
+        return {}
+    return {
+        "decision_id": decision.id,
+        "purpose": decision.purpose.value,
+        "legal_basis": decision.legal_basis.value if decision.legal_basis else None,
+        "rule": decision.rule_id,
+        "reason": decision.reason,
+        "policy_version": decision.policy_version,
+    }
+
+
+def access_report(
+    session: Session, keyring: Keyring, policy: Policy, contact_id: str, *, now: datetime
+) -> dict[str, Any]:
+    """Everything held about ``contact_id`` (see module docstring)."""
+    contacts = ContactRepository(session, keyring)
+    contact = contacts.get(contact_id)
+    decisions = DecisionRepository(session)
+
+    def decision(decision_id: str | None) -> DecisionRecord | None:
+        if decision_id is None:
+            return None
+        try:
+            return decisions.get(decision_id)
+        except NotFound:
+            return None
+
+    sources: dict[str, dict[str, Any]] = {}
+
+    def source(name: str) -> dict[str, Any]:
+        if name not in sources:
+            try:
+                found = SourceRepository(session).get(name)
+                sources[name] = {
+                    "name": found.name,
+                    "channel": found.channel.value,
+                    "collection": found.collection.value,
+                }
+            except NotFound:
+                sources[name] = {"name": name}
+        return sources[name]
+
+    contact_decisions = decisions.list_for_contact(contact_id)
+    import_decision = next((d for d in contact_decisions if d.record_type == "contact"), None)
+    identities = contacts.identities(contact_id)
+    identity_rows = []
+    for identity in identities:
+        method = identity.verification_method or ""
+        origin = method.removeprefix("provided:") if method.startswith("provided:") else None
+        identity_rows.append(
+            {
+                "id": identity.id,
+                "category": "provided",
+                "kind": identity.kind.value,
+                "channel": identity.channel,
+                "value": identity.value,
+                "verified": identity.verified,
+                "verification_method": identity.verification_method,
+                "source": source(origin) if origin else {"name": method or "unknown"},
+                "created_at": _iso(identity.created_at),
+                "recipients": RECIPIENTS,
+                **_decision_dict(import_decision),
+            }
+        )
+
+    pseudo_keys = [
+        pseudonym_subject(keyring.blind_index(IdentityKind.HANDLE, i.channel, i.value))
+        for i in identities
+        if i.kind is IdentityKind.HANDLE and i.value
+    ]
+    interactions_repo = InteractionRepository(session, keyring)
+    interactions = interactions_repo.list_for_contact(contact_id)
+    for interaction_id in RightsRepository(session).interaction_ids_for_keys(pseudo_keys):
+        interactions.append(interactions_repo.get(interaction_id))
+    interaction_rows = []
+    for item in interactions:
+        logged = decision(item.decision_id)
+        interaction_rows.append(
+            {
+                "id": item.id,
+                "category": "observed",
+                "kind": item.kind.value,
+                "channel": item.channel.value,
+                "source_id": item.source_id,
+                "text": item.text,
+                "language": item.language,
+                "visibility": item.visibility.value,
+                "addressing": item.addressing.value,
+                "special_categories": sorted(c.value for c in item.special_categories),
+                "created_at": _iso(item.created_at),
+                "ingested_at": _iso(item.ingested_at),
+                "retention_until": _iso(item.retention_until),
+                "pseudonymised": item.contact_id is None,
+                "source": source(item.source_name),
+                "recipients": RECIPIENTS,
+                **_purpose_info(policy, logged.purpose.value if logged else None),
+                **_decision_dict(logged),
+            }
+        )
+
+    event_rows = []
+    for event in EventRepository(session, keyring).list_for_contact(contact_id):
+        logged = decision(event.decision_id)
+        event_rows.append(
+            {
+                "id": event.id,
+                "category": "observed",
+                "channel": event.channel.value,
+                "kind": event.kind,
+                "source_id": event.source_id,
+                "payload": dict(event.payload) if event.payload is not None else None,
+                "occurred_at": _iso(event.occurred_at),
+                "retention_until": _iso(event.retention_until),
+                "source": {"name": event.channel.value},
+                "recipients": RECIPIENTS,
+                **_purpose_info(policy, logged.purpose.value if logged else None),
+                **_decision_dict(logged),
+            }
+        )
+
+    attribute_rows = [
+        {
+            "id": a.id,
+            "category": a.kind.value,
+            "name": a.name,
+            "value": a.value,
+            "legal_basis": a.legal_basis.value,
+            "rule": a.rule_id,
+            "policy_version": a.policy_version,
+            "consent_id": a.consent_id,
+            "how_derived": a.explanation,
+            "derived_from": [{"type": s.type.value, "id": s.id} for s in a.derived_from],
+            "special_categories": sorted(c.value for c in a.special_categories),
+            "retention_until": _iso(a.retention_until),
+            "created_at": _iso(a.created_at),
+            "recipients": RECIPIENTS,
+            **_purpose_info(policy, a.purpose.value),
+        }
+        for a in AttributeRepository(session, keyring).list_for_contact(contact_id)
+    ]
+
+    consent_rows = [
+        {
+            "id": c.id,
+            "purpose": c.purpose.value,
+            "action": str(c.action),
+            "explicit": c.explicit,
+            "channel": str(c.channel) if c.channel else None,
+            "notice_hash": c.notice_hash,
+            "recorded_at": _iso(c.recorded_at),
+            "expires_at": _iso(c.expires_at),
+            "evidence": dict(c.evidence),
+        }
+        for c in ConsentRepository(session).for_contact(contact_id)
+    ]
+    decision_ids = {d.id for d in contact_decisions}
+    all_decisions = list(contact_decisions)
+    for row in [*interaction_rows, *event_rows]:
+        did = row.get("decision_id")
+        if did and did not in decision_ids:
+            found = decision(did)
+            if found is not None:
+                all_decisions.append(found)
+                decision_ids.add(did)
+    decision_rows = [
+        {
+            "id": d.id,
+            "record_type": d.record_type,
+            "record_ref": d.record_ref,
+            "purpose": d.purpose.value,
+            "outcome": d.outcome.value,
+            "legal_basis": d.legal_basis.value if d.legal_basis else None,
+            "rule": d.rule_id,
+            "reason": d.reason,
+            "decided_at": _iso(d.decided_at),
+        }
+        for d in all_decisions
+    ]
+    rights = RightsRepository(session)
+    return {
+        "format": "sphere-access-report/1",
+        "generated_at": _iso(now),
+        "subject": {
+            "contact_id": contact.id,
+            "created_at": _iso(contact.created_at),
+            "restricted": contact.restricted,
+            "objected_marketing": contact.objected_marketing,
+            "objected_profiling": contact.objected_profiling,
+        },
+        "identities": identity_rows,
+        "interactions": interaction_rows,
+        "events": event_rows,
+        "attributes": attribute_rows,
+        "consents": consent_rows,
+        "decisions": decision_rows,
+        "requests": [
+            {
+                "id": r.id,
+                "type": r.type,
+                "state": r.state,
+                "received_at": _iso(r.received_at),
+                "due_at": _iso(r.due_at),
+                "completed_at": _iso(r.completed_at),
+            }
+            for r in rights.list_requests(contact_id=contact_id)
+        ],
+        "notices": [
+            {
+                "id": d.id,
+                "source": d.source_name,
+                "obtained_at": _iso(d.obtained_at),
+                "due_at": _iso(d.due_at),
+                "sent_at": _iso(d.sent_at),
+            }
+            for d in rights.duties(open_only=False, contact_id=contact_id)
+        ],
+        "sources": sorted(sources.values(), key=lambda s: s["name"]),
+        "purposes": {
+            p.value: {
+                "legal_basis": spec.legal_basis.value,
+                "retention_days": spec.retention_days,
+                "description": spec.description,
+            }
+            for p, spec in policy.purposes.items()
+        },
+        "rights": [
+            "rectification (Art. 16)",
+            "erasure (Art. 17)",
+            "restriction (Art. 18)",
+            "portability (Art. 20)",
+            "objection (Art. 21)",
+            "withdrawal of consent at any time (Art. 7(3))",
+            "complaint to a supervisory authority (Art. 77)",
+        ],
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    else:
+        text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text  # CSV formula injection guard
+    return text
+
+
+def _csv(rows: Iterable[Mapping[str, Any]]) -> str:
+    rows = list(rows)
+    buffer = io.StringIO()
+    if not rows:
+        return ""
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return buffer.getvalue()
+
+
+def render_html(report: Mapping[str, Any]) -> str:
+    """A readable summary; every value is escaped, no scripts, no external resources."""
+    esc = html.escape
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'\">",
+        "<title>Your data</title>",
+        "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .4em;"
+        "vertical-align:top;text-align:left}</style></head><body>",
+        "<h1>What we hold about you</h1>",
+        f"<p>Generated {esc(str(report.get('generated_at')))}; "
+        f"your reference: {esc(str(report['subject']['contact_id']))}.</p>",
+    ]
+    titles = {
+        "identities": "Data you gave us (identifiers)",
+        "interactions": "Posts and messages we stored",
+        "events": "Website and app use we recorded",
+        "attributes": "Facts we recorded or derived about you",
+        "consents": "Your consents",
+        "decisions": "Why we stored each record",
+    }
+    for section, title in titles.items():
+        rows = report.get(section) or []
+        parts.append(f"<h2>{esc(title)} ({len(rows)})</h2>")
+        if not rows:
+            parts.append("<p>None.</p>")
+            continue
+        columns: list[str] = []
+        for row in rows:
+            columns += [k for k in row if k not in columns]
+        parts.append("<table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in columns) + "</tr>")
+        for row in rows:
+            cells = "".join(f"<td>{esc(_cell(row.get(c)))}</td>" for c in columns)
+            parts.append(f"<tr>{cells}</tr>")
+        parts.append("</table>")
+    parts.append("<h2>Your rights</h2><ul>")
+    parts += [f"<li>{esc(r)}</li>" for r in report.get("rights", [])]
+    parts.append("</ul></body></html>")
+    return "\n".join(parts)
+
+
+def export_archive(report: Mapping[str, Any]) -> bytes:
+    """The Art. 20 archive: data.json, one CSV per section, summary.html (a zip)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "data.json", json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True)
+        )
+        for section in _CSV_SECTIONS:
+            archive.writestr(f"{section}.csv", _csv(report.get(section) or []))
+        archive.writestr("summary.html", render_html(report))
+    return buffer.getvalue()

@@ -1,0 +1,236 @@
+"""Erasure (GDPR Art. 17): the cascade through every table, and crypto-shredding.
+
+What goes, for one contact:
+
+* interactions and events linked to the contact, and those stored under a pseudonym
+  of one of its handles (``pseudo:<blind index>``) before the handle was linked;
+* every attribute of the contact and every attribute derived from any of those records
+  (provenance followed transitively, other contacts' derived data included);
+* decision-log rows of those records, identities (e-mail, phone, handles, customer
+  number, cookie/device ids), verification challenges, Art. 14 duties, quarantined
+  input whose payload mentions one of the identifiers;
+* the subject key (destroyed: a database copy cannot decrypt what it still holds once
+  the master key was rotated, see ``sphere.storage.crypto``) and the pseudonym-scope
+  keys (deleted outright, so no blind index of a handle remains, and a later post by the
+  same account is encrypted under a new key, never the destroyed one).
+
+What stays, and why (reported in ``ErasureResult.kept``):
+
+* attributes with purpose ``legal_obligation`` (e.g. an invoice reference that HGB §257
+  and AO §147 require to be kept for ten years): re-encrypted under a key of their own
+  so the contact key can be destroyed; deleted by the retention run when due;
+* the consent ledger entries (ids, purposes, times — proof of lawful processing in the
+  past, Art. 7(1), Art. 17(3)(e)) and the request record (Art. 5(2) accountability),
+  until the end of the regular limitation period (§§195, 199 BGB: three years from the
+  end of the year);
+* the contact row as a tombstone (internal id, ``erased_at``): its identities are
+  gone, so nothing links to it any more; the portal token is replaced.
+
+The audit entry names counts and ids only, never what was erased.
+
+Concurrency: the contact row is locked ``FOR UPDATE`` first; the pipeline share-locks
+it before linking a record (``Linker._may_link``), so an ingestion of the same person's
+post either commits first (and its record is erased here) or waits and then finds the
+contact erased (and stores the post as from an unknown author).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.audit import record as audit
+from sphere.domain import IdentityKind, LegalBasis, Purpose
+from sphere.errors import NotFound
+from sphere.storage.crypto import Keyring, pseudonym_subject
+from sphere.storage.entities import SourceRef, SourceType
+from sphere.storage.repositories.attributes import AttributeRepository
+from sphere.storage.repositories.consents import ConsentRepository
+from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.events import EventRepository
+from sphere.storage.repositories.quarantine import QuarantineRepository
+from sphere.storage.repositories.rights import RightsRepository
+
+LEGAL_RETENTION = timedelta(days=3653)  # HGB §257(4), AO §147(3): ten years
+
+
+@dataclass(frozen=True, slots=True)
+class KeptItem:
+    """A datum kept despite the erasure, with the legal obligation and its end."""
+
+    table: str
+    id: str
+    purpose: str
+    legal_basis: str
+    reason: str
+    until: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "id": self.id,
+            "purpose": self.purpose,
+            "legal_basis": self.legal_basis,
+            "reason": self.reason,
+            "until": self.until.isoformat() if self.until else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureResult:
+    contact_id: str
+    counts: dict[str, int]
+    kept: tuple[KeptItem, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "contact_id": self.contact_id,
+            "counts": dict(self.counts),
+            "kept": [k.to_dict() for k in self.kept],
+        }
+
+
+def _limitation_end(at: datetime) -> datetime:
+    """End of the regular limitation period: 3 years from the end of the year (§199 BGB)."""
+    return datetime(at.year + 3, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def erase_contact(
+    session: Session,
+    keyring: Keyring,
+    contact_id: str,
+    *,
+    at: datetime,
+    actor: str,
+    request_id: str | None = None,
+) -> ErasureResult:
+    """Erase everything about ``contact_id`` (see module docstring); idempotent."""
+    rights = RightsRepository(session)
+    if not rights.lock_contact(contact_id):
+        raise NotFound(f"contact {contact_id} not found")
+    contacts = ContactRepository(session, keyring)
+    contact = contacts.get(contact_id)
+    if contact.erased_at is not None:
+        return ErasureResult(contact_id, {"already_erased": 1})
+
+    identities = contacts.identities(contact_id)
+    values = [i.value for i in identities if i.value]
+    pseudo_keys = sorted(
+        {
+            pseudonym_subject(keyring.blind_index(IdentityKind.HANDLE, i.channel, i.value))
+            for i in identities
+            if i.kind is IdentityKind.HANDLE and i.value
+        }
+    )
+    interaction_ids = rights.interaction_ids(contact_id=contact_id, key_ids=pseudo_keys)
+    event_ids = rights.event_ids(contact_id=contact_id, key_ids=pseudo_keys)
+
+    attributes = AttributeRepository(session, keyring)
+    own = attributes.list_for_contact(contact_id)
+    kept_attrs = [a for a in own if a.purpose is Purpose.LEGAL_OBLIGATION]
+    kept_ids = {a.id for a in kept_attrs}
+    roots = [SourceRef(SourceType.INTERACTION, i) for i in interaction_ids]
+    roots += [SourceRef(SourceType.EVENT, i) for i in event_ids]
+    roots += [SourceRef(SourceType.ATTRIBUTE, a.id) for a in own]
+    roots += [
+        SourceRef(SourceType.CONSENT, c.id)
+        for c in ConsentRepository(session).for_contact(contact_id)
+    ]
+    doomed = [a.id for a in own if a.id not in kept_ids]
+    doomed += [a for a in attributes.dependents_of(roots) if a not in kept_ids]
+    doomed = list(dict.fromkeys(doomed))
+
+    kept: list[KeptItem] = []
+    for attribute in kept_attrs:
+        # Re-encrypt under a key of its own so the contact key can be destroyed.
+        key_id = f"retained:{attribute.id}"
+        ciphertext = keyring.encrypt_for(session, key_id, attribute.value or "")
+        rights.reassign_attribute_key(attribute.id, key_id=key_id, ciphertext=ciphertext)
+        kept.append(
+            KeptItem(
+                table="attributes",
+                id=attribute.id,
+                purpose=Purpose.LEGAL_OBLIGATION.value,
+                legal_basis=LegalBasis.LEGAL_OBLIGATION.value,
+                reason="retention required by HGB §257 and AO §147 (Art. 17(3)(b) GDPR)",
+                until=attribute.retention_until or at + LEGAL_RETENTION,
+            )
+        )
+
+    decision_ids = rights.decision_ids_for(
+        contact_id=contact_id, interaction_ids=interaction_ids, event_ids=event_ids
+    )
+    counts = {
+        "attributes": attributes.delete(doomed),
+        "interactions": rights.delete_interactions(interaction_ids),
+        "events": EventRepository(session, keyring).delete(event_ids),
+    }
+    counts["decisions"] = rights.delete_decisions(decision_ids)
+    counts["verifications"] = rights.delete_verifications_of_contact(contact_id)
+    counts["notice_duties"] = rights.delete_duties_of_contact(contact_id)
+    counts["quarantine"] = _erase_quarantine(session, keyring, values)
+    for identity in identities:
+        contacts.remove_identity(identity.id)
+    counts["identities"] = len(identities)
+    keyring.destroy_key(session, contact_id, at=at)
+    for key_id in pseudo_keys:
+        keyring.destroy_key(session, key_id, at=at)
+    counts["pseudonym_keys"] = rights.purge_keys(pseudo_keys)
+    counts["keys_destroyed"] = 1 + len(pseudo_keys)
+    contacts.set_flags(contact_id, erased_at=at)
+    rights.rotate_public_id(contact_id)
+
+    consents = ConsentRepository(session).for_contact(contact_id)
+    kept += [
+        KeptItem(
+            table="consents",
+            id=c.id,
+            purpose=c.purpose.value,
+            legal_basis=LegalBasis.LEGAL_OBLIGATION.value,
+            reason="proof of consent for past processing (Art. 7(1), Art. 17(3)(e) GDPR)",
+            until=_limitation_end(at),
+        )
+        for c in consents
+    ]
+    if request_id is not None:
+        kept.append(
+            KeptItem(
+                table="dsr_requests",
+                id=request_id,
+                purpose=Purpose.LEGAL_OBLIGATION.value,
+                legal_basis=LegalBasis.LEGAL_OBLIGATION.value,
+                reason="proof that the request was answered (Art. 5(2), Art. 12 GDPR)",
+                until=_limitation_end(at),
+            )
+        )
+    counts["kept"] = len(kept)
+    audit(
+        session,
+        actor=actor,
+        action="subject.erased",
+        subject_id=contact_id,
+        object_ids=tuple(x for x in (request_id,) if x),
+        purpose=None,
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        details={**counts, "kept_ids": [k.id for k in kept]},
+        at=at,
+    )
+    return ErasureResult(contact_id, counts, tuple(kept))
+
+
+def _erase_quarantine(session: Session, keyring: Keyring, values: list[str]) -> int:
+    """Quarantined input whose decrypted payload mentions one of the identifiers."""
+    if not values:
+        return 0
+    needles = [v.lower() for v in values if len(v) >= 3]
+    repository = QuarantineRepository(session, keyring)
+    removed = 0
+    for item in repository.list():
+        payload = repository.get(item.id).payload
+        if payload and any(n in payload.lower() for n in needles):
+            repository.delete(item.id)
+            removed += 1
+    return removed

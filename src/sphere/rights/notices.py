@@ -1,0 +1,167 @@
+"""Art. 14 duties: data about a contact obtained from social media, not from the person.
+
+A duty exists per (contact, source) once the pipeline stored a record linked to the
+contact under a rule whose duties include ``inform_art14`` (in the default policy:
+enrichment of a verified customer's record from a public post). It is derived from the
+stored records and their decision log by ``sync_duties`` — no extra pipeline step.
+
+Deadline (Art. 14(3)): one month after the data were obtained, or at the first
+communication with the person if earlier (``sphere.dsr.deadline.notice_deadline``).
+``send_notices`` renders the notice text (``sphere.dsr.notice``) in the contact's
+language (the language of their posts; German otherwise), records it as sent with the
+SHA-256 of the text, and audits it. Delivering the text is the caller's job (mail
+merge, portal inbox); the text holds no personal data, only the controller's notice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.audit import record as audit
+from sphere.domain import Channel, DataCategory, Duty
+from sphere.dsr.deadline import notice_deadline
+from sphere.dsr.notice import LANGUAGES, NoticeInput, Party, notice_purposes, render_notice
+from sphere.policy import Policy
+from sphere.storage.repositories.rights import NoticeDuty, RightsRepository
+
+SOCIAL_CHANNELS = (Channel.MASTODON, Channel.X, Channel.FACEBOOK, Channel.BLUESKY)
+
+
+@dataclass(frozen=True, slots=True)
+class SentNotice:
+    contact_id: str
+    language: str
+    sha256: str
+    text: str
+    duties: int
+
+
+def duty_dict(duty: NoticeDuty, *, now: datetime) -> dict[str, Any]:
+    return {
+        "id": duty.id,
+        "contact_id": duty.contact_id,
+        "source": duty.source_name,
+        "channel": duty.channel,
+        "obtained_at": duty.obtained_at.isoformat(),
+        "due_at": duty.due_at.isoformat(),
+        "overdue": duty.sent_at is None and now >= duty.due_at,
+        "sent_at": duty.sent_at.isoformat() if duty.sent_at else None,
+        "language": duty.language,
+    }
+
+
+def _informs(policy: Policy, rule_id: str) -> bool:
+    try:
+        return Duty.INFORM_ART14 in policy.rule(rule_id).duties
+    except KeyError:  # a rule of an older policy version
+        return False
+
+
+def sync_duties(session: Session, policy: Policy) -> int:
+    """Create the duties that stored records imply; returns how many are new."""
+    repo = RightsRepository(session)
+    created = 0
+    for candidate in repo.duty_candidates(c.value for c in SOCIAL_CHANNELS):
+        if not any(_informs(policy, r) for r in candidate.rule_ids):
+            continue
+        if repo.duty(candidate.contact_id, candidate.source_name) is not None:
+            continue
+        language = candidate.language if candidate.language in LANGUAGES else "de"
+        repo.add_duty(
+            contact_id=candidate.contact_id,
+            source_name=candidate.source_name,
+            channel=candidate.channel,
+            obtained_at=candidate.first_ingested_at,
+            due_at=notice_deadline(candidate.first_ingested_at).due_at,
+            language=language,
+        )
+        created += 1
+    return created
+
+
+def due_duties(session: Session, policy: Policy, *, now: datetime) -> list[NoticeDuty]:
+    """Open duties, earliest deadline first (after syncing them from stored records)."""
+    del now  # the list shows every open duty; ``duty_dict`` marks the overdue ones
+    sync_duties(session, policy)
+    return RightsRepository(session).duties(open_only=True)
+
+
+def notice_input(
+    policy: Policy,
+    *,
+    controller: Party,
+    supervisory_authority: Party,
+    dpo: Party | None = None,
+    channels: tuple[str, ...] = (),
+) -> NoticeInput:
+    """The notice's facts from the policy: purposes with basis and retention."""
+    from sphere.domain import Purpose
+
+    relevant = [
+        spec
+        for purpose, spec in policy.purposes.items()
+        if purpose in (Purpose.CUSTOMER_CARE, Purpose.ENRICHMENT)
+    ] or list(policy.purposes.values())
+    retention = "; ".join(f"{s.purpose.value}: {s.retention_days} days" for s in relevant)
+    where = ", ".join(sorted(set(channels))) or "social media"
+    return NoticeInput(
+        controller=controller,
+        purposes=notice_purposes(relevant),
+        data_categories=(DataCategory.PRODUCT_CONTENT, DataCategory.CONTACT_DATA),
+        source={
+            "en": f"your public posts on {where}",
+            "de": f"Ihre öffentlichen Beiträge auf {where}",
+        },
+        retention=retention,
+        supervisory_authority=supervisory_authority,
+        dpo=dpo,
+    )
+
+
+def send_notices(
+    session: Session,
+    policy: Policy,
+    template: NoticeInput | None,
+    *,
+    now: datetime,
+    actor: str,
+    controller: Party,
+    supervisory_authority: Party,
+    dpo: Party | None = None,
+    contact_id: str | None = None,
+) -> list[SentNotice]:
+    """Render and record the notice for every contact with open duties (or one contact)."""
+    sync_duties(session, policy)
+    repo = RightsRepository(session)
+    by_contact: dict[str, list[NoticeDuty]] = {}
+    for duty in repo.duties(open_only=True, contact_id=contact_id):
+        by_contact.setdefault(duty.contact_id, []).append(duty)
+    sent: list[SentNotice] = []
+    for cid, duties in by_contact.items():
+        language = duties[0].language if duties[0].language in LANGUAGES else "de"
+        inputs = template or notice_input(
+            policy,
+            controller=controller,
+            supervisory_authority=supervisory_authority,
+            dpo=dpo,
+            channels=tuple(d.channel for d in duties),
+        )
+        notice = render_notice(inputs, language)
+        digest = hashlib.sha256(notice.text.encode("utf-8")).hexdigest()
+        count = repo.mark_duties_sent(cid, at=now, notice_sha256=digest, language=language)
+        audit(
+            session,
+            actor=actor,
+            action="notice.sent",
+            subject_id=cid,
+            object_ids=tuple(d.id for d in duties),
+            details={"language": language, "duties": count, "sha256": digest, "article": "art14"},
+            at=now,
+        )
+        sent.append(SentNotice(cid, language, digest, notice.text, count))
+    return sent

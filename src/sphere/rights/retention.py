@@ -1,0 +1,119 @@
+"""Purpose-bound retention (GDPR Art. 5(1)(e)): delete what is past ``retention_until``.
+
+Every stored interaction, event and attribute carries the deadline computed from its
+purpose when it was stored. A derived attribute inherits the *shortest* retention of
+its sources: when any record it was derived from is due, the attribute goes with it
+(provenance, followed transitively), even if its own deadline is later.
+
+The run deletes the records, their decision-log rows, and crypto-shreds per-record and
+pseudonym keys that no remaining row uses. It is idempotent (a second run finds
+nothing) and writes one audit entry with counts when it removed something;
+``dry_run`` reports the same counts and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.audit import record as audit
+from sphere.storage.crypto import Keyring
+from sphere.storage.entities import SourceRef, SourceType
+from sphere.storage.repositories.attributes import AttributeRepository
+from sphere.storage.repositories.events import EventRepository
+from sphere.storage.repositories.rights import RightsRepository
+
+_SHREDDABLE = ("record:", "pseudo:", "retained:")
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionResult:
+    dry_run: bool
+    interactions: int
+    events: int
+    attributes: int
+    inherited: int  # attributes removed because a source expired first
+    decisions: int
+    keys_destroyed: int
+    ids: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "interactions": self.interactions,
+            "events": self.events,
+            "attributes": self.attributes,
+            "inherited": self.inherited,
+            "decisions": self.decisions,
+            "keys_destroyed": self.keys_destroyed,
+        }
+
+
+def run_retention(
+    session: Session, keyring: Keyring, *, now: datetime, actor: str, dry_run: bool = False
+) -> RetentionResult:
+    rights = RightsRepository(session)
+    interactions = rights.expired("interactions", now=now)
+    events = rights.expired("events", now=now)
+    attributes = rights.expired("attributes", now=now)
+    own = {i for i, _ in attributes}
+    roots = [SourceRef(SourceType.INTERACTION, i) for i, _ in interactions]
+    roots += [SourceRef(SourceType.EVENT, i) for i, _ in events]
+    roots += [SourceRef(SourceType.ATTRIBUTE, i) for i in own]
+    repo = AttributeRepository(session, keyring)
+    inherited = [a for a in repo.dependents_of(roots) if a not in own]
+    interaction_ids = [i for i, _ in interactions]
+    event_ids = [i for i, _ in events]
+    decision_ids = rights.decision_ids_for(
+        contact_id=None, interaction_ids=interaction_ids, event_ids=event_ids
+    )
+    keys = sorted(
+        {k for _, k in (*interactions, *events, *attributes) if k and k.startswith(_SHREDDABLE)}
+    )
+    ids = {
+        "interactions": interaction_ids,
+        "events": event_ids,
+        "attributes": [*own, *inherited],
+    }
+    if dry_run:
+        return RetentionResult(
+            True,
+            len(interaction_ids),
+            len(event_ids),
+            len(own),
+            len(inherited),
+            len(decision_ids),
+            0,
+            ids,
+        )
+    repo.delete([*own, *inherited])
+    rights.delete_interactions(interaction_ids)
+    EventRepository(session, keyring).delete(event_ids)
+    rights.delete_decisions(decision_ids)
+    destroyed = 0
+    for key_id in keys:
+        if rights.key_users(key_id) == 0:
+            keyring.destroy_key(session, key_id, at=now)
+            destroyed += 1
+    result = RetentionResult(
+        False,
+        len(interaction_ids),
+        len(event_ids),
+        len(own),
+        len(inherited),
+        len(decision_ids),
+        destroyed,
+        ids,
+    )
+    if interaction_ids or event_ids or own or inherited:
+        audit(
+            session,
+            actor=actor,
+            action="retention.run",
+            details=result.to_dict(),
+            at=now,
+        )
+    return result

@@ -1,0 +1,534 @@
+"""Data-subject rights: requests, verification challenges, Art. 14 duties, erasure helpers.
+
+Besides the three tables of ``rights_tables`` this repository holds the few low-level
+operations the erasure cascade and the retention run need that no other repository
+offers: finding a person's rows across tables, deleting decision-log rows of erased
+records, removing pseudonym-scope keys entirely, rotating the portal token, and
+reclaiming freed database pages so erased bytes do not linger in the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from sphere.storage.rights_tables import DsrRequestRow, DsrVerificationRow, NoticeDutyRow
+from sphere.storage.tables import (
+    AttributeRow,
+    ContactRow,
+    DecisionRow,
+    EventRow,
+    InteractionRow,
+    SubjectKeyRow,
+    new_public_id,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DsrRequest:
+    id: str
+    contact_id: str | None
+    type: str
+    state: str
+    channel: str
+    received_at: datetime
+    due_at: datetime
+    extended_until: datetime | None
+    extension_reason: str | None
+    verified_at: datetime | None
+    verification_method: str | None
+    rejected_reason: str | None
+    completed_at: datetime | None
+    result: dict[str, Any]
+    opened_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    id: str
+    request_id: str
+    method: str
+    identity_id: str | None
+    salt: bytes
+    secret_hash: str
+    created_at: datetime
+    expires_at: datetime
+    attempts: int
+    max_attempts: int
+    consumed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeDuty:
+    id: str
+    contact_id: str
+    source_name: str
+    channel: str
+    obtained_at: datetime
+    due_at: datetime
+    sent_at: datetime | None
+    language: str
+    notice_sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DutyCandidate:
+    """Linked records of one contact from one source, with the rules that stored them."""
+
+    contact_id: str
+    source_name: str
+    channel: str
+    first_ingested_at: datetime
+    rule_ids: tuple[str, ...]
+    language: str | None
+
+
+def _request(row: DsrRequestRow) -> DsrRequest:
+    return DsrRequest(
+        id=row.id,
+        contact_id=row.contact_id,
+        type=row.type,
+        state=row.state,
+        channel=row.channel,
+        received_at=row.received_at,
+        due_at=row.due_at,
+        extended_until=row.extended_until,
+        extension_reason=row.extension_reason,
+        verified_at=row.verified_at,
+        verification_method=row.verification_method,
+        rejected_reason=row.rejected_reason,
+        completed_at=row.completed_at,
+        result=dict(row.result or {}),
+        opened_by=row.opened_by,
+    )
+
+
+def _verification(row: DsrVerificationRow) -> Verification:
+    return Verification(
+        id=row.id,
+        request_id=row.request_id,
+        method=row.method,
+        identity_id=row.identity_id,
+        salt=row.salt,
+        secret_hash=row.secret_hash,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        consumed_at=row.consumed_at,
+    )
+
+
+def _duty(row: NoticeDutyRow) -> NoticeDuty:
+    return NoticeDuty(
+        id=row.id,
+        contact_id=row.contact_id,
+        source_name=row.source_name,
+        channel=row.channel,
+        obtained_at=row.obtained_at,
+        due_at=row.due_at,
+        sent_at=row.sent_at,
+        language=row.language,
+        notice_sha256=row.notice_sha256,
+    )
+
+
+class RightsRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- requests -------------------------------------------------------------------
+    def add_request(
+        self,
+        *,
+        contact_id: str,
+        type: str,
+        state: str,
+        channel: str,
+        received_at: datetime,
+        due_at: datetime,
+        opened_by: str,
+    ) -> DsrRequest:
+        row = DsrRequestRow(
+            contact_id=contact_id,
+            type=type,
+            state=state,
+            channel=channel,
+            received_at=received_at,
+            due_at=due_at,
+            opened_by=opened_by,
+            result={},
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _request(row)
+
+    def _request_row(self, request_id: str) -> DsrRequestRow | None:
+        return self.session.get(DsrRequestRow, request_id)
+
+    def get_request(self, request_id: str) -> DsrRequest | None:
+        row = self._request_row(request_id)
+        return None if row is None else _request(row)
+
+    def update_request(self, request_id: str, **changes: Any) -> DsrRequest:
+        """Set workflow fields (state, verified_at, due_at, result …) on one request."""
+        row = self._request_row(request_id)
+        if row is None:
+            raise LookupError(request_id)
+        for name, value in changes.items():
+            if not hasattr(DsrRequestRow, name) or name == "id":
+                raise AttributeError(name)
+            setattr(row, name, value)
+        self.session.flush()
+        return _request(row)
+
+    def list_requests(
+        self, *, contact_id: str | None = None, states: Sequence[str] | None = None
+    ) -> list[DsrRequest]:
+        query = select(DsrRequestRow).order_by(DsrRequestRow.received_at, DsrRequestRow.id)
+        if contact_id is not None:
+            query = query.where(DsrRequestRow.contact_id == contact_id)
+        if states:
+            query = query.where(DsrRequestRow.state.in_(list(states)))
+        return [_request(r) for r in self.session.scalars(query)]
+
+    # --- verification challenges ----------------------------------------------------
+    def add_verification(
+        self,
+        *,
+        request_id: str,
+        method: str,
+        identity_id: str | None,
+        salt: bytes,
+        secret_hash: str,
+        created_at: datetime,
+        expires_at: datetime,
+        max_attempts: int,
+    ) -> Verification:
+        row = DsrVerificationRow(
+            request_id=request_id,
+            method=method,
+            identity_id=identity_id,
+            salt=salt,
+            secret_hash=secret_hash,
+            created_at=created_at,
+            expires_at=expires_at,
+            attempts=0,
+            max_attempts=max_attempts,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _verification(row)
+
+    def verifications(self, request_id: str, *, method: str | None = None) -> list[Verification]:
+        query = (
+            select(DsrVerificationRow)
+            .where(DsrVerificationRow.request_id == request_id)
+            .order_by(DsrVerificationRow.created_at.desc(), DsrVerificationRow.id)
+        )
+        if method is not None:
+            query = query.where(DsrVerificationRow.method == method)
+        return [_verification(r) for r in self.session.scalars(query)]
+
+    def count_attempt(self, verification_id: str) -> None:
+        self.session.execute(
+            update(DsrVerificationRow)
+            .where(DsrVerificationRow.id == verification_id)
+            .values(attempts=DsrVerificationRow.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+    def consume(self, verification_id: str, *, at: datetime) -> bool:
+        """Mark a challenge used; False if it was already used (a replay, even a racing one)."""
+        result = self.session.execute(
+            update(DsrVerificationRow)
+            .where(
+                DsrVerificationRow.id == verification_id,
+                DsrVerificationRow.consumed_at.is_(None),
+            )
+            .values(consumed_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+    def delete_verifications_of_contact(self, contact_id: str) -> int:
+        ids = select(DsrRequestRow.id).where(DsrRequestRow.contact_id == contact_id)
+        result = self.session.execute(
+            delete(DsrVerificationRow)
+            .where(DsrVerificationRow.request_id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)
+
+    # --- Art. 14 notice duties ------------------------------------------------------
+    def duty(self, contact_id: str, source_name: str) -> NoticeDuty | None:
+        row = self.session.scalar(
+            select(NoticeDutyRow).where(
+                NoticeDutyRow.contact_id == contact_id, NoticeDutyRow.source_name == source_name
+            )
+        )
+        return None if row is None else _duty(row)
+
+    def add_duty(
+        self,
+        *,
+        contact_id: str,
+        source_name: str,
+        channel: str,
+        obtained_at: datetime,
+        due_at: datetime,
+        language: str,
+    ) -> NoticeDuty:
+        row = NoticeDutyRow(
+            contact_id=contact_id,
+            source_name=source_name,
+            channel=channel,
+            obtained_at=obtained_at,
+            due_at=due_at,
+            language=language,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _duty(row)
+
+    def duties(self, *, open_only: bool = True, contact_id: str | None = None) -> list[NoticeDuty]:
+        query = select(NoticeDutyRow).order_by(NoticeDutyRow.due_at, NoticeDutyRow.id)
+        if open_only:
+            query = query.where(NoticeDutyRow.sent_at.is_(None))
+        if contact_id is not None:
+            query = query.where(NoticeDutyRow.contact_id == contact_id)
+        return [_duty(r) for r in self.session.scalars(query)]
+
+    def mark_duties_sent(
+        self, contact_id: str, *, at: datetime, notice_sha256: str, language: str
+    ) -> int:
+        result = self.session.execute(
+            update(NoticeDutyRow)
+            .where(NoticeDutyRow.contact_id == contact_id, NoticeDutyRow.sent_at.is_(None))
+            .values(sent_at=at, notice_sha256=notice_sha256, language=language)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)
+
+    def delete_duties_of_contact(self, contact_id: str) -> int:
+        result = self.session.execute(
+            delete(NoticeDutyRow)
+            .where(NoticeDutyRow.contact_id == contact_id)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)
+
+    def duty_candidates(self, channels: Iterable[str]) -> list[DutyCandidate]:
+        """Linked interactions from ``channels``, grouped per (contact, source)."""
+        rows = self.session.execute(
+            select(
+                InteractionRow.contact_id,
+                InteractionRow.source_name,
+                InteractionRow.channel,
+                InteractionRow.ingested_at,
+                InteractionRow.language,
+                DecisionRow.rule_id,
+            )
+            .join(DecisionRow, DecisionRow.id == InteractionRow.decision_id)
+            .join(ContactRow, ContactRow.id == InteractionRow.contact_id)
+            .where(
+                InteractionRow.contact_id.is_not(None),
+                InteractionRow.channel.in_(list(channels)),
+                ContactRow.erased_at.is_(None),
+            )
+            .order_by(InteractionRow.ingested_at, InteractionRow.id)
+        )
+        grouped: dict[tuple[str, str], dict[str, Any]] = {}
+        for contact_id, source_name, channel, ingested_at, language, rule_id in rows:
+            entry = grouped.setdefault(
+                (contact_id, source_name),
+                {"channel": channel, "first": ingested_at, "rules": [], "language": language},
+            )
+            if rule_id not in entry["rules"]:
+                entry["rules"].append(rule_id)
+            entry["language"] = language or entry["language"]
+        return [
+            DutyCandidate(
+                contact_id=contact_id,
+                source_name=source_name,
+                channel=entry["channel"],
+                first_ingested_at=entry["first"],
+                rule_ids=tuple(entry["rules"]),
+                language=entry["language"],
+            )
+            for (contact_id, source_name), entry in grouped.items()
+        ]
+
+    # --- erasure helpers ------------------------------------------------------------
+    def lock_contact(self, contact_id: str) -> bool:
+        """``SELECT … FOR UPDATE`` on the contact: the pipeline's linker takes a share lock
+        on the same row, so an erasure and an ingestion of the same person serialise."""
+        row = self.session.get(ContactRow, contact_id, with_for_update=True, populate_existing=True)
+        return row is not None
+
+    def interaction_ids(self, *, contact_id: str, key_ids: Sequence[str]) -> list[str]:
+        condition = InteractionRow.contact_id == contact_id
+        if key_ids:
+            condition = or_(condition, InteractionRow.key_id.in_(list(key_ids)))
+        return list(self.session.scalars(select(InteractionRow.id).where(condition)))
+
+    def interaction_ids_for_keys(self, key_ids: Sequence[str]) -> list[str]:
+        """Records stored under the given subject keys (e.g. pseudonym scopes)."""
+        if not key_ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(InteractionRow.id)
+                .where(InteractionRow.key_id.in_(list(key_ids)))
+                .order_by(InteractionRow.created_at, InteractionRow.id)
+            )
+        )
+
+    def event_ids(self, *, contact_id: str, key_ids: Sequence[str]) -> list[str]:
+        condition = EventRow.contact_id == contact_id
+        if key_ids:
+            condition = or_(condition, EventRow.key_id.in_(list(key_ids)))
+        return list(self.session.scalars(select(EventRow.id).where(condition)))
+
+    def delete_interactions(self, interaction_ids: Sequence[str]) -> int:
+        if not interaction_ids:
+            return 0
+        result = self.session.execute(
+            delete(InteractionRow)
+            .where(InteractionRow.id.in_(list(interaction_ids)))
+            .execution_options(synchronize_session="fetch")
+        )
+        return int(result.rowcount or 0)
+
+    def decision_ids_for(
+        self, *, contact_id: str | None, interaction_ids: Sequence[str], event_ids: Sequence[str]
+    ) -> list[str]:
+        ids: set[str] = set()
+        if contact_id is not None:
+            ids.update(
+                self.session.scalars(
+                    select(DecisionRow.id).where(DecisionRow.contact_id == contact_id)
+                )
+            )
+        for table, record_ids in ((InteractionRow, interaction_ids), (EventRow, event_ids)):
+            for start in range(0, len(record_ids), 500):
+                chunk = list(record_ids[start : start + 500])
+                ids.update(
+                    i
+                    for i in self.session.scalars(
+                        select(table.decision_id).where(table.id.in_(chunk))
+                    )
+                    if i is not None
+                )
+        return sorted(ids)
+
+    def delete_decisions(self, decision_ids: Sequence[str]) -> int:
+        """Delete decision-log rows of erased records (records must be deleted first)."""
+        if not decision_ids:
+            return 0
+        result = self.session.execute(
+            delete(DecisionRow)
+            .where(DecisionRow.id.in_(list(decision_ids)))
+            .execution_options(synchronize_session="fetch")
+        )
+        return int(result.rowcount or 0)
+
+    def purge_keys(self, subject_ids: Sequence[str]) -> int:
+        """Delete subject-key rows outright (not a tombstone).
+
+        Used for pseudonym scopes (``pseudo:<blind index>``): a tombstone would keep the
+        blind index in the database, and a later post by the same account must get a
+        fresh key, never the destroyed one.
+        """
+        if not subject_ids:
+            return 0
+        result = self.session.execute(
+            delete(SubjectKeyRow)
+            .where(SubjectKeyRow.subject_id.in_(list(subject_ids)))
+            .execution_options(synchronize_session="fetch")
+        )
+        return int(result.rowcount or 0)
+
+    def rotate_public_id(self, contact_id: str) -> None:
+        """A new portal token, so old links to an erased contact lead nowhere."""
+        row = self.session.get(ContactRow, contact_id)
+        if row is not None:
+            row.public_id = new_public_id()
+            self.session.flush()
+
+    def attribute_rows_for_key_rewrap(self, attribute_ids: Sequence[str]) -> list[AttributeRow]:
+        if not attribute_ids:
+            return []
+        return list(
+            self.session.scalars(select(AttributeRow).where(AttributeRow.id.in_(attribute_ids)))
+        )
+
+    def reassign_attribute_key(self, attribute_id: str, *, key_id: str, ciphertext: bytes) -> None:
+        row = self.session.get(AttributeRow, attribute_id)
+        if row is not None:
+            row.key_id = key_id
+            row.value_ciphertext = ciphertext
+            self.session.flush()
+
+    # --- retention ------------------------------------------------------------------
+    def expired(self, table: str, *, now: datetime) -> list[tuple[str, str | None]]:
+        """(id, key_id) of rows of ``table`` (interactions|events|attributes) past retention."""
+        model = {"interactions": InteractionRow, "events": EventRow, "attributes": AttributeRow}[
+            table
+        ]
+        rows = self.session.execute(
+            select(model.id, model.key_id)
+            .where(model.retention_until.is_not(None), model.retention_until <= now)
+            .order_by(model.id)
+        )
+        return [(i, k) for i, k in rows]
+
+    def key_users(self, key_id: str) -> int:
+        """How many stored rows still use subject key ``key_id``."""
+        total = 0
+        for model in (InteractionRow, EventRow, AttributeRow):
+            total += (
+                self.session.scalar(
+                    select(func.count()).select_from(model).where(model.key_id == key_id)
+                )
+                or 0
+            )
+        return total
+
+
+def reclaim_free_space(engine: Engine) -> None:
+    """Make deleted rows physically go away after an erasure.
+
+    SQLite keeps deleted cells in free pages and in the write-ahead log: checkpoint the
+    WAL into the file, truncate it, and VACUUM (rewrites the file from live rows).
+    PostgreSQL: ``VACUUM`` marks dead tuples reusable; their bytes stay in the data
+    files until overwritten (the documented limit — see docs/dsr-runbook.md).
+    """
+    raw = engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        if engine.dialect.name == "sqlite":
+            checkpoint = "PRAGMA wal_checkpoint(TRUNCATE)"
+            statements = [checkpoint, "VACUUM", checkpoint]
+        else:
+            driver.autocommit = True  # type: ignore[union-attr]
+            statements = [
+                f"VACUUM {table}"
+                for table in ("identities", "interactions", "events", "attributes", "subject_keys")
+            ]
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        try:
+            for statement in statements:
+                cursor.execute(statement)
+        finally:
+            cursor.close()
+        if engine.dialect.name != "sqlite":
+            driver.autocommit = False  # type: ignore[union-attr]
+    finally:
+        raw.close()
