@@ -1,0 +1,173 @@
+"""The facts about real, stored contacts that the pure checks need — read from the database.
+
+``planning.check_measure`` and ``recipient.check_recipient`` judge facts; this module
+reads them for one contact at one moment, so a dry run and a send see the truth of
+their own time:
+
+* relationship: employee (``contacts.is_employee``); verified customer when a customer
+  number identity is on file (linked through a provided identity, like the pipeline's
+  linker); prospect otherwise;
+* consent for the purpose: the consent ledger's current state, and the ledger record it
+  rests on (the derived data's provenance edge);
+* objection (Art. 21): ``objected_marketing`` for direct marketing and lead generation,
+  ``objected_profiling`` for profiling and enrichment;
+* restriction (Art. 18): ``contacts.restricted``;
+* special-category involvement (Art. 9): a stored interaction flagged with a special
+  category, when the measure uses content (posts, profile attributes, derived data);
+* channels: e-mail with an e-mail identity, SMS with a phone number, a social reply
+  with a social handle, webhooks always (they reach no person);
+* addressed the company: an interaction that was a direct message to, or addressed, the
+  company (Recital 47);
+* §7(3) UWG: an e-mail identity whose verification method is ``purchase`` was obtained
+  with a sale and the customer was informed of the right to object then;
+* Art. 14: an open notice duty (``notice_duties``) for the contact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from sphere.consent.ledger import states
+from sphere.domain import (
+    Addressing,
+    ConsentState,
+    DataCategory,
+    IdentityKind,
+    Purpose,
+    Relationship,
+)
+from sphere.marketing.channel import OutreachChannel
+from sphere.marketing.planning import AudienceFacts, DataItem
+from sphere.marketing.recipient import RecipientFacts
+from sphere.storage.crypto import Keyring
+from sphere.storage.entities import Contact, Identity, Interaction
+from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.interactions import InteractionRepository
+from sphere.storage.repositories.marketing import MarketingRepository
+
+CONTENT_CATEGORIES = frozenset(
+    {
+        DataCategory.PRODUCT_CONTENT,
+        DataCategory.GENERAL_CONTENT,
+        DataCategory.PROFILE_ATTRIBUTE,
+        DataCategory.SPECIAL_CATEGORY,
+        DataCategory.SOCIAL_GRAPH,
+    }
+)
+MARKETING_PURPOSES = frozenset({Purpose.DIRECT_MARKETING})
+PROFILING_PURPOSES = frozenset({Purpose.PROFILING, Purpose.ENRICHMENT})
+PURCHASE_METHOD = "purchase"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFacts:
+    """A contact's facts for one purpose now, plus the consent record they rest on."""
+
+    recipient: RecipientFacts
+    consent_id: str | None
+    art14_notice_due: bool
+
+    @property
+    def contact_id(self) -> str:
+        return self.recipient.contact_id
+
+    def as_audience(self) -> AudienceFacts:
+        base = self.recipient.as_audience()
+        return AudienceFacts(
+            count=1,
+            relationship=base.relationship,
+            consent=base.consent,
+            objection=base.objection,
+            restricted=base.restricted,
+            special_categories=base.special_categories,
+            art14_notice_due=self.art14_notice_due,
+            addressed_company=base.addressed_company,
+            channels=base.channels,
+            email_from_purchase=base.email_from_purchase,
+            informed_of_objection=base.informed_of_objection,
+            provenance_recorded=base.provenance_recorded,
+        )
+
+
+def relationship_of(contact: Contact, identities: Iterable[Identity]) -> Relationship:
+    if contact.is_employee:
+        return Relationship.EMPLOYEE
+    for identity in identities:
+        if identity.kind is IdentityKind.CUSTOMER_NUMBER:
+            return Relationship.VERIFIED_CUSTOMER  # provided by the customer (CRM, portal)
+    return Relationship.PROSPECT
+
+
+def objection_for(contact: Contact, purpose: Purpose) -> bool:
+    if purpose in MARKETING_PURPOSES:
+        return contact.objected_marketing
+    if purpose in PROFILING_PURPOSES:
+        return contact.objected_profiling
+    return False
+
+
+def channels_of(identities: Iterable[Identity]) -> frozenset[OutreachChannel]:
+    found = {OutreachChannel.WEBHOOK}
+    for identity in identities:
+        if identity.kind is IdentityKind.EMAIL:
+            found.add(OutreachChannel.EMAIL)
+        elif identity.kind is IdentityKind.PHONE:
+            found.add(OutreachChannel.SMS)
+        elif identity.kind is IdentityKind.HANDLE:
+            found.add(OutreachChannel.SOCIAL_REPLY)
+    return frozenset(found)
+
+
+def addressed(interaction: Interaction) -> bool:
+    """The author wrote to the company (a direct message, a mention or reply to it)."""
+    return interaction.addressing in (Addressing.DIRECT, Addressing.ADDRESSED)
+
+
+def load_facts(
+    session: Session,
+    keyring: Keyring,
+    contact_id: str,
+    purpose: Purpose,
+    *,
+    now: datetime,
+    data_items: Iterable[DataItem] = (),
+) -> ContactFacts:
+    """Read the contact's facts for ``purpose`` at ``now`` (see the module docstring)."""
+    contacts = ContactRepository(session, keyring)
+    contact = contacts.get(contact_id)
+    identities = contacts.identities(contact_id)
+    interactions = [
+        i
+        for i in InteractionRepository(session, keyring).list_for_contact(contact_id)
+        if i.deleted_at is None
+    ]
+    status = states(session, contact_id, now=now).get(purpose)
+    consent = status.state if status is not None else ConsentState.NONE
+    consent_id = status.record_id if status is not None and status.is_valid else None
+    uses_content = any(item.category in CONTENT_CATEGORIES for item in data_items)
+    special = uses_content and any(i.special_categories for i in interactions)
+    email_from_purchase = any(
+        i.kind is IdentityKind.EMAIL and i.verification_method == PURCHASE_METHOD
+        for i in identities
+    )
+    recipient = RecipientFacts(
+        contact_id=contact_id,
+        relationship=relationship_of(contact, identities),
+        consent=consent,
+        objection=objection_for(contact, purpose),
+        restricted=contact.restricted,
+        special_categories=special,
+        addressed_company=any(addressed(i) for i in interactions),
+        channels=channels_of(identities),
+        email_from_purchase=email_from_purchase,
+        informed_of_objection=email_from_purchase,
+    )
+    return ContactFacts(
+        recipient=recipient,
+        consent_id=consent_id,
+        art14_notice_due=MarketingRepository(session).notice_due(contact_id),
+    )
