@@ -19,7 +19,7 @@ install: $(STAMP)
 
 ## Build the demo company on SQLite, ingest it through the real pipeline, serve it.
 demo: $(STAMP)
-	$(BIN)/sphere demo
+	$(BIN)/sphere demo $(DEMO_ARGS)
 
 ## Lint (ruff, import contracts) and the whole test suite (SQLite, PostgreSQL, Chromium).
 test: $(STAMP) $(CHROMIUM) lint

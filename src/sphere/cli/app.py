@@ -23,11 +23,19 @@ _SUBAPPS: tuple[tuple[str, str, str, str], ...] = (
     ("sphere.cli.source", "app", "source", "Register, list and remove channel sources."),
     ("sphere.cli.quarantine", "app", "quarantine", "Inspect and resolve quarantined input."),
     ("sphere.cli.serve", "staff_app", "staff", "Manage staff accounts and API tokens."),
+    ("sphere.cli.consent", "app", "consent", "Record, withdraw and show consents (Art. 7)."),
+    ("sphere.cli.dsr", "app", "dsr", "Data-subject requests (Art. 12-21)."),
+    ("sphere.cli.notices", "app", "notices", "Art. 14 notices: what is due, record sending."),
+    ("sphere.cli.retention", "app", "retention", "Purpose-bound retention (Art. 5(1)(e))."),
+    ("sphere.cli.measure", "app", "measure", "Plan measures and record the DPO's decision."),
+    ("sphere.cli.campaign", "app", "campaign", "Create, dry-run, run and list campaigns."),
+    ("sphere.cli.profile", "app", "profile", "Explain and build contacts' derived profiles."),
 )
 _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("sphere.cli.scrub", "scrub", "scrub"),
     ("sphere.cli.ingest", "ingest", "ingest"),
     ("sphere.cli.serve", "serve", "serve"),
+    ("sphere.cli.demo", "demo", "demo"),
 )
 
 

@@ -38,6 +38,8 @@ def print_summary(summary: IngestSummary) -> None:
         f" · edits: {summary.edits} · contacts imported: {summary.contacts_imported}"
         f" · events: {summary.events} · company posts: {summary.company_posts}"
     )
+    for finding, n in summary.notes.most_common():
+        console.print(f"note ({n}×): {finding}", markup=False)
     for note in summary.quarantine[:10]:
         console.print(f"quarantined {note.file}:{note.line}: {note.reason}", markup=False)
     if len(summary.quarantine) > 10:

@@ -86,20 +86,15 @@ class ContactImporter:
         is_employee = bool(obs.attributes.get("is_employee"))
         contact = self.contacts.create(is_employee=is_employee, at=now)
         method = f"provided:{self.source.name}"
-        for kind_value, value in identities.items():
-            self.contacts.add_identity(
-                contact.id, IdentityKind(kind_value), value, verification_method=method, at=now
-            )
-        for channel_value, accounts in (obs.attributes.get("handles") or {}).items():
-            for account in accounts:
-                self.contacts.add_identity(
-                    contact.id,
-                    IdentityKind.HANDLE,
-                    account,
-                    channel=Channel(channel_value),
-                    verification_method=method,
-                    at=now,
-                )
+        items = [(IdentityKind(kind), value, None) for kind, value in identities.items()]
+        items += [
+            (IdentityKind.HANDLE, account, Channel(channel_value))
+            for channel_value, accounts in (obs.attributes.get("handles") or {}).items()
+            for account in accounts
+        ]
+        shared = self.contacts.add_identities(contact.id, items, verification_method=method, at=now)
+        for kind in shared:
+            summary.note(f"{kind.value} already belongs to another contact; not linked")
         logged = self.decisions.append(
             decision,
             record_type="contact",

@@ -29,6 +29,7 @@ class IngestSummary:
     events: int = 0
     resumed_from_line: int = 0
     quarantine: list[QuarantineNote] = field(default_factory=list)
+    notes: Counter[str] = field(default_factory=Counter)  # non-fatal findings, no PII
     seconds: float = 0.0
 
     def checkpoint(self) -> tuple[Counter[tuple[str, str]], tuple[int, ...], int]:
@@ -55,6 +56,9 @@ class IngestSummary:
             self.events,
         ) = scalars
         del self.quarantine[quarantined:]
+
+    def note(self, finding: str) -> None:
+        self.notes[finding] += 1
 
     def count(self, addressing: str, disposition: Disposition) -> None:
         self.by_class[(addressing, disposition.value)] += 1
@@ -88,5 +92,6 @@ class IngestSummary:
             "resumed_from_line": self.resumed_from_line,
             "quarantine": [vars(q) for q in self.quarantine[:100]],
             "quarantine_total": len(self.quarantine),
+            "notes": dict(self.notes),
             "seconds": round(self.seconds, 3),
         }

@@ -371,3 +371,11 @@ def test_a_racing_duplicate_falls_back_to_record_by_record(rt, tmp_path, monkeyp
     assert [q.line for q in summary.quarantine] == [1]
     with rt.session() as session:
         assert verify(session).ok
+
+
+def test_shared_identifier_is_not_linked_twice(rt, customer_csv) -> None:
+    """Both CRM rows carry the same phone number (a household): both contacts are
+    imported, the phone is linked to the first only, and the summary says so."""
+    summary = _ingest(rt, customer_csv, "crm")
+    assert summary.contacts_imported == 2 and summary.total(Disposition.QUARANTINED) == 0
+    assert summary.notes == {"phone already belongs to another contact; not linked": 1}

@@ -11,13 +11,14 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from sphere.domain import Purpose
 from sphere.domain.consent import ConsentRecord, notice_hash
 from sphere.domain.time import utcnow
-from sphere.storage.tables import ConsentRow, NoticeRow
+from sphere.errors import InvalidInput
+from sphere.storage.tables import ConsentRow, NoticeRow, new_id
 
 
 def _record(row: ConsentRow) -> ConsentRecord:
@@ -33,6 +34,9 @@ def _record(row: ConsentRow) -> ConsentRecord:
         expires_at=row.expires_at,
         evidence=dict(row.evidence or {}),
     )
+
+
+_INSERT_CONSENT = insert(ConsentRow.__table__)
 
 
 class ConsentRepository:
@@ -65,21 +69,36 @@ class ConsentRepository:
         at: datetime | None = None,
     ) -> ConsentRecord:
         if action not in ("given", "withdrawn"):
-            raise ValueError(f"unknown consent action {action!r}")
-        row = ConsentRow(
+            raise InvalidInput(f"unknown consent action {action!r}; use given or withdrawn")
+        record = ConsentRecord(
+            id=new_id(),
             contact_id=contact_id,
-            purpose=purpose.value,
+            purpose=purpose,
             action=action,
+            recorded_at=at or utcnow(),
             explicit=explicit,
             notice_hash=notice_hash,
             channel=channel,
-            evidence=dict(evidence or {}),
             expires_at=expires_at,
-            recorded_at=at or utcnow(),
+            evidence=dict(evidence or {}),
         )
-        self.session.add(row)
-        self.session.flush()
-        return _record(row)
+        # Core INSERT: contact imports record consents for thousands of contacts.
+        self.session.connection().execute(
+            _INSERT_CONSENT,
+            {
+                "id": record.id,
+                "contact_id": contact_id,
+                "purpose": purpose.value,
+                "action": action,
+                "explicit": explicit,
+                "notice_hash": notice_hash,
+                "channel": channel,
+                "evidence": dict(evidence or {}),
+                "expires_at": record.expires_at,
+                "recorded_at": record.recorded_at,
+            },
+        )
+        return record
 
     def for_contact(self, contact_id: str) -> list[ConsentRecord]:
         rows = self.session.scalars(

@@ -6,9 +6,10 @@ keyed blind index (``Keyring.blind_index``), unique per (kind, channel).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from sphere.domain import Channel, IdentityKind
@@ -16,7 +17,7 @@ from sphere.domain.time import utcnow
 from sphere.errors import InvalidInput, NotFound
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed
 from sphere.storage.entities import Contact, Identity
-from sphere.storage.tables import ContactRow, IdentityRow
+from sphere.storage.tables import ContactRow, IdentityRow, new_id, new_public_id
 
 
 def _contact(row: ContactRow) -> Contact:
@@ -41,6 +42,10 @@ _LOOKUP_IDENTITY = select(_IDENTITIES.c.id, _IDENTITIES.c.contact_id).where(
 )
 
 
+_INSERT_CONTACT = insert(ContactRow.__table__)
+_INSERT_IDENTITY = insert(_IDENTITIES)
+
+
 class ContactRepository:
     def __init__(self, session: Session, keyring: Keyring) -> None:
         self.session = session
@@ -53,10 +58,27 @@ class ContactRepository:
         return row
 
     def create(self, *, is_employee: bool = False, at: datetime | None = None) -> Contact:
-        row = ContactRow(is_employee=is_employee, created_at=at or utcnow())
-        self.session.add(row)
-        self.session.flush()
-        return _contact(row)
+        contact = Contact(
+            id=new_id(),
+            public_id=new_public_id(),
+            created_at=at or utcnow(),
+            is_employee=is_employee,
+        )
+        # Core INSERT: contact imports create thousands of contacts per run.
+        self.session.connection().execute(
+            _INSERT_CONTACT,
+            {
+                "id": contact.id,
+                "public_id": contact.public_id,
+                "created_at": contact.created_at,
+                "is_employee": is_employee,
+                "restricted": False,
+                "objected_marketing": False,
+                "objected_profiling": False,
+                "erased_at": None,
+            },
+        )
+        return contact
 
     def get(self, contact_id: str) -> Contact:
         return _contact(self._row(contact_id))
@@ -184,6 +206,54 @@ class ContactRepository:
             )
         )
         return None if row is None else self._identity(row)
+
+    def add_identities(
+        self,
+        contact_id: str,
+        identities: Iterable[tuple[IdentityKind, str, Channel | None]],
+        *,
+        verification_method: str | None = None,
+        at: datetime | None = None,
+    ) -> list[IdentityKind]:
+        """Link several identifiers to a NEW contact at once (one query to find clashes,
+        one executemany to insert). An identifier already linked to another contact is
+        NOT linked again — it would make linking ambiguous; its kind is returned so the
+        caller can report it."""
+        rows: dict[tuple[str, str, str], dict[str, object]] = {}
+        when = at or utcnow()
+        for kind, value, channel in identities:
+            channel_value = channel.value if channel else ""
+            index = self.keyring.blind_index(kind, channel_value, value)
+            rows[(kind.value, channel_value, index)] = {
+                "id": new_id(),
+                "contact_id": contact_id,
+                "kind": kind.value,
+                "channel": channel_value,
+                "value": value.strip(),
+                "key_id": contact_id,
+                "blind_index": index,
+                "verified": False,
+                "verification_method": verification_method,
+                "created_at": when,
+            }
+        if not rows:
+            return []
+        taken = {
+            (r.kind, r.channel, r.blind_index)
+            for r in self.session.execute(
+                select(IdentityRow.kind, IdentityRow.channel, IdentityRow.blind_index).where(
+                    IdentityRow.blind_index.in_([k[2] for k in rows])
+                )
+            )
+        }
+        fresh = [row for key, row in rows.items() if key not in taken]
+        for row in fresh:
+            row["value_ciphertext"] = self.keyring.encrypt_for(
+                self.session, contact_id, str(row.pop("value"))
+            )
+        if fresh:
+            self.session.connection().execute(_INSERT_IDENTITY, fresh)
+        return [IdentityKind(key[0]) for key in rows if key in taken]
 
     def lookup_identity(
         self, kind: IdentityKind, value: str, *, channel: Channel | None = None

@@ -1,0 +1,72 @@
+"""``sphere demo``: the fictional lens maker, ingested through the real pipeline, served."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from sphere.cli._output import is_terminal, print_json
+from sphere.cli._runtime import runtime
+from sphere.cli.ingest import print_summary
+from sphere.demo.run import build_demo, demo_logins
+
+
+def demo(
+    size: Annotated[str, typer.Option(help="small (3,000 posts) or full (30,000 posts).")] = "full",
+    serve: Annotated[bool, typer.Option(help="Serve the cockpit afterwards.")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to serve on.")] = 8000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Build the demo company on the configured database and serve it."""
+    console = Console(stderr=True)
+    with (
+        runtime() as rt,
+        Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not is_terminal() or as_json,
+        ) as bar,
+    ):
+        tasks: dict[str, int] = {}
+
+        def progress(name: str, line: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=line)
+
+        report = build_demo(rt, size=size, progress=progress)
+        home = rt.settings.home
+    if as_json:
+        print_json(
+            {
+                "data_dir": str(report.data_dir),
+                "seconds": round(report.seconds, 1),
+                "consents_recorded": report.consents_recorded,
+                "summaries": [s.to_dict() for s in report.summaries],
+            }
+        )
+    else:
+        for summary in report.summaries:
+            print_summary(summary)
+        typer.echo(
+            f"\ndemo built in {report.seconds:.1f} s under {home} "
+            f"(scenario files in {report.data_dir})"
+        )
+        typer.echo("log in to the cockpit as (user / role / password):")
+        for username, role, password in demo_logins():
+            typer.echo(f"  {username:<10} {role:<9} {password}")
+        typer.echo(
+            "next: `sphere quarantine list`, `sphere audit verify`, "
+            "`sphere policy whatif FILE`, `sphere scrub --text '…'`"
+        )
+    if serve:
+        from sphere.cli.serve import serve as serve_command
+
+        serve_command(host=host, port=port, secure_cookies=None, proxy_headers=False)
