@@ -9,6 +9,7 @@ messages never contain the offending value, because values are personal data.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
@@ -20,6 +21,9 @@ from .reader import MAX_DEPTH, json_depth_exceeds
 from .text import MAX_TEXT_CHARS, clean_text, html_to_text
 
 MAX_EMBEDDED_JSON = 1_000_000
+
+
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 class BadRecord(InvalidInput):
@@ -111,7 +115,7 @@ class Fields:
         text = str(value).strip()
         if len(text) > max_len:
             raise self.bad(key, f"longer than {max_len} characters")
-        if any(ord(c) < 0x20 for c in text):
+        if _CONTROL.search(text):
             raise self.bad(key, "contains control characters")
         return text
 

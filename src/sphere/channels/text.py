@@ -65,6 +65,15 @@ _ALWAYS_STRIP = frozenset(
 )
 _JOINERS = frozenset({"\u200c", "\u200d"})  # ZWNJ, ZWJ: needed inside emoji and some scripts
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# Anything the character loop of clean_text would change: C0/C1 controls but newline,
+# tab, invisibles, joiners, tag characters. Texts without any skip the loop.
+_NEEDS_CLEANING = re.compile(
+    "["
+    + "\x00-\x09\x0b-\x1f\x7f-\x9f"
+    + "".join(sorted(_ALWAYS_STRIP | _JOINERS))
+    + "\U000e0000-\U000e007f"
+    + "]"
+)
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 
@@ -129,6 +138,10 @@ def _is_ascii(ch: str) -> bool:
 def clean_text(text: str) -> str:
     """Plain-text hygiene for every channel: controls, invisibles, newlines, NFC."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _NEEDS_CLEANING.search(text) is None:  # the common case: nothing to strip
+        cleaned = unicodedata.normalize("NFC", text)
+        cleaned = _TRAILING_SPACE.sub("\n", cleaned)
+        return _BLANK_RUNS.sub("\n\n", cleaned).strip()
     out: list[str] = []
     n = len(text)
     for i, ch in enumerate(text):

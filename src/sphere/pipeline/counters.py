@@ -16,8 +16,6 @@ class AggregateBuffer:
         self._counts[(day, channel, addressing, outcome, topic)] += 1
 
     def flush(self, repository: AggregateRepository) -> None:
-        for (day, channel, addressing, outcome, topic), n in sorted(self._counts.items()):
-            repository.increment(
-                day=day, channel=channel, addressing=addressing, outcome=outcome, topic=topic, by=n
-            )
+        # Sorted, so concurrent writers take the row locks in the same order.
+        repository.increment_many((*key, n) for key, n in sorted(self._counts.items()))
         self._counts.clear()

@@ -5,7 +5,9 @@ No ids and no text ever reach this table, so it may outlive every retention dead
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,22 +32,34 @@ class AggregateRepository:
         by: int = 1,
     ) -> None:
         """Add ``by`` to the counter (an atomic upsert on both backends)."""
+        self.increment_many([(day, channel, addressing, outcome, topic, by)])
+
+    def increment_many(self, counts: Iterable[tuple[date, str, str, str, str, int]]) -> None:
+        """Add many counts with one executemany of the upsert (day, channel, addressing,
+        outcome, topic, by)."""
+        rows = [
+            {
+                "id": new_id(),
+                "day": day,
+                "channel": channel,
+                "addressing": addressing,
+                "outcome": outcome,
+                "topic": topic,
+                "count": by,
+            }
+            for day, channel, addressing, outcome, topic, by in counts
+        ]
+        if rows:
+            self.session.connection().execute(self._upsert(), rows)
+
+    def _upsert(self) -> Any:
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(AggregateRow).values(
-            id=new_id(),
-            day=day,
-            channel=channel,
-            addressing=addressing,
-            outcome=outcome,
-            topic=topic,
-            count=by,
-        )
-        statement = statement.on_conflict_do_update(
+        statement = insert(AggregateRow.__table__)
+        return statement.on_conflict_do_update(
             index_elements=["day", "channel", "addressing", "outcome", "topic"],
-            set_={"count": AggregateRow.count + statement.excluded.count},
+            set_={"count": AggregateRow.__table__.c.count + statement.excluded.count},
         )
-        self.session.execute(statement)
 
     def list(self, *, since: date | None = None, until: date | None = None) -> list[Aggregate]:
         query = select(AggregateRow).order_by(
