@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sphere.domain import Channel, ConsentState, IdentityKind, Observation, Purpose
 from sphere.pipeline.facts import UNLINKED, AuthorState
 from sphere.storage.crypto import Keyring, pseudonym_subject
+from sphere.storage.entities import Contact
 from sphere.storage.repositories.contacts import ContactRepository
 
 ConsentLookup = Callable[[str], tuple[tuple[Purpose, ConsentState], ...]]
@@ -34,7 +35,7 @@ class Linker:
     ) -> None:
         self.contacts, self.keyring, self.consents = contacts, keyring, consents
         self._states: dict[str, AuthorState] = {}
-        self._allowed: dict[str, bool] = {}
+        self._locked: dict[str, Contact] = {}
         self._found: dict[tuple[IdentityKind, Channel | None, str], tuple[str, str] | None] = {}
 
     def link(self, obs: Observation) -> Link:
@@ -77,20 +78,18 @@ class Linker:
     def _may_link(self, contact_id: str) -> bool:
         """Share-lock the contact and refuse erased (Art. 17) or restricted (Art. 18) ones.
 
-        The lock lasts for the transaction (one batch), so the answer is remembered.
+        The lock lasts for the transaction (one batch), so the contact read under it is
+        remembered and also feeds :meth:`_state`.
         """
-        allowed = self._allowed.get(contact_id)
-        if allowed is None:
-            contact = self.contacts.get_for_processing(contact_id)
-            allowed = self._allowed[contact_id] = (
-                contact.erased_at is None and not contact.restricted
-            )
-        return allowed
+        contact = self._locked.get(contact_id)
+        if contact is None:
+            contact = self._locked[contact_id] = self.contacts.get_for_processing(contact_id)
+        return contact.erased_at is None and not contact.restricted
 
     def _state(self, contact_id: str) -> AuthorState:
         state = self._states.get(contact_id)
         if state is None:
-            contact = self.contacts.get(contact_id)
+            contact = self._locked.get(contact_id) or self.contacts.get(contact_id)
             kinds = self.contacts.identity_kinds(contact_id)
             state = AuthorState(
                 contact_id=contact_id,
