@@ -96,9 +96,12 @@ def crm_row(
     mastodon_id: str = "",
     newsletter: str = "",
     employee: str = "false",
+    phone: str | None = None,
 ) -> str:
+    """One CRM row; the phone number is made up from the customer number unless given."""
+    phone = phone or "+49 30 " + "".join(ch for ch in number if ch.isdigit()).rjust(7, "0")
     return (
-        f"{number},{email},+49 30 1234567,Lena,Beispiel,de,,,{newsletter},"
+        f"{number},{email},{phone},Lena,Beispiel,de,,,{newsletter},"
         f"2026-04-01T09:00:00+02:00,{employee},{mastodon},{mastodon_id}\n"
     )
 

@@ -108,7 +108,10 @@ def test_timeline_api_filters_by_role(
     dpo = _bearer(make_token, Role.DPO)
     record = client.get("/api/v1/audit?per_page=200", headers=dpo).json()
     contact_id = next(
-        e["subject_id"] for e in record["entries"] if e["action"] == "contact.imported"
+        # the customer whose posts were stored (the other imported contact has none)
+        e["subject_id"]
+        for e in record["entries"]
+        if e["action"] == "interaction.stored" and not e["subject_id"].startswith("pseudo:")
     )
     agent = client.get(
         f"/api/v1/contacts/{contact_id}/timeline", headers=_bearer(make_token, Role.AGENT)
@@ -202,7 +205,11 @@ def test_timeline_page_escapes_channel_content(
     api_login("dpo@example.com")
     dpo = _bearer(make_token, Role.DPO)
     entries = client.get("/api/v1/audit?per_page=200", headers=dpo).json()["entries"]
-    contact_id = next(e["subject_id"] for e in entries if e["action"] == "contact.imported")
+    contact_id = next(
+        e["subject_id"]
+        for e in entries
+        if e["action"] == "interaction.stored" and not e["subject_id"].startswith("pseudo:")
+    )
     page = client.get(f"/cockpit/contacts/{contact_id}/timeline")
     assert page.status_code == 200 and "Tele 70-200" in page.text
     assert "<script" not in page.text

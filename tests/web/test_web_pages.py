@@ -66,7 +66,7 @@ def test_cockpit_home_navigation_is_honest(
     page = client.get("/cockpit/").text
     for section in ("Record of processing", "Inventories", "Findings", "Requests", "Audit"):
         assert section in page
-    assert page.count("coming with") == 2  # the request queue (tile + nav hint) only
+    assert 'href="/cockpit/requests"' in page  # the request queue is built now
     for href in ("policy", "record", "inventories", "findings", "audit", "whatif"):
         assert f'href="/cockpit/{href}"' in page
     assert 'aria-label="Cockpit sections"' in page

@@ -12,6 +12,7 @@ from sphere.cli._output import is_terminal, print_json
 from sphere.cli._runtime import runtime
 from sphere.cli.ingest import print_summary
 from sphere.demo.run import build_demo, demo_logins
+from sphere.portal import issue_demo_portal_link
 
 
 def demo(
@@ -43,12 +44,14 @@ def demo(
 
         report = build_demo(rt, size=size, progress=progress)
         home = rt.settings.home
+        portal_link = issue_demo_portal_link(rt, base_url=f"http://{host}:{port}")
     if as_json:
         print_json(
             {
                 "data_dir": str(report.data_dir),
                 "seconds": round(report.seconds, 1),
                 "consents_recorded": report.consents_recorded,
+                "portal_link": portal_link,
                 "summaries": [s.to_dict() for s in report.summaries],
             }
         )
@@ -62,6 +65,7 @@ def demo(
         typer.echo("log in to the cockpit as (user / role / password):")
         for username, role, password in demo_logins():
             typer.echo(f"  {username:<10} {role:<9} {password}")
+        typer.echo(f"portal, one-time link for a demo customer (15 minutes): {portal_link}")
         typer.echo(
             "next: `sphere quarantine list`, `sphere audit verify`, "
             "`sphere policy whatif FILE`, `sphere scrub --text '…'`"

@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse
 from sphere import __version__
 from sphere.accounts import make_password_hasher
 from sphere.domain.time import Clock, SystemClock
+from sphere.portal import link_throttle_key
 from sphere.runtime import Runtime
 from sphere.settings import Settings, load_settings
 from sphere.storage.crypto import Keyring
@@ -78,6 +79,7 @@ def create_app(
         hasher=hasher or make_password_hasher(),
         csrf_key=derive_key(settings, "csrf"),
         throttle_key=derive_key(settings, "login-throttle"),
+        link_throttle_key=link_throttle_key(settings),
     )
     app.state.engine = db_engine
     install_error_handlers(app)

@@ -39,6 +39,20 @@ class WebSettings(BaseSettings):
         15, ge=1, description="How long log-in is refused once a limit is reached."
     )
 
+    portal_session_minutes: int = Field(
+        30, ge=1, description="A portal (data-subject) session ends this long after log-in."
+    )
+    smtp_host: str | None = Field(
+        None,
+        description="SMTP server for portal log-in links. Unset: the link is printed on the "
+        "console instead (demo and development only).",
+    )
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port.")
+    smtp_sender: str = Field("privacy@example.com", description="From address of the e-mails.")
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL put in front of links sent by e-mail."
+    )
+
     def session_limits(self) -> SessionLimits:
         return SessionLimits(
             idle=timedelta(minutes=self.session_idle_minutes),

@@ -9,6 +9,7 @@ error                                  status  note
 ``AuthenticationError``                401     HTML GET → redirect to log-in page
 ``AccessDenied`` (incl. CSRF)          403
 ``NotFound``                           404
+``Refused`` (sphere.rights)            422     reason code, nothing disclosed
 ``InvalidInput`` (incl. PolicyError)   422     policy errors carry file/line/column
 ``PolicyViolation``                    422
 ``ConsentError``                       409
@@ -44,6 +45,7 @@ from sphere.errors import (
     PolicyViolation,
     SphereError,
 )
+from sphere.rights.refusal import Refused
 from sphere.web.runtime import WebRuntime
 from sphere.web.security import csrf_seed, csrf_token_for
 
@@ -54,6 +56,7 @@ _STATUS: tuple[tuple[type[BaseException], int, str], ...] = (
     (AuthenticationError, 401, "not_authenticated"),
     (AccessDenied, 403, "forbidden"),
     (NotFound, 404, "not_found"),
+    (Refused, 422, "refused"),
     (PolicyError, 422, "policy_error"),
     (InvalidInput, 422, "invalid_input"),
     (PolicyViolation, 422, "policy_violation"),
@@ -143,7 +146,8 @@ async def handle_sphere_error(request: Request, exc: Exception) -> Response:
             error.update(message=exc.detail, file=exc.file, line=exc.line, column=exc.column)
         return _json(status, error, headers)
     if isinstance(exc, NotAuthenticated) and request.method in ("GET", "HEAD"):
-        return RedirectResponse("/cockpit/login", status_code=303)
+        target = "/portal/login" if request.url.path.startswith("/portal") else "/cockpit/login"
+        return RedirectResponse(target, status_code=303)
     if status in (401, 429) and request.url.path == "/cockpit/login":
         return _login_page(request, status, message, headers)
     return _html(request, status, message, headers=headers)

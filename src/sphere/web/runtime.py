@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -55,6 +55,9 @@ class WebRuntime:
     hasher: PasswordHasher
     csrf_key: bytes
     throttle_key: bytes
+    link_throttle_key: bytes = b""
+    # Links delivered to the console (no SMTP host): kept here too, for tests and the demo.
+    outbox: list[str] = field(default_factory=list)
 
     @property
     def settings(self) -> Settings:
@@ -75,6 +78,10 @@ class WebRuntime:
     @property
     def session_cookie(self) -> str:
         return "__Host-sphere_session" if self.web.cookie_secure else "sphere_session"
+
+    @property
+    def portal_cookie(self) -> str:
+        return "__Host-sphere_portal" if self.web.cookie_secure else "sphere_portal"
 
     @property
     def presession_cookie(self) -> str:

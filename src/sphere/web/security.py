@@ -104,13 +104,14 @@ def new_presession_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-async def check_csrf(request: Request, runtime: WebRuntime) -> None:
-    """Refuse an unsafe request whose CSRF token does not match its cookie."""
+async def check_csrf(request: Request, runtime: WebRuntime, *, seed: str | None = None) -> None:
+    """Refuse an unsafe request whose CSRF token does not match its cookie (``seed``:
+    the cookie to bind to; default the staff session, else the pre-session cookie)."""
     if request.method in SAFE_METHODS:
         return
-    if request.headers.get("authorization", "").lower().startswith("bearer "):
+    if seed is None and request.headers.get("authorization", "").lower().startswith("bearer "):
         return
-    seed = csrf_seed(request, runtime)
+    seed = seed or csrf_seed(request, runtime)
     submitted = request.headers.get(CSRF_HEADER)
     if submitted is None:
         content_type = request.headers.get("content-type", "")
@@ -134,6 +135,20 @@ def set_cookie(response: Response, runtime: WebRuntime, name: str, value: str) -
         httponly=True,
         secure=runtime.web.cookie_secure,
         samesite="lax",
+        path="/",
+    )
+
+
+def set_portal_cookie(response: Response, runtime: WebRuntime, value: str, max_age: int) -> None:
+    """The portal session cookie: HttpOnly, SameSite=Strict (a portal page is never
+    entered with a session from another site), expiring with the session."""
+    response.set_cookie(
+        runtime.portal_cookie,
+        value,
+        max_age=max_age,
+        httponly=True,
+        secure=runtime.web.cookie_secure,
+        samesite="strict",
         path="/",
     )
 

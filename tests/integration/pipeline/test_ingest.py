@@ -15,7 +15,7 @@ from sphere.pipeline.runner import ingest_file
 from sphere.runtime import Runtime
 from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.tables import AggregateRow, DecisionRow, InteractionRow, QuarantineRow
-from tests.factories import mastodon_delete, mastodon_status, write_jsonl
+from tests.factories import CRM_HEADER, crm_row, mastodon_delete, mastodon_status, write_jsonl
 
 
 def _ingest(rt: Runtime, path: Path, source: str = "masto"):
@@ -373,9 +373,16 @@ def test_a_racing_duplicate_falls_back_to_record_by_record(rt, tmp_path, monkeyp
         assert verify(session).ok
 
 
-def test_shared_identifier_is_not_linked_twice(rt, customer_csv) -> None:
-    """Both CRM rows carry the same phone number (a household): both contacts are
+def test_shared_identifier_is_not_linked_twice(rt, tmp_path) -> None:
+    """Two CRM rows carry the same phone number (a household): both contacts are
     imported, the phone is linked to the first only, and the summary says so."""
-    summary = _ingest(rt, customer_csv, "crm")
+    crm = tmp_path / "household.csv"
+    crm.write_text(
+        CRM_HEADER
+        + crm_row("K-2001", "eva.haus@example.com", phone="+49 30 7654321")
+        + crm_row("K-2002", "tom.haus@example.com", phone="+49 30 7654321"),
+        encoding="utf-8",
+    )
+    summary = _ingest(rt, crm, "crm")
     assert summary.contacts_imported == 2 and summary.total(Disposition.QUARANTINED) == 0
     assert summary.notes == {"phone already belongs to another contact; not linked": 1}

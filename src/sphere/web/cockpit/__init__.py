@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from sphere.web.cockpit import oversight, pages
+from sphere.web.cockpit import oversight, pages, requests
 
 router = APIRouter()
 router.include_router(pages.router)
 router.include_router(oversight.router)
+router.include_router(requests.router)
 
 __all__ = ["router"]

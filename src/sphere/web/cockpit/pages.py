@@ -46,8 +46,8 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Findings", "/cockpit/findings", "risk findings computed from the data"),
     NavItem(
         "Requests",
-        None,
-        "coming with the data-subject request service (sphere.rights; not built yet)",
+        "/cockpit/requests",
+        "data-subject requests with their deadlines: verify, extend, complete, reject",
     ),
     NavItem("Audit", "/cockpit/audit", "the hash-chained audit trail with its verification"),
     NavItem("Policy", "/cockpit/policy", "purposes and rules of the policy in force; versions"),

@@ -1,5 +1,4 @@
-"""The customer (data-subject) portal (``/portal``). Only a shell so far: the portal's
-pages arrive with the consent and data-subject-rights services."""
+"""The customer (data-subject) portal (``/portal``): see ``pages.py`` and docs/portal.md."""
 
 from sphere.web.portal.pages import router
 

@@ -1,15 +1,370 @@
-"""Portal placeholder page; says honestly that the portal is not built yet."""
+"""The data-subject portal (``/portal``), German and English, no JavaScript.
+
+Log-in: e-mail address → one-time link (``sphere.portal.links``) → a confirm page whose
+button POSTs the token (so mail scanners that fetch links do not use it up) → a portal
+session cookie (HttpOnly, SameSite=Strict, expiring). Every page takes the subject from
+that session only; no route takes a contact id, and ids of requests and receipts are
+checked against the subject in the service (someone else's id answers 404).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+import json
+from datetime import timedelta
+from typing import Annotated, Any
 
-from sphere.web.deps import Runtime
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from sphere.consent.receipt import Controller
+from sphere.domain import LegalBasis
+from sphere.errors import InvalidInput
+from sphere.governance.policy_versions import active_policy
+from sphere.portal.consents import (
+    consent_switches,
+    give_own_consent,
+    own_receipt,
+    own_receipts,
+    withdraw_own_consent,
+)
+from sphere.portal.links import create_login_link, redeem_login_link
+from sphere.portal.requests import PORTAL_TYPES, export_own_data, open_own_request, own_requests
+from sphere.portal.sessions import end_portal_session, open_portal_session, resolve_portal_session
+from sphere.rights.access import access_report
+from sphere.rights.requests import RequestType
+from sphere.storage.db import session_scope
+from sphere.web.deps import DbSession, Runtime
+from sphere.web.portal.mail import deliver_login_link
+from sphere.web.portal.messages import LANG_COOKIE, LANGUAGES, Messages, pick_language
+from sphere.web.runtime import WebRuntime
+from sphere.web.security import (
+    check_csrf,
+    csrf_token_for,
+    delete_cookie,
+    new_presession_token,
+    set_cookie,
+    set_portal_cookie,
+)
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
 
+def current_subject(request: Request, runtime: Runtime, db: DbSession) -> str:
+    """The contact id of the portal session — the only source of "who am I"."""
+    token = request.cookies.get(runtime.portal_cookie, "")
+    return resolve_portal_session(db, token, at=runtime.clock.now())
+
+
+Subject = Annotated[str, Depends(current_subject)]
+
+
+def _seed(request: Request, runtime: WebRuntime) -> str | None:
+    return request.cookies.get(runtime.portal_cookie) or request.cookies.get(
+        runtime.presession_cookie
+    )
+
+
+async def portal_csrf(request: Request, runtime: Runtime) -> None:
+    await check_csrf(request, runtime, seed=_seed(request, runtime) or "")
+
+
+PortalCsrf = Depends(portal_csrf)
+
+
+def _render(
+    request: Request, runtime: WebRuntime, template: str, active: str = "", **context: Any
+) -> Response:
+    t = Messages(pick_language(request))
+    seed = _seed(request, runtime)
+    csrf = csrf_token_for(runtime.csrf_key, seed) if seed else ""
+    return runtime.templates.TemplateResponse(
+        request,
+        f"portal/{template}",
+        {
+            "t": t,
+            "lang": t.lang,
+            "csrf_token": csrf,
+            "active": active,
+            "here": request.url.path,
+            **context,
+        },
+    )
+
+
+def _controller(runtime: WebRuntime) -> Controller:
+    profile = runtime.core.company_profile()
+    name = str(getattr(profile, "name", "") or "the controller")
+    contact = str(getattr(profile, "privacy_contact", "") or runtime.web.smtp_sender)
+    return Controller(name=name, contact=contact)
+
+
+@router.get("/lang/{lang}")
+def switch_language(lang: str, next: str = "/portal/") -> Response:  # noqa: A002
+    target = next if next.startswith("/portal") and "//" not in next else "/portal/"
+    response = RedirectResponse(target, status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=31536000, samesite="lax", path="/")
+    return response
+
+
 @router.get("/")
 def portal_home(request: Request, runtime: Runtime) -> Response:
-    return runtime.templates.TemplateResponse(request, "portal/home.html", {})
+    if request.cookies.get(runtime.portal_cookie):
+        return RedirectResponse("/portal/overview", status_code=303)
+    return RedirectResponse("/portal/login", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, runtime: Runtime) -> Response:
+    seed = request.cookies.get(runtime.presession_cookie) or new_presession_token()
+    response = _render_with_seed(request, runtime, "login.html", seed, sent=False)
+    set_cookie(response, runtime, runtime.presession_cookie, seed)
+    return response
+
+
+def _render_with_seed(
+    request: Request, runtime: WebRuntime, template: str, seed: str, **context: Any
+) -> Response:
+    t = Messages(pick_language(request))
+    return runtime.templates.TemplateResponse(
+        request,
+        f"portal/{template}",
+        {
+            "t": t,
+            "lang": t.lang,
+            "csrf_token": csrf_token_for(runtime.csrf_key, seed),
+            "active": "",
+            "here": request.url.path,
+            **context,
+        },
+    )
+
+
+@router.post("/login", dependencies=[PortalCsrf])
+def login_submit(
+    request: Request, runtime: Runtime, email: Annotated[str, Form(max_length=320)]
+) -> Response:
+    lang = pick_language(request)
+    with session_scope(runtime.session_factory) as db:
+        link = create_login_link(
+            db,
+            runtime.keyring,
+            email,
+            at=runtime.clock.now(),
+            throttle_secret=runtime.link_throttle_key,
+        )
+    if link is not None:
+        url = f"{runtime.web.public_url.rstrip('/')}/portal/login/{link.token}"
+        deliver_login_link(runtime, link.address, url, lang=lang)
+    return _render(request, runtime, "login.html", sent=True)
+
+
+@router.get("/login/{token}")
+def login_confirm(request: Request, runtime: Runtime, token: str) -> Response:
+    seed = request.cookies.get(runtime.presession_cookie) or new_presession_token()
+    response = _render_with_seed(request, runtime, "confirm.html", seed, token=token)
+    set_cookie(response, runtime, runtime.presession_cookie, seed)
+    return response
+
+
+@router.post("/session", dependencies=[PortalCsrf])
+def login_redeem(
+    runtime: Runtime, db: DbSession, token: Annotated[str, Form(max_length=200)]
+) -> Response:
+    now = runtime.clock.now()
+    contact_id = redeem_login_link(db, token, at=now)
+    minutes = runtime.web.portal_session_minutes
+    session_token = open_portal_session(db, contact_id, at=now, ttl=timedelta(minutes=minutes))
+    response = RedirectResponse("/portal/overview", status_code=303)
+    set_portal_cookie(response, runtime, session_token, max_age=minutes * 60)
+    delete_cookie(response, runtime, runtime.presession_cookie)
+    return response
+
+
+@router.post("/logout", dependencies=[PortalCsrf])
+def logout(request: Request, runtime: Runtime, db: DbSession, _subject: Subject) -> Response:
+    end_portal_session(db, request.cookies.get(runtime.portal_cookie, ""), at=runtime.clock.now())
+    response = RedirectResponse("/portal/login", status_code=303)
+    response.delete_cookie(
+        runtime.portal_cookie,
+        path="/",
+        secure=runtime.web.cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+def _groups(report: dict[str, Any], t: Messages) -> list[dict[str, Any]]:
+    """Items of the access report grouped by purpose, in plain words."""
+    groups: dict[str, dict[str, Any]] = {}
+
+    def add(purpose: str | None, item: str, row: dict[str, Any], explanation: str = "") -> None:
+        key = purpose or "provided"
+        info = report["purposes"].get(key, {})
+        group = groups.setdefault(
+            key,
+            {
+                "purpose": key,
+                "title": t("provided") if key == "provided" else key.replace("_", " ").capitalize(),
+                "description": info.get("description", ""),
+                "items": [],
+            },
+        )
+        basis = row.get("legal_basis") or info.get("legal_basis")
+        group["items"].append(
+            {
+                "item": item,
+                "source": (row.get("source") or {}).get("name", ""),
+                "basis": f"{LegalBasis(basis).article} — {t('basis.' + basis)}" if basis else "",
+                "deleted": (row.get("retention_until") or "")[:10] or t("no_date"),
+                "explanation": explanation,
+            }
+        )
+
+    for row in report["identities"]:
+        add(row.get("purpose"), f"{row['kind']}: {row['value']}", row)
+    for row in report["interactions"]:
+        add(row.get("purpose"), f"{row['channel']} {row['kind']}: {row['text']}", row)
+    for row in report["events"]:
+        add(row.get("purpose"), f"{row['channel']} {row['kind']}", row)
+    for row in report["attributes"]:
+        add(row.get("purpose"), f"{row['name']}: {row['value']}", row, row.get("how_derived") or "")
+    return sorted(groups.values(), key=lambda g: (g["purpose"] != "provided", g["purpose"]))
+
+
+@router.get("/overview")
+def overview(request: Request, runtime: Runtime, db: DbSession, subject: Subject) -> Response:
+    t = Messages(pick_language(request))
+    report = access_report(db, runtime.keyring, active_policy(db), subject, now=runtime.clock.now())
+    return _render(request, runtime, "overview.html", "overview", groups=_groups(report, t))
+
+
+def _notice(t: Messages, switch: Any) -> str:
+    return t(
+        "consents.notice",
+        description=switch.description,
+        article=switch.legal_basis.article,
+        days=switch.retention_days,
+    )
+
+
+@router.get("/consents")
+def consents(
+    request: Request, runtime: Runtime, db: DbSession, subject: Subject, done: str = ""
+) -> Response:
+    t = Messages(pick_language(request))
+    switches = [
+        {"switch": s, "notice": _notice(t, s)}
+        for s in consent_switches(db, active_policy(db), subject, now=runtime.clock.now())
+    ]
+    return _render(request, runtime, "consents.html", "consents", switches=switches, done=done)
+
+
+@router.post("/consents", dependencies=[PortalCsrf])
+def change_consent(
+    request: Request,
+    runtime: Runtime,
+    db: DbSession,
+    subject: Subject,
+    purpose: Annotated[str, Form(max_length=40)],
+    action: Annotated[str, Form(max_length=10)],
+) -> Response:
+    t = Messages(pick_language(request))
+    policy = active_policy(db)
+    now = runtime.clock.now()
+    if action == "grant":
+        switch = next(
+            (
+                s
+                for s in consent_switches(db, policy, subject, now=now)
+                if s.purpose.value == purpose
+            ),
+            None,
+        )
+        if switch is None:
+            raise InvalidInput("no consent switch for this purpose")
+        give_own_consent(
+            db, policy, subject, purpose, notice_text=_notice(t, switch), lang=t.lang, at=now
+        )
+        done = t("consents.done_grant")
+    elif action == "withdraw":
+        removed = withdraw_own_consent(db, runtime.keyring, policy, subject, purpose, at=now)
+        done = t("consents.done_withdraw", removed=removed)
+    else:
+        raise InvalidInput("action must be grant or withdraw")
+    return _render(
+        request,
+        runtime,
+        "consents.html",
+        "consents",
+        switches=[
+            {"switch": s, "notice": _notice(t, s)}
+            for s in consent_switches(db, policy, subject, now=now)
+        ],
+        done=done,
+    )
+
+
+@router.get("/requests")
+def requests_page(request: Request, runtime: Runtime, db: DbSession, subject: Subject) -> Response:
+    views = own_requests(db, subject, now=runtime.clock.now())
+    return _render(
+        request, runtime, "requests.html", "requests", views=views, types=PORTAL_TYPES, done=""
+    )
+
+
+@router.post("/requests", dependencies=[PortalCsrf])
+def open_request_form(
+    request: Request,
+    runtime: Runtime,
+    db: DbSession,
+    subject: Subject,
+    type: Annotated[str, Form(max_length=20)],  # noqa: A002
+) -> Response:
+    try:
+        kind = RequestType(type)
+    except ValueError as exc:
+        raise InvalidInput("unknown request type") from exc
+    now = runtime.clock.now()
+    open_own_request(db, runtime.keyring, subject, kind, at=now)
+    t = Messages(pick_language(request))
+    views = own_requests(db, subject, now=now)
+    return _render(
+        request,
+        runtime,
+        "requests.html",
+        "requests",
+        views=views,
+        types=PORTAL_TYPES,
+        done=t("requests.opened"),
+    )
+
+
+@router.post("/export", dependencies=[PortalCsrf])
+def export(runtime: Runtime, db: DbSession, subject: Subject) -> Response:
+    now = runtime.clock.now()
+    _rid, archive = export_own_data(db, runtime.keyring, active_policy(db), subject, at=now)
+    return Response(
+        archive,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="my-data-{now:%Y-%m-%d}.zip"'},
+    )
+
+
+@router.get("/receipts")
+def receipts(request: Request, runtime: Runtime, db: DbSession, subject: Subject) -> Response:
+    items = own_receipts(db, subject, controller=_controller(runtime), now=runtime.clock.now())
+    return _render(request, runtime, "receipts.html", "receipts", receipts=items)
+
+
+@router.get("/receipts/{receipt_id}.jsonld")
+def receipt(runtime: Runtime, db: DbSession, subject: Subject, receipt_id: str) -> Response:
+    body = own_receipt(
+        db, subject, receipt_id, controller=_controller(runtime), now=runtime.clock.now()
+    )
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=2),
+        media_type="application/ld+json",
+        headers={"Content-Disposition": f'attachment; filename="consent-{receipt_id}.jsonld"'},
+    )

@@ -1,0 +1,60 @@
+"""Figures for the public transparency page — counts only, nothing about a person.
+
+* requests answered: data-subject requests completed (rejections not counted);
+* median time to answer, in days, over completed requests;
+* share of social posts kept only as anonymous aggregates: posts whose decision was
+  ``anonymise`` (counted in ``aggregates``) out of those plus the posts stored as
+  personal data (``interactions``).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sphere.domain import Outcome
+from sphere.domain.time import ensure_utc
+from sphere.rights.requests import RequestState
+from sphere.storage.rights_tables import DsrRequestRow
+from sphere.storage.tables import AggregateRow, InteractionRow
+
+
+@dataclass(frozen=True, slots=True)
+class TransparencyFigures:
+    requests_answered: int
+    median_days_to_answer: float | None
+    posts_aggregate_only: int
+    posts_stored: int
+
+    @property
+    def aggregate_share(self) -> float | None:
+        total = self.posts_aggregate_only + self.posts_stored
+        return None if total == 0 else self.posts_aggregate_only / total
+
+
+def transparency_figures(session: Session) -> TransparencyFigures:
+    rows = session.execute(
+        select(DsrRequestRow.received_at, DsrRequestRow.completed_at).where(
+            DsrRequestRow.state == RequestState.COMPLETED.value
+        )
+    ).all()
+    days = [
+        (ensure_utc(done) - ensure_utc(received)).total_seconds() / 86400
+        for received, done in rows
+        if done is not None
+    ]
+    aggregate_only = session.scalar(
+        select(func.coalesce(func.sum(AggregateRow.count), 0)).where(
+            AggregateRow.outcome == Outcome.ANONYMISE.value
+        )
+    )
+    stored = session.scalar(select(func.count()).select_from(InteractionRow))
+    return TransparencyFigures(
+        requests_answered=len(rows),
+        median_days_to_answer=round(statistics.median(days), 1) if days else None,
+        posts_aggregate_only=int(aggregate_only or 0),
+        posts_stored=int(stored or 0),
+    )

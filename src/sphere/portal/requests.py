@@ -1,0 +1,183 @@
+"""Data-subject requests as the portal and the cockpit need them, over ``sphere.rights``.
+
+* **Portal** (``*_own_*``): the subject comes from the portal session, never from the
+  request. A request opened in the portal is verified at once — the person proved
+  control of the address on file by redeeming a one-time link (Art. 12(6)); the
+  method is recorded as ``portal_login_link``. Export (Art. 20) is carried out at once
+  and returned as the zip; every other request waits for the DPO, who sees it in the
+  cockpit queue with its deadline. Asking for someone else's request id answers
+  ``NotFound`` — exactly as for an id that does not exist.
+* **Cockpit** (``verify_request``, ``carry_out``): a DPO confirms an identity checked
+  by other means, or carries out a verified request of a type that needs no further
+  input (access, export, restriction, objection, erasure). Rectification needs the
+  corrected value and is done with ``sphere dsr rectify``; completing it here records
+  that it was done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.audit import record as audit
+from sphere.errors import InvalidInput, NotFound
+from sphere.policy import Policy
+from sphere.rights.access import access_report, export_archive
+from sphere.rights.controls import object_to_processing, restrict
+from sphere.rights.erasure import erase_contact
+from sphere.rights.requests import (
+    RequestState,
+    RequestType,
+    RequestView,
+    complete_request,
+    get_request,
+    list_requests,
+    open_request,
+    require_ready,
+    view,
+)
+from sphere.storage.crypto import Keyring
+from sphere.storage.repositories.rights import DsrRequest, RightsRepository
+
+PORTAL_METHOD = "portal_login_link"
+STAFF_METHOD = "checked_by_staff"
+# Requests a person may open from the portal (export is carried out at once).
+PORTAL_TYPES = (
+    RequestType.ACCESS,
+    RequestType.ERASURE,
+    RequestType.OBJECTION,
+    RequestType.RECTIFICATION,
+    RequestType.RESTRICTION,
+)
+
+
+def portal_actor(contact_id: str) -> str:
+    return f"subject:{contact_id}"
+
+
+def _verify(
+    session: Session, request: DsrRequest, *, method: str, at: datetime, actor: str
+) -> DsrRequest:
+    if request.state != RequestState.RECEIVED:
+        raise InvalidInput(f"request {request.id} is {request.state}; nothing to verify")
+    updated = RightsRepository(session).update_request(
+        request.id,
+        state=RequestState.IDENTITY_VERIFIED.value,
+        verified_at=at,
+        verification_method=method,
+    )
+    audit(
+        session,
+        actor=actor,
+        action="dsr.identity_verified",
+        subject_id=request.contact_id,
+        object_ids=(request.id,),
+        details={"method": method},
+        at=at,
+    )
+    return updated
+
+
+def open_own_request(
+    session: Session,
+    keyring: Keyring,
+    contact_id: str,
+    request_type: RequestType,
+    *,
+    at: datetime,
+) -> DsrRequest:
+    """Open a request for the logged-in subject; verified by the portal log-in."""
+    if request_type not in PORTAL_TYPES:
+        raise InvalidInput(f"request type {request_type.value!r} is not offered here")
+    actor = portal_actor(contact_id)
+    request = open_request(
+        session, keyring, contact_id, request_type, at=at, actor=actor, channel="portal"
+    )
+    return _verify(session, request, method=PORTAL_METHOD, at=at, actor=actor)
+
+
+def own_request(
+    session: Session, contact_id: str, request_id: str, *, now: datetime
+) -> RequestView:
+    """One of the subject's own requests; any other id is ``NotFound``."""
+    try:
+        request = get_request(session, request_id)
+    except NotFound:
+        request = None
+    if request is None or request.contact_id != contact_id:
+        raise NotFound("request not found")
+    return view(request, now=now)
+
+
+def own_requests(session: Session, contact_id: str, *, now: datetime) -> list[RequestView]:
+    return list_requests(session, now=now, contact_id=contact_id)
+
+
+def export_own_data(
+    session: Session, keyring: Keyring, policy: Policy, contact_id: str, *, at: datetime
+) -> tuple[str, bytes]:
+    """Art. 20 at once: a portability request, verified by the log-in, carried out and
+    completed in this transaction. Returns the request id and the zip."""
+    actor = portal_actor(contact_id)
+    request = open_request(
+        session, keyring, contact_id, RequestType.PORTABILITY, at=at, actor=actor, channel="portal"
+    )
+    _verify(session, request, method=PORTAL_METHOD, at=at, actor=actor)
+    require_ready(session, request.id, (RequestType.PORTABILITY,), at=at, actor=actor)
+    archive = export_archive(access_report(session, keyring, policy, contact_id, now=at))
+    complete_request(session, request.id, at=at, actor=actor, result={"bytes": len(archive)})
+    return request.id, archive
+
+
+def verify_request(session: Session, request_id: str, *, at: datetime, actor: str) -> DsrRequest:
+    """A DPO confirms the identity was checked by other means (in person, by letter)."""
+    return _verify(
+        session, get_request(session, request_id), method=STAFF_METHOD, at=at, actor=actor
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Fulfilment:
+    request_id: str
+    type: str
+    counts: dict[str, int]
+
+
+def carry_out(
+    session: Session,
+    keyring: Keyring,
+    policy: Policy,
+    request_id: str,
+    *,
+    at: datetime,
+    actor: str,
+) -> Fulfilment:
+    """Carry out a verified request and complete it (see module docstring)."""
+    request = get_request(session, request_id)
+    kind = RequestType(request.type)
+    request = require_ready(session, request_id, (kind,), at=at, actor=actor)
+    contact_id = request.contact_id
+    if contact_id is None:
+        raise InvalidInput(f"request {request_id} has no subject any more")
+    counts: dict[str, Any]
+    if kind in (RequestType.ACCESS, RequestType.PORTABILITY):
+        report = access_report(session, keyring, policy, contact_id, now=at)
+        counts = {k: len(report[k]) for k in ("identities", "interactions", "events", "attributes")}
+    elif kind is RequestType.RESTRICTION:
+        restrict(session, keyring, contact_id, at=at, actor=actor)
+        counts = {"restricted": 1}
+    elif kind is RequestType.OBJECTION:
+        removed = object_to_processing(session, keyring, contact_id, at=at, actor=actor)
+        counts = {"derived_removed": len(removed)}
+    elif kind is RequestType.ERASURE:
+        result = erase_contact(
+            session, keyring, contact_id, at=at, actor=actor, request_id=request_id
+        )
+        counts = {k: v for k, v in result.counts.items() if isinstance(v, int)}
+    else:  # rectification: the correction itself is made with `sphere dsr rectify`
+        counts = {"recorded": 1}
+    complete_request(session, request_id, at=at, actor=actor, result=counts)
+    return Fulfilment(request_id, kind.value, dict(counts))

@@ -1,0 +1,89 @@
+"""Cockpit queue of data-subject requests with their deadlines, and its actions.
+
+Near (``due_soon``) and overdue requests are highlighted. Actions call
+``sphere.portal.requests`` / ``sphere.rights.requests``: verify (identity checked by
+other means), extend by two months with a reason (Art. 12(3)), carry out and complete,
+reject with a reason (Art. 12(4)). The auditor role sees the queue, cannot act.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from starlette.responses import RedirectResponse, Response
+
+from sphere.governance.policy_versions import active_policy
+from sphere.portal.requests import carry_out, verify_request
+from sphere.rights.requests import extend_request, list_requests, reject_request
+from sphere.web._cockpit_service import actor_of
+from sphere.web.cockpit.oversight import _render
+from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, Runtime
+
+router = APIRouter(prefix="/cockpit", include_in_schema=False)
+
+RequestId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+Reason = Annotated[str, Form(min_length=3, max_length=2000)]
+
+
+@router.get("/requests")
+def queue(
+    request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
+) -> Response:
+    views = list_requests(db, now=runtime.clock.now())
+    views.sort(key=lambda v: (v.deadline_state is None, v.request.due_at))
+    return _render(
+        request,
+        runtime,
+        "requests.html",
+        principal=dpo,
+        csrf_token=csrf_token,
+        active="requests",
+        views=views,
+    )
+
+
+def _back() -> Response:
+    return RedirectResponse("/cockpit/requests", status_code=303)
+
+
+@router.post("/requests/{request_id}/verify", dependencies=[CsrfProtected])
+def verify(request_id: RequestId, runtime: Runtime, dpo: CurrentDpo, db: DbSession) -> Response:
+    verify_request(db, request_id, at=runtime.clock.now(), actor=actor_of(dpo))
+    return _back()
+
+
+@router.post("/requests/{request_id}/extend", dependencies=[CsrfProtected])
+def extend(
+    request_id: RequestId, reason: Reason, runtime: Runtime, dpo: CurrentDpo, db: DbSession
+) -> Response:
+    extend_request(db, request_id, reason, at=runtime.clock.now(), actor=actor_of(dpo))
+    return _back()
+
+
+@router.post("/requests/{request_id}/complete", dependencies=[CsrfProtected])
+def complete(request_id: RequestId, runtime: Runtime, dpo: CurrentDpo, db: DbSession) -> Response:
+    carry_out(
+        db,
+        runtime.keyring,
+        active_policy(db),
+        request_id,
+        at=runtime.clock.now(),
+        actor=actor_of(dpo),
+    )
+    return _back()
+
+
+@router.post("/requests/{request_id}/reject", dependencies=[CsrfProtected])
+def reject(
+    request_id: RequestId, reason: Reason, runtime: Runtime, dpo: CurrentDpo, db: DbSession
+) -> Response:
+    reject_request(
+        db,
+        request_id,
+        reason,
+        at=runtime.clock.now(),
+        actor=actor_of(dpo),
+        code="manifestly_unfounded",
+    )
+    return _back()
