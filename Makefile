@@ -48,3 +48,4 @@ clean:
 
 docs: $(STAMP)
 	$(BIN)/python -c "from sphere.settings import settings_markdown; print(settings_markdown(), end='')" > docs/configuration.md
+	$(BIN)/python scripts/gen_cli_docs.py

@@ -64,19 +64,50 @@ def build_app() -> typer.Typer:
     return app
 
 
+def _usage_line(exc: Exception) -> str:
+    """One line for a usage mistake: the message and where to find help.
+
+    Typer ≥ 0.20 ships its own copy of Click, so its exceptions do not derive from
+    ``click.ClickException``; both families are handled alike.
+    """
+    format_message = getattr(exc, "format_message", None)
+    message = format_message() if callable(format_message) else str(exc)
+    message = " ".join(str(message).split()) or type(exc).__name__
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", "") if ctx is not None else ""
+    hint = f" (see '{path} --help')" if path else ""
+    return f"error: {message}{hint}"
+
+
 def main(argv: list[str] | None = None) -> None:
+    """Run the command line. User mistakes end with one ``error:`` line on stderr and a
+    non-zero exit (2 for usage and ``SphereError``, 1 for an abort); a database that cannot
+    be reached is a configuration mistake, not a bug, and is reported the same way."""
+    from sqlalchemy.exc import OperationalError
+
     command = typer.main.get_command(build_app())
     try:
         code = command.main(args=argv, prog_name="sphere", standalone_mode=False)
     except SphereError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        typer.echo(f"error: {message}", err=True)
         sys.exit(2)
-    except click.exceptions.Abort:
-        typer.echo("aborted", err=True)
+    except (click.exceptions.Abort, typer.Abort, KeyboardInterrupt):
+        typer.echo("error: aborted", err=True)
         sys.exit(1)
-    except click.exceptions.Exit as exc:
+    except (click.exceptions.Exit, typer.Exit) as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except (click.ClickException, typer.exceptions.TyperException) as exc:
+        typer.echo(_usage_line(exc), err=True)
+        sys.exit(exc.exit_code or 2)
+    except OperationalError as exc:
+        # e.g. wrong host/port/user in SPHERE_DATABASE_URL, or no schema yet. The
+        # driver's message can name the host and user, so only its class is shown.
+        reason = type(exc.orig).__name__ if exc.orig is not None else "OperationalError"
+        typer.echo(
+            f"error: the database cannot be used ({reason}); check SPHERE_DATABASE_URL "
+            "and run 'sphere db upgrade'",
+            err=True,
+        )
+        sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

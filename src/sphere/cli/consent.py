@@ -129,8 +129,12 @@ def receipt(
     record: Annotated[str | None, typer.Option(help="Ledger record id (default: all).")] = None,
     controller: Annotated[str, typer.Option(help="Controller name.")] = "",
     contact: Annotated[str, typer.Option(help="Controller contact.")] = "",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Accepted for scripts; the output is always JSON.")
+    ] = False,
 ) -> None:
     """ISO/IEC TS 27560 / W3C DPV consent receipts as JSON-LD."""
+    del as_json  # receipts are JSON-LD documents; the flag keeps the CLI contract uniform
     with runtime() as rt:
         rt.policy()  # load (and cache) it outside the transaction: SQLite has one writer
 

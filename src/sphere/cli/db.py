@@ -10,11 +10,18 @@ from sphere.errors import SphereError
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 
+def _revision_error(exc: Exception) -> str:
+    """Alembic's ``CommandError`` for a revision that does not exist (a user mistake)."""
+    return f"revision not found or not reachable: {' '.join(str(exc).split())}"
+
+
 @app.command()
 def upgrade(
     revision: str = typer.Argument("head", help="Target revision (default: newest)."),
 ) -> None:
     """Migrate the database to REVISION (creates it when empty)."""
+    from alembic.util import CommandError
+
     from sphere.settings import load_settings
     from sphere.storage import db
 
@@ -28,6 +35,8 @@ def upgrade(
             engine.dispose()
     except SphereError as exc:
         fail(exc)
+    except CommandError as exc:
+        fail(_revision_error(exc))
     typer.echo(
         f"database at revision {current} ({db.describe_url(settings.resolved_database_url)})"
     )
@@ -38,6 +47,8 @@ def downgrade(
     revision: str = typer.Argument("-1", help="Target revision; 'base' removes every table."),
 ) -> None:
     """Migrate the database down to REVISION (default: one step)."""
+    from alembic.util import CommandError
+
     from sphere.settings import load_settings
     from sphere.storage import db
 
@@ -51,6 +62,8 @@ def downgrade(
             engine.dispose()
     except SphereError as exc:
         fail(exc)
+    except CommandError as exc:
+        fail(_revision_error(exc))
     typer.echo(f"database at revision {current or 'base (empty)'}")
 
 

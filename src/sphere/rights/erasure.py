@@ -6,6 +6,9 @@ What goes, for one contact:
   of one of its handles (``pseudo:<blind index>``) before the handle was linked;
 * every attribute of the contact and every attribute derived from any of those records
   (provenance followed transitively, other contacts' derived data included);
+* the contact's marketing rows: segment memberships, scores, campaign sends, service
+  tasks, and its id in campaigns' stored dry-run audiences
+  (``MarketingRepository.delete_for_contact``; measures hold no per-contact data);
 * decision-log rows of those records, identities (e-mail, phone, handles, customer
   number, cookie/device ids), verification challenges, Art. 14 duties, quarantined
   input whose payload mentions one of the identifiers;
@@ -23,6 +26,12 @@ What stays, and why (reported in ``ErasureResult.kept``):
   past, Art. 7(1), Art. 17(3)(e)) and the request record (Art. 5(2) accountability),
   until the end of the regular limitation period (§§195, 199 BGB: three years from the
   end of the year);
+* for each campaign send, its ``campaign.send-*`` audit entry (send, decision and
+  campaign ids, the send's legal basis, code, channel, time — never an address or the
+  message): the proof that the advertising was lawful (Art. 5(2), Art. 7(1) GDPR; the
+  advertiser bears the burden of proof under §7 UWG). The send row itself is deleted;
+  the audit chain cannot be rewritten, so the entry stays with the tombstone's internal
+  id as subject. Reported once per send;
 * the contact row as a tombstone (internal id, ``erased_at``): its identities are
   gone, so nothing links to it any more; the portal token is replaced.
 
@@ -48,9 +57,11 @@ from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring, pseudonym_subject
 from sphere.storage.entities import SourceRef, SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
+from sphere.storage.repositories.audit import AuditRepository
 from sphere.storage.repositories.consents import ConsentRepository
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.events import EventRepository
+from sphere.storage.repositories.marketing import MarketingRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
 from sphere.storage.repositories.rights import RightsRepository
 
@@ -160,6 +171,10 @@ def erase_contact(
             )
         )
 
+    marketing = MarketingRepository(session)
+    send_proofs = _send_proofs(session, marketing, contact_id)
+    marketing_counts = marketing.delete_for_contact(contact_id)
+
     decision_ids = rights.decision_ids_for(
         contact_id=contact_id, interaction_ids=interaction_ids, event_ids=event_ids
     )
@@ -168,6 +183,7 @@ def erase_contact(
         "interactions": rights.delete_interactions(interaction_ids),
         "events": EventRepository(session, keyring).delete(event_ids),
     }
+    counts.update(marketing_counts)
     counts["decisions"] = rights.delete_decisions(decision_ids)
     counts["verifications"] = rights.delete_verifications_of_contact(contact_id)
     counts["notice_duties"] = rights.delete_duties_of_contact(contact_id)
@@ -195,6 +211,7 @@ def erase_contact(
         )
         for c in consents
     ]
+    kept += send_proofs
     if request_id is not None:
         kept.append(
             KeptItem(
@@ -219,6 +236,37 @@ def erase_contact(
         at=at,
     )
     return ErasureResult(contact_id, counts, tuple(kept))
+
+
+def _send_proofs(
+    session: Session, marketing: MarketingRepository, contact_id: str
+) -> list[KeptItem]:
+    """The audit entries that prove each campaign send's legal basis (kept, see above)."""
+    sends = {s.id: s for s in marketing.sends(contact_id=contact_id)}
+    if not sends:
+        return []
+    proofs: list[KeptItem] = []
+    for entry in AuditRepository(session).for_subject(contact_id):
+        if not entry.action.startswith("campaign.send-"):
+            continue
+        send = next((sends[i] for i in entry.object_ids if i in sends), None)
+        if send is None:
+            continue
+        proofs.append(
+            KeptItem(
+                table="audit_entries",
+                id=entry.id,
+                purpose=entry.purpose or "",
+                legal_basis=LegalBasis.LEGAL_OBLIGATION.value,
+                reason=(
+                    f"proof of campaign send {send.id} ({send.status}, legal basis "
+                    f"{send.legal_basis or 'none'}, {send.sent_at.date().isoformat()}): "
+                    "Art. 5(2), Art. 7(1) GDPR, §7 UWG; ids, basis and time only"
+                ),
+                until=None,
+            )
+        )
+    return proofs
 
 
 def _erase_quarantine(session: Session, keyring: Keyring, values: list[str]) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from sphere.errors import InvalidInput, NotFound
@@ -491,3 +491,39 @@ class MarketingRepository:
         if contact_id is not None:
             query = query.where(ServiceTaskRow.contact_id == contact_id)
         return [_record(ServiceTaskRecord, r) for r in self.session.scalars(query)]
+
+    # --- erasure (Art. 17) -----------------------------------------------------------
+
+    def delete_for_contact(self, contact_id: str) -> dict[str, int]:
+        """Remove every marketing row that names ``contact_id``; counts per table.
+
+        Called by ``sphere.rights.erasure.erase_contact`` inside its transaction, before
+        the contact's attributes are deleted (memberships and scores would otherwise go
+        by ``ON DELETE CASCADE`` and not be counted). Campaign sends are deleted too: the
+        proof of each send's legal basis stays in the append-only audit chain
+        (``campaign.send-*`` entries: ids, legal basis, code, channel, time; never an
+        address or the text) and the consent ledger, see ``docs/dsr-runbook.md``. The
+        contact id is also removed from campaigns' stored dry-run audiences. Measures hold
+        no per-contact data (audience = segment name and relationship types; check
+        results = counts), so nothing is removed there.
+        """
+        counts: dict[str, int] = {}
+        for key, table in (
+            ("segment_memberships", SegmentMembershipRow),
+            ("scores", ScoreRow),
+            ("campaign_sends", CampaignSendRow),
+            ("service_tasks", ServiceTaskRow),
+        ):
+            ids = list(self.session.scalars(select(table.id).where(table.contact_id == contact_id)))
+            if ids:
+                self.session.execute(delete(table).where(table.id.in_(ids)))
+            counts[key] = len(ids)
+        audiences = 0
+        for row in self.session.scalars(select(CampaignRow)):
+            planned = list(row.dry_run_audience or ())
+            if contact_id in planned:
+                row.dry_run_audience = [c for c in planned if c != contact_id]
+                audiences += 1
+        counts["campaign_audiences"] = audiences
+        self.session.flush()
+        return counts
