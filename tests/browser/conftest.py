@@ -7,11 +7,19 @@ these tests skip with a reason locally and FAIL under ``CI=true``.
 The server runs in a subprocess (``uvicorn --factory sphere.web.app:create_app_from_env``)
 on a temporary SQLite database with one seeded DPO account, plain http on 127.0.0.1
 (``SPHERE_WEB_COOKIE_SECURE=false``).
+
+Data subjects: ``PORTAL_SUBJECTS`` are seeded as contacts with an e-mail address and
+phone number on file and two consents (through the repositories and the consent
+ledger). No SMTP host is configured, so the server prints each one-time portal link on
+its console; the harness captures that output in ``server.log`` and
+``LiveServer.portal_links()`` reads the links from there — the tests obtain a link
+exactly as a person would, by asking for it through the portal's log-in form.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -36,6 +44,12 @@ CHROMIUM_ARGS = [
 ]
 DPO_USER = "dpo@example.com"
 DPO_PASSWORD = "browser-test-password-1"
+PSEUDONYM_SECRET = "browser-test-secret-not-for-production"
+LENA = "lena.beispiel@example.com"
+OTTO = "otto.muster@example.org"
+MIA = "mia.probe@example.net"
+PORTAL_SUBJECTS = {LENA: "+49 30 1234567", OTTO: "+49 40 7654321", MIA: "+49 89 5550100"}
+LINK_LINE = re.compile(r"\[sphere portal\] one-time log-in link: (\S+)")
 
 
 def _in_ci() -> bool:
@@ -53,6 +67,12 @@ class LiveServer:
     url: str
     username: str
     password: str
+    log: Path
+    subjects: dict[str, str]  # e-mail address -> contact id of the seeded data subjects
+
+    def portal_links(self) -> list[str]:
+        """Every one-time log-in link the server has printed so far, oldest first."""
+        return LINK_LINE.findall(self.log.read_text(encoding="utf-8"))
 
 
 def _free_port() -> int:
@@ -61,10 +81,19 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _seed(url: str) -> None:
+def _seed(url: str, home: Path) -> dict[str, str]:
     from sphere.accounts import Role, create_staff_user, make_password_hasher
+    from sphere.consent.ledger import grant
+    from sphere.domain import IdentityKind, Purpose
+    from sphere.domain.time import utcnow
+    from sphere.settings import load_settings
+    from sphere.storage.crypto import Keyring
     from sphere.storage.db import make_engine, make_session_factory, session_scope, upgrade
+    from sphere.storage.repositories.contacts import ContactRepository
 
+    settings = load_settings(env="dev", home=home, pseudonym_secret=PSEUDONYM_SECRET)
+    keyring = Keyring.from_settings(settings)  # dev: creates home/master.key, as the server
+    subjects: dict[str, str] = {}
     engine = make_engine(url)
     try:
         upgrade(engine)
@@ -77,24 +106,39 @@ def _seed(url: str) -> None:
                 display_name="Dana Beispiel",
                 hasher=make_password_hasher(fast=True),
             )
+            contacts = ContactRepository(db, keyring)
+            now = utcnow()
+            for address, phone in PORTAL_SUBJECTS.items():
+                contact = contacts.create(at=now)
+                contacts.add_identity(contact.id, IdentityKind.EMAIL, address, at=now)
+                contacts.add_identity(contact.id, IdentityKind.PHONE, phone, at=now)
+                for purpose in (Purpose.DIRECT_MARKETING, Purpose.PROFILING):
+                    grant(db, contact.id, purpose, channel="web", at=now, actor="seed")
+                subjects[address] = contact.id
     finally:
         engine.dispose()
+    return subjects
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     home = tmp_path_factory.mktemp("browser-home")
     db_url = f"sqlite:///{(home / 'sphere.db').as_posix()}"
-    _seed(db_url)
+    subjects = _seed(db_url, home)
     port = _free_port()
+    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "SPHERE_ENV": "dev",
         "SPHERE_HOME": str(home),
         "SPHERE_DATABASE_URL": db_url,
-        "SPHERE_PSEUDONYM_SECRET": "browser-test-secret-not-for-production",
+        "SPHERE_PSEUDONYM_SECRET": PSEUDONYM_SECRET,
         "SPHERE_WEB_COOKIE_SECURE": "false",
+        "SPHERE_WEB_PUBLIC_URL": base,
+        "PYTHONUNBUFFERED": "1",
     }
+    for name in ("SPHERE_WEB_SMTP_HOST", "SPHERE_MASTER_KEY", "SPHERE_MASTER_KEY_FILE"):
+        env.pop(name, None)  # links on the console; the master key from home/master.key
     log = (home / "server.log").open("w")
     process = subprocess.Popen(
         [
@@ -114,7 +158,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:  # readiness poll: the server is another process
@@ -128,7 +171,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             if time.monotonic() > deadline:
                 pytest.fail("server did not become ready within 30 s")
             time.sleep(0.1)
-        yield LiveServer(url=base, username=DPO_USER, password=DPO_PASSWORD)
+        yield LiveServer(
+            url=base,
+            username=DPO_USER,
+            password=DPO_PASSWORD,
+            log=home / "server.log",
+            subjects=subjects,
+        )
     finally:
         process.terminate()
         try:

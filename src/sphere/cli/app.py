@@ -39,7 +39,13 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def build_app() -> typer.Typer:
+def build_app(only: str | None = None) -> typer.Typer:
+    """The whole command tree, or — with ``only`` — just that command (plus ``version``).
+
+    Importing a sub-command pulls in what it needs (SQLAlchemy, the web app, the PII
+    models); ``main`` builds only the command being run, so ``sphere scrub`` does not pay
+    for the database layer at start-up.
+    """
     app = typer.Typer(
         name="sphere",
         help="Sphere — data protection for Social CRM.",
@@ -48,11 +54,13 @@ def build_app() -> typer.Typer:
         add_completion=False,
     )
     for module_name, attribute, name, help_text in _SUBAPPS:
-        module = importlib.import_module(module_name)
-        app.add_typer(getattr(module, attribute), name=name, help=help_text)
+        if only in (None, name):
+            module = importlib.import_module(module_name)
+            app.add_typer(getattr(module, attribute), name=name, help=help_text)
     for module_name, attribute, name in _COMMANDS:
-        module = importlib.import_module(module_name)
-        app.command(name=name)(getattr(module, attribute))
+        if only in (None, name):
+            module = importlib.import_module(module_name)
+            app.command(name=name)(getattr(module, attribute))
 
     @app.command()
     def version() -> None:
@@ -85,9 +93,12 @@ def main(argv: list[str] | None = None) -> None:
     be reached is a configuration mistake, not a bug, and is reported the same way."""
     from sqlalchemy.exc import OperationalError
 
-    command = typer.main.get_command(build_app())
+    args = sys.argv[1:] if argv is None else argv
+    known = {entry[2] for entry in _SUBAPPS} | {entry[2] for entry in _COMMANDS}
+    only = args[0] if args and args[0] in known else None
+    command = typer.main.get_command(build_app(only))
     try:
-        code = command.main(args=argv, prog_name="sphere", standalone_mode=False)
+        code = command.main(args=args, prog_name="sphere", standalone_mode=False)
     except SphereError as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         typer.echo(f"error: {message}", err=True)

@@ -22,9 +22,10 @@ import sys
 from pathlib import Path
 from typing import Annotated, BinaryIO, TextIO
 
+import click
 import typer
 
-from sphere.errors import ConfigurationError, InvalidInput
+from sphere.errors import ConfigurationError, InvalidInput, SphereError
 from sphere.pii.analyzer import Analyzer, build_analyzer
 from sphere.pii.anonymizer import anonymize
 from sphere.pii.operators import Operator, default_operator_registry
@@ -166,3 +167,29 @@ def scrub(
                     lang=use_lang, source_name=str(input),
                 )  # fmt: skip
     typer.echo(f"scrubbed {ok} records, {failed} bad lines", err=True)
+
+
+def _main() -> None:
+    """``python -m sphere.cli.scrub …``: the same command without the other sub-commands'
+    imports (database, web), for batch jobs and to measure the scrubber's own start-up."""
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command(name="scrub")(scrub)
+    command = typer.main.get_command(app)
+    try:
+        command.main(prog_name="sphere-scrub", standalone_mode=False)
+    except SphereError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except (click.exceptions.Exit, typer.Exit) as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        # usage mistakes from Click or from the copy of Click that Typer bundles
+        format_message = getattr(exc, "format_message", None)
+        if not callable(format_message):
+            raise
+        typer.echo(f"error: {format_message()}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2) or 2)
+
+
+if __name__ == "__main__":
+    _main()

@@ -52,6 +52,8 @@ REVIEWED_CLEAR: dict[tuple[str, str], str] = {
     ("notices", "text"): "privacy notice text shown to everyone",
     ("policy_versions", "text"): "policy source text",
     ("subject_keys", "wrapped_key"): "wrapped data key (ciphertext)",
+    ("portal_login_links", "address_key"): "keyed HMAC of the address for rate limiting; "
+    "not reversible without the pseudonym secret",
 }
 MAX_SCAN = 2000
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}

@@ -20,6 +20,7 @@ from sphere.pii.document import Document
 from sphere.pii.span import Span
 
 ANY_LANGUAGE: frozenset[str] = frozenset({"de", "en", "und"})
+_CLAUSE_END = re.compile(r"[,;!?|]|\.(?:\s|$)")
 
 
 @runtime_checkable
@@ -54,6 +55,9 @@ class PatternRecognizer:
     NEGATIVE_CONTEXT: ClassVar[tuple[str, ...]] = ()
     NEGATIVE_SCORE: ClassVar[float] = 0.1
     WINDOW: ClassVar[int] = 40
+    #: Characters right of the candidate searched for negative context (0 = none), up to
+    #: the end of its clause ("IP 192.0.2.1, Firmware 1.2.3.4": the IP's clause ends at ",").
+    NEGATIVE_AFTER: ClassVar[int] = 0
     SPLIT_ON: ClassVar[str] = ""
 
     _context_re: ClassVar[re.Pattern[str] | None] = None
@@ -83,6 +87,15 @@ class PatternRecognizer:
                     return shorter, score
         return match, None
 
+    def _negative_after(self, doc: Document, end: int) -> bool:
+        if not self.NEGATIVE_AFTER or self._negative_re is None:
+            return False
+        stop = end + self.NEGATIVE_AFTER
+        boundary = _CLAUSE_END.search(doc.norm, end, stop)
+        if boundary is not None:
+            stop = boundary.start()
+        return self._negative_re.search(doc.norm, end, stop) is not None
+
     def validate(self, match: re.Match[str], doc: Document) -> float | None:
         """Return a base score for a candidate, or None to reject it."""
         return self.BASE_SCORE
@@ -110,8 +123,9 @@ class PatternRecognizer:
             pos = max(match.end(), match.start() + 1)
             start, end = self.span_of(match)
             explanation = "pattern"
-            if self._negative_re is not None and near(
-                doc, self._negative_re, start, end, before=self.WINDOW
+            if self._negative_re is not None and (
+                near(doc, self._negative_re, start, end, before=self.WINDOW)
+                or self._negative_after(doc, end)
             ):
                 score = min(score, self.NEGATIVE_SCORE)
                 explanation = "pattern; negative context"

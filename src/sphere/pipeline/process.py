@@ -87,6 +87,7 @@ class RecordProcessor:
             linker=self.linker,
             decisions=self.decisions,
             counters=self.counters,
+            before_write=self.flush_pending,
         )
         self.company_handles = (
             frozenset(
@@ -109,6 +110,8 @@ class RecordProcessor:
             for obs in self.adapter.parse(raw.value or {}, ref=ref):
                 if obs.kind in _POSTS and self.buffered:
                     self._post(obs)  # reads only; its writes are batched
+                elif obs.kind is ObservationKind.EVENT:
+                    self.event_recorder.record(obs, self.summary)  # own SAVEPOINT if it writes
                 else:
                     self.flush_pending()  # later steps may read or change what is pending
                     with self.session.begin_nested():
@@ -134,12 +137,6 @@ class RecordProcessor:
 
     # -- posts -----------------------------------------------------------------------
     def _post(self, obs: Observation, *, is_edit: bool = False) -> None:
-        if not is_edit and (
-            (obs.channel, obs.source_id) in self.pending_keys
-            or self.interactions.exists(obs.channel, obs.source_id)
-        ):
-            self.summary.duplicates += 1
-            return
         addressing = classify(obs, self.ctx.profile, thread=self.thread)
         if addressing.addressing is Addressing.NOT_APPLICABLE and obs.author is not None:
             # The company's own post: remember the thread, store nothing about people.
@@ -170,6 +167,10 @@ class RecordProcessor:
             is_linked=link.author.is_linked,
         )
         if result.disposition.stores_personal_data:
+            # Only stored records can be duplicates (counts are not kept per record).
+            if not is_edit and self._is_stored(obs):
+                self.summary.duplicates += 1
+                return
             self._store_post(
                 obs, link, result.decision, addressing.addressing, addressing.evidence, detection
             )
@@ -181,6 +182,10 @@ class RecordProcessor:
                 "company" if addressing.is_about_company else "other",
             )
         self.summary.count(addressing.addressing.value, result.disposition)
+
+    def _is_stored(self, obs: Observation) -> bool:
+        key = (obs.channel, obs.source_id)
+        return key in self.pending_keys or self.interactions.exists(*key)
 
     def _store_post(
         self,

@@ -7,6 +7,7 @@ visibility in policy facts is ``company_direct``: the question for them is the p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from sphere.domain import (
     Addressing,
     Channel,
     DataCategory,
+    Decision,
     Facts,
     IdentityKind,
     Observation,
@@ -151,9 +153,11 @@ class EventRecorder:
         linker: Linker,
         decisions: DecisionRepository,
         counters: AggregateBuffer,
+        before_write: Callable[[], None],
     ) -> None:
         self.session, self.ctx, self.source, self.linker = session, ctx, source, linker
         self.decisions, self.counters = decisions, counters
+        self.before_write = before_write
         self.events = EventRepository(session, ctx.keyring)
 
     def record(self, obs: Observation, summary: IngestSummary) -> None:
@@ -175,9 +179,6 @@ class EventRecorder:
             )
         )
         summary.events += 1
-        if obs.source_id and self.events.exists(obs.channel, obs.source_id):
-            summary.duplicates += 1
-            return
         if not (decision.permits_storage and link.author.is_linked):
             self.counters.add(
                 obs.created_at.date(),
@@ -188,8 +189,16 @@ class EventRecorder:
             )
             summary.count(_NA, Disposition.AGGREGATE_ONLY)
             return
+        if obs.source_id and self.events.exists(obs.channel, obs.source_id):
+            summary.duplicates += 1
+            return
+        self.before_write()  # audit entries of the batch must be written before ours
+        with self.session.begin_nested():  # the event's writes stand or fall together
+            self._store(obs, decision, link.author.contact_id)
+        summary.count(_NA, Disposition.LINKED)
+
+    def _store(self, obs: Observation, decision: Decision, contact_id: str | None) -> None:
         now = self.ctx.clock.now()
-        contact_id = link.author.contact_id
         logged = self.decisions.append(
             decision,
             record_type="event",
@@ -226,4 +235,3 @@ class EventRecorder:
             details={"rule": decision.rule_id, "channel": obs.channel.value},
             at=now,
         )
-        summary.count(_NA, Disposition.LINKED)

@@ -50,7 +50,12 @@ def seed_customer(rt: Runtime, tmp_path: Path) -> Customer:
     crm.write_text(
         CRM_HEADER
         + crm_row(
-            CUSTOMER_NUMBER, EMAIL, mastodon=HANDLE, mastodon_id=ACCOUNT_ID, newsletter="true"
+            CUSTOMER_NUMBER,
+            EMAIL,
+            mastodon=HANDLE,
+            mastodon_id=ACCOUNT_ID,
+            newsletter="true",
+            phone="+49 30 1234567",
         )
         + crm_row("K-1002", "max.muster@example.org", mastodon="max_m", mastodon_id="42"),
         encoding="utf-8",

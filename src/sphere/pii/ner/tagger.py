@@ -17,54 +17,105 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from sphere.pii.ner.features import BOS, EOS, POSITIONS, shape, token_features
+from sphere.pii.ner.features import BOS, EOS, POSITIONS, position_features, shape
 from sphere.pii.ner.model_file import LanguageModel, ModelFile, read_model
-from sphere.pii.ner.tokenize import tokenize
+from sphere.pii.ner.tokenize import tokenize, tokens_of
 
 #: Entity type names used in the model file mapped to the names callers see.
 _TYPES = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION"}
 _CACHE_LIMIT = 200_000
 
 Entity = tuple[int, int, str, float]
+#: Cached per token string: lower form, shape and whether the token can be inside an
+#: entity at all (see ``Tagger._emissions``).
+_Info = tuple[str, str, int]
+#: Candidate levels: a STRONG token is decoded; a WEAK one (a common word such as
+#: "East", "Bad", "green") only next to a STRONG one ("East Davidton", "david green").
+_NONE, _WEAK, _STRONG = 0, 1, 2
+#: Shapes of tokens that may carry an entity label: capitalised or upper-case words.
+#: Lower-case tokens qualify only through the gazetteers (names in lower-case posts).
+_CANDIDATE_SHAPES = frozenset({"Xx", "Xx-", "XxX", "X", "X1"})
 
 
 class _Lang:
-    """Runtime view of one language model plus its token cache."""
+    """Runtime view of one language model plus its token caches.
+
+    Two levels, both bounded: ``info`` (lower form, shape, candidate flag) for every
+    token string seen, and ``vecs[p]`` — the token's summed feature weights as seen from
+    relative position ``POSITIONS[p]`` — filled lazily, only for positions a candidate
+    token actually needs. A name seen once costs its centre vector and little else.
+    """
 
     def __init__(self, model: LanguageModel, n_labels: int) -> None:
         self.model = model
         self.n = n_labels
-        self.cache: dict[str, tuple[tuple[list[float], ...], str, str]] = {}
+        self.info: dict[str, _Info] = {}
+        self.vecs: tuple[dict[str, list[float]], ...] = tuple({} for _ in POSITIONS)
         self.pairs: dict[str, list[float]] = {}
+        self.sums: dict[tuple[int, ...], list[float]] = {}
         self.zero = [0.0] * n_labels
+        self._gazetteers = tuple(model.gazetteers.values())
+        #: Lower-case words that are never candidates unless a gazetteer lists them.
+        self.skip_words: frozenset[str] = frozenset()
         trans = [list(row) for row in model.transitions]
         self.trans = trans
         # Beam pruning margin in raw score units (the tagger's margin is in nats).
         self.prune_raw = 0.0
         self.o_penalty_raw = 0.0
 
-    def entry(self, tok: str) -> tuple[tuple[list[float], ...], str, str]:
-        hit = self.cache.get(tok)
+    def entry(self, tok: str) -> _Info:
+        """(lower form, shape, candidate level) of a token string, cached."""
+        hit = self.info.get(tok)
+        if hit is not None:
+            return hit
+        if tok in (BOS, EOS):
+            hit = (tok, tok, _NONE)
+        else:
+            low = tok.lower()
+            shp = shape(tok)
+            in_gazetteer = any(low in g for g in self._gazetteers)
+            skip = low in self.skip_words
+            if shp in _CANDIDATE_SHAPES:
+                cand = _STRONG if in_gazetteer or not skip else _WEAK
+            elif in_gazetteer:  # lower-case names in lower-case posts ("frag mal kevin")
+                cand = _WEAK if skip else _STRONG
+            else:
+                cand = _NONE
+            hit = (low, shp, cand)
+        if len(self.info) >= _CACHE_LIMIT:
+            self.info.clear()
+        self.info[tok] = hit
+        return hit
+
+    def vec(self, p: int, tok: str) -> list[float]:
+        """Summed weights of ``tok``'s features at relative position ``POSITIONS[p]``."""
+        cache = self.vecs[p]
+        hit = cache.get(tok)
         if hit is not None:
             return hit
         model, n = self.model, self.n
         index, weights, step = model.index, model.weights, model.step
-        feats = token_features(tok, model.gazetteers)
-        vectors = []
-        zero = self.zero
-        for pos in POSITIONS:
-            prefix = str(pos)
-            rows = [
-                weights[base : base + n]
-                for base in (index.get(prefix + f) for f in feats[pos])
-                if base is not None
-            ]
-            vectors.append([sum(col) * step for col in zip(*rows, strict=True)] if rows else zero)
-        low = tok.lower() if tok not in (BOS, EOS) else tok
-        hit = (tuple(vectors), low, shape(tok))
-        if len(self.cache) >= _CACHE_LIMIT:
-            self.cache.clear()
-        self.cache[tok] = hit
+        pos = POSITIONS[p]
+        prefix = str(pos)
+        bases = tuple(
+            base
+            for base in (
+                index.get(prefix + f) for f in position_features(tok, pos, model.gazetteers)
+            )
+            if base is not None
+        )
+        # Unknown words share their vector with every word of the same known features
+        # (shape, suffix …): "0170", "4711" and "#12345" all cost one sum between them.
+        hit = self.sums.get(bases)
+        if hit is None:
+            rows = [weights[base : base + n] for base in bases]
+            hit = [sum(col) * step for col in zip(*rows, strict=True)] if rows else self.zero
+            if len(self.sums) >= _CACHE_LIMIT:
+                self.sums.clear()
+            self.sums[bases] = hit
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[tok] = hit
         return hit
 
     def pair(self, key: str) -> list[float]:
@@ -92,7 +143,11 @@ class Tagger:
     """
 
     def __init__(
-        self, model: ModelFile, prune: float | None = None, recall_bias: float = 0.0
+        self,
+        model: ModelFile,
+        prune: float | None = None,
+        recall_bias: float = 0.0,
+        skip_words: frozenset[str] = frozenset(),
     ) -> None:
         self._labels = model.labels
         self._langs = {code: _Lang(lm, len(model.labels)) for code, lm in model.languages.items()}
@@ -106,7 +161,12 @@ class Tagger:
         #: Nats subtracted from the O label's score before decoding: > 0 finds more
         #: (and less certain) entities. Reported scores stay those of the unbiased model.
         self.recall_bias = recall_bias
+        #: Compute scores only for tokens that can carry an entity (capitalised and not
+        #: in ``skip_words``, or in a gazetteer); on social posts ~80% of tokens are
+        #: skipped. False = every token (training evaluates that way).
+        self.candidates_only = True
         for lm in self._langs.values():
+            lm.skip_words = frozenset(skip_words)
             lm.prune_raw = (self.prune + max(recall_bias, 0.0)) / lm.model.scale
             lm.o_penalty_raw = recall_bias / lm.model.scale
 
@@ -129,58 +189,69 @@ class Tagger:
         ``lang`` is an ISO code ("de", "en", "de-AT" ...); other languages fall back to
         the English model.
         """
-        spans = tokenize(text)
-        if not spans:
+        toks = tokens_of(text)
+        if not toks:
             return []
         lm = self._lang(lang)
-        toks = [text[s:e] for s, e in spans]
-        emis = self._emissions(lm, toks)
+        emis = self._emissions(lm, toks, candidates_only=self.candidates_only)
+        if not any(emis):
+            return []  # no capitalised word and no gazetteer word: nothing to decode
         if lm.o_penalty_raw:
             o, pen = self._outside, lm.o_penalty_raw
-            biased = [r[:o] + [r[o] - pen] + r[o + 1 :] for r in emis]
+            biased = [r[:o] + [r[o] - pen] + r[o + 1 :] if r else r for r in emis]
             best = self._viterbi(lm, biased)
         else:
             best = self._viterbi(lm, emis)
         if best is None:
             return []
-        return self._entities(lm, emis, best, spans)
+        return self._entities(lm, emis, best, tokenize(text))  # offsets only when needed
 
-    def _emissions(self, lm: _Lang, toks: list[str]) -> list[list[float]]:
-        cache = lm.cache
+    def _emissions(
+        self, lm: _Lang, toks: list[str], *, candidates_only: bool = False
+    ) -> list[list[float]]:
+        """Per-token label scores. With ``candidates_only`` a token that cannot start or
+        continue an entity (lower-case, digits, punctuation, handles, URLs — unless it is
+        a gazetteer word) gets an empty row, which decoding treats as fixed to O: its
+        features still count for its neighbours, but its own sum is never computed."""
+        info = lm.info
         entry = lm.entry
-        pairs = lm.pairs
-        pair = lm.pair
-        bos, eos = entry(BOS), entry(EOS)
-        rows = [bos, bos]
-        for t in toks:
-            hit = cache.get(t)
-            rows.append(hit if hit is not None else entry(t))
-        rows.append(eos)
-        rows.append(eos)
-        out = []
-        for i in range(2, len(rows) - 2):
-            _, lp, sp = rows[i - 1]
-            _, ln, sn = rows[i + 1]
-            sc = rows[i][2]
+        pairs = lm.pair
+        pair_cache = lm.pairs
+        v_m2, v_m1, v_0, v_p1, v_p2 = lm.vecs
+        vec = lm.vec
+        padded = [BOS, BOS, *toks, EOS, EOS]
+        rows = [info.get(t) or entry(t) for t in padded]
+        out: list[list[float]] = []
+        empty: list[float] = []
+        for i in range(2, len(padded) - 2):
+            level = rows[i][2]
+            if (
+                candidates_only
+                and level != _STRONG
+                and (level == _NONE or (rows[i - 1][2] != _STRONG and rows[i + 1][2] != _STRONG))
+            ):
+                out.append(empty)
+                continue
+            lp, sp, _ = rows[i - 1]
+            ln, sn, _ = rows[i + 1]
+            sc = rows[i][1]
             # Same keys as features.pair_features, inlined for speed (a test checks both).
             k1 = f"pw|{lp}|{sc}"
             k2 = f"nw|{sc}|{ln}"
             k3 = f"ss|{sp}|{sc}|{sn}"
-            f = pairs.get(k1) or pair(k1)
-            g = pairs.get(k2) or pair(k2)
-            h = pairs.get(k3) or pair(k3)
+            t2, t1, t0, n1, n2 = padded[i - 2 : i + 3]
             out.append(
                 [
-                    v1 + v2 + v3 + v4 + v5 + v6 + v7 + v8
-                    for v1, v2, v3, v4, v5, v6, v7, v8 in zip(
-                        rows[i - 2][0][0],
-                        rows[i - 1][0][1],
-                        rows[i][0][2],
-                        rows[i + 1][0][3],
-                        rows[i + 2][0][4],
-                        f,
-                        g,
-                        h,
+                    a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8
+                    for a1, a2, a3, a4, a5, a6, a7, a8 in zip(
+                        v_m2.get(t2) or vec(0, t2),
+                        v_m1.get(t1) or vec(1, t1),
+                        v_0.get(t0) or vec(2, t0),
+                        v_p1.get(n1) or vec(3, n1),
+                        v_p2.get(n2) or vec(4, n2),
+                        pair_cache.get(k1) or pairs(k1),
+                        pair_cache.get(k2) or pairs(k2),
+                        pair_cache.get(k3) or pairs(k3),
                         strict=True,
                     )
                 ]
@@ -199,21 +270,25 @@ class Tagger:
         o = self._outside
         prune = lm.prune_raw
         labels = range(lm.n)
-        open_at = -1
         segments: list[tuple[int, int]] = []
-        cands: list[list[int]] = []
+        cands: dict[int, list[int]] = {}
+        open_at = last_open = -1
         for i, r in enumerate(emis):
+            if not r:
+                continue  # fixed to O (not a candidate token)
             floor = r[o] - prune
             keep = [k for k in labels if k == o or r[k] >= floor]
-            cands.append(keep)
             if len(keep) == 1:
-                if open_at >= 0:
-                    segments.append((open_at, i))
-                    open_at = -1
-            elif open_at < 0:
-                open_at = i
+                continue
+            cands[i] = keep
+            if open_at >= 0 and i == last_open + 1:
+                last_open = i
+                continue
+            if open_at >= 0:
+                segments.append((open_at, last_open + 1))
+            open_at = last_open = i
         if open_at >= 0:
-            segments.append((open_at, len(emis)))
+            segments.append((open_at, last_open + 1))
         if not segments:
             return None
         path = [o] * len(emis)
@@ -286,11 +361,20 @@ def default_model_path() -> Path:
     return Path(__file__).with_name("model.bin.gz")
 
 
-def load_tagger(path: Path | None = None, *, recall_bias: float = 0.0) -> Tagger:
+def load_tagger(
+    path: Path | None = None,
+    *,
+    recall_bias: float = 0.0,
+    skip_words: frozenset[str] = frozenset(),
+) -> Tagger:
     """Load the shipped model (or ``path``) and return a ready :class:`Tagger`.
 
     ``recall_bias`` (nats, default 0) trades precision for recall — a scrubber may
     prefer to over-redact; see ``docs/ner.md`` for measured effects. Each call reads the
-    file again; build the tagger once and pass it around.
+    file again; build the tagger once and pass it around. ``skip_words`` (lower-case
+    common words, e.g. capitalised German nouns) are never tagged unless a gazetteer
+    lists them — a speed-up that the scrubber uses with its common-word lexicon.
     """
-    return Tagger(read_model(path or default_model_path()), recall_bias=recall_bias)
+    return Tagger(
+        read_model(path or default_model_path()), recall_bias=recall_bias, skip_words=skip_words
+    )

@@ -27,3 +27,8 @@ _TOKEN = re.compile(
 def tokenize(text: str) -> list[tuple[int, int]]:
     """Return ``(start, end)`` offsets of the tokens of ``text`` (whitespace dropped)."""
     return [m.span() for m in _TOKEN.finditer(text)]
+
+
+def tokens_of(text: str) -> list[str]:
+    """The token strings of ``text`` — same tokens as :func:`tokenize`, without offsets."""
+    return _TOKEN.findall(text)

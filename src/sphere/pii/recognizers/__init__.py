@@ -40,7 +40,7 @@ def register_defaults(
     from sphere.pii.recognizers.tagged_location import TaggedLocationRecognizer
     from sphere.pii.recognizers.url import UrlRecognizer
 
-    tagger = SharedTagger() if use_ner else None
+    tagger = SharedTagger(lexicons) if use_ner else None
     for recognizer in (
         EmailRecognizer(),
         SocialHandleRecognizer(),

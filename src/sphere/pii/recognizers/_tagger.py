@@ -6,17 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from sphere.pii.document import Document
+from sphere.pii.lexicon import Lexicons
 
 Tag = tuple[int, int, str, float]
 
 
 class SharedTagger:
     """Lazy holder. If ``sphere.pii.ner`` is missing or its model cannot be loaded, the
-    analyzer keeps working on lexicons and context alone (``available`` is False)."""
+    analyzer keeps working on lexicons and context alone (``available`` is False).
 
-    def __init__(self) -> None:
+    With ``lexicons``, their common words (capitalised German nouns, English words) are
+    the tagger's ``skip_words``: not decoded unless a name gazetteer lists them."""
+
+    def __init__(self, lexicons: Lexicons | None = None) -> None:
         self._tagger: Any = None
         self._loaded = False
+        self._lexicons = lexicons
 
     @property
     def available(self) -> bool:
@@ -32,7 +37,8 @@ class SharedTagger:
         except ImportError:
             return
         try:
-            self._tagger = load_tagger()
+            skip = self._lexicons.common_words if self._lexicons is not None else frozenset()
+            self._tagger = load_tagger(skip_words=skip)
         except Exception:  # noqa: BLE001 - a broken optional model must not stop scrubbing
             self._tagger = None
 

@@ -1,9 +1,12 @@
 """Order and customer numbers.
 
-Built in: any code of 4–25 letters/digits (at least one digit) right after an order or
-customer word ("Bestellnr. 4711-0815-22", "Kundennummer: K-123456", "order #A12345"),
-0.8. Companies add their exact formats via ``build_analyzer(company_formats=...)``: a
-mapping entity → regex (a named group ``value`` marks the part to report), 0.9.
+Built in: any code of 4–25 letters/digits (at least one digit) right after an order,
+shipment, ticket or customer word ("Bestellnr. 4711-0815-22", "Kundennummer: K-123456",
+"order #A12345", "Sendung #22920544", "Bestellnummer 0301 2345678"), 0.8 — more than a
+phone number's 0.75, so a landline-shaped order number stays an order number. Codes
+with fewer than five letters and digits ("Ticket #4711") are not reported. Companies
+add their exact formats via ``build_analyzer(company_formats=...)``: a mapping entity →
+regex (a named group ``value`` marks the part to report), 0.9.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from sphere.errors import ConfigurationError
 from sphere.pii.document import Document
 from sphere.pii.span import Span
 
+# the value keeps a glued "#" ("Sendung #22920544") and one inner space before a group
+# of 3+ digits ("Bestellnummer 0301 2345678", formatted like a landline on purpose)
 _CODE = (
-    r"[:#]? ?(?:nr\.?|no\.?|nummer|number)? ?[:#]? ?(?P<value>[A-Z0-9][A-Z0-9\-/]{3,24})(?![\w\-])"
+    r":? ?(?:nr\.?|no\.?|nummer|number)? ?:? ?(?:(?:is|ist|lautet) )?"
+    r"(?P<value>#?[A-Z0-9][A-Z0-9\-/]{3,24}(?: \d{3,}(?![\w\-/]))?)(?![\w\-])"
 )
 
 
@@ -24,7 +30,12 @@ def _keyed(words: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{words}){_CODE}", re.IGNORECASE)
 
 
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+
+
 class _KeywordCodeRecognizer:
+    #: Shops print order and parcel numbers with their "#"; customer numbers have none.
+    KEEP_HASH = True
     ENTITY: str
     PATTERN: re.Pattern[str]
     NAME: str
@@ -36,9 +47,11 @@ class _KeywordCodeRecognizer:
             return
         for match in self.PATTERN.finditer(doc.norm):
             value = match.group("value")
-            if self._digit_re.search(value) is None:
+            if self._digit_re.search(value) is None or len(_ALNUM.findall(value)) < 5:
                 continue
             start, end = match.span("value")
+            if value.startswith("#") and not self.KEEP_HASH:
+                start += 1  # "Customer #48359906": the number, not the sign
             yield Span(start, end, self.ENTITY, 0.8, self.NAME, "keyword and code")
 
 
@@ -50,6 +63,7 @@ class OrderNumberRecognizer(_KeywordCodeRecognizer):
         r"bestell(?:ung|nummer|nr\.?|-nr\.?)|auftrags?(?:nummer|nr\.?|-nr\.?)?"
         r"|rechnungs?(?:nummer|nr\.?|-nr\.?)?|sendungs(?:nummer|nr\.?)"
         r"|order(?: ?(?:number|no\.?|nr\.?|id))?|invoice(?: ?(?:number|no\.?))?"
+        r"|sendung|(?:support-?)?ticket|vorgangs(?:nummer|nr\.?)|tracking(?: ?(?:number|no\.?))?"
     )
 
 
@@ -57,10 +71,11 @@ class CustomerNumberRecognizer(_KeywordCodeRecognizer):
     NAME = "customer_number"
     ENTITY = "CUSTOMER_NUMBER"
     ENTITIES = ("CUSTOMER_NUMBER",)
+    KEEP_HASH = False
     PATTERN = _keyed(
         r"kunden(?:nummer|nr\.?|-nr\.?|konto)|kd\.?-?nr\.?|mitglieds(?:nummer|nr\.?)"
         r"|vertrags(?:nummer|nr\.?)|customer(?: ?(?:number|no\.?|id|account))?"
-        r"|account(?: ?(?:number|no\.?))|membership(?: ?number)?"
+        r"|account(?: ?(?:number|no\.?))|membership(?: ?number)?|cust\.? ?no\.?"
     )
 
 

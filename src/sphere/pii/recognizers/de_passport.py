@@ -9,23 +9,24 @@ import re
 
 from sphere.pii.document import Document
 from sphere.pii.recognizer import PatternRecognizer
-from sphere.pii.recognizers._icao import icao_check_digit
-from sphere.pii.recognizers.de_id_card import SERIAL_ALPHABET
+from sphere.pii.recognizers.de_id_card import (
+    NOT_A_DOCUMENT,
+    SERIAL_ALPHABET,
+    document_number_score,
+)
 
 
 class DePassportRecognizer(PatternRecognizer):
     NAME = "de_passport"
     ENTITY = "DE_PASSPORT"
     BASE_SCORE = 0.3
-    REQUIRES = re.compile(r"[A-Z0-9]{9}")
-    PATTERN = re.compile(rf"(?<![A-Za-z0-9])[CFGHJK][{SERIAL_ALPHABET}]{{8}}\d?(?![A-Za-z0-9])")
+    REQUIRES = re.compile(r"[A-Za-z0-9]{9}")
+    PATTERN = re.compile(
+        rf"(?<![A-Za-z0-9])[CFGHJK][{SERIAL_ALPHABET}]{{8}}\d?(?![A-Za-z0-9])", re.IGNORECASE
+    )
     CONTEXT = ("reisepass", "pass", "passnummer", "reisepassnummer", "passport")
     CONTEXT_SCORE = 0.85
+    NEGATIVE_CONTEXT = NOT_A_DOCUMENT
 
     def validate(self, match: re.Match[str], doc: Document) -> float | None:
-        value = match.group()
-        if sum(c.isdigit() for c in value[:9]) < 2:
-            return None
-        if len(value) == 10:
-            return 0.85 if icao_check_digit(value[:9]) == int(value[9]) else None
-        return self.BASE_SCORE
+        return document_number_score(match.group(), self.BASE_SCORE)

@@ -40,7 +40,7 @@ class DePensionNumberRecognizer(PatternRecognizer):
     NAME = "de_pension_number"
     ENTITY = "DE_PENSION_NUMBER"
     BASE_SCORE = 0.85
-    REQUIRES = re.compile(r"\d[A-Za-z] ?\d")
+    REQUIRES = re.compile(r"\d ?[A-Za-z] ?\d")
     PATTERN = re.compile(r"(?<![\w])\d{2} ?\d{6} ?[A-Za-z] ?\d{2} ?\d(?!\w)")
     CONTEXT = (
         "rentenversicherungsnummer", "rvnr", "rv-nr", "versicherungsnummer",

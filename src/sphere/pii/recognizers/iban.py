@@ -1,7 +1,8 @@
 """IBAN (ISO 13616): country code, two check digits (ISO 7064 MOD 97-10), BBAN.
 
-Written compact or in groups of four. Only checksum-valid IBANs are reported (1.0); a
-candidate whose tail swallowed a following group is shortened until it validates.
+Written compact or in groups of four, upper case or (in lower-case posts) lower case.
+Only checksum-valid IBANs are reported (1.0); a candidate whose tail swallowed a
+following group is shortened until it validates.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ class IbanRecognizer(PatternRecognizer):
     ENTITY = "IBAN_CODE"
     BASE_SCORE = 1.0
     REQUIRES = re.compile(r"[A-Za-z]{2}\d{2}")
-    PATTERN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
+    # upper case as written on cards and statements; all lower case from lower-case posts
+    PATTERN = re.compile(
+        r"(?<![A-Za-z0-9])(?:[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}|[a-z]{2}\d{2}(?: ?[a-z0-9]){11,30})"
+        r"(?![A-Za-z0-9])"
+    )
 
     def __init__(self) -> None:
         from stdnum import iban

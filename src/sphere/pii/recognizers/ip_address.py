@@ -1,8 +1,10 @@
 """IPv4 and IPv6 addresses, validated with ``ipaddress``.
 
 An IP address is personal data (CJEU C-582/14 Breyer). Dotted version numbers look
-like IPv4 ("Firmware 2.10.1.3"): "version", "firmware", "update", "build" … nearby
-lower the score to 0.1; a "v" glued to the number ("v1.2.3.4") is no match at all.
+like IPv4 ("Firmware 2.10.1.3"): "version", "firmware", "update", "build" … before, or
+"installiert", "installed" … right after it ("hab 1.23.9.61 installiert", "running
+11.23.1.34", "upgraded to 17.4.1.2") lower the score to 0.1; a "v" glued to the number
+("v1.2.3.4") is no match at all.
 """
 
 from __future__ import annotations
@@ -31,8 +33,11 @@ class IpAddressRecognizer(PatternRecognizer):
     NEGATIVE_CONTEXT = (
         "version", "vers.", "ver.", "firmware", "update", "build", "release", "patch",
         "android", "ios", "windows", "macos", "app", "software", "treiber", "driver",
-        "kernel", "bios", "v.",
+        "kernel", "bios", "v.", "installiert", "installieren", "installed", "install",
+        "running", "upgraded", "upgrade", "aktualisiert", "downgrade", "downgraded",
+        "changelog", "beta",
     )  # fmt: skip
+    NEGATIVE_AFTER = 25
     NEGATIVE_SCORE = 0.1
 
     def validate(self, match: re.Match[str], doc: Document) -> float | None:

@@ -31,7 +31,19 @@ from sphere.pii.lexicon import Lexicons
 from sphere.pii.recognizers._tagger import SharedTagger
 from sphere.pii.span import Span
 
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+# a possessive "'s" is not part of the name ("Will Smith's"), "O'Brien" is
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’\-](?![sS]\b)[^\W\d_]+)*")
+_HANDLE = re.compile(r"(?<![\w@])@([A-Za-z]{3,})")
+# Capitalised words a tagger may take for a name but which are feasts, months of
+# fasting or nationalities — in special-category posts above all ("Ich faste im Ramadan").
+NOT_NAMES = frozenset(
+    {
+        "ramadan", "ostern", "weihnachten", "pfingsten", "silvester", "christmas", "easter",
+        "diwali", "hanukkah", "chanukka", "eid", "jom", "yom", "kippur", "pessach", "passover",
+        "german", "english", "british", "american", "deutsch", "deutsche", "deutscher",
+        "turkish", "türkisch", "muslim", "jewish", "christian", "katholisch", "catholic",
+    }
+)  # fmt: skip
 
 TITLES = frozenset(
     [
@@ -187,6 +199,10 @@ INTRO = frozenset(
         ("nennt", "mich"), ("heiße", "ich"),
     }
 )  # fmt: skip
+_BEFORE_ANY_WORD = TITLES | RELATIONS
+_LEADING_TITLE = re.compile(
+    r"(?:" + "|".join(sorted(TITLES, key=len, reverse=True)) + r")\.? +", re.IGNORECASE
+)
 INTRO_SINGLE = frozenset({"i'm", "i’m", "iam"})
 _TIGHT_GAP = frozenset({" ", ". ", ", ", ": ", "! ", "-", ",", ""})
 
@@ -236,15 +252,26 @@ class PersonRecognizer:
         common = self._lexicons.common_words
         text = doc.norm
         tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        # display names: the letters a handle starts with ("@tobi_rennt" → "tobi")
+        handle_names = (
+            frozenset(m.group(1).lower() for m in _HANDLE.finditer(text))
+            if "@" in text
+            else frozenset()
+        )
         i, n = 0, len(tokens)
         while i < n:
             start, end, word = tokens[i]
             lw = word.lower()
             cap = word[0].isupper() and not (len(word) > 1 and word.isupper())
             in_first, in_last, is_common = lw in first, lw in last, lw in common
+            if lw in NOT_NAMES:
+                in_first = in_last = False
             score = 0.0
             strong = False
-            if in_first or in_last or (cap and not is_common):
+            if in_first or in_last:
+                ctx = self._context(doc, tokens, i)
+            elif cap and i and tokens[i - 1][2].lower() in _BEFORE_ANY_WORD:
+                # only a title or a relation makes a non-lexicon word a name
                 ctx = self._context(doc, tokens, i)
             else:
                 ctx = None
@@ -253,13 +280,18 @@ class PersonRecognizer:
                 and cap
                 and lw not in TITLES
                 or ctx == "relation"
-                and (in_first or (cap and not is_common))
+                and (in_first or cap)
+                and lw not in NOT_NAMES
             ):
+                # "Herr Sommer", "my daughter Lily": after a title or "possessive +
+                # relation" a capitalised word is a name even when it is also a noun
                 score, strong = 0.85, True
             elif ctx in ("greeting", "signoff", "intro") and in_first and (cap or not is_common):
                 score = 0.8
             elif ctx in ("greeting", "signoff") and cap and in_last and not is_common:
                 score = 0.7
+            elif ctx is None and cap and lw in handle_names:
+                score = 0.75  # "@tobi_rennt hat dasselbe Problem, oder Tobi?"
             elif ctx is None and cap and in_first and not is_common:
                 score = 0.6
             elif ctx is None and cap and in_first and i + 1 < n:
@@ -298,6 +330,13 @@ class PersonRecognizer:
         for start, end, label, score in self._tagger.tags(doc):
             if label != "PERSON":
                 continue
+            title = _LEADING_TITLE.match(doc.norm, start, end)
+            if title is not None:  # "Mr Summers": the title is not part of the name
+                start = title.end()
+                if start >= end:
+                    continue
+            if doc.norm[start:end].split(" ", 1)[0].lower() in NOT_NAMES:
+                continue  # "German Rentenversicherung", "Ramadan"
             overlapping = [s for s in merged if s.start < end and start < s.end]
             if overlapping:
                 for s in overlapping:
@@ -313,7 +352,7 @@ class PersonRecognizer:
                 continue
             value = doc.norm[start:end]
             if " " not in value and value.lower() in common and value.lower() not in first:
-                continue  # a noun the tagger took for a name
+                continue  # a noun the tagger took for a name ("Bock")
             merged.append(Span(start, end, "PERSON", score * 0.9, self.NAME, "ner"))
         merged.sort(key=lambda s: s.start)
         return merged

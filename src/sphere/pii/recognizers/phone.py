@@ -25,6 +25,7 @@ from sphere.pii.recognizer import PatternRecognizer
 from sphere.pii.span import Span
 
 _DATE_LIKE = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|\d+\.\d+\.\d+\.\d+")
+_DIGIT = re.compile(r"\d")
 _NANP = re.compile(r"\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}")
 
 
@@ -46,6 +47,7 @@ class PhoneRecognizer(PatternRecognizer):
         "artikelnr", "artikelnummer", "art.-nr", "sendungsnummer", "sendungsnr",
         "tracking", "ticket", "vorgangsnummer", "aktenzeichen", "order", "invoice",
         "serial", "seriennummer", "iban", "bic", "konto", "plz", "version",
+        "customer number", "customer no", "cust no", "account number", "mitgliedsnummer",
     )  # fmt: skip
     _phone_context_re: ClassVar[re.Pattern[str]] = compile_words(CONTEXT)
 
@@ -67,8 +69,17 @@ class PhoneRecognizer(PatternRecognizer):
         if self.REQUIRES is not None and self.REQUIRES.search(text) is None:
             return
         pos = 0
+        covered = -1  # end of the last accepted number
         while (match := self.PATTERN.search(text, pos)) is not None:
             start, value = match.start(), match.group()
+            pos = start + 1
+            if match.end() <= covered:
+                # a group of an accepted number ("30 12345678" in "+49 30 12345678") is
+                # no candidate of its own: no second libphonenumber call
+                continue
+            if _DATE_LIKE.fullmatch(value):
+                pos = match.end()  # "2023-12-19": no prefix of a date is a phone number
+                continue
             # two numbers in a row ("0170 1234567 0170 7654321") form one candidate:
             # try the whole, then prefixes ending at a separator, longest first
             ends = [match.end()] + [
@@ -79,11 +90,11 @@ class PhoneRecognizer(PatternRecognizer):
                 score = self._score(text[start:end], doc, start, end)
                 if score is not None:
                     yield self._scored(doc, start, end, score)
+                    covered = max(covered, end)
                     break
-            # no skip past an accepted number: a valid number inside a longer, accepted
-            # candidate ("0044 …" within an IBAN) must still be found; the analyzer's
-            # conflict resolution removes the overlaps
-            pos = start + 1
+            # no skip past an accepted number: a candidate starting inside it and ending
+            # after it may be the real number (an accepted "0044 …" inside an IBAN loses
+            # to the IBAN; the number after the IBAN must still be found)
 
     def _scored(self, doc: Document, start: int, end: int, score: float) -> Span:
         if self._negative_re is not None and near(doc, self._negative_re, start, end):
@@ -98,14 +109,14 @@ class PhoneRecognizer(PatternRecognizer):
             return None
         if _DATE_LIKE.fullmatch(value):
             return None
-        digits = sum(c.isdigit() for c in value)
+        digits = len(_DIGIT.findall(value))
         if digits < 6 or digits > 15:
             return None
         if value.startswith("+"):
             return 0.85 if self._valid(value, None) else None
         if value.startswith("00"):
             return 0.85 if self._valid("+" + value[2:], None) else None
-        if value.startswith("0"):
+        if value.startswith("0") or value.startswith("(0"):  # "(030) 123 45 67"
             if self._valid(value, "DE"):
                 return 0.75
             if doc.lang != "de" and self._valid(value, "GB"):

@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,11 @@ from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed, record_subject
 from sphere.storage.entities import Event, NewEvent
 from sphere.storage.tables import EventRow
+
+_EXISTS = select(EventRow.__table__.c.id).where(
+    EventRow.__table__.c.channel == bindparam("channel"),
+    EventRow.__table__.c.source_id == bindparam("source_id"),
+)
 
 
 class EventRepository:
@@ -56,7 +61,10 @@ class EventRepository:
         )
 
     def exists(self, channel: Channel, source_id: str) -> bool:
-        return self._by_source(channel, source_id) is not None
+        found = self.session.connection().execute(
+            _EXISTS, {"channel": channel.value, "source_id": source_id}
+        )
+        return found.first() is not None
 
     def insert_if_absent(self, new: NewEvent, *, at: datetime | None = None) -> tuple[Event, bool]:
         """Store ``new`` unless its (channel, source_id) exists. Returns (event, created)."""

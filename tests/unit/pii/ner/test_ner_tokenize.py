@@ -65,3 +65,10 @@ def test_sentence_features_cover_every_token() -> None:
     assert len(rows) == 2
     assert "0g=fn" in rows[1] and "0g=fn" not in rows[0]
     assert "1g=fn" in rows[0]  # the next token is a known first name
+
+
+def test_tokens_of_gives_the_same_tokens_as_tokenize() -> None:
+    from sphere.pii.ner.tokenize import tokens_of
+
+    text = "RT @anna_k: Mail an anna.k@example.org, siehe https://example.com/x #foto Anna-Lena's"
+    assert tokens_of(text) == [text[s:e] for s, e in tokenize(text)]
