@@ -59,13 +59,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from sphere.domain.records import IdentityKind
@@ -179,6 +179,14 @@ def _create_key_file(path: Path) -> None:
         handle.write(generate_master_key() + "\n")
 
 
+_SELECT_KEY = select(
+    SubjectKeyRow.__table__.c.subject_id,
+    SubjectKeyRow.__table__.c.salt,
+    SubjectKeyRow.__table__.c.wrapped_key,
+    SubjectKeyRow.__table__.c.kek_id,
+).where(SubjectKeyRow.__table__.c.subject_id == bindparam("subject_id"))
+
+
 class Keyring:
     """Per-subject data keys wrapped by the master key; blind indexes keyed by a secret.
 
@@ -232,7 +240,7 @@ class Keyring:
         )
         return salt, wrapped
 
-    def _unwrap(self, row: SubjectKeyRow) -> bytes:
+    def _unwrap(self, row: Any) -> bytes:  # a SubjectKeyRow or a Core row of its columns
         if row.wrapped_key is None or row.salt is None:
             raise SubjectKeyDestroyed(row.subject_id)
         if row.kek_id != self._master.kek_id:
@@ -261,7 +269,11 @@ class Keyring:
         return key
 
     def _load_or_create(self, session: Session, subject_id: str, *, create: bool) -> bytes:
-        row = session.get(SubjectKeyRow, subject_id)
+        row: Any
+        if session.new or session.dirty:  # pending ORM changes (a key destroyed just now)
+            row = session.get(SubjectKeyRow, subject_id)
+        else:  # the hot path: one Core SELECT, no identity-map bookkeeping
+            row = session.connection().execute(_SELECT_KEY, {"subject_id": subject_id}).first()
         if row is None:
             if not create:
                 raise NotFound(f"no key for subject {subject_id}")
