@@ -2,12 +2,14 @@
 
 from fastapi import APIRouter
 
-from sphere.web.api import auth, cockpit, health, policy
+from sphere.web.api import auth, cockpit, health, marketing, policy, rights
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(health.router)
 router.include_router(auth.router)
 router.include_router(policy.router)
 router.include_router(cockpit.router)
+router.include_router(rights.router)
+router.include_router(marketing.router)
 
 __all__ = ["router"]

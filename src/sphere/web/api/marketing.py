@@ -1,0 +1,152 @@
+"""Marketing planning as JSON: the planning check on stored data, measures on record and
+the DPO's decision, campaign dry runs, and the explanation of a contact's profile.
+
+Roles: ``marketer``, ``dpo`` and ``admin`` check and submit measures and dry-run
+campaigns; only ``dpo`` and ``admin`` approve or reject a submitted measure (Art. 35(2):
+the DPO's advice; Art. 5(2) accountability); ``auditor`` reads the measures. A dry run
+lists contact ids with a reason per person — never names or addresses. The profile
+explanation (Art. 15(1)(h)) is open to every staff role.
+
+The measure body is the same JSON the CLI reads (see ``sphere.marketing.measures``);
+errors in it are answered with 422 and the path of the bad field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query
+from pydantic import BaseModel, Field
+
+from sphere.accounts import Principal, Role
+from sphere.governance.policy_versions import active_policy
+from sphere.marketing.campaigns import dry_run
+from sphere.marketing.measures import (
+    STATES,
+    approve,
+    check_stored,
+    list_measures,
+    measure_dict,
+    parse_measure,
+    reject,
+    result_dict,
+    submit,
+)
+from sphere.marketing.profile_explain import explain_profile
+from sphere.web._cockpit_service import actor_of
+from sphere.web.deps import CsrfProtected, CurrentStaff, DbSession, Runtime, require_roles
+
+router = APIRouter(tags=["marketing"])
+
+PLANNER_ROLES = (Role.MARKETER, Role.DPO, Role.ADMIN)
+Planner = Annotated[Principal, Depends(require_roles(*PLANNER_ROLES))]
+MeasureReader = Annotated[Principal, Depends(require_roles(*PLANNER_ROLES, Role.AUDITOR))]
+Decider = Annotated[Principal, Depends(require_roles(Role.DPO, Role.ADMIN))]
+NamePath = Annotated[str, Path(min_length=1, max_length=200)]
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+MeasureBody = Annotated[
+    dict[str, Any],
+    Body(
+        description="A measure: name, kind, purpose, channel, data_items, audience, flags "
+        "(as for `sphere marketing check`).",
+        examples=[
+            {
+                "name": "spring newsletter",
+                "kind": "campaign",
+                "purpose": "direct_marketing",
+                "channel": "email",
+                "data_items": [{"category": "contact_data", "label": "e-mail address"}],
+                "audience": {},
+            }
+        ],
+    ),
+]
+
+
+class DecisionIn(BaseModel):
+    """The DPO's recorded reason for approving or rejecting a submitted measure."""
+
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+@router.post("/measures/check", dependencies=[CsrfProtected])
+def post_check(body: MeasureBody, db: DbSession, runtime: Runtime, _who: Planner) -> dict[str, Any]:
+    """The planning check against the stored contacts; stores nothing."""
+    spec = parse_measure(body)
+    result = check_stored(db, runtime.keyring, active_policy(db), spec, now=runtime.clock.now())
+    return result_dict(result)
+
+
+@router.post("/measures", dependencies=[CsrfProtected])
+def post_measure(
+    body: MeasureBody, db: DbSession, runtime: Runtime, who: Planner
+) -> dict[str, Any]:
+    """Check and store a measure; the verdict decides its state (see the module doc)."""
+    record, result = submit(
+        db, runtime.keyring, active_policy(db), body, actor=actor_of(who), now=runtime.clock.now()
+    )
+    return {"measure": measure_dict(record), "check": result_dict(result)}
+
+
+@router.get("/measures")
+def get_measures(
+    db: DbSession,
+    _who: MeasureReader,
+    state: Annotated[str | None, Query(pattern="^(" + "|".join(STATES) + ")$")] = None,
+) -> dict[str, Any]:
+    """Measures on record, optionally of one state."""
+    return {"measures": [measure_dict(m) for m in list_measures(db, state=state)]}
+
+
+@router.post("/measures/{name}/approve", dependencies=[CsrfProtected])
+def post_approve(
+    name: NamePath, body: DecisionIn, db: DbSession, runtime: Runtime, who: Decider
+) -> dict[str, Any]:
+    """The DPO approves a submitted measure; it enters the record of processing."""
+    record = approve(
+        db,
+        active_policy(db),
+        name,
+        actor=actor_of(who),
+        reason=body.reason,
+        now=runtime.clock.now(),
+    )
+    return {"measure": measure_dict(record)}
+
+
+@router.post("/measures/{name}/reject", dependencies=[CsrfProtected])
+def post_reject(
+    name: NamePath, body: DecisionIn, db: DbSession, runtime: Runtime, who: Decider
+) -> dict[str, Any]:
+    """The DPO rejects a submitted measure."""
+    record = reject(
+        db,
+        active_policy(db),
+        name,
+        actor=actor_of(who),
+        reason=body.reason,
+        now=runtime.clock.now(),
+    )
+    return {"measure": measure_dict(record)}
+
+
+@router.post("/campaigns/{name}/dry-run", dependencies=[CsrfProtected])
+def post_dry_run(name: NamePath, db: DbSession, runtime: Runtime, who: Planner) -> dict[str, Any]:
+    """Who would be reached now and who not, with the reason per contact id; sends nothing."""
+    report = dry_run(
+        db,
+        runtime.keyring,
+        active_policy(db),
+        name,
+        now=runtime.clock.now(),
+        actor=actor_of(who),
+    )
+    return report.as_dict()
+
+
+@router.get("/contacts/{contact_id}/profile")
+def get_profile(
+    contact_id: IdPath, db: DbSession, runtime: Runtime, _who: CurrentStaff
+) -> dict[str, Any]:
+    """Everything derived about a contact, with explanations, scores and segment traces."""
+    return explain_profile(db, runtime.keyring, contact_id)

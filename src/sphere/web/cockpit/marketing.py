@@ -1,0 +1,223 @@
+"""Staff views for marketers: the planning check of a measure against the stored data and
+the dry run of a campaign.
+
+Roles: ``marketer``, ``dpo`` and ``admin``. The planning check stores nothing; a dry run
+records its audience and an audit entry (that is what makes a later send checkable), so
+it is a POST with a CSRF token. Pages show verdicts, legal bases, consent counts, reasons
+and contact public ids — never names or addresses. Mistakes in the form are shown on the
+form (422), not as an error page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import Response
+
+from sphere.accounts import Principal
+from sphere.domain import Addressing, Collection, DataCategory, Purpose, Visibility
+from sphere.errors import InvalidInput, NotFound
+from sphere.governance.policy_versions import active_policy
+from sphere.marketing.campaigns import dry_run, list_campaigns
+from sphere.marketing.channel import OutreachChannel
+from sphere.marketing.measures import check_stored, parse_measure, result_dict
+from sphere.marketing.planning import MeasureKind
+from sphere.web._cockpit_service import actor_of
+from sphere.web.api.marketing import Planner
+from sphere.web.cockpit.pages import NAVIGATION
+from sphere.web.deps import CsrfProtected, CsrfToken, DbSession, Runtime
+
+router = APIRouter(prefix="/cockpit/marketing", include_in_schema=False)
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "kind": tuple(m.value for m in MeasureKind),
+    "purpose": tuple(m.value for m in Purpose),
+    "category": tuple(m.value for m in DataCategory),
+    "collection": tuple(m.value for m in Collection),
+    "visibility": tuple(m.value for m in Visibility),
+    "addressing": tuple(m.value for m in Addressing),
+    "channel": tuple(m.value for m in OutreachChannel),
+}
+Text = Annotated[str, Form(max_length=200)]
+
+
+def _render(
+    request: Request,
+    runtime: Runtime,
+    template: str,
+    *,
+    who: Principal,
+    csrf_token: str,
+    active: str,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    # Marketers get no links to the DPO's sections: they would only answer 403.
+    navigation = () if who.role.value == "marketer" else NAVIGATION
+    return runtime.templates.TemplateResponse(
+        request,
+        f"cockpit/{template}",
+        {
+            "principal": who,
+            "csrf_token": csrf_token,
+            "navigation": navigation,
+            "active": active,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def _check_page(
+    request: Request,
+    runtime: Runtime,
+    who: Principal,
+    csrf_token: str,
+    *,
+    form: dict[str, Any],
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return _render(
+        request,
+        runtime,
+        "marketing_check.html",
+        who=who,
+        csrf_token=csrf_token,
+        active="planning check",
+        status_code=status_code,
+        choices=CHOICES,
+        form=form,
+        result=result,
+        error=error,
+    )
+
+
+DEFAULT_FORM: dict[str, Any] = {
+    "name": "",
+    "kind": "campaign",
+    "purpose": "direct_marketing",
+    "categories": ["contact_data"],
+    "collection": "manual",
+    "visibility": "company_direct",
+    "addressing": "direct",
+    "channel": "email",
+    "segment": "",
+}
+
+
+@router.get("/check")
+def check_form(request: Request, runtime: Runtime, who: Planner, csrf_token: CsrfToken) -> Response:
+    return _check_page(request, runtime, who, csrf_token, form=DEFAULT_FORM)
+
+
+@router.post("/check", dependencies=[CsrfProtected])
+def check(
+    request: Request,
+    runtime: Runtime,
+    who: Planner,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    name: Text,
+    kind: Text,
+    purpose: Text,
+    channel: Text,
+    collection: Text,
+    visibility: Text,
+    addressing: Text,
+    categories: Annotated[list[str] | None, Form(max_length=20)] = None,
+    segment: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    form = {
+        "name": name,
+        "kind": kind,
+        "purpose": purpose,
+        "categories": categories or [],
+        "collection": collection,
+        "visibility": visibility,
+        "addressing": addressing,
+        "channel": channel,
+        "segment": segment.strip(),
+    }
+    measure = {
+        "name": name,
+        "kind": kind,
+        "purpose": purpose,
+        "channel": channel,
+        "data_items": [
+            {
+                "category": c,
+                "collection": collection,
+                "visibility": visibility,
+                "addressing": addressing,
+                "label": c.replace("_", " "),
+            }
+            for c in categories or []
+        ],
+        "audience": {"segment": segment.strip()} if segment.strip() else {},
+    }
+    try:
+        spec = parse_measure(measure)
+        result = check_stored(db, runtime.keyring, active_policy(db), spec, now=runtime.clock.now())
+    except (InvalidInput, NotFound) as exc:
+        return _check_page(
+            request, runtime, who, csrf_token, form=form, error=str(exc), status_code=422
+        )
+    return _check_page(request, runtime, who, csrf_token, form=form, result=result_dict(result))
+
+
+def _dry_run_page(
+    request: Request,
+    runtime: Runtime,
+    who: Principal,
+    db: DbSession,
+    csrf_token: str,
+    *,
+    report: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return _render(
+        request,
+        runtime,
+        "marketing_dry_run.html",
+        who=who,
+        csrf_token=csrf_token,
+        active="campaign dry run",
+        status_code=status_code,
+        campaigns=[c.name for c in list_campaigns(db)],
+        report=report,
+        error=error,
+    )
+
+
+@router.get("/dry-run")
+def dry_run_form(
+    request: Request, runtime: Runtime, who: Planner, db: DbSession, csrf_token: CsrfToken
+) -> Response:
+    return _dry_run_page(request, runtime, who, db, csrf_token)
+
+
+@router.post("/dry-run", dependencies=[CsrfProtected])
+def run_dry_run(
+    request: Request,
+    runtime: Runtime,
+    who: Planner,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    campaign: Text,
+) -> Response:
+    try:
+        report = dry_run(
+            db,
+            runtime.keyring,
+            active_policy(db),
+            campaign,
+            now=runtime.clock.now(),
+            actor=actor_of(who),
+        )
+    except (InvalidInput, NotFound) as exc:
+        return _dry_run_page(request, runtime, who, db, csrf_token, error=str(exc), status_code=422)
+    return _dry_run_page(request, runtime, who, db, csrf_token, report=report.as_dict())
