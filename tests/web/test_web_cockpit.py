@@ -17,7 +17,8 @@ from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
 from sphere.storage.db import make_session_factory
 from tests.factories import COMPANY_YAML
-from tests.integration.cockpit.conftest import SOURCES, seed
+from tests.integration.cockpit.conftest import seed
+from tests.runtimes import SOURCES
 from tests.web.conftest import csrf_in
 
 

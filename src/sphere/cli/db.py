@@ -15,11 +15,8 @@ def _revision_error(exc: Exception) -> str:
     return f"revision not found or not reachable: {' '.join(str(exc).split())}"
 
 
-@app.command()
-def upgrade(
-    revision: str = typer.Argument("head", help="Target revision (default: newest)."),
-) -> None:
-    """Migrate the database to REVISION (creates it when empty)."""
+def _migrate(direction: str, revision: str) -> None:
+    """Run Alembic ``direction`` (upgrade/downgrade) to ``revision`` and say where it is."""
     from alembic.util import CommandError
 
     from sphere.settings import load_settings
@@ -29,7 +26,7 @@ def upgrade(
         settings = load_settings()
         engine = db.make_engine(settings.resolved_database_url)
         try:
-            db.upgrade(engine, revision)
+            getattr(db, direction)(engine, revision)
             current = db.current_revision(engine)
         finally:
             engine.dispose()
@@ -37,9 +34,16 @@ def upgrade(
         fail(exc)
     except CommandError as exc:
         fail(_revision_error(exc))
-    typer.echo(
-        f"database at revision {current} ({db.describe_url(settings.resolved_database_url)})"
-    )
+    where = db.describe_url(settings.resolved_database_url)
+    typer.echo(f"database at revision {current or 'base (empty)'} ({where})")
+
+
+@app.command()
+def upgrade(
+    revision: str = typer.Argument("head", help="Target revision (default: newest)."),
+) -> None:
+    """Migrate the database to REVISION (creates it when empty)."""
+    _migrate("upgrade", revision)
 
 
 @app.command()
@@ -47,24 +51,7 @@ def downgrade(
     revision: str = typer.Argument("-1", help="Target revision; 'base' removes every table."),
 ) -> None:
     """Migrate the database down to REVISION (default: one step)."""
-    from alembic.util import CommandError
-
-    from sphere.settings import load_settings
-    from sphere.storage import db
-
-    try:
-        settings = load_settings()
-        engine = db.make_engine(settings.resolved_database_url)
-        try:
-            db.downgrade(engine, revision)
-            current = db.current_revision(engine)
-        finally:
-            engine.dispose()
-    except SphereError as exc:
-        fail(exc)
-    except CommandError as exc:
-        fail(_revision_error(exc))
-    typer.echo(f"database at revision {current or 'base (empty)'}")
+    _migrate("downgrade", revision)
 
 
 @app.command()

@@ -9,38 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from sphere.domain import FrozenClock
-from sphere.governance.sources import add_source
 from sphere.pipeline.runner import ingest_file
-from sphere.runtime import Runtime, open_runtime
+from sphere.runtime import Runtime
 from sphere.settings import Settings
-from tests.factories import COMPANY_YAML, CRM_HEADER, crm_row, mastodon_status, write_jsonl
-
-SOURCES = (
-    ("masto", "mastodon", "official_api"),
-    ("crm", "crm", "export"),
-    ("scraped", "mastodon", "scraper"),
-)
+from tests.factories import CRM_HEADER, crm_row, mastodon_status, write_jsonl
+from tests.runtimes import runtime_for_tests
 
 
 @pytest.fixture
 def rt(settings: Settings, migrated_db_url: str) -> Iterator[Runtime]:
-    settings = settings.model_copy(update={"database_url": migrated_db_url, "batch_size": 5})
-    settings.home.mkdir(parents=True, exist_ok=True)
-    (settings.home / "company.yaml").write_text(COMPANY_YAML, encoding="utf-8")
-    runtime = open_runtime(settings, clock=FrozenClock())
-    with runtime.session() as session:
-        for name, channel, collection in SOURCES:
-            add_source(
-                session,
-                name,
-                channel=channel,
-                collection=collection,
-                actor="test",
-                at=runtime.clock.now(),
-            )
-    yield runtime
-    runtime.close()
+    with runtime_for_tests(settings, migrated_db_url) as runtime:
+        yield runtime
 
 
 def seed(rt: Runtime, tmp_path: Path) -> None:
