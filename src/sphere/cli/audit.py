@@ -64,24 +64,7 @@ def list_entries(
     except SphereError as exc:
         fail(exc)
     if as_json:
-        print_json(
-            [
-                {
-                    "seq": e.seq,
-                    "id": e.id,
-                    "at": e.at.isoformat(),
-                    "actor": e.actor,
-                    "action": e.action,
-                    "subject_id": e.subject_id,
-                    "object_ids": list(e.object_ids),
-                    "purpose": e.purpose,
-                    "legal_basis": e.legal_basis,
-                    "details": dict(e.details),
-                    "hash": e.hash,
-                }
-                for e in entries
-            ]
-        )
+        print_json([e.as_dict() for e in entries])
         return
     for e in entries:
         subject = f" subject={e.subject_id}" if e.subject_id else ""

@@ -35,22 +35,7 @@ class AuditPage:
             "total": self.total,
             "pages": self.pages,
             "verification": self.verification.as_dict(),
-            "entries": [
-                {
-                    "seq": e.seq,
-                    "id": e.id,
-                    "at": e.at.isoformat(),
-                    "actor": e.actor,
-                    "action": e.action,
-                    "subject_id": e.subject_id,
-                    "object_ids": list(e.object_ids),
-                    "purpose": e.purpose,
-                    "legal_basis": e.legal_basis,
-                    "details": dict(e.details),
-                    "hash": e.hash,
-                }
-                for e in self.entries
-            ],
+            "entries": [e.as_dict() for e in self.entries],
         }
 
 

@@ -178,6 +178,22 @@ class AuditEntry:
     prev_hash: str
     hash: str
 
+    def as_dict(self) -> dict[str, Any]:
+        """The entry as JSON-ready values (ids, tokens and counts only — never PII)."""
+        return {
+            "seq": self.seq,
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "subject_id": self.subject_id,
+            "object_ids": list(self.object_ids),
+            "purpose": self.purpose,
+            "legal_basis": self.legal_basis,
+            "details": dict(self.details),
+            "hash": self.hash,
+        }
+
 
 class SourceType(StrEnum):
     """What a derived attribute can be derived from (a provenance edge's far end)."""
