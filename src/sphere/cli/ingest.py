@@ -42,8 +42,8 @@ def print_summary(summary: IngestSummary) -> None:
         console.print(f"note ({n}×): {finding}", markup=False)
     for note in summary.quarantine[:10]:
         console.print(f"quarantined {note.file}:{note.line}: {note.reason}", markup=False)
-    if len(summary.quarantine) > 10:
-        console.print(f"… and {len(summary.quarantine) - 10} more: `sphere quarantine list`")
+    if summary.quarantine_total > 10:
+        console.print(f"… and {summary.quarantine_total - 10} more: `sphere quarantine list`")
 
 
 def ingest(

@@ -102,6 +102,3 @@ class Linker:
             )
             self._states[contact_id] = state
         return state
-
-    def forget(self, contact_id: str) -> None:
-        self._states.pop(contact_id, None)

@@ -89,15 +89,8 @@ class RecordProcessor:
             counters=self.counters,
             before_write=self.flush_pending,
         )
-        self.company_handles = (
-            frozenset(
-                a.lstrip("@").lower()
-                for accounts in ctx.profile.accounts.values()
-                for a in accounts
-            )
-            if hasattr(ctx.profile, "accounts")
-            else frozenset()
-        )
+        # The profile's accounts are already folded (lower-case, no leading @).
+        self.company_handles = frozenset().union(*ctx.profile.accounts.values())
         self.thread = ctx.threads.context()
 
     # -- entry point -----------------------------------------------------------------

@@ -8,6 +8,8 @@ from typing import Any
 
 from sphere.pipeline.gate import Disposition
 
+MAX_NOTES = 1_000
+
 
 @dataclass
 class QuarantineNote:
@@ -28,7 +30,8 @@ class IngestSummary:
     contacts_imported: int = 0
     events: int = 0
     resumed_from_line: int = 0
-    quarantine: list[QuarantineNote] = field(default_factory=list)
+    quarantine: list[QuarantineNote] = field(default_factory=list)  # the first MAX_NOTES
+    quarantine_total: int = 0
     notes: Counter[str] = field(default_factory=Counter)  # non-fatal findings, no PII
     seconds: float = 0.0
 
@@ -42,7 +45,7 @@ class IngestSummary:
             self.contacts_imported,
             self.events,
         )
-        return Counter(self.by_class), scalars, len(self.quarantine)
+        return Counter(self.by_class), scalars, self.quarantine_total
 
     def restore(self, snapshot: tuple[Counter[tuple[str, str]], tuple[int, ...], int]) -> None:
         by_class, scalars, quarantined = snapshot
@@ -55,6 +58,7 @@ class IngestSummary:
             self.contacts_imported,
             self.events,
         ) = scalars
+        self.quarantine_total = quarantined
         del self.quarantine[quarantined:]
 
     def note(self, finding: str) -> None:
@@ -64,7 +68,11 @@ class IngestSummary:
         self.by_class[(addressing, disposition.value)] += 1
 
     def quarantined(self, file: str, line: int, reason: str) -> None:
-        self.quarantine.append(QuarantineNote(file, line, reason))
+        # Only the first notes are kept (a summary must not grow with a bad 1 GB file);
+        # every quarantined record is in the quarantine table and counted here.
+        if len(self.quarantine) < MAX_NOTES:
+            self.quarantine.append(QuarantineNote(file, line, reason))
+        self.quarantine_total += 1
         self.by_class[("-", Disposition.QUARANTINED.value)] += 1
 
     def total(self, disposition: Disposition | None = None) -> int:
@@ -91,7 +99,7 @@ class IngestSummary:
             "events": self.events,
             "resumed_from_line": self.resumed_from_line,
             "quarantine": [vars(q) for q in self.quarantine[:100]],
-            "quarantine_total": len(self.quarantine),
+            "quarantine_total": self.quarantine_total,
             "notes": dict(self.notes),
             "seconds": round(self.seconds, 3),
         }

@@ -107,12 +107,6 @@ class InteractionRepository:
         if rows:
             self.session.connection().execute(_INSERT_INTERACTION, rows)
 
-    def insert_new(self, new: NewInteraction, *, at: datetime) -> str:
-        """Insert a record the caller has checked is absent; returns its id."""
-        row = self.prepare(new, at=at)
-        self.insert_prepared([row])
-        return str(row["id"])
-
     def insert_if_absent(
         self, new: NewInteraction, *, at: datetime | None = None
     ) -> tuple[Interaction, bool]:
