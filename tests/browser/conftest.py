@@ -48,7 +48,13 @@ PSEUDONYM_SECRET = "browser-test-secret-not-for-production"
 LENA = "lena.beispiel@example.com"
 OTTO = "otto.muster@example.org"
 MIA = "mia.probe@example.net"
-PORTAL_SUBJECTS = {LENA: "+49 30 1234567", OTTO: "+49 40 7654321", MIA: "+49 89 5550100"}
+JONAS = "jonas.versuch@example.com"  # the htmx tests' own subject (log-in links are rate-limited)
+PORTAL_SUBJECTS = {
+    LENA: "+49 30 1234567",
+    OTTO: "+49 40 7654321",
+    MIA: "+49 89 5550100",
+    JONAS: "+49 221 5550199",
+}
 LINK_LINE = re.compile(r"\[sphere portal\] one-time log-in link: (\S+)")
 
 

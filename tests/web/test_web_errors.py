@@ -125,3 +125,31 @@ def test_request_validation_is_422_with_locations(client: TestClient) -> None:
     assert response.status_code == 422
     problems = response.json()["error"]["problems"]
     assert ["body", "password"] in [p["location"] for p in problems]
+
+
+@pytest.mark.parametrize("kind", ["denied", "violation", "boom"])
+def test_htmx_errors_are_retargeted_to_main(raising_app: FastAPI, kind: str) -> None:
+    """An error answering an htmx request replaces <main>, so it is read, not lost."""
+    with TestClient(raising_app, base_url="https://testserver") as client:
+        plain = client.get(f"/_raise/{kind}")
+        htmx = client.get(f"/_raise/{kind}", headers={"HX-Request": "true"})
+        api = client.get(f"/api/v1/_raise/{kind}", headers={"HX-Request": "true"})
+    assert "hx-retarget" not in plain.headers
+    assert htmx.status_code == plain.status_code >= 400
+    assert htmx.headers["hx-retarget"] == "#main"
+    assert htmx.headers["hx-reselect"] == "#main"
+    assert htmx.headers["hx-reswap"] == "outerHTML"
+    assert '<main id="main"' in htmx.text
+    assert "hx-retarget" not in api.headers  # JSON clients handle errors themselves
+
+
+def test_vendored_htmx_is_served_same_origin(client: TestClient) -> None:
+    """The pages load htmx from /static (the CSP allows only 'self'), never a CDN."""
+    page = client.get("/portal/login")
+    assert '<script src="/static/vendor/htmx-2.0.11.min.js" defer></script>' in page.text
+    assert "<script>" not in page.text and "unpkg" not in page.text
+    script = client.get("/static/vendor/htmx-2.0.11.min.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert script.text.startswith("var htmx=function()")
+    assert "script-src 'self';" in script.headers["content-security-policy"]

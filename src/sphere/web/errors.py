@@ -17,7 +17,11 @@ anything else                          500     correlation id only, no internals
 =====================================  ======  ==================================
 
 Requests under ``/api/`` get JSON ``{"ok": false, "error": {...}}``; everything else an
-HTML page. Unexpected exceptions are logged with the correlation id, the exception
+HTML page. An HTML error answering an htmx request (``HX-Request``) is retargeted to the
+page's ``<main>`` (``HX-Retarget``/``HX-Reselect``), so the message replaces the content
+the person was working on instead of vanishing into a fragment swap.
+
+Unexpected exceptions are logged with the correlation id, the exception
 type and the stack frames — never the exception message, which (for database errors)
 can quote personal data.
 """
@@ -95,6 +99,18 @@ def _json(status: int, error: dict[str, Any], headers: dict[str, str] | None = N
     return JSONResponse({"ok": False, "error": error}, status_code=status, headers=headers)
 
 
+def _for_htmx(request: Request, headers: dict[str, str] | None) -> dict[str, str] | None:
+    """Error headers plus, for an htmx request, where htmx should put the error page."""
+    if request.headers.get("hx-request") != "true":
+        return headers
+    return {
+        **(headers or {}),
+        "HX-Retarget": "#main",
+        "HX-Reselect": "#main",
+        "HX-Reswap": "outerHTML",
+    }
+
+
 def _html(
     request: Request,
     status: int,
@@ -110,7 +126,11 @@ def _html(
         "correlation_id": correlation_id,
     }
     return _runtime(request).templates.TemplateResponse(
-        request, "public/error.html", context, status_code=status, headers=headers
+        request,
+        "public/error.html",
+        context,
+        status_code=status,
+        headers=_for_htmx(request, headers),
     )
 
 
@@ -124,7 +144,11 @@ def _login_page(request: Request, status: int, message: str, headers: dict[str, 
         "principal": None,
     }
     return runtime.templates.TemplateResponse(
-        request, "cockpit/login.html", context, status_code=status, headers=headers
+        request,
+        "cockpit/login.html",
+        context,
+        status_code=status,
+        headers=_for_htmx(request, headers),
     )
 
 
