@@ -10,7 +10,8 @@ on a temporary SQLite database with one seeded DPO account, plain http on 127.0.
 
 Data subjects: ``PORTAL_SUBJECTS`` are seeded as contacts with an e-mail address and
 phone number on file and two consents (through the repositories and the consent
-ledger). No SMTP host is configured, so the server prints each one-time portal link on
+ledger); Mia also has a Mastodon account (``MIA_MASTODON``) on file. No SMTP host is
+configured, so the server prints each one-time portal link on
 its console; the harness captures that output in ``server.log`` and
 ``LiveServer.portal_links()`` reads the links from there — the tests obtain a link
 exactly as a person would, by asking for it through the portal's log-in form.
@@ -48,6 +49,7 @@ PSEUDONYM_SECRET = "browser-test-secret-not-for-production"
 LENA = "lena.beispiel@example.com"
 OTTO = "otto.muster@example.org"
 MIA = "mia.probe@example.net"
+MIA_MASTODON = ("mia_probe", "200000000000000077")  # name and id on file: handle log-in
 JONAS = "jonas.versuch@example.com"  # the htmx tests' own subject (log-in links are rate-limited)
 PORTAL_SUBJECTS = {
     LENA: "+49 30 1234567",
@@ -90,7 +92,7 @@ def _free_port() -> int:
 def _seed(url: str, home: Path) -> dict[str, str]:
     from sphere.accounts import Role, create_staff_user, make_password_hasher
     from sphere.consent.ledger import grant
-    from sphere.domain import IdentityKind, Purpose
+    from sphere.domain import Channel, IdentityKind, Purpose
     from sphere.domain.time import utcnow
     from sphere.settings import load_settings
     from sphere.storage.crypto import Keyring
@@ -118,6 +120,10 @@ def _seed(url: str, home: Path) -> dict[str, str]:
                 contact = contacts.create(at=now)
                 contacts.add_identity(contact.id, IdentityKind.EMAIL, address, at=now)
                 contacts.add_identity(contact.id, IdentityKind.PHONE, phone, at=now)
+                for account in MIA_MASTODON if address == MIA else ():
+                    contacts.add_identity(
+                        contact.id, IdentityKind.HANDLE, account, channel=Channel.MASTODON, at=now
+                    )
                 for purpose in (Purpose.DIRECT_MARKETING, Purpose.PROFILING):
                     grant(db, contact.id, purpose, channel="web", at=now, actor="seed")
                 subjects[address] = contact.id

@@ -35,6 +35,7 @@ from sphere.pipeline.gate import gate
 from sphere.pipeline.link import Link, Linker
 from sphere.pipeline.records import ContactImporter, EventRecorder
 from sphere.pipeline.summary import IngestSummary
+from sphere.portal.handle_login import has_login_phrase, observe_challenge_posts
 from sphere.storage.entities import NewInteraction, Source
 from sphere.storage.repositories.aggregates import AggregateRepository
 from sphere.storage.repositories.contacts import ContactRepository
@@ -101,6 +102,12 @@ class RecordProcessor:
         ref = f"{self.file}:{raw.line}"
         try:
             for obs in self.adapter.parse(raw.value or {}, ref=ref):
+                if has_login_phrase(obs.text):  # rare: a post quoting a portal log-in phrase
+                    self.flush_pending()  # the batch's audit entries go first, in order
+                    with self.session.begin_nested():
+                        observe_challenge_posts(
+                            self.session, self.ctx.keyring, [obs], at=self.ctx.clock.now()
+                        )
                 if obs.kind in _POSTS and self.buffered:
                     self._post(obs)  # reads only; its writes are batched
                 elif obs.kind is ObservationKind.EVENT:

@@ -9,6 +9,7 @@ log-out, or when the contact is erased.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -40,8 +41,17 @@ def open_portal_session(
     return token
 
 
-def resolve_portal_session(session: Session, token: str, *, at: datetime) -> str:
-    """The contact id of a live session, else ``NotAuthenticated``."""
+@dataclass(frozen=True, slots=True)
+class LivePortalSession:
+    """Who a live portal session belongs to and when it ends (absolute expiry)."""
+
+    contact_id: str
+    expires_at: datetime
+
+
+def live_portal_session(session: Session, token: str, *, at: datetime) -> LivePortalSession:
+    """The live session of ``token``, else ``NotAuthenticated`` (the portal API also
+    tells the client when the session ends)."""
     row = session.scalar(
         select(PortalSessionRow).where(PortalSessionRow.token_sha256 == token_hash(token))
     )
@@ -50,7 +60,12 @@ def resolve_portal_session(session: Session, token: str, *, at: datetime) -> str
     contact = session.get(ContactRow, row.contact_id)
     if contact is None or contact.erased_at is not None:
         raise NotAuthenticated("portal log-in required")
-    return row.contact_id
+    return LivePortalSession(row.contact_id, ensure_utc(row.expires_at))
+
+
+def resolve_portal_session(session: Session, token: str, *, at: datetime) -> str:
+    """The contact id of a live session, else ``NotAuthenticated``."""
+    return live_portal_session(session, token, at=at).contact_id
 
 
 def end_portal_session(session: Session, token: str, *, at: datetime) -> None:

@@ -1,9 +1,11 @@
-"""ORM models for the data-subject portal: one-time log-in links and portal sessions.
+"""ORM models for the data-subject portal: one-time log-in links, social-handle log-in
+challenges and portal sessions.
 
-Both hold only the SHA-256 of a 256-bit random token (a plain hash suffices for
-high-entropy secrets), never the token itself, so a copy of the database does not let
-anyone log in. ``address_key`` is a keyed HMAC of the e-mail address the link was asked
-for — used only to rate-limit requests per address, never the clear address.
+Links, challenges and sessions hold only the SHA-256 of a 256-bit random token (a plain
+hash suffices for high-entropy secrets), never the token itself, so a copy of the
+database does not let anyone log in. ``address_key`` is a keyed HMAC of the e-mail
+address the link was asked for — used only to rate-limit requests per address, never the
+clear address.
 Rows go with the contact (ON DELETE CASCADE); an erasure ends every portal session
 because ``sphere.portal`` refuses sessions of an erased contact.
 """
@@ -12,11 +14,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sphere.domain.time import utcnow
-from sphere.storage.tables import ID, Base, new_id
+from sphere.storage.tables import ENUM, ID, Base, new_id
 
 
 class PortalLoginLinkRow(Base):
@@ -48,3 +50,31 @@ class PortalSessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class PortalHandleChallengeRow(Base):
+    """A log-in by social-handle challenge: the person posts a public phrase from their
+    account; the browser that holds the secret may then open a portal session once.
+
+    ``phrase_sha256`` finds the challenge when a post quotes the phrase; ``secret_sha256``
+    is what the browser proves (the phrase alone never logs anyone in). ``contact_id`` is
+    NULL when the handle typed matched no single living contact: such a row exists only
+    so that the answer and the rate limit look the same, and can never be met.
+    ``throttle_key`` is a keyed HMAC of channel and handle, never the clear handle.
+    """
+
+    __tablename__ = "portal_handle_challenges"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    phrase_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    contact_id: Mapped[str | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(ENUM)
+    throttle_key: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    met_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.templating import Jinja2Templates
 
+from sphere.consent.receipt import Controller
 from sphere.domain.time import Clock
 from sphere.runtime import Runtime
 from sphere.settings import Settings
@@ -82,6 +83,13 @@ class WebRuntime:
     @property
     def portal_cookie(self) -> str:
         return "__Host-sphere_portal" if self.web.cookie_secure else "sphere_portal"
+
+    def receipt_controller(self) -> Controller:
+        """The controller named in consent receipts (portal pages and API alike)."""
+        profile = self.core.company_profile()
+        name = str(getattr(profile, "name", "") or "the controller")
+        contact = str(getattr(profile, "privacy_contact", "") or self.web.smtp_sender)
+        return Controller(name=name, contact=contact)
 
     @property
     def presession_cookie(self) -> str:

@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from sphere.web.api import auth, cockpit, health, marketing, policy, rights
+from sphere.web.api import (
+    auth,
+    cockpit,
+    health,
+    marketing,
+    policy,
+    portal,
+    portal_challenges,
+    rights,
+)
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(health.router)
@@ -11,5 +20,7 @@ router.include_router(policy.router)
 router.include_router(cockpit.router)
 router.include_router(rights.router)
 router.include_router(marketing.router)
+router.include_router(portal_challenges.router)
+router.include_router(portal.router)
 
 __all__ = ["router"]

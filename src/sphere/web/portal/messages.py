@@ -11,6 +11,8 @@ from collections.abc import Mapping
 
 from starlette.requests import Request
 
+from sphere.portal.consents import ConsentSwitch
+
 LANGUAGES = ("en", "de")
 LANG_COOKIE = "sphere_lang"
 
@@ -32,6 +34,30 @@ _EN: dict[str, str] = {
     "your mailbox.",
     "login.confirm": "Log in to your privacy portal",
     "login.confirm_button": "Log in",
+    "login.handle_title": "Log in with a social account",
+    "login.handle_intro": "Choose the network and type the handle of your account there. "
+    "We show you a short phrase to post from that account; once we have read the post, "
+    "this browser is logged in.",
+    "login.channel": "Network",
+    "login.handle": "Your handle",
+    "login.handle_submit": "Show me the phrase",
+    "channel.mastodon": "Mastodon",
+    "channel.x": "X",
+    "channel.bluesky": "Bluesky",
+    "channel.facebook": "Facebook",
+    "channel.forum": "Our forum",
+    "handle.title": "Post this phrase from your account",
+    "handle.post_this": "Post the following phrase from your {channel} account:",
+    "handle.where": "Post it as a public reply or a direct message to our account on {channel}.",
+    "handle.where_accounts": "Post it as a public reply or a direct message to our account "
+    "{accounts} on {channel}.",
+    "handle.expires": "The phrase is valid until {time}.",
+    "handle.only_here": "The phrase only logs in this browser, and only if it was posted "
+    "from the account we know you by. Never post a phrase that someone else sent you.",
+    "handle.posted": "I have posted it",
+    "handle.not_seen": "We have not seen your post yet — posts are read every few minutes. "
+    "Please wait a moment, then press the button again.",
+    "handle.restart": "Start again",
     "overview.title": "Everything we hold about you",
     "overview.intro": "Grouped by why we use it. For each item: where it came from, the "
     "legal basis and when it will be deleted.",
@@ -112,6 +138,31 @@ _DE: dict[str, str] = {
     "Bitte sehen Sie in Ihr Postfach.",
     "login.confirm": "Beim Datenschutzportal anmelden",
     "login.confirm_button": "Anmelden",
+    "login.handle_title": "Mit einem Social-Media-Konto anmelden",
+    "login.handle_intro": "Wählen Sie das Netzwerk und geben Sie den Namen Ihres Kontos "
+    "dort an. Wir zeigen Ihnen einen kurzen Satz, den Sie von diesem Konto aus posten; "
+    "sobald wir den Beitrag gelesen haben, ist dieser Browser angemeldet.",
+    "login.channel": "Netzwerk",
+    "login.handle": "Ihr Kontoname",
+    "login.handle_submit": "Satz anzeigen",
+    "channel.mastodon": "Mastodon",
+    "channel.x": "X",
+    "channel.bluesky": "Bluesky",
+    "channel.facebook": "Facebook",
+    "channel.forum": "Unser Forum",
+    "handle.title": "Posten Sie diesen Satz von Ihrem Konto",
+    "handle.post_this": "Posten Sie den folgenden Satz von Ihrem {channel}-Konto aus:",
+    "handle.where": "Als öffentliche Antwort oder Direktnachricht an unser Konto bei {channel}.",
+    "handle.where_accounts": "Als öffentliche Antwort oder Direktnachricht an unser Konto "
+    "{accounts} bei {channel}.",
+    "handle.expires": "Der Satz gilt bis {time}.",
+    "handle.only_here": "Der Satz meldet nur diesen Browser an, und nur wenn er von dem "
+    "Konto gepostet wurde, unter dem wir Sie kennen. Posten Sie nie einen Satz, den Ihnen "
+    "jemand anderes geschickt hat.",
+    "handle.posted": "Ich habe ihn gepostet",
+    "handle.not_seen": "Wir haben Ihren Beitrag noch nicht gesehen — Beiträge werden alle "
+    "paar Minuten gelesen. Bitte warten Sie einen Moment und drücken Sie dann erneut.",
+    "handle.restart": "Neu beginnen",
     "overview.title": "Alles, was wir über Sie speichern",
     "overview.intro": "Nach Zweck geordnet. Zu jedem Eintrag: Herkunft, Rechtsgrundlage "
     "und Löschdatum.",
@@ -192,6 +243,16 @@ class Messages:
     @property
     def other(self) -> str:
         return "de" if self.lang == "en" else "en"
+
+    def consent_notice(self, switch: ConsentSwitch) -> str:
+        """The notice shown beside a consent switch. The page and the API both use it,
+        so a consent given through either records the exact same text."""
+        return self(
+            "consents.notice",
+            description=switch.description,
+            article=switch.legal_basis.article,
+            days=switch.retention_days,
+        )
 
 
 def pick_language(request: Request) -> str:

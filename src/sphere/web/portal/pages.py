@@ -16,8 +16,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from sphere.consent.receipt import Controller
-from sphere.domain import LegalBasis
 from sphere.errors import InvalidInput
 from sphere.governance.policy_versions import active_policy
 from sphere.portal.consents import (
@@ -27,6 +25,7 @@ from sphere.portal.consents import (
     own_receipts,
     withdraw_own_consent,
 )
+from sphere.portal.holdings import group_by_purpose
 from sphere.portal.links import create_login_link, redeem_login_link
 from sphere.portal.requests import PORTAL_TYPES, export_own_data, open_own_request, own_requests
 from sphere.portal.sessions import end_portal_session, open_portal_session, resolve_portal_session
@@ -89,13 +88,6 @@ def _render(
             **context,
         },
     )
-
-
-def _controller(runtime: WebRuntime) -> Controller:
-    profile = runtime.core.company_profile()
-    name = str(getattr(profile, "name", "") or "the controller")
-    contact = str(getattr(profile, "privacy_contact", "") or runtime.web.smtp_sender)
-    return Controller(name=name, contact=contact)
 
 
 @router.get("/lang/{lang}")
@@ -195,57 +187,12 @@ def logout(request: Request, runtime: Runtime, db: DbSession, _subject: Subject)
     return response
 
 
-def _groups(report: dict[str, Any], t: Messages) -> list[dict[str, Any]]:
-    """Items of the access report grouped by purpose, in plain words."""
-    groups: dict[str, dict[str, Any]] = {}
-
-    def add(purpose: str | None, item: str, row: dict[str, Any], explanation: str = "") -> None:
-        key = purpose or "provided"
-        info = report["purposes"].get(key, {})
-        group = groups.setdefault(
-            key,
-            {
-                "purpose": key,
-                "title": t("provided") if key == "provided" else key.replace("_", " ").capitalize(),
-                "description": info.get("description", ""),
-                "items": [],
-            },
-        )
-        basis = row.get("legal_basis") or info.get("legal_basis")
-        group["items"].append(
-            {
-                "item": item,
-                "source": (row.get("source") or {}).get("name", ""),
-                "basis": f"{LegalBasis(basis).article} — {t('basis.' + basis)}" if basis else "",
-                "deleted": (row.get("retention_until") or "")[:10] or t("no_date"),
-                "explanation": explanation,
-            }
-        )
-
-    for row in report["identities"]:
-        add(row.get("purpose"), f"{row['kind']}: {row['value']}", row)
-    for row in report["interactions"]:
-        add(row.get("purpose"), f"{row['channel']} {row['kind']}: {row['text']}", row)
-    for row in report["events"]:
-        add(row.get("purpose"), f"{row['channel']} {row['kind']}", row)
-    for row in report["attributes"]:
-        add(row.get("purpose"), f"{row['name']}: {row['value']}", row, row.get("how_derived") or "")
-    return sorted(groups.values(), key=lambda g: (g["purpose"] != "provided", g["purpose"]))
-
-
 @router.get("/overview")
 def overview(request: Request, runtime: Runtime, db: DbSession, subject: Subject) -> Response:
     t = Messages(pick_language(request))
     report = access_report(db, runtime.keyring, active_policy(db), subject, now=runtime.clock.now())
-    return _render(request, runtime, "overview.html", "overview", groups=_groups(report, t))
-
-
-def _notice(t: Messages, switch: Any) -> str:
-    return t(
-        "consents.notice",
-        description=switch.description,
-        article=switch.legal_basis.article,
-        days=switch.retention_days,
+    return _render(
+        request, runtime, "overview.html", "overview", groups=group_by_purpose(report, t)
     )
 
 
@@ -255,7 +202,7 @@ def consents(
 ) -> Response:
     t = Messages(pick_language(request))
     switches = [
-        {"switch": s, "notice": _notice(t, s)}
+        {"switch": s, "notice": t.consent_notice(s)}
         for s in consent_switches(db, active_policy(db), subject, now=runtime.clock.now())
     ]
     return _render(request, runtime, "consents.html", "consents", switches=switches, done=done)
@@ -285,7 +232,7 @@ def change_consent(
         if switch is None:
             raise InvalidInput("no consent switch for this purpose")
         give_own_consent(
-            db, policy, subject, purpose, notice_text=_notice(t, switch), lang=t.lang, at=now
+            db, policy, subject, purpose, notice_text=t.consent_notice(switch), lang=t.lang, at=now
         )
         done = t("consents.done_grant")
     elif action == "withdraw":
@@ -299,7 +246,7 @@ def change_consent(
         "consents.html",
         "consents",
         switches=[
-            {"switch": s, "notice": _notice(t, s)}
+            {"switch": s, "notice": t.consent_notice(s)}
             for s in consent_switches(db, policy, subject, now=now)
         ],
         done=done,
@@ -354,14 +301,16 @@ def export(runtime: Runtime, db: DbSession, subject: Subject) -> Response:
 
 @router.get("/receipts")
 def receipts(request: Request, runtime: Runtime, db: DbSession, subject: Subject) -> Response:
-    items = own_receipts(db, subject, controller=_controller(runtime), now=runtime.clock.now())
+    items = own_receipts(
+        db, subject, controller=runtime.receipt_controller(), now=runtime.clock.now()
+    )
     return _render(request, runtime, "receipts.html", "receipts", receipts=items)
 
 
 @router.get("/receipts/{receipt_id}.jsonld")
 def receipt(runtime: Runtime, db: DbSession, subject: Subject, receipt_id: str) -> Response:
     body = own_receipt(
-        db, subject, receipt_id, controller=_controller(runtime), now=runtime.clock.now()
+        db, subject, receipt_id, controller=runtime.receipt_controller(), now=runtime.clock.now()
     )
     return Response(
         json.dumps(body, ensure_ascii=False, indent=2),

@@ -1,0 +1,86 @@
+""" "Everything we hold about you": the access report's items grouped by purpose.
+
+The portal's overview page and the portal JSON API show the same grouping, so it lives
+here once. This layer knows no language: the caller passes its message catalogue
+(``say``) for the words a person reads ("Your contact details", "your consent", "with
+the purpose or on request"). Next to those words each item keeps the machine-readable
+facts (legal-basis code and article, retention deadline) for API clients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sphere.domain import LegalBasis
+
+# Data without a purpose of its own: the contact details the person or the CRM provided.
+PROVIDED = "provided"
+
+
+class Say(Protocol):
+    """A message catalogue: ``say("basis.art6_1_a")`` → "your consent"."""
+
+    def __call__(self, key: str, **values: object) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HeldItem:
+    item: str  # what it is, in words ("email: …", "mastodon post: …", "interest: …")
+    category: str  # provided, observed, or the kind of derived datum
+    source: str  # where it came from ("" when unknown)
+    basis: str  # article and plain words ("GDPR Art. 6(1)(a) — your consent"), or ""
+    legal_basis: str | None  # the code (``art6_1_a``), None when none is recorded
+    article: str | None  # "GDPR Art. 6(1)(a)"
+    deleted: str  # the deletion date (YYYY-MM-DD) or the words for "no fixed date"
+    retention_until: str | None  # ISO timestamp of the retention deadline
+    explanation: str  # how a derived datum was derived ("" for others)
+
+
+@dataclass(frozen=True, slots=True)
+class PurposeGroup:
+    purpose: str  # the purpose's value, or ``PROVIDED``
+    title: str
+    description: str
+    items: list[HeldItem] = field(default_factory=list)
+
+
+def group_by_purpose(report: Mapping[str, Any], say: Say) -> list[PurposeGroup]:
+    """Items of ``rights.access.access_report`` grouped by purpose, provided data first,
+    then purposes alphabetically."""
+    groups: dict[str, PurposeGroup] = {}
+
+    def add(purpose: str | None, item: str, row: Mapping[str, Any], explanation: str = "") -> None:
+        key = purpose or PROVIDED
+        info = report["purposes"].get(key, {})
+        group = groups.get(key)
+        if group is None:
+            title = say(PROVIDED) if key == PROVIDED else key.replace("_", " ").capitalize()
+            group = groups[key] = PurposeGroup(key, title, info.get("description", ""))
+        code = row.get("legal_basis") or info.get("legal_basis")
+        basis = LegalBasis(code) if code else None
+        retention = row.get("retention_until") or None
+        group.items.append(
+            HeldItem(
+                item=item,
+                category=str(row.get("category") or ""),
+                source=(row.get("source") or {}).get("name", ""),
+                basis=f"{basis.article} — {say('basis.' + basis.value)}" if basis else "",
+                legal_basis=basis.value if basis else None,
+                article=basis.article if basis else None,
+                deleted=(retention or "")[:10] or say("no_date"),
+                retention_until=retention,
+                explanation=explanation,
+            )
+        )
+
+    for row in report["identities"]:
+        add(row.get("purpose"), f"{row['kind']}: {row['value']}", row)
+    for row in report["interactions"]:
+        add(row.get("purpose"), f"{row['channel']} {row['kind']}: {row['text']}", row)
+    for row in report["events"]:
+        add(row.get("purpose"), f"{row['channel']} {row['kind']}", row)
+    for row in report["attributes"]:
+        add(row.get("purpose"), f"{row['name']}: {row['value']}", row, row.get("how_derived") or "")
+    return sorted(groups.values(), key=lambda g: (g.purpose != PROVIDED, g.purpose))
