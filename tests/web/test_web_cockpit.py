@@ -1,23 +1,33 @@
-"""Cockpit API and pages over seeded data: roles, exports, what-if and apply, timeline."""
+"""Cockpit API and pages over seeded data: roles, exports, findings with their links,
+what-if (records and campaigns) and apply, timeline."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from sphere.accounts import Role
+from sphere.consent.ledger import withdraw
+from sphere.domain import Purpose
 from sphere.domain.time import FrozenClock
 from sphere.governance.sources import add_source
+from sphere.marketing.campaigns import create_campaign
+from sphere.marketing.measures import submit
+from sphere.rights.requests import RequestType, open_request
 from sphere.runtime import Runtime
 from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
 from sphere.storage.db import make_session_factory
 from tests.factories import COMPANY_YAML
 from tests.integration.cockpit.conftest import seed
+from tests.integration.marketing.conftest import seed_contact
+from tests.integration.marketing.test_campaigns import NEWSLETTER, OFFER
 from tests.runtimes import SOURCES
 from tests.web.conftest import csrf_in
 
@@ -213,4 +223,127 @@ def test_timeline_page_escapes_channel_content(
     )
     page = client.get(f"/cockpit/contacts/{contact_id}/timeline")
     assert page.status_code == 200 and "Tele 70-200" in page.text
-    assert "<script" not in page.text
+    # the only script is the checked-in htmx; nothing from a channel becomes a tag
+    assert page.text.count("<script") == page.text.count('<script src="/static/vendor/')
+
+
+# --- findings from campaigns and requests; what-if over campaigns ------------------------
+
+CAMPAIGN = "tele & spring"  # an ampersand: escaped on the page, encoded in the link
+
+
+@pytest.fixture
+def campaign(seeded: Runtime, clock: FrozenClock) -> str:
+    """Ben consented to direct marketing and withdrew; a newsletter campaign is stored,
+    not yet sent; Lena asked for access 25 days ago."""
+    ben = seed_contact(seeded, email="ben.muster@example.org", consents=[Purpose.DIRECT_MARKETING])
+    with seeded.session() as session:
+        withdraw(
+            session,
+            seeded.keyring,
+            ben,
+            Purpose.DIRECT_MARKETING,
+            channel="web",
+            at=clock.now(),
+            actor="subject",
+        )
+        measure, _ = submit(
+            session, seeded.keyring, seeded.policy(), NEWSLETTER, actor="mkt", now=clock.now()
+        )
+        assert measure.state == "approved"
+        create_campaign(
+            session,
+            {"name": CAMPAIGN, "measure": "spring newsletter", "offer": OFFER},
+            actor="mkt",
+            now=clock.now(),
+        )
+        open_request(
+            session,
+            seeded.keyring,
+            "lena.beispiel@example.com",
+            RequestType.ACCESS,
+            at=clock.now(),
+            actor="dpo",
+        )
+    clock.advance(timedelta(days=25))
+    return CAMPAIGN
+
+
+def test_findings_page_links_campaign_and_request_findings(
+    client: TestClient,
+    campaign: str,
+    make_user: Callable[..., str],
+    api_login: Callable[..., str],
+    make_token: Callable[..., str],
+) -> None:
+    make_user("dpo@example.com")
+    api_login("dpo@example.com")
+    page = client.get("/cockpit/findings")
+    assert page.status_code == 200
+    for code in ("campaign.expired-consent", "dsr.deadline", "notice.art14-due-soon"):
+        assert page.text.count(f'id="{code}"') == 1, code
+    assert '<a href="/cockpit/requests">where</a>' in page.text
+    assert "1 due within 7 days (1 access); next due 2026-07-01" in page.text
+    link = "/cockpit/marketing/dry-run?campaign=tele+%26+spring"
+    assert f'<a href="{link}">Dry run: tele &amp; spring</a>' in page.text
+    assert "&#39;tele &amp; spring&#39; (draft, no dry run yet" in page.text
+    dry_run_form = client.get(link)
+    assert dry_run_form.status_code == 200
+    assert '<option value="tele &amp; spring" selected>' in dry_run_form.text
+
+    api = client.get("/api/v1/findings", headers=_bearer(make_token, Role.AUDITOR)).json()
+    found = {f["code"]: f for f in api["findings"]}
+    assert found["campaign.expired-consent"]["links"] == [
+        {"label": "Dry run: tele & spring", "href": link}
+    ]
+    assert found["dsr.deadline"]["severity"] == "medium"
+    assert "example.com" not in str(found) and "lena" not in str(found)
+
+
+def test_whatif_reports_campaigns_on_the_page_and_in_the_api(
+    client: TestClient,
+    campaign: str,
+    app: FastAPI,
+    make_user: Callable[..., str],
+    api_login: Callable[..., str],
+    make_token: Callable[..., str],
+) -> None:
+    body = {"disable_rule": "marketing.with-consent"}
+    preview = client.post(
+        "/api/v1/policy/whatif", json=body, headers=_bearer(make_token, Role.DPO)
+    ).json()
+    assert (preview["campaigns"], preview["campaigns_checked"]) == (1, 1)
+    (shift,) = preview["campaign_shifts"]
+    assert shift["name"] == campaign and shift["state"] == "draft"
+    assert (shift["old_outcome"], shift["new_outcome"]) == ("can_run_for_subset", "must_not_run")
+    assert shift["new_reached"] == 0 and shift["recipients_affected"] == shift["old_reached"] > 0
+    assert shift["new_codes"] == {"marketing.needs-consent": shift["recipients_affected"]}
+    same = client.post(
+        "/api/v1/policy/whatif",
+        json={"disable_rule": "customer-care.addressed"},
+        headers=_bearer(make_token, Role.DPO),
+    ).json()
+    assert (same["campaigns"], same["campaign_shifts"]) == (0, [])
+    schemas = app.openapi()["components"]["schemas"]
+    assert "campaign_shifts" in schemas["WhatIfOut"]["properties"]
+    assert schemas["CampaignShiftOut"]["properties"]["recipients_affected"]["type"] == "integer"
+
+    make_user("dpo@example.com")
+    api_login("dpo@example.com")
+    form = client.get("/cockpit/whatif").text
+    page = client.post(
+        "/cockpit/whatif",
+        data={"csrf_token": csrf_in(form), "disable_rule": "marketing.with-consent"},
+    )
+    assert page.status_code == 200
+    assert "<dt>Campaigns changing outcome</dt><dd>1 of 1</dd>" in page.text
+    assert '<th scope="row" data-label="Campaign">tele &amp; spring</th>' in page.text
+    assert "can run for subset → must not run" in page.text
+    assert f"{shift['old_reached']} → 0 of {shift['audience']}" in page.text
+
+    applied = client.post(
+        "/api/v1/policy/apply", json=body, headers=_bearer(make_token, Role.DPO)
+    ).json()
+    assert applied["campaigns_changed"] == 1
+    audit = client.get("/api/v1/audit?per_page=1", headers=_bearer(make_token, Role.DPO)).json()
+    assert audit["entries"][0]["details"]["campaigns_changed"] == 1

@@ -14,17 +14,30 @@ Evidence names counts, ids, enum values and dates — never content. Checks:
                                columns whose values contain e-mail addresses or handles
 ``third-party.exposed``        stored texts that still show other people's handles or
                                e-mail addresses (the minimiser should have replaced them)
+``campaign.expired-consent``   campaigns not yet sent (``draft``/``dry_run``) whose
+                               recipients' consent for the campaign's purpose was
+                               withdrawn, has expired, or expires within 7 days
+``notice.art14-overdue``       Art. 14 notice duties past their deadline (Art. 14(3))
+``notice.art14-due-soon``      Art. 14 notice duties due within 7 days
+``dsr.deadline``               open data-subject requests overdue (high) or due within
+                               7 days (medium) (Art. 12(3))
 
-Not computed here yet (their services are built elsewhere): campaigns about to send
-on expired consent, Art. 14 notices overdue, data-subject requests near their deadline.
+Campaigns carry no scheduled send time: a campaign that is not yet sent may be run at
+any moment after its dry run, so "expires before the send" means "within the next 7
+days". The send itself re-checks every recipient (``marketing.campaigns.run``); the
+finding says the planned audience rests on consent that no longer holds. The notice
+check calls ``rights.notices.due_duties``, which first derives duties the stored
+records imply (idempotent bookkeeping, no audit entry), so a GET may write those rows.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import JSON, LargeBinary, String, Text
 from sqlalchemy.orm import Session
@@ -32,10 +45,18 @@ from sqlalchemy.orm import Session
 from sphere.cockpit import _read_model as read
 from sphere.cockpit.record import ProcessingRecord
 from sphere.consent.ledger import states
-from sphere.domain import Collection, Purpose
+from sphere.consent.state import ConsentStatus
+from sphere.domain import Collection, ConsentState, Purpose
+from sphere.dsr.deadline import NEAR_DEADLINE_DAYS, DeadlineState
+from sphere.governance.policy_versions import active_policy
 from sphere.governance.sources import list_sources
+from sphere.marketing.campaigns import audience_of, list_campaigns
+from sphere.policy import Policy
+from sphere.rights.notices import due_duties
+from sphere.rights.requests import deadline_of, list_requests
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.interactions import InteractionRepository
+from sphere.storage.repositories.marketing import CampaignRecord, MarketingRepository
 from sphere.storage.schema import full_metadata
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
@@ -57,6 +78,12 @@ REVIEWED_CLEAR: dict[tuple[str, str], str] = {
 }
 MAX_SCAN = 2000
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+# Campaigns that have not been sent yet; ``done`` ones were, ``refused`` ones never are.
+PENDING_CAMPAIGN_STATES = frozenset({"draft", "dry_run"})
+# Campaigns have no scheduled send time: consent lapsing within this horizon would lapse
+# before a send that may happen at any moment (the same 7 days as "near" for requests).
+SOON = timedelta(days=NEAR_DEADLINE_DAYS)
+DRY_RUN_PAGE = "/cockpit/marketing/dry-run"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +96,9 @@ class Finding:
     link: str
     article: str
     object_ids: tuple[str, ...] = field(default=())
+    # (label, href) per affected object where each has its own page, e.g. a campaign's
+    # dry run; labels are names or ids, never content.
+    links: tuple[tuple[str, str], ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +110,7 @@ class Finding:
             "link": self.link,
             "article": self.article,
             "object_ids": list(self.object_ids[:20]),
+            "links": [{"label": label, "href": href} for label, href in self.links[:20]],
         }
 
 
@@ -286,6 +317,180 @@ def _third_party(
     ]
 
 
+def _lapse(today: ConsentStatus | None, soon: ConsentStatus | None) -> str | None:
+    """How one recipient's consent fails a send: withdrawn, expired, expiring — or not.
+    Contacts who never gave consent for the purpose are not this finding's concern (the
+    send-time check refuses or allows them on another basis)."""
+    if today is None or today.record_id is None:
+        return None
+    if today.state is ConsentState.WITHDRAWN:
+        return "withdrawn"
+    if not today.is_valid:
+        return "expired"
+    if soon is None or not soon.is_valid:
+        return "expiring"
+    return None
+
+
+def _recipients(session: Session, keyring: Keyring, record: CampaignRecord) -> list[str]:
+    """Who the next run would check: after a dry run, only the audience it listed (that is
+    still in the audience); before one, the whole current audience."""
+    current = audience_of(session, keyring, record)
+    if record.state == "dry_run":
+        planned = set(record.dry_run_audience)
+        return [c for c in current if c in planned]
+    return current
+
+
+def _campaign_consent(session: Session, keyring: Keyring, now: datetime) -> list[Finding]:
+    later = now + SOON
+    repo = MarketingRepository(session)
+    cache: dict[str, tuple[dict[Purpose, ConsentStatus], dict[Purpose, ConsentStatus]]] = {}
+    parts: list[str] = []
+    campaigns: list[CampaignRecord] = []
+    affected: set[str] = set()
+    lapsed_now = False
+    for record in list_campaigns(session):
+        if record.state not in PENDING_CAMPAIGN_STATES:
+            continue
+        measure = repo.get_measure(record.measure_id)
+        if measure.state != "approved":
+            continue  # cannot be sent at all
+        purpose = Purpose(measure.purpose)
+        recipients = _recipients(session, keyring, record)
+        kinds: Counter[str] = Counter()
+        for contact_id in recipients:
+            if contact_id not in cache:
+                cache[contact_id] = (
+                    states(session, contact_id, now=now),
+                    states(session, contact_id, now=later),
+                )
+            today, then = cache[contact_id]
+            kind = _lapse(today.get(purpose), then.get(purpose))
+            if kind is not None:
+                kinds[kind] += 1
+                affected.add(contact_id)
+        if not kinds:
+            continue
+        campaigns.append(record)
+        lapsed_now = lapsed_now or bool(kinds["withdrawn"] or kinds["expired"])
+        when = (
+            f"dry run {record.dry_run_at.date().isoformat()}"
+            if record.dry_run_at
+            else "no dry run yet"
+        )
+        counts = ", ".join(
+            f"{kinds[k]} {label}"
+            for k, label in (
+                ("withdrawn", "withdrawn"),
+                ("expired", "expired"),
+                ("expiring", f"expiring by {later.date().isoformat()}"),
+            )
+            if kinds[k]
+        )
+        parts.append(
+            f"'{record.name}' ({record.state}, {when}, purpose {purpose.value}): {counts} "
+            f"of {len(recipients)} recipients"
+        )
+    if not campaigns:
+        return []
+    return [
+        Finding(
+            code="campaign.expired-consent",
+            severity="medium" if lapsed_now else "low",
+            title="Campaigns about to send to people whose consent has lapsed",
+            evidence="; ".join(parts) + ". No send time is scheduled (a campaign may run any "
+            f"time after its dry run), so consent ending before {later.date().isoformat()} "
+            "counts; the send re-checks every recipient",
+            count=len(affected),
+            link=DRY_RUN_PAGE,
+            article="GDPR Art. 6(1)(a), Art. 7(3); §7(2) UWG",
+            object_ids=tuple(r.id for r in campaigns),
+            links=tuple(
+                (f"Dry run: {r.name}", f"{DRY_RUN_PAGE}?{urlencode({'campaign': r.name})}")
+                for r in campaigns
+            ),
+        )
+    ]
+
+
+def _by(values: list[str]) -> str:
+    return ", ".join(f"{n} {value}" for value, n in sorted(Counter(values).items()))
+
+
+def _notices(session: Session, policy: Policy, now: datetime) -> list[Finding]:
+    duties = due_duties(session, policy, now=now)
+    overdue = [d for d in duties if now >= d.due_at]
+    soon = [d for d in duties if now < d.due_at <= now + SOON]
+    found: list[Finding] = []
+    if overdue:
+        oldest = min(d.due_at for d in overdue).date().isoformat()
+        contacts = len({d.contact_id for d in overdue})
+        found.append(
+            Finding(
+                code="notice.art14-overdue",
+                severity="high",
+                title="Art. 14 notices overdue",
+                evidence=f"{len(overdue)} notice duties for {contacts} contacts are past their "
+                f"deadline ({_by([d.channel for d in overdue])}); oldest deadline {oldest}",
+                count=len(overdue),
+                link="/cockpit/findings#notice.art14-overdue",
+                article="GDPR Art. 14(3)",
+                object_ids=tuple(d.id for d in overdue),
+            )
+        )
+    if soon:
+        first = min(d.due_at for d in soon).date().isoformat()
+        contacts = len({d.contact_id for d in soon})
+        found.append(
+            Finding(
+                code="notice.art14-due-soon",
+                severity="low",
+                title="Art. 14 notices due within 7 days",
+                evidence=f"{len(soon)} notice duties for {contacts} contacts are due within "
+                f"{SOON.days} days ({_by([d.channel for d in soon])}); next deadline {first}",
+                count=len(soon),
+                link="/cockpit/findings#notice.art14-due-soon",
+                article="GDPR Art. 14(3)",
+                object_ids=tuple(d.id for d in soon),
+            )
+        )
+    return found
+
+
+def _requests(session: Session, now: datetime) -> list[Finding]:
+    views = list_requests(session, now=now, open_only=True)
+    overdue = [v for v in views if v.deadline_state is DeadlineState.OVERDUE]
+    near = [v for v in views if v.deadline_state is DeadlineState.NEAR]
+    if not overdue and not near:
+        return []
+    parts = []
+    if overdue:
+        oldest = min(deadline_of(v.request).due_date for v in overdue).isoformat()
+        parts.append(
+            f"{len(overdue)} overdue ({_by([v.request.type for v in overdue])}); "
+            f"oldest due {oldest}"
+        )
+    if near:
+        first = min(deadline_of(v.request).due_date for v in near).isoformat()
+        parts.append(
+            f"{len(near)} due within {NEAR_DEADLINE_DAYS} days "
+            f"({_by([v.request.type for v in near])}); next due {first}"
+        )
+    return [
+        Finding(
+            code="dsr.deadline",
+            severity="high" if overdue else "medium",
+            title="Data-subject requests overdue or near their deadline",
+            evidence="; ".join(parts),
+            count=len(overdue) + len(near),
+            link="/cockpit/requests",
+            article="GDPR Art. 12(3)",
+            object_ids=tuple(v.request.id for v in (*overdue, *near)),
+        )
+    ]
+
+
 def compute_findings(
     session: Session,
     keyring: Keyring,
@@ -293,8 +498,11 @@ def compute_findings(
     *,
     now: datetime,
     company_handles: frozenset[str] = frozenset(),
+    policy: Policy | None = None,
 ) -> list[Finding]:
-    """Every finding, most severe first. ``record`` is ``record.build_record``'s result."""
+    """Every finding, most severe first. ``record`` is ``record.build_record``'s result;
+    ``policy`` is the policy in force (read from the database when not given)."""
+    policy = policy if policy is not None else active_policy(session)
     findings = [
         *_retention(session, now),
         *_withdrawn(session, now),
@@ -304,5 +512,8 @@ def compute_findings(
         *_dpia(record),
         *_unencrypted(session),
         *_third_party(session, keyring, company_handles),
+        *_campaign_consent(session, keyring, now),
+        *_notices(session, policy, now),
+        *_requests(session, now),
     ]
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.code))

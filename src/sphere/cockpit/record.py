@@ -115,6 +115,7 @@ class Activity:
     contacts: int
     last_run: datetime | None
     balancing_test: str | None
+    measures: tuple[str, ...] = ()  # approved marketing measures run under this purpose
 
     @property
     def dpia_missing(self) -> bool:
@@ -146,6 +147,7 @@ class Activity:
             "contacts": self.contacts,
             "last_run": self.last_run.isoformat() if self.last_run else None,
             "balancing_test": self.balancing_test,
+            "measures": list(self.measures),
         }
 
 
@@ -178,7 +180,12 @@ def _title(purpose: str) -> str:
 def build_record(session: Session, policy: Policy, *, now: datetime) -> ProcessingRecord:
     """The Art. 30 record for ``policy`` (normally the policy in force) over stored data."""
     usage = read.usage_by_purpose(session)
-    rows = {row.purpose: row for row in read.activities(session)}
+    # Stored activities are approved marketing measures (``sphere.marketing.measures``):
+    # each is listed under its purpose's entry and may add a DPIA status and a last run,
+    # but never renames the purpose's entry or replaces its recipients.
+    measures: dict[str, list[read.ActivityRow]] = {}
+    for row in read.activities(session):
+        measures.setdefault(row.purpose, []).append(row)
     inventory = {s.name: s for s in list_sources(session)}
 
     def source_entry(name: str) -> SourceEntry:
@@ -190,17 +197,18 @@ def build_record(session: Session, policy: Policy, *, now: datetime) -> Processi
     activities: list[Activity] = []
     for purpose, spec in policy.purposes.items():
         used = usage.get(purpose.value, read.PurposeUsage())
-        row = rows.get(purpose.value)
-        source_names = sorted({*used.sources, *(row.sources if row else ())})
-        if row is not None and row.dpia_status:
-            dpia_status = row.dpia_status
+        rows = measures.get(purpose.value, [])
+        source_names = sorted(used.sources)
+        statuses = [r.dpia_status for r in rows if r.dpia_status]
+        if statuses:
+            dpia_status = statuses[0]
         else:
             dpia_status = "missing" if spec.dpia_required else "not required"
-        last_runs = [t for t in (used.last_decided_at, row.last_run_at if row else None) if t]
+        last_runs = [t for t in (used.last_decided_at, *(r.last_run_at for r in rows)) if t]
         activities.append(
             Activity(
                 purpose=purpose.value,
-                name=row.name if row else _title(purpose.value),
+                name=_title(purpose.value),
                 description=spec.description,
                 dpv_purpose=spec.dpv_term,
                 legal_basis=spec.legal_basis.value,
@@ -209,19 +217,12 @@ def build_record(session: Session, policy: Policy, *, now: datetime) -> Processi
                     spec.special_category_basis.value if spec.special_category_basis else None
                 ),
                 data_categories=tuple(c.value for c in spec.data_categories),
-                subject_categories=(
-                    row.subject_categories
-                    if row and row.subject_categories
-                    else DEFAULT_SUBJECTS.get(purpose, ())
-                ),
+                subject_categories=DEFAULT_SUBJECTS.get(purpose, ())
+                or tuple(sorted({c for r in rows for c in r.subject_categories})),
                 sources=tuple(source_entry(n) for n in source_names),
-                recipients=(
-                    row.recipients
-                    if row and row.recipients
-                    else DEFAULT_RECIPIENTS.get(purpose, ())
-                ),
+                recipients=DEFAULT_RECIPIENTS.get(purpose, ()),
                 retention_days=spec.retention_days,
-                dpia_required=spec.dpia_required or bool(row and row.dpia_required),
+                dpia_required=spec.dpia_required or any(r.dpia_required for r in rows),
                 dpia_status=dpia_status,
                 records=used.records,
                 interactions=used.interactions,
@@ -230,6 +231,7 @@ def build_record(session: Session, policy: Policy, *, now: datetime) -> Processi
                 contacts=used.contacts,
                 last_run=max(last_runs) if last_runs else None,
                 balancing_test=spec.balancing_test,
+                measures=tuple(r.name.removeprefix("measure:") for r in rows),
             )
         )
     return ProcessingRecord(

@@ -15,8 +15,16 @@ and one ``policy.reevaluated`` entry sums it up. Imported contacts whose import 
 now be refused are not erased automatically (contract data; erasure is a data-subject
 right with its own procedure): they are counted as ``contacts_to_review``.
 
-Campaigns: ``sphere.marketing`` stores no campaigns yet, so ``campaigns`` is ``None``
-("not available"), never a made-up zero.
+Campaigns: every stored campaign that can still be sent (not ``refused``, measure
+approved) is judged as its dry run would judge it — ``marketing.campaigns.preview``, the
+same send-time check per recipient (``check_recipient``: policy, consent, objection,
+channel, UWG) — once under the policy in force and once under the draft. A campaign
+changes outcome when any recipient's verdict changes (a measure, purpose or legal basis
+the draft no longer permits shows up as every recipient refused). ``campaigns`` counts
+them; ``campaign_shifts`` names them with old → new outcome (``can_run``,
+``can_run_for_subset``, ``must_not_run``) and the recipients affected. Applying a draft
+changes nothing on campaigns: every send is checked again at send time under the
+policy then in force, so the ``policy.reevaluated`` entry only records the count.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ from sphere.cockpit.stored_facts import RecordFacts, facts_dict, stored_record_f
 from sphere.domain import Channel
 from sphere.errors import InvalidInput, NotFound
 from sphere.governance.policy_versions import active_policy, apply_policy
+from sphere.marketing.campaigns import TIMING_CODES, RecipientLine, list_campaigns, preview
+from sphere.marketing.planning import Verdict
 from sphere.pipeline.cascade import delete_interaction
 from sphere.policy import Policy, PolicyDiff, diff_policies, load_policy_text
 from sphere.storage.crypto import Keyring
@@ -42,8 +52,10 @@ from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.interactions import InteractionRepository
+from sphere.storage.repositories.marketing import MarketingRepository
 
 MAX_EXAMPLES = 3
+MAX_CAMPAIGN_EXAMPLES = 20
 MAX_VERSION = 64
 
 
@@ -84,6 +96,37 @@ class Shift:
 
 
 @dataclass(frozen=True, slots=True)
+class CampaignShift:
+    """A stored campaign whose recipients the draft judges differently (ids, counts and
+    codes only; the name is the campaign's, chosen by staff)."""
+
+    campaign_id: str
+    name: str
+    state: str
+    audience: int
+    old_outcome: str  # planning verdict: can_run | can_run_for_subset | must_not_run
+    new_outcome: str
+    old_reached: int
+    new_reached: int
+    recipients_affected: int
+    new_codes: dict[str, int]  # the draft's verdict codes for the affected recipients
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "campaign_id": self.campaign_id,
+            "name": self.name,
+            "state": self.state,
+            "audience": self.audience,
+            "old_outcome": self.old_outcome,
+            "new_outcome": self.new_outcome,
+            "old_reached": self.old_reached,
+            "new_reached": self.new_reached,
+            "recipients_affected": self.recipients_affected,
+            "new_codes": dict(sorted(self.new_codes.items())),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class StoredWhatIf:
     old_version: str
     new_version: str
@@ -96,7 +139,9 @@ class StoredWhatIf:
     not_reproduced: int  # records whose stored decision the rebuilt facts do not reproduce
     shifts: tuple[Shift, ...]
     diff: PolicyDiff
-    campaigns: int | None = None  # None: campaigns are not stored yet
+    campaigns: int = 0  # stored campaigns whose outcome changes
+    campaigns_checked: int = 0  # stored campaigns that can still be sent
+    campaign_shifts: tuple[CampaignShift, ...] = ()  # at most MAX_CAMPAIGN_EXAMPLES
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +154,8 @@ class StoredWhatIf:
             "contacts_affected": self.contacts_affected,
             "activities_affected": list(self.activities_affected),
             "campaigns": self.campaigns,
+            "campaigns_checked": self.campaigns_checked,
+            "campaign_shifts": [c.to_dict() for c in self.campaign_shifts],
             "not_reproduced": self.not_reproduced,
             "shifts": [s.to_dict() for s in self.shifts],
             "diff": self.diff.to_dict(),
@@ -135,6 +182,7 @@ class ApplyResult:
             "derived_removed": self.derived_removed,
             "decisions_appended": self.decisions_appended,
             "contacts_to_review": self.contacts_to_review,
+            "campaigns_changed": self.whatif.campaigns,
             "whatif": self.whatif.to_dict(),
         }
 
@@ -194,14 +242,74 @@ def _evaluate(
     return changed, shifts
 
 
+def _outcome(lines: tuple[RecipientLine, ...]) -> tuple[Verdict, int]:
+    """The campaign's outcome as the planning check names it, and how many it reaches
+    (a recipient held back only by quiet hours or the frequency cap counts as reached,
+    as in the dry run's audience)."""
+    reached = sum(1 for line in lines if line.allowed or line.code in TIMING_CODES)
+    if lines and reached == len(lines):
+        return Verdict.CAN_RUN, reached
+    return (Verdict.CAN_RUN_FOR_SUBSET if reached else Verdict.MUST_NOT_RUN), reached
+
+
+def campaign_shifts(
+    session: Session, keyring: Keyring, current: Policy, draft: Policy, *, now: datetime
+) -> tuple[int, list[CampaignShift]]:
+    """(campaigns checked, the ones whose recipients ``draft`` judges differently)."""
+    repo = MarketingRepository(session)
+    checked = 0
+    shifts: list[CampaignShift] = []
+    for record in list_campaigns(session):
+        if record.state == "refused" or repo.get_measure(record.measure_id).state != "approved":
+            continue  # never sent, whatever the policy
+        checked += 1
+        before = preview(session, keyring, current, record.id, now=now).lines
+        after = preview(session, keyring, draft, record.id, now=now).lines
+        new = {line.contact_id: line for line in after}
+        affected = [
+            new[line.contact_id]
+            for line in before
+            if (line.allowed, line.code)
+            != (new[line.contact_id].allowed, new[line.contact_id].code)
+        ]
+        if not affected:
+            continue
+        (old_outcome, old_reached), (new_outcome, new_reached) = _outcome(before), _outcome(after)
+        codes: dict[str, int] = {}
+        for line in affected:
+            codes[line.code] = codes.get(line.code, 0) + 1
+        shifts.append(
+            CampaignShift(
+                campaign_id=record.id,
+                name=record.name,
+                state=record.state,
+                audience=len(before),
+                old_outcome=old_outcome.value,
+                new_outcome=new_outcome.value,
+                old_reached=old_reached,
+                new_reached=new_reached,
+                recipients_affected=len(affected),
+                new_codes=codes,
+            )
+        )
+    shifts.sort(key=lambda c: (-c.recipients_affected, c.name))
+    return checked, shifts
+
+
 def what_if(session: Session, keyring: Keyring, draft: Policy, *, now: datetime) -> StoredWhatIf:
     """How ``draft`` would decide the stored data, compared with the policy in force."""
     current = active_policy(session)
     items = list(stored_record_facts(session, keyring, policy_in_force=current, now=now))
-    return _summarise(items, current, draft)
+    campaigns = campaign_shifts(session, keyring, current, draft, now=now)
+    return _summarise(items, current, draft, campaigns)
 
 
-def _summarise(items: list[RecordFacts], current: Policy, draft: Policy) -> StoredWhatIf:
+def _summarise(
+    items: list[RecordFacts],
+    current: Policy,
+    draft: Policy,
+    campaigns: tuple[int, list[CampaignShift]],
+) -> StoredWhatIf:
     changed, shifts = _evaluate(items, current, draft)
     diff = diff_policies(current, draft)
     activities = {
@@ -223,6 +331,9 @@ def _summarise(items: list[RecordFacts], current: Policy, draft: Policy) -> Stor
         not_reproduced=sum(1 for i in items if not i.reproduced),
         shifts=tuple(sorted(shifts.values(), key=lambda s: (-s.count, s.old_rule, s.new_rule))),
         diff=diff,
+        campaigns=len(campaigns[1]),
+        campaigns_checked=campaigns[0],
+        campaign_shifts=tuple(campaigns[1][:MAX_CAMPAIGN_EXAMPLES]),
     )
 
 
@@ -233,7 +344,10 @@ def apply_draft(
     """Activate ``draft`` and re-evaluate stored data (see module docstring)."""
     current = active_policy(session)
     items = list(stored_record_facts(session, keyring, policy_in_force=current, now=now))
-    summary = _summarise(items, current, draft)
+    # Campaigns are judged before anything is deleted; nothing on them changes (each send
+    # is checked again at send time), the count goes into the audit summary.
+    campaigns = campaign_shifts(session, keyring, current, draft, now=now)
+    summary = _summarise(items, current, draft, campaigns)
     stored = apply_policy(session, draft, actor=actor, at=now)
     interactions = InteractionRepository(session, keyring)
     events = EventRepository(session, keyring)
@@ -301,6 +415,8 @@ def apply_draft(
             "derived_removed": derived_removed,
             "decisions_appended": appended,
             "contacts_to_review": review,
+            "campaigns_checked": summary.campaigns_checked,
+            "campaigns_changed": summary.campaigns,
         },
         at=now,
     )

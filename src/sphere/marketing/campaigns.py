@@ -111,7 +111,7 @@ class RecipientLine:
 @dataclass(frozen=True, slots=True)
 class CampaignReport:
     campaign: str
-    mode: str  # dry_run | run
+    mode: str  # dry_run | run | preview
     lines: tuple[RecipientLine, ...]
 
     @property
@@ -367,11 +367,7 @@ def dry_run(
 ) -> CampaignReport:
     """Who would be reached now and who not, with the reason per person; sends nothing."""
     record, measure = _runnable(session, name)
-    campaign = _pure_campaign(record, measure)
-    lines = [
-        _line(cid, _verdict(session, keyring, policy, campaign, record, measure, cid, now=now))
-        for cid in _audience(session, keyring, record, measure)
-    ]
+    lines = preview(session, keyring, policy, name, now=now).lines
     eligible = [line.contact_id for line in lines if line.allowed or line.code in TIMING_CODES]
     MarketingRepository(session).update_campaign(
         record.id, state="dry_run", dry_run_at=now, dry_run_audience=eligible
@@ -391,6 +387,27 @@ def dry_run(
         at=now,
     )
     return report
+
+
+def preview(
+    session: Session, keyring: Keyring, policy: Policy, name: str, *, now: datetime
+) -> CampaignReport:
+    """The dry run's verdicts under ``policy``, recording nothing (no state, no audit entry):
+    the cockpit's what-if asks it with a draft policy to see which campaigns change."""
+    record, measure = _runnable(session, name)
+    campaign = _pure_campaign(record, measure)
+    lines = [
+        _line(cid, _verdict(session, keyring, policy, campaign, record, measure, cid, now=now))
+        for cid in _audience(session, keyring, record, measure)
+    ]
+    return CampaignReport(record.name, "preview", tuple(lines))
+
+
+def audience_of(session: Session, keyring: Keyring, record: CampaignRecord) -> list[str]:
+    """Contact ids of the campaign's audience now (the measure's relationship filter is
+    applied per person at send time, not here)."""
+    measure = MarketingRepository(session).get_measure(record.measure_id)
+    return _audience(session, keyring, record, measure)
 
 
 def _codes(lines: Sequence[RecipientLine]) -> dict[str, int]:

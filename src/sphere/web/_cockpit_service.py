@@ -37,8 +37,14 @@ def company_handles(runtime: WebRuntime) -> frozenset[str]:
 
 def record_and_findings(db: Session, runtime: WebRuntime) -> tuple[ProcessingRecord, list[Finding]]:
     now = runtime.clock.now()
-    record = build_record(db, active_policy(db), now=now)
+    policy = active_policy(db)
+    record = build_record(db, policy, now=now)
     findings = compute_findings(
-        db, runtime.keyring, record, now=now, company_handles=company_handles(runtime)
+        db,
+        runtime.keyring,
+        record,
+        now=now,
+        company_handles=company_handles(runtime),
+        policy=policy,
     )
     return record, findings

@@ -104,7 +104,7 @@ def test_whatif_changes_nothing_and_counts_per_rule(seeded: Runtime) -> None:
     assert result.records >= 4 and result.not_reproduced == 0
     assert result.changed == 2 and result.no_longer_stored == 1
     assert "customer_care" in result.activities_affected
-    assert result.campaigns is None
+    assert (result.campaigns, result.campaigns_checked, result.campaign_shifts) == (0, 0, ())
     pairs = {(s.old_rule, s.new_rule): s for s in result.shifts}
     moved = pairs[("customer-care.addressed", "enrichment.verified-product-content")]
     assert moved.count == 1 and not moved.no_longer_stored

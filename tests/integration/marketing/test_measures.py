@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from sphere.cockpit.record import build_record
 from sphere.domain import Purpose
 from sphere.errors import InvalidInput
 from sphere.marketing.measures import approve, check_stored, parse_measure, reject, submit
@@ -80,6 +81,11 @@ def test_submission_waits_for_the_dpo_and_approval_enters_the_record_of_processi
     assert activity["purpose"] == "enrichment" and activity["legal_basis"] == "art6_1_f"
     assert activity["dpia_required"] is True and activity["data_categories"] == ["product_content"]
     assert "measure.submitted" in actions and "measure.dpo-approved" in actions
+    with rt.session() as session:  # listed under its purpose's Art. 30 entry, not instead of it
+        entry = build_record(session, rt.policy(), now=NOW).activity("enrichment")
+    assert entry.name == "Enrichment" and entry.measures == ("product enrichment",)
+    assert entry.dpia_status == "dpo_approved" and not entry.dpia_missing
+    assert "sales" in " ".join(entry.recipients)  # the purpose's recipients, not the channel
     with rt.session() as session, pytest.raises(InvalidInput, match="only submitted"):
         reject(session, rt.policy(), ENRICH["name"], actor="dpo", reason="changed my mind", now=NOW)
 

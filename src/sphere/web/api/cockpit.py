@@ -53,6 +53,75 @@ class DraftIn(BaseModel):
     )
 
 
+class ExampleOut(BaseModel):
+    record_type: str = Field(description="interaction | event | contact")
+    record_id: str
+    facts: dict[str, Any] = Field(description="The record's policy facts (enum values only).")
+
+
+class ShiftOut(BaseModel):
+    """Stored records decided by ``old_rule`` that the draft decides by ``new_rule``."""
+
+    old_rule: str
+    new_rule: str
+    old_outcome: str
+    new_outcome: str
+    no_longer_stored: bool
+    count: int
+    by_type: dict[str, int]
+    examples: list[ExampleOut]
+
+
+class CampaignShiftOut(BaseModel):
+    """A stored campaign whose recipients the draft judges differently."""
+
+    campaign_id: str
+    name: str
+    state: str = Field(description="draft | dry_run | done")
+    audience: int = Field(description="Contacts in the campaign's audience now.")
+    old_outcome: str = Field(description="can_run | can_run_for_subset | must_not_run")
+    new_outcome: str
+    old_reached: int
+    new_reached: int
+    recipients_affected: int = Field(description="Recipients whose send-time verdict changes.")
+    new_codes: dict[str, int] = Field(description="The draft's verdict codes for them.")
+
+
+class WhatIfOut(BaseModel):
+    """How a draft decides the stored data and the stored campaigns; nothing changed."""
+
+    old_version: str
+    new_version: str
+    new_hash: str
+    records: int
+    changed: int
+    no_longer_stored: int
+    contacts_affected: int
+    activities_affected: list[str]
+    campaigns: int = Field(description="Stored campaigns whose outcome changes.")
+    campaigns_checked: int = Field(description="Stored campaigns that can still be sent.")
+    campaign_shifts: list[CampaignShiftOut] = Field(
+        description="The changing campaigns, most recipients affected first (at most 20)."
+    )
+    not_reproduced: int
+    shifts: list[ShiftOut]
+    diff: dict[str, Any] = Field(description="Policy diff: purposes, rules, outcome shifts.")
+
+
+class ApplyOut(BaseModel):
+    """What applying the draft did; campaigns are only counted (re-checked at send time)."""
+
+    policy_version_id: str
+    version: str
+    deleted_interactions: int
+    deleted_events: int
+    derived_removed: int
+    decisions_appended: int
+    contacts_to_review: int
+    campaigns_changed: int
+    whatif: WhatIfOut
+
+
 @router.get("/record")
 def get_record(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> dict[str, Any]:
     """The record of processing activities (GDPR Art. 30), built live."""
@@ -130,24 +199,21 @@ def get_policy_version_diff(version_id: IdPath, db: DbSession, _dpo: CurrentDpo)
 
 
 @router.post("/policy/whatif", dependencies=[CsrfProtected])
-def post_whatif(
-    body: DraftIn, db: DbSession, runtime: Runtime, _editor: PolicyEditor
-) -> dict[str, Any]:
-    """How the draft would decide the STORED data; changes nothing."""
+def post_whatif(body: DraftIn, db: DbSession, runtime: Runtime, _editor: PolicyEditor) -> WhatIfOut:
+    """How the draft would decide the STORED data and campaigns; changes nothing."""
     draft = make_draft(db, yaml=body.yaml, disable_rule=body.disable_rule)
-    return what_if(db, runtime.keyring, draft, now=runtime.clock.now()).to_dict()
+    result = what_if(db, runtime.keyring, draft, now=runtime.clock.now())
+    return WhatIfOut.model_validate(result.to_dict())
 
 
 @router.post("/policy/apply", dependencies=[CsrfProtected])
-def post_apply(
-    body: DraftIn, db: DbSession, runtime: Runtime, editor: PolicyEditor
-) -> dict[str, Any]:
+def post_apply(body: DraftIn, db: DbSession, runtime: Runtime, editor: PolicyEditor) -> ApplyOut:
     """Activate the draft and re-evaluate stored data in one audited transaction."""
     draft = make_draft(db, yaml=body.yaml, disable_rule=body.disable_rule)
     result = apply_draft(
         db, runtime.keyring, draft, actor=actor_of(editor), now=runtime.clock.now()
     )
-    return result.to_dict()
+    return ApplyOut.model_validate(result.to_dict())
 
 
 @router.get("/contacts/{contact_id}/timeline")

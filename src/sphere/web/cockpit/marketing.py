@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
 from sphere.accounts import Principal
@@ -178,6 +178,7 @@ def _dry_run_page(
     report: dict[str, Any] | None = None,
     error: str | None = None,
     status_code: int = 200,
+    selected: str | None = None,
 ) -> Response:
     return _render(
         request,
@@ -190,14 +191,21 @@ def _dry_run_page(
         campaigns=[c.name for c in list_campaigns(db)],
         report=report,
         error=error,
+        selected=selected,
     )
 
 
 @router.get("/dry-run")
 def dry_run_form(
-    request: Request, runtime: Runtime, who: Planner, db: DbSession, csrf_token: CsrfToken
+    request: Request,
+    runtime: Runtime,
+    who: Planner,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    campaign: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    return _dry_run_page(request, runtime, who, db, csrf_token)
+    """The form; ``?campaign=NAME`` preselects a campaign (the findings page links so)."""
+    return _dry_run_page(request, runtime, who, db, csrf_token, selected=campaign)
 
 
 @router.post("/dry-run", dependencies=[CsrfProtected])
