@@ -78,6 +78,7 @@ class Runtime:
             keyring=self.keyring,
             clock=self.clock,
             batch_size=self.settings.batch_size,
+            quarantine_days=self.settings.quarantine_retention_days,
         )
 
     def close(self) -> None:

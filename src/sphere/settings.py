@@ -58,6 +58,13 @@ class Settings(BaseSettings):
         "(docs/channels.md). Default: SPHERE_HOME/company.yaml if it exists.",
     )
     batch_size: int = Field(500, description="Records per committed transaction when ingesting.")
+    quarantine_retention_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Days a quarantined input (encrypted payload) is kept for review or "
+        "retry before `sphere retention run` deletes it and destroys its key.",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -23,7 +23,8 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report, change nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Delete interactions, events and attributes past their retention; idempotent."""
+    """Delete what is past its retention (records, derived data, quarantined input,
+    expired log-in credentials); idempotent."""
     with runtime() as rt, rt.session() as session:
         result = run_retention(
             session, rt.keyring, now=rt.clock.now(), actor="cli", dry_run=dry_run
@@ -34,5 +35,6 @@ def run(
     verb = "would delete" if dry_run else "deleted"
     typer.echo(
         f"{verb}: interactions={result.interactions} events={result.events} "
-        f"attributes={result.attributes} (inherited={result.inherited})"
+        f"attributes={result.attributes} (inherited={result.inherited}) "
+        f"quarantine={result.quarantine} credentials={sum(result.credentials.values())}"
     )

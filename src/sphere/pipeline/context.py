@@ -36,4 +36,5 @@ class PipelineContext:
     clock: Clock = field(default_factory=SystemClock)
     batch_size: int = 500
     actor: str = "pipeline"
+    quarantine_days: int = 30  # SPHERE_QUARANTINE_RETENTION_DAYS
     threads: CompanyThreads = field(default_factory=CompanyThreads)

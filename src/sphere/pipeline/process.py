@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -324,5 +325,6 @@ class RecordProcessor:
             reason=reason[:500],
             payload=payload,
             at=self.ctx.clock.now(),
+            keep_for=timedelta(days=self.ctx.quarantine_days),
         )
         self.summary.quarantined(self.file, raw.line, reason)

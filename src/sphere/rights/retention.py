@@ -6,15 +6,18 @@ its sources: when any record it was derived from is due, the attribute goes with
 (provenance, followed transitively), even if its own deadline is later.
 
 The run deletes the records, their decision-log rows, and crypto-shreds per-record and
-pseudonym keys that no remaining row uses. It is idempotent (a second run finds
-nothing) and writes one audit entry with counts when it removed something;
-``dry_run`` reports the same counts and changes nothing.
+pseudonym keys that no remaining row uses. It also deletes quarantined inputs past
+their deadline (``SPHERE_QUARANTINE_RETENTION_DAYS``; their per-record keys are
+destroyed) and log-in credentials a day after they expired (one-time links, portal and
+staff sessions, handle challenges: hashes only, but a record of who logged in when).
+It is idempotent (a second run finds nothing) and writes one audit entry with counts
+when it removed something; ``dry_run`` reports the same counts and changes nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,11 +25,14 @@ from sqlalchemy.orm import Session
 from sphere.audit import record as audit
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import SourceRef, SourceType
+from sphere.storage.repositories import credentials
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.events import EventRepository
+from sphere.storage.repositories.quarantine import QuarantineRepository
 from sphere.storage.repositories.rights import RightsRepository
 
 _SHREDDABLE = ("record:", "pseudo:", "retained:")
+CREDENTIAL_GRACE = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +45,19 @@ class RetentionResult:
     decisions: int
     keys_destroyed: int
     ids: dict[str, list[str]] = field(default_factory=dict)
+    quarantine: int = 0
+    credentials: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def removed_anything(self) -> bool:
+        return bool(
+            self.interactions
+            or self.events
+            or self.attributes
+            or self.inherited
+            or self.quarantine
+            or any(self.credentials.values())
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +68,8 @@ class RetentionResult:
             "inherited": self.inherited,
             "decisions": self.decisions,
             "keys_destroyed": self.keys_destroyed,
+            "quarantine": self.quarantine,
+            "credentials": sum(self.credentials.values()),
         }
 
 
@@ -73,10 +94,13 @@ def run_retention(
     keys = sorted(
         {k for _, k in (*interactions, *events, *attributes) if k and k.startswith(_SHREDDABLE)}
     )
+    quarantine = QuarantineRepository(session, keyring)
+    quarantined = quarantine.expired(now=now)
     ids = {
         "interactions": interaction_ids,
         "events": event_ids,
         "attributes": [*own, *inherited],
+        "quarantine": quarantined,
     }
     if dry_run:
         return RetentionResult(
@@ -88,6 +112,8 @@ def run_retention(
             len(decision_ids),
             0,
             ids,
+            quarantine=len(quarantined),
+            credentials=credentials.count_expired(session, before=now - CREDENTIAL_GRACE),
         )
     repo.delete([*own, *inherited])
     rights.delete_interactions(interaction_ids)
@@ -98,6 +124,8 @@ def run_retention(
         if rights.key_users(key_id) == 0:
             keyring.destroy_key(session, key_id, at=now)
             destroyed += 1
+    for item_id in quarantined:
+        quarantine.delete(item_id)  # destroys the item's own payload key
     result = RetentionResult(
         False,
         len(interaction_ids),
@@ -107,8 +135,10 @@ def run_retention(
         len(decision_ids),
         destroyed,
         ids,
+        quarantine=len(quarantined),
+        credentials=credentials.purge_expired(session, before=now - CREDENTIAL_GRACE),
     )
-    if interaction_ids or event_ids or own or inherited:
+    if result.removed_anything:
         audit(
             session,
             actor=actor,

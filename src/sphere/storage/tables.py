@@ -18,6 +18,8 @@ Conventions:
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -55,6 +57,27 @@ ENUM = String(40)
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+_ordered_lock = threading.Lock()
+_ordered_last = 0  # (unix ms << 12) | counter of the last ordered id
+
+
+def new_ordered_id() -> str:
+    """A UUIDv7 (RFC 9562) whose string order is its creation order within a process:
+    48 bits of Unix milliseconds, then a 12-bit counter for ids made in the same
+    millisecond, then 62 random bits. Append-only ledgers sort by (time, id), so entries
+    recorded at the same instant (a frozen test clock, one import batch) keep the order
+    in which they were written. Written here because the standard library has no uuid7
+    before Python 3.14."""
+    global _ordered_last
+    with _ordered_lock:
+        stamp = (time.time_ns() // 1_000_000) << 12
+        _ordered_last = max(stamp, _ordered_last + 1)
+        ms, counter = _ordered_last >> 12, _ordered_last & 0xFFF
+    value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62)
+    value |= secrets.randbits(62)
+    return str(uuid.UUID(int=value))
 
 
 def new_public_id() -> str:
@@ -308,6 +331,9 @@ class QuarantineRow(Base):
     key_id: Mapped[str | None] = mapped_column(KEY_ID)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retried_at: Mapped[datetime | None]
+    # Deleted (key destroyed) by the retention run after this; None only for rows
+    # written before migration 0008 gave every row a deadline.
+    retention_until: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class AggregateRow(Base):

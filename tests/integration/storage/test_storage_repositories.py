@@ -107,3 +107,22 @@ def test_utc_times_survive_round_trip(session: Session) -> None:
     stored = policies.store("x: 1\n", version="t", applied_by="dpo", at=at)
     session.expire_all()
     assert policies.get(stored.id).applied_at == at
+
+
+def test_consent_ledger_keeps_write_order_at_the_same_instant(
+    session: Session, keyring: Keyring
+) -> None:
+    """A grant, a withdrawal and a new grant recorded at the same instant (one import
+    batch, a frozen clock) are read back in the order written, so the state is the
+    last one — on both backends, whatever the random part of the ids."""
+    from sphere.consent.ledger import grant, states, withdraw
+    from sphere.storage.repositories.contacts import ContactRepository
+
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    contact = ContactRepository(session, keyring).create(at=at)
+    for _ in range(20):
+        grant(session, contact.id, Purpose.PROFILING, channel="web", at=at, actor="t")
+        withdraw(session, keyring, contact.id, Purpose.PROFILING, channel="web", at=at, actor="t")
+    assert states(session, contact.id, now=at)[Purpose.PROFILING].state.value == "withdrawn"
+    grant(session, contact.id, Purpose.PROFILING, channel="web", at=at, actor="t")
+    assert states(session, contact.id, now=at)[Purpose.PROFILING].state.value == "given"

@@ -18,7 +18,7 @@ from sphere.domain import Purpose
 from sphere.domain.consent import ConsentRecord, notice_hash
 from sphere.domain.time import utcnow
 from sphere.errors import InvalidInput
-from sphere.storage.tables import ConsentRow, NoticeRow, new_id
+from sphere.storage.tables import ConsentRow, NoticeRow, new_ordered_id
 
 
 def _record(row: ConsentRow) -> ConsentRecord:
@@ -71,7 +71,7 @@ class ConsentRepository:
         if action not in ("given", "withdrawn"):
             raise InvalidInput(f"unknown consent action {action!r}; use given or withdrawn")
         record = ConsentRecord(
-            id=new_id(),
+            id=new_ordered_id(),
             contact_id=contact_id,
             purpose=purpose,
             action=action,

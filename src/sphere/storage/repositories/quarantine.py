@@ -7,7 +7,7 @@ problem and the place, never the content.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +17,8 @@ from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed, record_subject
 from sphere.storage.entities import QuarantineItem
 from sphere.storage.tables import QuarantineRow
+
+DEFAULT_RETENTION = timedelta(days=30)
 
 
 class QuarantineRepository:
@@ -59,7 +61,10 @@ class QuarantineRepository:
         reason: str,
         payload: str | None = None,
         at: datetime | None = None,
+        keep_for: timedelta = DEFAULT_RETENTION,
     ) -> QuarantineItem:
+        """Store an item; it is due for deletion ``keep_for`` after ``at``."""
+        at = at or utcnow()
         key_id = record_subject() if payload is not None else None
         row = QuarantineRow(
             source_name=source_name,
@@ -72,7 +77,8 @@ class QuarantineRepository:
                 else self.keyring.encrypt_for(self.session, key_id, payload or "")
             ),
             key_id=key_id,
-            created_at=at or utcnow(),
+            created_at=at,
+            retention_until=at + keep_for,
         )
         self.session.add(row)
         self.session.flush()
@@ -104,6 +110,15 @@ class QuarantineRepository:
         row.retried_at = at or utcnow()
         self.session.flush()
         return self._entity(row, with_payload=False)
+
+    def expired(self, *, now: datetime) -> list[str]:
+        """Ids of items past their retention deadline, oldest first."""
+        query = (
+            select(QuarantineRow.id)
+            .where(QuarantineRow.retention_until <= now)
+            .order_by(QuarantineRow.retention_until, QuarantineRow.id)
+        )
+        return list(self.session.scalars(query))
 
     def delete(self, item_id: str) -> None:
         """Delete the item and crypto-shred its payload key."""

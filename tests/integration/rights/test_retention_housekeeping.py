@@ -1,0 +1,95 @@
+"""The retention run beyond records: quarantined inputs (encrypted payloads) go after
+``SPHERE_QUARANTINE_RETENTION_DAYS`` with their keys, and expired log-in credentials a
+day after they expired. Both on SQLite and PostgreSQL, dry run first, then idempotent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from sphere.audit import latest, verify
+from sphere.portal.links import create_login_link
+from sphere.portal.sessions import open_portal_session
+from sphere.rights.retention import run_retention
+from sphere.storage.crypto import SubjectKeyDestroyed
+from sphere.storage.portal_tables import PortalLoginLinkRow, PortalSessionRow
+from sphere.storage.tables import QuarantineRow
+from tests.integration.rights.scenario import EMAIL, ingest, seed_customer
+
+
+def _count(session, table) -> int:  # noqa: ANN001
+    return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_quarantine_is_kept_for_review_then_deleted_with_its_key(rt, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "content": "Hallo, ich bin lena@example.com"}\n{oops\n')
+    ingest(rt, bad, "masto")
+    with rt.session() as session:
+        rows = session.scalars(select(QuarantineRow)).all()
+        assert len(rows) == 2
+        kept = {r.id: r.key_id for r in rows}
+        sealed = [(r.key_id, r.payload_ciphertext) for r in rows if r.key_id]
+        assert sealed  # the parseable line kept its (encrypted) payload
+        for row in rows:  # the deadline is stored with the row
+            assert row.retention_until == row.created_at + timedelta(days=30)
+    rt.clock.advance(timedelta(days=29))
+    with rt.session() as session:
+        assert run_retention(session, rt.keyring, now=rt.clock.now(), actor="t").quarantine == 0
+    rt.clock.advance(timedelta(days=2))
+    with rt.session() as session:
+        dry = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t", dry_run=True)
+        assert dry.quarantine == 2 and sorted(dry.ids["quarantine"]) == sorted(kept)
+        assert _count(session, QuarantineRow) == 2
+        done = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t")
+    assert done.quarantine == 2 and done.to_dict()["quarantine"] == 2
+    with rt.session() as session:
+        assert _count(session, QuarantineRow) == 0
+        for key_id, ciphertext in sealed:  # a copy of the payload cannot be read any more
+            with pytest.raises(SubjectKeyDestroyed):
+                rt.keyring.decrypt_text(session, key_id, ciphertext)
+        again = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t")
+        assert again.quarantine == 0 and not again.removed_anything
+        assert verify(session).ok
+        entry = next(e for e in latest(session, limit=5) if e.action == "retention.run")
+        assert entry.details["quarantine"] == 2
+
+
+def test_quarantine_days_come_from_the_settings(settings, migrated_db_url, tmp_path) -> None:
+    from tests.runtimes import SOURCES, runtime_for_tests
+
+    short = settings.model_copy(update={"quarantine_retention_days": 3})
+    with runtime_for_tests(short, migrated_db_url, sources=SOURCES[:1]) as rt:
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text("{oops\n")
+        ingest(rt, bad, "masto")
+        with rt.session() as session:
+            row = session.scalars(select(QuarantineRow)).one()
+            assert row.retention_until == row.created_at + timedelta(days=3)
+
+
+def test_expired_credentials_go_a_day_after_expiry(rt, tmp_path: Path) -> None:
+    customer = seed_customer(rt, tmp_path)
+    now = rt.clock.now()
+    with rt.session() as session:
+        link = create_login_link(session, rt.keyring, EMAIL, at=now, throttle_secret=b"k" * 32)
+        assert link is not None
+        open_portal_session(session, customer.contact_id, at=now, ttl=timedelta(minutes=30))
+    rt.clock.advance(timedelta(hours=12))  # expired, but within the day of grace
+    with rt.session() as session:
+        early = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t")
+        assert sum(early.credentials.values()) == 0
+        assert _count(session, PortalLoginLinkRow) == _count(session, PortalSessionRow) == 1
+    rt.clock.advance(timedelta(days=1))
+    with rt.session() as session:
+        dry = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t", dry_run=True)
+        assert dry.credentials["portal_login_links"] == dry.credentials["portal_sessions"] == 1
+        assert _count(session, PortalSessionRow) == 1
+        done = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t")
+    assert done.credentials["portal_login_links"] == done.credentials["portal_sessions"] == 1
+    with rt.session() as session:
+        assert _count(session, PortalLoginLinkRow) == _count(session, PortalSessionRow) == 0
+        assert verify(session).ok
