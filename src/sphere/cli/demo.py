@@ -51,6 +51,7 @@ def demo(
                 "data_dir": str(report.data_dir),
                 "seconds": round(report.seconds, 1),
                 "consents_recorded": report.consents_recorded,
+                "story": report.story.to_dict(),
                 "portal_link": portal_link,
                 "summaries": [s.to_dict() for s in report.summaries],
             }
@@ -62,6 +63,12 @@ def demo(
             f"\ndemo built in {report.seconds:.1f} s under {home} "
             f"(scenario files in {report.data_dir})"
         )
+        if report.story.requests:
+            typer.echo(
+                f"history played: {report.story.measures} approved measure, "
+                f"{report.story.campaigns} draft campaign, {report.story.requests} "
+                "data-subject requests (two need the DPO now: see Findings)"
+            )
         typer.echo("log in to the cockpit as (user / role / password):")
         for username, role, password in demo_logins():
             typer.echo(f"  {username:<10} {role:<9} {password}")

@@ -2,7 +2,8 @@
 
 Generates the channel files (``scenario``), writes the company profile, registers one
 source per file, imports the CRM, records the consents of the scenario in the ledger,
-ingests every channel file, and creates one staff account per role. Every step is
+ingests every channel file, creates one staff account per role, and plays a few weeks
+of work (``story``: a measure, a campaign, data-subject requests). Every step is
 idempotent: running the demo again on the same SPHERE_HOME adds nothing.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 from sphere.accounts.service import Role, create_staff_user, make_password_hasher
 from sphere.consent.ledger import grant, withdraw
 from sphere.demo.scenario import ScenarioSize, generate_scenario
+from sphere.demo.story import StoryReport, play_story
 from sphere.domain import Collection, ConsentState, IdentityKind, Purpose
 from sphere.errors import InvalidInput
 from sphere.governance.sources import add_source, list_sources
@@ -55,6 +57,7 @@ class DemoReport:
     summaries: list[IngestSummary] = field(default_factory=list)
     consents_recorded: int = 0
     staff_created: list[str] = field(default_factory=list)
+    story: StoryReport = field(default_factory=StoryReport)
     seconds: float = 0.0
 
 
@@ -212,6 +215,7 @@ def build_demo(
             report.consents_recorded = _record_consents(rt, manifest["consents"])
             ctx = rt.pipeline_context()  # the ledger changed: later facts must see it
     report.staff_created = _create_staff(rt)
+    report.story = play_story(rt, manifest["consents"])
     report.seconds = time.perf_counter() - started
     return report
 

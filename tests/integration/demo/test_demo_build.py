@@ -1,0 +1,96 @@
+"""``sphere demo``'s build step end to end on SQLite (the demo's own default database):
+the small scenario through the real pipeline, the played history, and a second run
+that adds nothing. The DPO's first look must show real work: requests near and past
+their deadline among the findings, a campaign ready for its dry run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from sphere.audit import verify
+from sphere.cockpit.findings import compute_findings
+from sphere.cockpit.record import build_record
+from sphere.demo.run import DEMO_STAFF, build_demo
+from sphere.demo.story import CAMPAIGN, REQUESTS
+from sphere.domain import FrozenClock
+from sphere.marketing.campaigns import dry_run, list_campaigns
+from sphere.rights.requests import list_requests
+from sphere.runtime import Runtime, open_runtime
+from sphere.settings import Settings, load_settings
+from sphere.storage.db import upgrade
+from sphere.storage.tables import AuditEntryRow
+from tests.conftest import TEST_MASTER_KEY, TEST_PSEUDONYM_SECRET
+
+
+@pytest.fixture(scope="module")
+def demo_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    home = tmp_path_factory.mktemp("demo-home")
+    url = f"sqlite:///{(home / 'sphere.db').as_posix()}"
+    settings: Settings = load_settings(
+        env="test",
+        home=home,
+        database_url=url,
+        master_key=TEST_MASTER_KEY,
+        pseudonym_secret=TEST_PSEUDONYM_SECRET,
+    )
+    upgrade(url)
+    runtime = open_runtime(settings, clock=FrozenClock())
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def test_demo_builds_once_with_its_history(demo_runtime: Runtime) -> None:
+    rt = demo_runtime
+    first = build_demo(rt, size="small")
+    stored = sum(n for s in first.summaries for n in s.by_class.values())
+    assert stored > 1000
+    assert sum(s.contacts_imported for s in first.summaries) > 100
+    assert first.consents_recorded > 0
+    assert sorted(first.staff_created) == sorted(name for name, _, _ in DEMO_STAFF)
+    assert first.story.to_dict() == {"measures": 1, "campaigns": 1, "requests": len(REQUESTS)}
+    now = rt.clock.now()
+    with rt.session() as session:
+        audit_rows = session.scalar(select(func.count()).select_from(AuditEntryRow))
+        requests = list_requests(session, now=now)
+        assert len(requests) == len(REQUESTS)
+        assert sum(1 for v in requests if v.is_overdue) == 1
+        assert sum(1 for v in requests if v.request.completed_at is not None) == 3
+        assert [c.name for c in list_campaigns(session)] == [CAMPAIGN["name"]]
+        report = dry_run(session, rt.keyring, rt.policy(), CAMPAIGN["name"], now=now, actor="t")
+        assert report.reached and report.not_reached  # consent decides, per person
+        policy = rt.policy()
+        codes = {
+            f.code: f
+            for f in compute_findings(
+                session, rt.keyring, build_record(session, policy, now=now), now=now, policy=policy
+            )
+        }
+    assert codes["dsr.deadline"].severity == "high"
+    assert codes["dsr.deadline"].count == 2  # one overdue, one due within days
+
+    second = build_demo(rt, size="small")  # idempotent: nothing new
+    assert second.story.to_dict() == {"measures": 0, "campaigns": 0, "requests": 0}
+    assert second.staff_created == [] and second.consents_recorded == 0
+    with rt.session() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEntryRow)) >= audit_rows
+        assert len(list_requests(session, now=now)) == len(REQUESTS)
+        assert verify(session).ok
+
+
+def test_unknown_size_is_refused_with_the_choices(demo_runtime: Runtime) -> None:
+    from sphere.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="small, full"):
+        build_demo(demo_runtime, size="huge")
+
+
+def test_scenario_files_stay_in_the_home(demo_runtime: Runtime) -> None:
+    data_dir = demo_runtime.settings.home / "demo-small"
+    assert (data_dir / "manifest.json").is_file()
+    assert all(Path(p).is_relative_to(demo_runtime.settings.home) for p in data_dir.iterdir())
