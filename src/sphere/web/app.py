@@ -94,6 +94,10 @@ def create_app(
     def index() -> RedirectResponse:
         return RedirectResponse("/transparency", status_code=307)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:  # for clients that ask before reading <link rel=icon>
+        return RedirectResponse("/static/favicon.svg", status_code=308)
+
     return app
 
 
