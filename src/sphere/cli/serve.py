@@ -51,7 +51,15 @@ def serve(
         secure = secure_cookies if secure_cookies is not None else host not in LOOPBACK_HOSTS
         os.environ["SPHERE_WEB_COOKIE_SECURE"] = "true" if secure else "false"
     scheme = "https" if os.environ["SPHERE_WEB_COOKIE_SECURE"] == "true" else "http"
-    typer.echo(f"Sphere cockpit: {scheme}://{host}:{port}/cockpit/  (Ctrl+C stops)")
+    base = f"{scheme}://{host}:{port}"
+    for label, path in (
+        ("DPO cockpit", "/cockpit/"),
+        ("customer portal", "/portal/"),
+        ("transparency page", "/transparency"),
+        ("JSON API (OpenAPI)", "/openapi.json"),
+    ):
+        typer.echo(f"  {label:<19} {base}{path}")
+    typer.echo("Sphere is serving (Ctrl+C stops)")
     uvicorn.run(
         APP_FACTORY,
         factory=True,
