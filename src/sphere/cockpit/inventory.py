@@ -140,8 +140,10 @@ def build_inventories(
             related.add("dpia.missing")
         if area in ("marketing", "sales") and "identity.linked-without-basis" in codes:
             related.add("identity.linked-without-basis")
-        if area == "marketing" and "consent.withdrawn-derived" in codes:
-            related.add("consent.withdrawn-derived")
+        if area == "marketing":
+            related |= codes & {"consent.withdrawn-derived", "campaign.expired-consent"}
+        if area == "service":  # requests and notices are answered by the service team
+            related |= codes & {"dsr.deadline", "notice.art14-overdue"}
         processes.append(
             Process(
                 area=area,

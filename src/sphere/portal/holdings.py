@@ -76,7 +76,8 @@ def group_by_purpose(report: Mapping[str, Any], say: Say) -> list[PurposeGroup]:
         )
 
     for row in report["identities"]:
-        add(row.get("purpose"), f"{row['kind']}: {row['value']}", row)
+        where = f"{row['channel']} " if row.get("channel") else ""  # "x handle", "email"
+        add(row.get("purpose"), f"{where}{row['kind']}: {row['value']}", row)
     for row in report["interactions"]:
         add(row.get("purpose"), f"{row['channel']} {row['kind']}: {row['text']}", row)
     for row in report["events"]:
