@@ -45,6 +45,7 @@ CHROMIUM_ARGS = [
 ]
 DPO_USER = "dpo@example.com"
 DPO_PASSWORD = "browser-test-password-1"
+AGENT_USER = "service@example.com"  # a service agent, same password
 PSEUDONYM_SECRET = "browser-test-secret-not-for-production"
 LENA = "lena.beispiel@example.com"
 OTTO = "otto.muster@example.org"
@@ -112,6 +113,14 @@ def _seed(url: str, home: Path) -> dict[str, str]:
                 DPO_PASSWORD,
                 role=Role.DPO,
                 display_name="Dana Beispiel",
+                hasher=make_password_hasher(fast=True),
+            )
+            create_staff_user(
+                db,
+                AGENT_USER,
+                DPO_PASSWORD,
+                role=Role.AGENT,
+                display_name="Sami Service",
                 hasher=make_password_hasher(fast=True),
             )
             contacts = ContactRepository(db, keyring)

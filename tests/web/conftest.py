@@ -5,6 +5,7 @@ to create staff accounts and log in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -13,10 +14,16 @@ from sqlalchemy.engine import Engine
 
 from sphere.accounts import Role, create_api_token, create_staff_user, make_password_hasher
 from sphere.domain.time import FrozenClock
+from sphere.governance.sources import add_source
+from sphere.runtime import Runtime
 from sphere.settings import Settings
+from sphere.storage.crypto import Keyring
 from sphere.storage.db import make_session_factory, session_scope
 from sphere.web.app import create_app
 from sphere.web.config import WebSettings
+from tests.factories import COMPANY_YAML
+from tests.integration.cockpit.conftest import seed
+from tests.runtimes import SOURCES
 
 PASSWORD = "correct horse battery staple"
 BASE_URL = "https://testserver"
@@ -122,3 +129,25 @@ def csrf_in(html: str) -> str:
     marker = 'name="csrf_token" value="'
     start = html.index(marker) + len(marker)
     return html[start : html.index('"', start)]
+
+
+@pytest.fixture
+def seeded(settings: Settings, fresh_engine: Engine, clock: FrozenClock, tmp_path: Path) -> Runtime:
+    """The app's database seeded through the real pipeline (tests/integration/cockpit):
+    a CRM export with Lena (K-1001, Mastodon account) and Max, and Mastodon posts."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    (settings.home / "company.yaml").write_text(COMPANY_YAML, encoding="utf-8")
+    rt = Runtime(
+        settings=settings,
+        engine=fresh_engine,
+        factory=make_session_factory(fresh_engine),
+        keyring=Keyring.from_settings(settings),
+        clock=clock,
+    )
+    with rt.session() as session:
+        for name, channel, collection in SOURCES:
+            add_source(
+                session, name, channel=channel, collection=collection, actor="test", at=clock.now()
+            )
+    seed(rt, tmp_path)
+    return rt

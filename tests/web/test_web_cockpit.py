@@ -5,51 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 
 from sphere.accounts import Role
 from sphere.consent.ledger import withdraw
 from sphere.domain import Purpose
 from sphere.domain.time import FrozenClock
-from sphere.governance.sources import add_source
 from sphere.marketing.campaigns import create_campaign
 from sphere.marketing.measures import submit
 from sphere.rights.requests import RequestType, open_request
 from sphere.runtime import Runtime
-from sphere.settings import Settings
-from sphere.storage.crypto import Keyring
-from sphere.storage.db import make_session_factory
-from tests.factories import COMPANY_YAML
-from tests.integration.cockpit.conftest import seed
 from tests.integration.marketing.conftest import seed_contact
 from tests.integration.marketing.test_campaigns import NEWSLETTER, OFFER
-from tests.runtimes import SOURCES
 from tests.web.conftest import csrf_in
-
-
-@pytest.fixture
-def seeded(settings: Settings, fresh_engine: Engine, clock: FrozenClock, tmp_path: Path) -> Runtime:
-    settings.home.mkdir(parents=True, exist_ok=True)
-    (settings.home / "company.yaml").write_text(COMPANY_YAML, encoding="utf-8")
-    rt = Runtime(
-        settings=settings,
-        engine=fresh_engine,
-        factory=make_session_factory(fresh_engine),
-        keyring=Keyring.from_settings(settings),
-        clock=clock,
-    )
-    with rt.session() as session:
-        for name, channel, collection in SOURCES:
-            add_source(
-                session, name, channel=channel, collection=collection, actor="test", at=clock.now()
-            )
-    seed(rt, tmp_path)
-    return rt
 
 
 def _bearer(make_token: Callable[..., str], role: Role) -> dict[str, str]:

@@ -75,9 +75,12 @@ def test_non_dpo_roles_cannot_open_cockpit(
     make_user("staff@example.com", role)
     api_login("staff@example.com")
     assert client.get("/api/v1/me").status_code == 200
-    page = client.get("/cockpit/")
-    assert page.status_code == 403
-    assert "may not do this" in page.text
+    home = client.get("/cockpit/", follow_redirects=False)  # sent to their own page
+    assert home.status_code == 303 and home.headers["location"] != "/cockpit/"
+    for supervision_page in ("/cockpit/record", "/cockpit/findings", "/cockpit/audit"):
+        page = client.get(supervision_page)
+        assert page.status_code == 403
+        assert "may not do this" in page.text
 
 
 def test_api_token_authenticates_without_cookie_or_csrf(

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sphere.accounts import Role
+from sphere.audit import record as audit
 from sphere.cockpit import _read_model as read
 from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring
@@ -119,8 +120,16 @@ def hidden_reason(
 
 
 def contact_timeline(
-    session: Session, keyring: Keyring, contact_id: str, *, role: Role
+    session: Session,
+    keyring: Keyring,
+    contact_id: str,
+    *,
+    role: Role,
+    actor: str,
+    at: datetime,
 ) -> Timeline:
+    """The timeline as ``role`` may see it; the view is audited (who, role, how many
+    records were shown and hidden) so staff access to a customer can be reviewed."""
     if not read.contact_exists(session, contact_id):
         raise NotFound(f"contact {contact_id} not found")
     contact = ContactRepository(session, keyring).get(contact_id)
@@ -190,4 +199,17 @@ def contact_timeline(
             )
         )
     items.sort(key=lambda i: (i.at, i.id), reverse=True)
-    return Timeline(contact_id=contact_id, role=role.value, items=tuple(items))
+    timeline = Timeline(contact_id=contact_id, role=role.value, items=tuple(items))
+    audit(
+        session,
+        actor=actor,
+        action="staff.timeline_viewed",
+        subject_id=contact_id,
+        details={
+            "role": role.value,
+            "shown": len(items) - timeline.hidden,
+            "hidden": timeline.hidden,
+        },
+        at=at,
+    )
+    return timeline

@@ -180,9 +180,15 @@ def _customer(rt: Runtime) -> str:
 def test_timeline_filters_by_role_with_reasons(seeded: Runtime, role: Role, visible: int) -> None:
     contact_id = _customer(seeded)
     with seeded.session() as session:
-        timeline = contact_timeline(session, seeded.keyring, contact_id, role=role)
+        timeline = contact_timeline(
+            session, seeded.keyring, contact_id, role=role, actor="staff:1", at=seeded.clock.now()
+        )
+        viewed = latest(session, limit=1)[0]
     assert len(timeline.items) == 2
     assert sum(i.visible for i in timeline.items) == visible
+    assert viewed.action == "staff.timeline_viewed" and viewed.subject_id == contact_id
+    assert viewed.actor == "staff:1"
+    assert viewed.details == {"role": role.value, "shown": visible, "hidden": 2 - visible}
     for item in timeline.items:
         if item.visible:
             assert item.text
@@ -192,4 +198,11 @@ def test_timeline_filters_by_role_with_reasons(seeded: Runtime, role: Role, visi
 
 def test_timeline_unknown_contact(seeded: Runtime) -> None:
     with seeded.session() as session, pytest.raises(NotFound):
-        contact_timeline(session, seeded.keyring, "no-such-contact", role=Role.DPO)
+        contact_timeline(
+            session,
+            seeded.keyring,
+            "no-such-contact",
+            role=Role.DPO,
+            actor="staff:1",
+            at=seeded.clock.now(),
+        )

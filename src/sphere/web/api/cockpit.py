@@ -221,4 +221,12 @@ def get_timeline(
     contact_id: IdPath, db: DbSession, runtime: Runtime, staff: CurrentStaff
 ) -> dict[str, Any]:
     """A contact's interactions and events as far as the caller's role may see them."""
-    return contact_timeline(db, runtime.keyring, contact_id, role=staff.role).to_dict()
+    timeline = contact_timeline(
+        db,
+        runtime.keyring,
+        contact_id,
+        role=staff.role,
+        actor=actor_of(staff),
+        at=runtime.clock.now(),
+    )
+    return timeline.to_dict()

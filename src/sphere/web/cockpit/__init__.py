@@ -1,13 +1,14 @@
-"""The DPO cockpit (``/cockpit``): server-rendered pages, no JavaScript."""
+"""The staff cockpit (``/cockpit``): server-rendered pages, enhanced by htmx."""
 
 from fastapi import APIRouter
 
-from sphere.web.cockpit import marketing, oversight, pages, requests
+from sphere.web.cockpit import contacts, marketing, oversight, pages, requests
 
 router = APIRouter()
 router.include_router(pages.router)
 router.include_router(oversight.router)
 router.include_router(requests.router)
 router.include_router(marketing.router)
+router.include_router(contacts.router)
 
 __all__ = ["router"]

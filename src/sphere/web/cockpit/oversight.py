@@ -16,7 +16,6 @@ from starlette.responses import RedirectResponse, Response
 from sphere.cockpit.audit_trail import audit_trail
 from sphere.cockpit.inventory import build_inventories
 from sphere.cockpit.policy_history import policy_versions, version_diff
-from sphere.cockpit.timeline import contact_timeline
 from sphere.cockpit.whatif import apply_draft, what_if
 from sphere.errors import InvalidInput
 from sphere.governance.policy_versions import active_policy
@@ -209,23 +208,3 @@ def apply_run(
         db, runtime.keyring, draft, actor=actor_of(editor), now=runtime.clock.now()
     )
     return RedirectResponse(f"/cockpit/audit?applied={result.policy_version_id}", status_code=303)
-
-
-@router.get("/contacts/{contact_id}/timeline")
-def timeline_page(
-    contact_id: IdPath,
-    request: Request,
-    runtime: Runtime,
-    dpo: CurrentDpo,
-    db: DbSession,
-    csrf_token: CsrfToken,
-) -> Response:
-    return _render(
-        request,
-        runtime,
-        "timeline.html",
-        principal=dpo,
-        csrf_token=csrf_token,
-        active="",
-        timeline=contact_timeline(db, runtime.keyring, contact_id, role=dpo.role),
-    )

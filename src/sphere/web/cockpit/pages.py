@@ -11,10 +11,18 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from sphere.accounts import revoke_session
+from sphere.accounts import Role, revoke_session
 from sphere.web._login import log_in
 from sphere.web._policy_view import policy_in_force
-from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, Runtime
+from sphere.web.deps import (
+    COCKPIT_ROLES,
+    CsrfProtected,
+    CsrfToken,
+    CurrentDpo,
+    CurrentStaff,
+    DbSession,
+    Runtime,
+)
 from sphere.web.security import (
     csrf_token_for,
     delete_cookie,
@@ -55,6 +63,20 @@ NAVIGATION: tuple[NavItem, ...] = (
 )
 
 
+# Where each role starts: supervision roles on the cockpit home, the marketer on the
+# planning check, the service agent on the contact search.
+LANDING = {Role.MARKETER: "/cockpit/marketing/check", Role.AGENT: "/cockpit/contacts"}
+
+
+def landing_for(role: Role) -> str:
+    return LANDING.get(role, "/cockpit/")
+
+
+def navigation_for(role: Role) -> tuple[NavItem, ...]:
+    """The DPO sections for supervision roles; other roles get their own links only."""
+    return NAVIGATION if role in COCKPIT_ROLES else ()
+
+
 @router.get("/login")
 def login_form(request: Request, runtime: Runtime) -> Response:
     """The log-in form. Sets a pre-session cookie the form's CSRF token is bound to."""
@@ -75,15 +97,15 @@ def login_submit(
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
-    _principal, issued = log_in(request, runtime, username, password)
-    response = RedirectResponse("/cockpit/", status_code=303)
+    principal, issued = log_in(request, runtime, username, password)
+    response = RedirectResponse(landing_for(principal.role), status_code=303)
     set_cookie(response, runtime, runtime.session_cookie, issued.token)
     delete_cookie(response, runtime, runtime.presession_cookie)
     return response
 
 
 @router.post("/logout", dependencies=[CsrfProtected])
-def logout(request: Request, runtime: Runtime, _dpo: CurrentDpo, db: DbSession) -> Response:
+def logout(request: Request, runtime: Runtime, _staff: CurrentStaff, db: DbSession) -> Response:
     revoke_session(db, request.cookies.get(runtime.session_cookie, ""), clock=runtime.clock)
     response = RedirectResponse("/cockpit/login", status_code=303)
     delete_cookie(response, runtime, runtime.session_cookie)
@@ -91,11 +113,15 @@ def logout(request: Request, runtime: Runtime, _dpo: CurrentDpo, db: DbSession) 
 
 
 @router.get("/")
-def home(request: Request, runtime: Runtime, dpo: CurrentDpo, csrf_token: CsrfToken) -> Response:
+def home(
+    request: Request, runtime: Runtime, staff: CurrentStaff, csrf_token: CsrfToken
+) -> Response:
+    if staff.role not in COCKPIT_ROLES:  # a bookmark or "back to the cockpit" link
+        return RedirectResponse(landing_for(staff.role), status_code=303)
     return runtime.templates.TemplateResponse(
         request,
         "cockpit/home.html",
-        {"principal": dpo, "csrf_token": csrf_token, "navigation": NAVIGATION, "active": "home"},
+        {"principal": staff, "csrf_token": csrf_token, "navigation": NAVIGATION, "active": "home"},
     )
 
 

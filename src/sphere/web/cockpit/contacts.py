@@ -1,0 +1,80 @@
+"""Staff pages every role may open: find a contact, see its timeline.
+
+What a role sees is decided by the services (``cockpit.contacts``, ``cockpit.timeline``):
+the lookup shows no identity values, the timeline hides what the role's purposes do not
+cover and says why. Both are audited there.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import Response
+
+from sphere.cockpit.contacts import MAX_QUERY_CHARS, find_for_staff
+from sphere.cockpit.timeline import contact_timeline
+from sphere.web._cockpit_service import actor_of
+from sphere.web.cockpit.pages import navigation_for
+from sphere.web.deps import CsrfToken, CurrentStaff, DbSession, Runtime
+
+router = APIRouter(prefix="/cockpit", include_in_schema=False)
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+def _render(
+    request: Request, runtime: Runtime, template: str, staff: Any, csrf: str, **context: Any
+) -> Response:
+    return runtime.templates.TemplateResponse(
+        request,
+        f"cockpit/{template}",
+        {
+            "principal": staff,
+            "csrf_token": csrf,
+            "navigation": navigation_for(staff.role),
+            "active": "contacts",
+            **context,
+        },
+    )
+
+
+@router.get("/contacts")
+def contacts_page(
+    request: Request,
+    runtime: Runtime,
+    staff: CurrentStaff,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
+) -> Response:
+    hits = None
+    if q.strip():
+        hits = find_for_staff(
+            db,
+            runtime.keyring,
+            q,
+            role=staff.role,
+            actor=actor_of(staff),
+            at=runtime.clock.now(),
+        )
+    return _render(request, runtime, "contacts.html", staff, csrf_token, q=q, hits=hits)
+
+
+@router.get("/contacts/{contact_id}/timeline")
+def timeline_page(
+    contact_id: IdPath,
+    request: Request,
+    runtime: Runtime,
+    staff: CurrentStaff,
+    db: DbSession,
+    csrf_token: CsrfToken,
+) -> Response:
+    timeline = contact_timeline(
+        db,
+        runtime.keyring,
+        contact_id,
+        role=staff.role,
+        actor=actor_of(staff),
+        at=runtime.clock.now(),
+    )
+    return _render(request, runtime, "timeline.html", staff, csrf_token, timeline=timeline)
