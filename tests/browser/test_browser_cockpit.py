@@ -1,11 +1,9 @@
 """The cockpit in a real browser: log-in through the form, navigation, policy page,
-CSP (nothing needed is blocked, no console errors), phone layout, screenshots."""
+CSP (nothing needed is blocked, no console errors), phone layout."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +11,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 # ``live_server`` (tests/browser/conftest.py) has .url, .username and .password.
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _log_in(page: Any, server: Any) -> None:
@@ -84,22 +80,13 @@ def test_csp_blocks_nothing_needed(page: Any, live_server: Any) -> None:
             None if req.url.endswith("/favicon.svg") else problems.append(f"failed: {req.url}")
         ),
     )
-    shots = os.environ.get("SPHERE_SCREENSHOTS") == "1"
-    if shots:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(f"{live_server.url}/transparency")
     _assert_styled(page)
-    if shots:
-        page.screenshot(path=str(SCREENSHOTS / "transparency.png"), full_page=True)
     _log_in(page, live_server)
     _assert_styled(page)
-    if shots:
-        page.screenshot(path=str(SCREENSHOTS / "cockpit-home.png"), full_page=True)
     page.goto(f"{live_server.url}/cockpit/policy")
     _assert_styled(page)
-    if shots:
-        page.screenshot(path=str(SCREENSHOTS / "cockpit-policy.png"), full_page=True)
     assert problems == []
 
 

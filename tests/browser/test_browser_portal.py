@@ -1,12 +1,11 @@
 """The data-subject portal in a real browser: log-in through a one-time link taken from
 the server's console, overview, withdrawing a consent, the Art. 20 download, an erasure
 request with its deadline; another subject's URLs give nothing; the phone layout and
-keyboard use; screenshots (``SPHERE_SCREENSHOTS=1``)."""
+keyboard use."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 import zipfile
@@ -21,14 +20,7 @@ from tests.browser.conftest import LENA, MIA, OTTO
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PORTAL_PAGES = ("/portal/overview", "/portal/consents", "/portal/requests", "/portal/receipts")
-
-
-def _shot(page: Any, name: str) -> None:
-    if os.environ.get("SPHERE_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
 def portal_log_in(page: Any, server: Any, address: str) -> None:
@@ -60,7 +52,6 @@ def test_subject_withdraws_consent_exports_and_requests_erasure(
     main = page.locator("main").inner_text()
     assert LENA in main and "+49 30 1234567" in main
     assert OTTO not in main
-    _shot(page, "portal-overview.png")
 
     page.get_by_role("link", name="Consents").click()
     page.wait_for_url(re.compile(r".*/portal/consents$"))
@@ -73,7 +64,6 @@ def test_subject_withdraws_consent_exports_and_requests_erasure(
     assert marketing.get_by_role("heading").inner_text().endswith("Off")
     assert marketing.get_by_role("button", name="Give consent").is_visible()
     assert marketing.get_by_role("button", name="Withdraw consent").count() == 0
-    _shot(page, "portal-consents.png")
     page.get_by_role("link", name="Receipts").click()
     assert "dpv:ConsentWithdrawn" in page.locator("main").inner_text()
 
@@ -104,7 +94,6 @@ def test_subject_withdraws_consent_exports_and_requests_erasure(
     due = date.fromisoformat(cells[2].strip())
     assert timedelta(days=28) <= due - date.today() <= timedelta(days=31)  # Art. 12(3)
     assert rows.filter(has_text="Copy of my data (Art. 20)").filter(has_text="completed").count()
-    _shot(page, "portal-requests.png")
 
 
 def _db_url(server: Any) -> str:
@@ -217,7 +206,6 @@ def test_portal_on_a_phone_and_by_keyboard(browser: Any, live_server: Any) -> No
             assert inner_width == 375
             assert scroll_width <= inner_width, f"{path} scrolls sideways ({scroll_width}px)"
         page.goto(f"{live_server.url}/portal/overview")
-        _shot(page, "portal-mobile.png")
 
         page.keyboard.press("Tab")  # first stop: the skip link, visibly focused
         assert page.evaluate("document.activeElement.className") == "skip-link"
@@ -278,6 +266,5 @@ def test_cockpit_queue_shows_the_subjects_request(browser: Any, live_server: Any
         due = row.first.locator('td[data-label="Due"]').inner_text().strip()
         assert date.fromisoformat(due) >= date.today()
         assert row.first.get_by_role("button").first.is_visible()  # verify / complete
-        _shot(page, "cockpit-requests.png")
     finally:
         staff.close()

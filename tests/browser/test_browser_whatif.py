@@ -1,25 +1,16 @@
 """The DPO flow in headless Chromium: record of processing, what-if with a rule switched
-off, apply, and the audit entries it wrote. Screenshots with SPHERE_SCREENSHOTS=1."""
+off, apply, and the audit entries it wrote."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 RULE = "customer-care.addressed"
-
-
-def _shot(page: Any, name: str) -> None:
-    if os.environ.get("SPHERE_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_dpo_runs_whatif_and_applies_it(page: Any, live_server: Any) -> None:
@@ -37,11 +28,8 @@ def test_dpo_runs_whatif_and_applies_it(page: Any, live_server: Any) -> None:
     assert page.get_by_role("heading", name="Record of processing activities").is_visible()
     assert page.get_by_role("rowheader", name=re.compile("Customer care")).is_visible()
     assert page.get_by_role("link", name="Download PDF").is_visible()
-    _shot(page, "cockpit-record")
     page.goto(f"{live_server.url}/cockpit/findings")
-    _shot(page, "cockpit-findings")
     page.goto(f"{live_server.url}/cockpit/inventories")
-    _shot(page, "cockpit-inventories")
 
     nav = page.get_by_role("navigation", name="Cockpit sections")
     nav.get_by_role("link", name="What-if").click()
@@ -51,14 +39,12 @@ def test_dpo_runs_whatif_and_applies_it(page: Any, live_server: Any) -> None:
     impact = page.get_by_role("heading", name=re.compile(r"Impact of .*-no-customer-care"))
     assert impact.is_visible()
     assert page.get_by_text("Would be deleted").is_visible()
-    _shot(page, "cockpit-whatif")
 
     page.get_by_role("button", name="Apply this policy").click()
     page.wait_for_url(re.compile(r".*/cockpit/audit\?applied=.*"))
     assert page.get_by_role("status").inner_text().startswith("Chain verified")
     table = page.locator("table").first.inner_text()
     assert "policy.applied" in table and "policy.reevaluated" in table
-    _shot(page, "cockpit-audit")
 
     page.goto(f"{live_server.url}/cockpit/policy")
     assert "-no-customer-care.addressed" in page.locator("main").inner_text()

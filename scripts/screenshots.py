@@ -1,0 +1,146 @@
+"""Screenshots of the main pages for docs/screenshots, taken from the demo company.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--size small]
+
+Builds the demo in a temporary SPHERE_HOME (SQLite), serves it with uvicorn on a free
+loopback port, and drives Debian's Chromium (/usr/bin/chromium, never a downloaded
+browser) through the cockpit as the DPO and the marketer, and through the portal as a
+demo customer (one-time link issued by the demo), and as the service agent. Nothing
+here is a test; the browser tests check the same pages. docs/web.md lists the files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "demo-passwort-2026"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _cockpit_login(page: Any, base: str, user: str) -> None:
+    page.goto(f"{base}/cockpit/login")
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def _shoot(page: Any, out: Path, name: str) -> None:
+    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+    print(f"  {name}.png")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--size", default="small", choices=("small", "full"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="sphere-shots-"))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "SPHERE_HOME": str(home),
+        "SPHERE_ENV": "dev",
+        "SPHERE_WEB_COOKIE_SECURE": "false",
+        "SPHERE_WEB_PUBLIC_URL": base,
+    }
+    env.pop("SPHERE_DATABASE_URL", None)
+    sphere = str(Path(sys.executable).parent / "sphere")
+    built = subprocess.run(
+        [sphere, "demo", "--size", args.size, "--no-serve", "--port", str(port), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    portal_link = json.loads(built.stdout)["portal_link"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "sphere.web.app:create_app_from_env",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            _cockpit_login(page, base, "dpo")
+            for name, path in (
+                ("cockpit-home", "/cockpit/"),
+                ("cockpit-record", "/cockpit/record"),
+                ("cockpit-findings", "/cockpit/findings"),
+                ("cockpit-inventories", "/cockpit/inventories"),
+                ("cockpit-requests", "/cockpit/requests"),
+                ("cockpit-audit", "/cockpit/audit"),
+                ("cockpit-policy", "/cockpit/policy"),
+            ):
+                page.goto(base + path)
+                _shoot(page, args.out, name)
+            page.goto(f"{base}/cockpit/whatif")
+            page.get_by_label("Rule to switch off").select_option("customer-care.addressed")
+            page.get_by_role("button", name="Preview without this rule").click()
+            page.wait_for_load_state()
+            _shoot(page, args.out, "cockpit-whatif")
+            page.goto(f"{base}/cockpit/marketing/dry-run")
+            page.get_by_role("button", name="Dry run").click()
+            page.wait_for_load_state()
+            _shoot(page, args.out, "cockpit-dry-run")
+
+            portal = browser.new_page(viewport={"width": 1280, "height": 900})
+            portal.goto(f"{base}/portal/login")
+            _shoot(portal, args.out, "portal-login")
+            portal.goto(portal_link)
+            portal.get_by_role("button", name="Log in").click()
+            portal.wait_for_url("**/portal/overview")
+            for name in ("overview", "consents", "requests", "receipts"):
+                portal.goto(f"{base}/portal/{name}")
+                _shoot(portal, args.out, f"portal-{name}")
+            portal.set_viewport_size({"width": 375, "height": 740})
+            portal.goto(f"{base}/portal/overview")
+            _shoot(portal, args.out, "portal-mobile")
+
+            agent = browser.new_page(viewport={"width": 1280, "height": 900})
+            _cockpit_login(agent, base, "service")  # lands on the contact search
+            agent.get_by_label("E-mail, phone, customer number or handle").fill("K-100005")
+            agent.get_by_role("button", name="Find").click()
+            agent.wait_for_load_state()
+            _shoot(agent, args.out, "cockpit-contacts")
+            agent.get_by_role("link", name=re.compile(r"^Contact ")).first.click()
+            agent.wait_for_load_state()
+            _shoot(agent, args.out, "cockpit-timeline-agent")
+            page.goto(f"{base}/transparency")
+            _shoot(page, args.out, "transparency")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
