@@ -36,5 +36,6 @@ def run(
     typer.echo(
         f"{verb}: interactions={result.interactions} events={result.events} "
         f"attributes={result.attributes} (inherited={result.inherited}) "
-        f"quarantine={result.quarantine} credentials={sum(result.credentials.values())}"
+        f"quarantine={result.quarantine} credentials={sum(result.credentials.values())} "
+        f"contacts={result.contacts} (kept by consent: {result.contacts_consenting})"
     )

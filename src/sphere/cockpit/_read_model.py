@@ -26,6 +26,7 @@ from sphere.storage.tables import (
     IdentityRow,
     InteractionRow,
     ProcessingActivityRow,
+    QuarantineRow,
 )
 
 
@@ -231,6 +232,7 @@ def expired(session: Session, *, now: datetime) -> dict[str, list[tuple[str, dat
         ("interactions", InteractionRow),
         ("events", EventRow),
         ("attributes", AttributeRow),
+        ("quarantine", QuarantineRow),
     ):
         query = select(table.id, table.retention_until).where(table.retention_until < now)
         if table is InteractionRow:

@@ -68,9 +68,6 @@ class ContactImporter:
         number = identities.get(IdentityKind.CUSTOMER_NUMBER.value)
         if not number:
             raise InvalidInput("contact record has no customer number")
-        if self.contacts.find_identity(IdentityKind.CUSTOMER_NUMBER, number) is not None:
-            summary.duplicates += 1
-            return
         decision = self.ctx.policy.evaluate(
             Facts(
                 purpose=Purpose.SERVICE_PROVISION,
@@ -81,12 +78,21 @@ class ContactImporter:
                 collection=self.source.collection,
             )
         )
+        now = self.ctx.clock.now()
+        # The contact's own deadline: this import + the purpose's retention. The system
+        # of record sending the customer again confirms the relationship and extends it.
+        keep_until = now + decision.retention if decision.retention else None
+        known = self.contacts.find_identity(IdentityKind.CUSTOMER_NUMBER, number)
+        if known is not None:
+            if decision.permits_storage and keep_until is not None:
+                self.contacts.extend_retention(known.contact_id, keep_until)
+            summary.duplicates += 1
+            return
         if not decision.permits_storage:
             summary.count(_NA, Disposition.DISCARDED)
             return
-        now = self.ctx.clock.now()
         is_employee = bool(obs.attributes.get("is_employee"))
-        contact = self.contacts.create(is_employee=is_employee, at=now)
+        contact = self.contacts.create(is_employee=is_employee, at=now, retention_until=keep_until)
         method = f"provided:{self.source.name}"
         items = [(IdentityKind(kind), value, None) for kind, value in identities.items()]
         items += [

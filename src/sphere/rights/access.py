@@ -126,6 +126,8 @@ def access_report(
                 "verification_method": identity.verification_method,
                 "source": source(origin) if origin else {"name": method or "unknown"},
                 "created_at": _iso(identity.created_at),
+                # identities live as long as the contact (its own deadline, if imported)
+                "retention_until": _iso(contact.retention_until),
                 "recipients": RECIPIENTS,
                 **_decision_dict(import_decision),
             }

@@ -10,6 +10,11 @@ pseudonym keys that no remaining row uses. It also deletes quarantined inputs pa
 their deadline (``SPHERE_QUARANTINE_RETENTION_DAYS``; their per-record keys are
 destroyed) and log-in credentials a day after they expired (one-time links, portal and
 staff sessions, handle challenges: hashes only, but a record of who logged in when).
+Last, contacts past their own deadline (set by the CRM import: last import + the
+import purpose's retention; every re-import extends it) are erased like an Art. 17
+request (``erasure.erase_contact``, crypto-shredding their key) when nothing else keeps
+them: not restricted, no open request, no stored record left, no valid consent.
+
 It is idempotent (a second run finds nothing) and writes one audit entry with counts
 when it removed something; ``dry_run`` reports the same counts and changes nothing.
 """
@@ -23,6 +28,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
+from sphere.consent.ledger import states
+from sphere.rights.erasure import erase_contact
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import SourceRef, SourceType
 from sphere.storage.repositories import credentials
@@ -47,6 +54,8 @@ class RetentionResult:
     ids: dict[str, list[str]] = field(default_factory=dict)
     quarantine: int = 0
     credentials: dict[str, int] = field(default_factory=dict)
+    contacts: int = 0  # erased: past their own deadline and kept by nothing
+    contacts_consenting: int = 0  # past their deadline but kept by a valid consent
 
     @property
     def removed_anything(self) -> bool:
@@ -56,6 +65,7 @@ class RetentionResult:
             or self.attributes
             or self.inherited
             or self.quarantine
+            or self.contacts
             or any(self.credentials.values())
         )
 
@@ -70,6 +80,8 @@ class RetentionResult:
             "keys_destroyed": self.keys_destroyed,
             "quarantine": self.quarantine,
             "credentials": sum(self.credentials.values()),
+            "contacts": self.contacts,
+            "contacts_consenting": self.contacts_consenting,
         }
 
 
@@ -96,6 +108,7 @@ def run_retention(
     )
     quarantine = QuarantineRepository(session, keyring)
     quarantined = quarantine.expired(now=now)
+    due_contacts, consenting = _contacts_due(session, rights, now=now)
     ids = {
         "interactions": interaction_ids,
         "events": event_ids,
@@ -114,6 +127,8 @@ def run_retention(
             ids,
             quarantine=len(quarantined),
             credentials=credentials.count_expired(session, before=now - CREDENTIAL_GRACE),
+            contacts=len(due_contacts),
+            contacts_consenting=consenting,
         )
     repo.delete([*own, *inherited])
     rights.delete_interactions(interaction_ids)
@@ -126,6 +141,10 @@ def run_retention(
             destroyed += 1
     for item_id in quarantined:
         quarantine.delete(item_id)  # destroys the item's own payload key
+    # Contacts that held no record before this run (the dry run counts the same ones; a
+    # contact whose last record went just now is due in the next run).
+    for contact_id in due_contacts:
+        erase_contact(session, keyring, contact_id, at=now, actor=actor)
     result = RetentionResult(
         False,
         len(interaction_ids),
@@ -137,6 +156,8 @@ def run_retention(
         ids,
         quarantine=len(quarantined),
         credentials=credentials.purge_expired(session, before=now - CREDENTIAL_GRACE),
+        contacts=len(due_contacts),
+        contacts_consenting=consenting,
     )
     if result.removed_anything:
         audit(
@@ -147,3 +168,17 @@ def run_retention(
             at=now,
         )
     return result
+
+
+def _contacts_due(
+    session: Session, rights: RightsRepository, *, now: datetime
+) -> tuple[list[str], int]:
+    """Contacts to erase now, and how many more are past their deadline but consented
+    (processing based on a valid consent keeps the contact until it is withdrawn)."""
+    due, consenting = [], 0
+    for contact_id in rights.contacts_past_retention(now=now):
+        if any(s.is_valid for s in states(session, contact_id, now=now).values()):
+            consenting += 1
+        else:
+            due.append(contact_id)
+    return due, consenting

@@ -38,6 +38,7 @@ class Contact:
     objected_marketing: bool = False
     objected_profiling: bool = False
     erased_at: datetime | None = None
+    retention_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

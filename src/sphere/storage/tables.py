@@ -101,6 +101,10 @@ class ContactRow(Base):
     objected_marketing: Mapped[bool] = mapped_column(Boolean, default=False)  # Art. 21(2)
     objected_profiling: Mapped[bool] = mapped_column(Boolean, default=False)  # Art. 21(1)
     erased_at: Mapped[datetime | None]
+    # Storage limitation for the contact itself: set on import from the system of record
+    # (last import + the import purpose's retention), extended by every re-import. None
+    # for contacts not imported (the retention run leaves those alone).
+    retention_until: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class SubjectKeyRow(Base):

@@ -17,6 +17,7 @@ from sphere.rights.retention import run_retention
 from sphere.storage.crypto import SubjectKeyDestroyed
 from sphere.storage.portal_tables import PortalLoginLinkRow, PortalSessionRow
 from sphere.storage.tables import QuarantineRow
+from tests.factories import CRM_HEADER, crm_row
 from tests.integration.rights.scenario import EMAIL, ingest, seed_customer
 
 
@@ -93,3 +94,66 @@ def test_expired_credentials_go_a_day_after_expiry(rt, tmp_path: Path) -> None:
     with rt.session() as session:
         assert _count(session, PortalLoginLinkRow) == _count(session, PortalSessionRow) == 0
         assert verify(session).ok
+
+
+def _contact(rt, email: str):  # noqa: ANN001, ANN202
+    from sphere.domain import IdentityKind
+    from sphere.storage.repositories.contacts import ContactRepository
+
+    with rt.session() as session:
+        found = ContactRepository(session, rt.keyring).find_by_identity(IdentityKind.EMAIL, email)
+        return found
+
+
+def test_imported_contacts_have_a_deadline_that_re_import_extends(rt, tmp_path: Path) -> None:
+    seed_customer(rt, tmp_path)
+    imported_at = rt.clock.now()
+    max_ = _contact(rt, "max.muster@example.org")
+    assert max_.retention_until == imported_at + timedelta(days=1095)  # service provision
+    rt.clock.advance(timedelta(days=400))
+    again = tmp_path / "crm-2027.csv"  # a later export sends Max again: still a customer
+    again.write_text(
+        CRM_HEADER + crm_row("K-1002", "max.muster@example.org", mastodon="max_m"),
+        encoding="utf-8",
+    )
+    ingest(rt, again, "crm")
+    assert _contact(rt, "max.muster@example.org").retention_until == rt.clock.now() + timedelta(
+        days=1095
+    )
+
+
+def test_contacts_past_their_deadline_go_when_nothing_keeps_them(rt, tmp_path: Path) -> None:
+    from sphere.rights.requests import RequestType, open_request
+
+    customer = seed_customer(rt, tmp_path)  # Lena consented to the newsletter; Max did not
+    max_id = _contact(rt, "max.muster@example.org").id
+    rt.clock.advance(timedelta(days=1096))
+    with rt.session() as session:  # their posts are past their own, shorter deadlines
+        first = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t")
+    assert first.interactions >= 3
+    assert first.contacts == 0  # they still held records when the run began
+    with rt.session() as session:
+        open_request(session, rt.keyring, max_id, RequestType.ACCESS, at=rt.clock.now(), actor="t")
+        held = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t", dry_run=True)
+    assert held.contacts == 0 and held.contacts_consenting == 1  # Max: open request; Lena
+    with rt.session() as session:
+        from sphere.storage.rights_tables import DsrRequestRow
+
+        session.query(DsrRequestRow).update({"state": "completed"})
+    with rt.session() as session:
+        dry = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t", dry_run=True)
+        assert dry.contacts == 1 and dry.contacts_consenting == 1
+        done = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t")
+    assert done.contacts == 1
+    assert _contact(rt, "max.muster@example.org") is None  # erased: not findable any more
+    with rt.session() as session:
+        from sphere.storage.repositories.contacts import ContactRepository
+
+        contacts = ContactRepository(session, rt.keyring)
+        assert contacts.get(max_id).erased_at is not None
+        assert contacts.get(customer.contact_id).erased_at is None  # kept by her consent
+        again = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t")
+        assert again.contacts == 0 and again.contacts_consenting == 1
+        assert verify(session).ok
+        summary = next(e for e in latest(session, limit=30) if e.action == "retention.run")
+        assert summary.details["contacts"] == 1

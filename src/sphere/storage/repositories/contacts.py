@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from sphere.domain import Channel, IdentityKind
@@ -30,6 +30,7 @@ def _contact(row: ContactRow) -> Contact:
         objected_marketing=row.objected_marketing,
         objected_profiling=row.objected_profiling,
         erased_at=row.erased_at,
+        retention_until=row.retention_until,
     )
 
 
@@ -57,12 +58,19 @@ class ContactRepository:
             raise NotFound(f"contact {contact_id} not found")
         return row
 
-    def create(self, *, is_employee: bool = False, at: datetime | None = None) -> Contact:
+    def create(
+        self,
+        *,
+        is_employee: bool = False,
+        at: datetime | None = None,
+        retention_until: datetime | None = None,
+    ) -> Contact:
         contact = Contact(
             id=new_id(),
             public_id=new_public_id(),
             created_at=at or utcnow(),
             is_employee=is_employee,
+            retention_until=retention_until,
         )
         # Core INSERT: contact imports create thousands of contacts per run.
         self.session.connection().execute(
@@ -76,9 +84,21 @@ class ContactRepository:
                 "objected_marketing": False,
                 "objected_profiling": False,
                 "erased_at": None,
+                "retention_until": retention_until,
             },
         )
         return contact
+
+    def extend_retention(self, contact_id: str, until: datetime) -> None:
+        """Move the contact's deadline to ``until`` unless it is already later (a
+        re-import confirms the relationship; it never shortens a deadline)."""
+        self.session.execute(
+            update(ContactRow)
+            .where(ContactRow.id == contact_id)
+            .where(or_(ContactRow.retention_until.is_(None), ContactRow.retention_until < until))
+            .values(retention_until=until)
+            .execution_options(synchronize_session=False)
+        )
 
     def get(self, contact_id: str) -> Contact:
         return _contact(self._row(contact_id))

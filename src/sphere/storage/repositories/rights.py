@@ -489,6 +489,28 @@ class RightsRepository:
         )
         return [(i, k) for i, k in rows]
 
+    def contacts_past_retention(self, *, now: datetime) -> list[str]:
+        """Living contacts past their own deadline that nothing else keeps: not
+        restricted (Art. 18 keeps the data), no open data-subject request, and no stored
+        interaction, event or attribute (those have deadlines of their own; the contact
+        goes in a later run, after them). Consent is checked by the caller."""
+        open_states = ("received", "identity_verified", "in_progress")
+        query = (
+            select(ContactRow.id)
+            .where(ContactRow.erased_at.is_(None))
+            .where(ContactRow.restricted.is_(False))
+            .where(ContactRow.retention_until.is_not(None), ContactRow.retention_until <= now)
+            .where(
+                ~select(DsrRequestRow.id)
+                .where(DsrRequestRow.contact_id == ContactRow.id)
+                .where(DsrRequestRow.state.in_(open_states))
+                .exists()
+            )
+        )
+        for model in (InteractionRow, EventRow, AttributeRow):
+            query = query.where(~select(model.id).where(model.contact_id == ContactRow.id).exists())
+        return list(self.session.scalars(query.order_by(ContactRow.retention_until, ContactRow.id)))
+
     def key_users(self, key_id: str) -> int:
         """How many stored rows still use subject key ``key_id``."""
         total = 0
