@@ -423,36 +423,27 @@ def _notices(session: Session, policy: Policy, now: datetime) -> list[Finding]:
     overdue = [d for d in duties if now >= d.due_at]
     soon = [d for d in duties if now < d.due_at <= now + SOON]
     found: list[Finding] = []
-    if overdue:
-        oldest = min(d.due_at for d in overdue).date().isoformat()
-        contacts = len({d.contact_id for d in overdue})
+    for code, severity, title, group, when, edge in (
+        ("notice.art14-overdue", "high", "Art. 14 notices overdue", overdue,
+         "are past their deadline", "oldest deadline"),
+        ("notice.art14-due-soon", "low", "Art. 14 notices due within 7 days", soon,
+         f"are due within {SOON.days} days", "next deadline"),
+    ):  # fmt: skip
+        if not group:
+            continue
+        first = min(d.due_at for d in group).date().isoformat()
+        contacts = len({d.contact_id for d in group})
         found.append(
             Finding(
-                code="notice.art14-overdue",
-                severity="high",
-                title="Art. 14 notices overdue",
-                evidence=f"{len(overdue)} notice duties for {contacts} contacts are past their "
-                f"deadline ({_by([d.channel for d in overdue])}); oldest deadline {oldest}",
-                count=len(overdue),
-                link="/cockpit/findings#notice.art14-overdue",
+                code=code,
+                severity=severity,
+                title=title,
+                evidence=f"{len(group)} notice duties for {contacts} contacts {when} "
+                f"({_by([d.channel for d in group])}); {edge} {first}",
+                count=len(group),
+                link=f"/cockpit/findings#{code}",
                 article="GDPR Art. 14(3)",
-                object_ids=tuple(d.id for d in overdue),
-            )
-        )
-    if soon:
-        first = min(d.due_at for d in soon).date().isoformat()
-        contacts = len({d.contact_id for d in soon})
-        found.append(
-            Finding(
-                code="notice.art14-due-soon",
-                severity="low",
-                title="Art. 14 notices due within 7 days",
-                evidence=f"{len(soon)} notice duties for {contacts} contacts are due within "
-                f"{SOON.days} days ({_by([d.channel for d in soon])}); next deadline {first}",
-                count=len(soon),
-                link="/cockpit/findings#notice.art14-due-soon",
-                article="GDPR Art. 14(3)",
-                object_ids=tuple(d.id for d in soon),
+                object_ids=tuple(d.id for d in group),
             )
         )
     return found

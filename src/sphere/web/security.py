@@ -153,6 +153,17 @@ def set_portal_cookie(response: Response, runtime: WebRuntime, value: str, max_a
     )
 
 
+def delete_portal_cookie(response: Response, runtime: WebRuntime) -> None:
+    """End the portal session cookie (the server-side session is revoked separately)."""
+    response.delete_cookie(
+        runtime.portal_cookie,
+        path="/",
+        secure=runtime.web.cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+
+
 def delete_cookie(response: Response, runtime: WebRuntime, name: str) -> None:
     response.delete_cookie(
         name, path="/", secure=runtime.web.cookie_secure, httponly=True, samesite="lax"

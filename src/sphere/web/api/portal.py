@@ -48,7 +48,7 @@ from sphere.rights.access import access_report
 from sphere.rights.requests import RequestType, RequestView
 from sphere.web.deps import DbSession, Runtime
 from sphere.web.portal.messages import Messages, pick_language
-from sphere.web.security import check_csrf, csrf_token_for
+from sphere.web.security import check_csrf, csrf_token_for, delete_portal_cookie
 
 JSONLD = "application/ld+json"
 ZIP = "application/zip"
@@ -191,13 +191,7 @@ def delete_session(
 ) -> None:
     """Log out: the session is revoked on the server (a copied cookie dies too)."""
     end_portal_session(db, request.cookies.get(runtime.portal_cookie, ""), at=runtime.clock.now())
-    response.delete_cookie(
-        runtime.portal_cookie,
-        path="/",
-        secure=runtime.web.cookie_secure,
-        httponly=True,
-        samesite="strict",
-    )
+    delete_portal_cookie(response, runtime)
 
 
 # --- what we hold ------------------------------------------------------------------

@@ -40,6 +40,7 @@ from sphere.web.security import (
     check_csrf,
     csrf_token_for,
     delete_cookie,
+    delete_portal_cookie,
     new_presession_token,
     set_cookie,
     set_portal_cookie,
@@ -177,13 +178,7 @@ def login_redeem(
 def logout(request: Request, runtime: Runtime, db: DbSession, _subject: Subject) -> Response:
     end_portal_session(db, request.cookies.get(runtime.portal_cookie, ""), at=runtime.clock.now())
     response = RedirectResponse("/portal/login", status_code=303)
-    response.delete_cookie(
-        runtime.portal_cookie,
-        path="/",
-        secure=runtime.web.cookie_secure,
-        httponly=True,
-        samesite="strict",
-    )
+    delete_portal_cookie(response, runtime)
     return response
 
 
