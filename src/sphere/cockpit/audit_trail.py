@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sphere.audit import VerifyResult, verify
-from sphere.cockpit import _read_model as read
 from sphere.errors import InvalidInput
 from sphere.storage.entities import AuditEntry
+from sphere.storage.repositories import oversight as read
 
 MAX_PER_PAGE = 200
 

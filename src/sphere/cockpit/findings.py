@@ -42,7 +42,6 @@ from urllib.parse import urlencode
 from sqlalchemy import JSON, LargeBinary, String, Text
 from sqlalchemy.orm import Session
 
-from sphere.cockpit import _read_model as read
 from sphere.cockpit.record import ProcessingRecord
 from sphere.consent.ledger import states
 from sphere.consent.state import ConsentStatus
@@ -55,6 +54,7 @@ from sphere.policy import Policy
 from sphere.rights.notices import due_duties
 from sphere.rights.requests import deadline_of, list_requests
 from sphere.storage.crypto import Keyring
+from sphere.storage.repositories import oversight as read
 from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.marketing import CampaignRecord, MarketingRepository
 from sphere.storage.schema import full_metadata

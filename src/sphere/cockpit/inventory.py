@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sphere.cockpit import _read_model as read
 from sphere.cockpit.findings import Finding
 from sphere.cockpit.record import ProcessingRecord
 from sphere.domain import Collection, Purpose
 from sphere.governance.sources import list_sources
+from sphere.storage.repositories import oversight as read
 
 AREAS: dict[str, tuple[Purpose, ...]] = {
     "marketing": (

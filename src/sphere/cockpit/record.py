@@ -22,10 +22,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sphere.cockpit import _read_model as read
 from sphere.domain import DataCategory, LegalBasis, Purpose
 from sphere.governance.sources import list_sources
 from sphere.policy import Policy
+from sphere.storage.repositories import oversight as read
 
 # Art. 30(1)(c): categories of data subjects, when no activity row names them.
 DEFAULT_SUBJECTS: dict[Purpose, tuple[str, ...]] = {

@@ -28,7 +28,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sphere.cockpit import _read_model as read
 from sphere.consent.ledger import state_pairs
 from sphere.domain import (
     Addressing,
@@ -47,6 +46,7 @@ from sphere.pipeline.facts import UNLINKED, AuthorState, build_facts, relationsh
 from sphere.pipeline.gate import gate
 from sphere.policy import Policy, default_policy, load_policy_text
 from sphere.storage.crypto import Keyring
+from sphere.storage.repositories import oversight as read
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.policies import PolicyVersionRepository
 

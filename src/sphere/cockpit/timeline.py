@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 
 from sphere.accounts import Role
 from sphere.audit import record as audit
-from sphere.cockpit import _read_model as read
 from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring
+from sphere.storage.repositories import oversight as read
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.events import EventRepository

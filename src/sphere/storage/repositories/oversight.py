@@ -1,10 +1,9 @@
-"""Read-only queries the cockpit needs that no repository offers: counts per purpose,
-stored records with their decision, expired rows, a page of the audit chain.
+"""The oversight read model: read-only queries the cockpit needs that the per-table
+repositories do not offer — counts per purpose, stored records with their decision,
+expired rows, a page of the audit chain.
 
-Kept in this one private module so the SQL of the cockpit lives in one place; it only
-SELECTs (every write goes through repositories and services) and returns plain
-frozen values, never ORM rows. It is a read model over ``sphere.storage`` tables and
-could move there unchanged.
+It only SELECTs (every write goes through the other repositories and the services) and
+returns plain frozen values, never ORM rows. The cockpit imports it as ``read``.
 """
 
 from __future__ import annotations
