@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import typer
 
 from sphere.cli._output import fail, print_json
@@ -84,3 +87,61 @@ def current(
         return
     state = "up to date" if revision == head else f"behind (newest is {head})"
     typer.echo(f"{revision or 'empty'} — {state}")
+
+
+@app.command("rotate-key")
+def rotate_key(
+    new_key_file: Path = typer.Option(
+        ...,
+        "--new-key-file",
+        help="File with the new base64 master key (mode 0600). With --generate it is "
+        "created with a fresh key; it must not exist yet.",
+    ),
+    generate: bool = typer.Option(False, "--generate", help="Create NEW_KEY_FILE first."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object."),
+) -> None:
+    """Re-wrap every subject key under a new master key (one transaction, audited).
+
+    Afterwards point SPHERE_MASTER_KEY_FILE (or SPHERE_MASTER_KEY) at the new key and
+    destroy the old one: backups taken before then become unreadable, which is what
+    makes an erasure reach them.
+    """
+    from sphere.cli._runtime import runtime
+    from sphere.governance.keys import rotate_master_key
+    from sphere.storage.crypto import Keyring, generate_master_key, load_master_key
+
+    try:
+        if generate:
+            if new_key_file.exists():
+                raise SphereError(f"{new_key_file} exists; choose a new path for the new key")
+            new_key_file.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(new_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(generate_master_key() + "\n")
+        with runtime() as rt:
+            new_settings = rt.settings.model_copy(
+                update={"master_key": None, "master_key_file": new_key_file}
+            )
+            if not new_key_file.is_file():
+                raise SphereError(f"{new_key_file}: no such key file (use --generate)")
+            new = Keyring(
+                load_master_key(new_settings),
+                rt.settings.pseudonym_secret.get_secret_value().encode("utf-8"),
+            )
+            with rt.session() as session:
+                rotation = rotate_master_key(
+                    session, rt.keyring, new, actor="cli", at=rt.clock.now()
+                )
+    except SphereError as exc:
+        fail(exc)
+    if as_json:
+        print_json({**rotation.to_dict(), "new_key_file": str(new_key_file)})
+        return
+    typer.echo(
+        f"{rotation.keys_rewrapped} subject keys re-wrapped: master key "
+        f"{rotation.old_kek_id} -> {rotation.new_kek_id}"
+    )
+    typer.echo(
+        f"next: set SPHERE_MASTER_KEY_FILE={new_key_file} (or SPHERE_MASTER_KEY), restart, "
+        "then destroy the old key"
+    )
