@@ -7,7 +7,6 @@ import hmac
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sphere.domain import IdentityKind
@@ -17,7 +16,6 @@ from sphere.portal.links import create_login_link
 from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.contacts import ContactRepository
-from sphere.storage.tables import ContactRow
 
 LOGIN_PATH = "/portal/login/"
 
@@ -41,12 +39,7 @@ def issue_demo_portal_link(runtime: _Runtime, *, base_url: str = "") -> str:
     with an e-mail address on file; ``NotFound`` when there is none."""
     with runtime.session() as session:
         contacts = ContactRepository(session, runtime.keyring)
-        ids = session.scalars(
-            select(ContactRow.id)
-            .where(ContactRow.erased_at.is_(None))
-            .order_by(ContactRow.created_at)
-        )
-        for contact_id in ids:
+        for contact_id in contacts.living_ids():
             emails = [
                 i.value
                 for i in contacts.identities(contact_id)

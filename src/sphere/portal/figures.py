@@ -12,14 +12,10 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sphere.domain import Outcome
 from sphere.domain.time import ensure_utc
-from sphere.rights.requests import RequestState
-from sphere.storage.rights_tables import DsrRequestRow
-from sphere.storage.tables import AggregateRow, InteractionRow
+from sphere.storage.repositories.oversight import transparency_counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,25 +32,15 @@ class TransparencyFigures:
 
 
 def transparency_figures(session: Session) -> TransparencyFigures:
-    rows = session.execute(
-        select(DsrRequestRow.received_at, DsrRequestRow.completed_at).where(
-            DsrRequestRow.state == RequestState.COMPLETED.value
-        )
-    ).all()
+    counts = transparency_counts(session)
     days = [
         (ensure_utc(done) - ensure_utc(received)).total_seconds() / 86400
-        for received, done in rows
+        for received, done in counts.answered
         if done is not None
     ]
-    aggregate_only = session.scalar(
-        select(func.coalesce(func.sum(AggregateRow.count), 0)).where(
-            AggregateRow.outcome == Outcome.ANONYMISE.value
-        )
-    )
-    stored = session.scalar(select(func.count()).select_from(InteractionRow))
     return TransparencyFigures(
-        requests_answered=len(rows),
+        requests_answered=len(counts.answered),
         median_days_to_answer=round(statistics.median(days), 1) if days else None,
-        posts_aggregate_only=int(aggregate_only or 0),
-        posts_stored=int(stored or 0),
+        posts_aggregate_only=counts.posts_aggregate_only,
+        posts_stored=counts.posts_stored,
     )

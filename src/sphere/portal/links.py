@@ -19,7 +19,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sphere.accounts import LoginThrottled
@@ -28,7 +27,7 @@ from sphere.domain.time import ensure_utc
 from sphere.errors import NotFound
 from sphere.rights.subject import find_contacts
 from sphere.storage.crypto import Keyring
-from sphere.storage.portal_tables import PortalLoginLinkRow
+from sphere.storage.repositories.portal_access import PortalLinkRepository
 
 LINK_TTL = timedelta(minutes=15)
 RATE_WINDOW = timedelta(minutes=15)
@@ -86,62 +85,46 @@ def create_login_link(
     if len(contacts) != 1:
         return None
     key = address_key(throttle_secret, value)
-    recent = session.scalar(
-        select(func.count())
-        .select_from(PortalLoginLinkRow)
-        .where(PortalLoginLinkRow.address_key == key)
-        .where(PortalLoginLinkRow.created_at > at - RATE_WINDOW)
-    )
-    if (recent or 0) >= max_per_window:
+    links = PortalLinkRepository(session)
+    if links.count_since(key, since=at - RATE_WINDOW) >= max_per_window:
         raise LoginThrottled(at + RATE_WINDOW)
     token = secrets.token_urlsafe(32)
-    row = PortalLoginLinkRow(
+    link = links.add(
         token_sha256=token_hash(token),
         contact_id=contacts[0].id,
         address_key=key,
         created_at=at,
         expires_at=at + LINK_TTL,
     )
-    session.add(row)
-    session.flush()
     audit(
         session,
         actor=ACTOR,
         action="portal.link_issued",
         subject_id=contacts[0].id,
-        object_ids=(row.id,),
+        object_ids=(link.id,),
         details={"ttl_minutes": int(LINK_TTL.total_seconds() // 60)},
         at=at,
     )
-    return IssuedLink(token, contacts[0].id, value, row.expires_at)
+    return IssuedLink(token, contacts[0].id, value, link.expires_at)
 
 
 def redeem_login_link(session: Session, token: str, *, at: datetime) -> str:
     """The contact id of a valid, unused, unexpired link, which is used up by this call
     (a conditional UPDATE, so two concurrent redemptions cannot both succeed)."""
     at = ensure_utc(at)
-    digest = token_hash(token)
-    row = session.scalar(
-        select(PortalLoginLinkRow).where(PortalLoginLinkRow.token_sha256 == digest)
-    )
-    if row is None or row.used_at is not None or ensure_utc(row.expires_at) <= at:
+    links = PortalLinkRepository(session)
+    link = links.by_token(token_hash(token))
+    if link is None or link.used_at is not None or ensure_utc(link.expires_at) <= at:
         raise LinkInvalid()
-    claimed = session.execute(
-        update(PortalLoginLinkRow)
-        .where(PortalLoginLinkRow.id == row.id)
-        .where(PortalLoginLinkRow.used_at.is_(None))
-        .values(used_at=at)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
+    if not links.claim(link.id, at=at):
         raise LinkInvalid()
     audit(
         session,
         actor=ACTOR,
         action="portal.link_redeemed",
-        subject_id=row.contact_id,
-        object_ids=(row.id,),
+        subject_id=link.contact_id,
+        object_ids=(link.id,),
         details={},
         at=at,
     )
-    return row.contact_id
+    return link.contact_id

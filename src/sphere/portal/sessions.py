@@ -12,14 +12,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sphere.accounts import NotAuthenticated
 from sphere.domain.time import ensure_utc
 from sphere.portal.links import token_hash
-from sphere.storage.portal_tables import PortalSessionRow
-from sphere.storage.tables import ContactRow
+from sphere.storage.repositories.portal_access import PortalSessionRepository
 
 DEFAULT_TTL = timedelta(minutes=30)
 
@@ -29,15 +27,12 @@ def open_portal_session(
 ) -> str:
     """A new session for ``contact_id``; returns the clear token for the cookie."""
     token = secrets.token_urlsafe(32)
-    session.add(
-        PortalSessionRow(
-            token_sha256=token_hash(token),
-            contact_id=contact_id,
-            created_at=ensure_utc(at),
-            expires_at=ensure_utc(at) + ttl,
-        )
+    PortalSessionRepository(session).add(
+        token_sha256=token_hash(token),
+        contact_id=contact_id,
+        created_at=ensure_utc(at),
+        expires_at=ensure_utc(at) + ttl,
     )
-    session.flush()
     return token
 
 
@@ -52,15 +47,17 @@ class LivePortalSession:
 def live_portal_session(session: Session, token: str, *, at: datetime) -> LivePortalSession:
     """The live session of ``token``, else ``NotAuthenticated`` (the portal API also
     tells the client when the session ends)."""
-    row = session.scalar(
-        select(PortalSessionRow).where(PortalSessionRow.token_sha256 == token_hash(token))
-    )
-    if row is None or row.revoked_at is not None or ensure_utc(row.expires_at) <= ensure_utc(at):
+    sessions = PortalSessionRepository(session)
+    stored = sessions.by_token(token_hash(token))
+    if (
+        stored is None
+        or stored.revoked_at is not None
+        or ensure_utc(stored.expires_at) <= ensure_utc(at)
+    ):
         raise NotAuthenticated("portal log-in required")
-    contact = session.get(ContactRow, row.contact_id)
-    if contact is None or contact.erased_at is not None:
+    if not sessions.contact_is_living(stored.contact_id):
         raise NotAuthenticated("portal log-in required")
-    return LivePortalSession(row.contact_id, ensure_utc(row.expires_at))
+    return LivePortalSession(stored.contact_id, ensure_utc(stored.expires_at))
 
 
 def resolve_portal_session(session: Session, token: str, *, at: datetime) -> str:
@@ -69,10 +66,4 @@ def resolve_portal_session(session: Session, token: str, *, at: datetime) -> str
 
 
 def end_portal_session(session: Session, token: str, *, at: datetime) -> None:
-    session.execute(
-        update(PortalSessionRow)
-        .where(PortalSessionRow.token_sha256 == token_hash(token))
-        .where(PortalSessionRow.revoked_at.is_(None))
-        .values(revoked_at=ensure_utc(at))
-        .execution_options(synchronize_session=False)
-    )
+    PortalSessionRepository(session).revoke(token_hash(token), at=ensure_utc(at))

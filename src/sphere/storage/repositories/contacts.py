@@ -6,7 +6,7 @@ keyed blind index (``Keyring.blind_index``), unique per (kind, channel).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, or_, select, update
@@ -116,6 +116,14 @@ class ContactRepository:
         if row is None:
             raise NotFound(f"contact {contact_id} not found")
         return _contact(row)
+
+    def living_ids(self) -> Iterator[str]:
+        """Ids of the contacts not erased, oldest first (streamed, not loaded at once)."""
+        yield from self.session.scalars(
+            select(ContactRow.id)
+            .where(ContactRow.erased_at.is_(None))
+            .order_by(ContactRow.created_at)
+        )
 
     def get_by_public_id(self, public_id: str) -> Contact:
         row = self.session.scalar(select(ContactRow).where(ContactRow.public_id == public_id))

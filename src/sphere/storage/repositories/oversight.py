@@ -3,7 +3,8 @@ repositories do not offer — counts per purpose, stored records with their deci
 expired rows, a page of the audit chain.
 
 It only SELECTs (every write goes through the other repositories and the services) and
-returns plain frozen values, never ORM rows. The cockpit imports it as ``read``.
+returns plain frozen values, never ORM rows. The cockpit imports it as ``read``; the
+transparency page's figures come from ``transparency_counts``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sphere.domain import Outcome
 from sphere.storage.entities import AuditEntry
+from sphere.storage.rights_tables import DsrRequestRow
 from sphere.storage.tables import (
+    AggregateRow,
     AttributeRow,
     AuditEntryRow,
     ContactRow,
@@ -357,3 +361,38 @@ def imported_contacts(session: Session) -> list[ImportedContact]:
         )
         for r in rows
     ]
+
+
+# The state name of ``sphere.rights.requests.RequestState.COMPLETED``, spelled out here
+# because storage may not import the rights service.
+_COMPLETED = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class TransparencyCounts:
+    """Raw counts behind the public transparency page — nothing about a person."""
+
+    answered: tuple[tuple[datetime, datetime | None], ...]  # (received, completed) each
+    posts_aggregate_only: int  # anonymised posts, counted in ``aggregates``
+    posts_stored: int  # posts stored as personal data (``interactions``)
+
+
+def transparency_counts(session: Session) -> TransparencyCounts:
+    """Completed data-subject requests (rejections not counted) with their receipt and
+    completion times, and the posts kept only as anonymous counts versus stored."""
+    answered = session.execute(
+        select(DsrRequestRow.received_at, DsrRequestRow.completed_at).where(
+            DsrRequestRow.state == _COMPLETED
+        )
+    ).all()
+    aggregate_only = session.scalar(
+        select(func.coalesce(func.sum(AggregateRow.count), 0)).where(
+            AggregateRow.outcome == Outcome.ANONYMISE.value
+        )
+    )
+    stored = session.scalar(select(func.count()).select_from(InteractionRow))
+    return TransparencyCounts(
+        answered=tuple((received, completed) for received, completed in answered),
+        posts_aggregate_only=int(aggregate_only or 0),
+        posts_stored=int(stored or 0),
+    )
