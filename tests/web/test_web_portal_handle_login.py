@@ -146,6 +146,11 @@ def test_own_post_handed_in_by_staff_logs_in_this_browser(
     assert any(c.startswith(f'{CHALLENGE_COOKIE}=""') for c in cookies)  # deleted
     overview = client.get("/portal/overview")
     assert overview.status_code == 200 and LENA in overview.text and OTTO not in overview.text
+    # a request opened now records how the person proved who they are (Art. 12(6))
+    form = client.get("/portal/requests")
+    client.post("/portal/requests", data={"type": "access", "csrf_token": csrf_in(form.text)})
+    mine = client.get("/api/v1/portal/me/requests").json()["requests"]
+    assert [r["verification_method"] for r in mine] == ["portal_handle_challenge"]
 
 
 def test_phrase_posted_from_a_strangers_account_does_not_log_in(

@@ -2,11 +2,12 @@
 
 * **Portal** (``*_own_*``): the subject comes from the portal session, never from the
   request. A request opened in the portal is verified at once — the person proved
-  control of the address on file by redeeming a one-time link (Art. 12(6)); the
-  method is recorded as ``portal_login_link``. Export (Art. 20) is carried out at once
-  and returned as the zip; every other request waits for the DPO, who sees it in the
-  cockpit queue with its deadline. Asking for someone else's request id answers
-  ``NotFound`` — exactly as for an id that does not exist.
+  control of the address on file by redeeming a one-time link, or of the account on
+  file by a handle challenge (Art. 12(6)); the portal session's method
+  (``portal_login_link`` / ``portal_handle_challenge``) is recorded. Export (Art. 20)
+  is carried out at once and returned as the zip; every other request waits for the
+  DPO, who sees it in the cockpit queue with its deadline. Asking for someone else's
+  request id answers ``NotFound`` — exactly as for an id that does not exist.
 * **Cockpit** (``verify_request``, ``carry_out``): a DPO confirms an identity checked
   by other means, or carries out a verified request of a type that needs no further
   input (access, export, restriction, objection, erasure). Rectification needs the
@@ -88,6 +89,7 @@ def open_own_request(
     request_type: RequestType,
     *,
     at: datetime,
+    method: str = PORTAL_METHOD,
 ) -> DsrRequest:
     """Open a request for the logged-in subject; verified by the portal log-in."""
     if request_type not in PORTAL_TYPES:
@@ -96,7 +98,7 @@ def open_own_request(
     request = open_request(
         session, keyring, contact_id, request_type, at=at, actor=actor, channel="portal"
     )
-    return _verify(session, request, method=PORTAL_METHOD, at=at, actor=actor)
+    return _verify(session, request, method=method, at=at, actor=actor)
 
 
 def own_request(
@@ -117,7 +119,13 @@ def own_requests(session: Session, contact_id: str, *, now: datetime) -> list[Re
 
 
 def export_own_data(
-    session: Session, keyring: Keyring, policy: Policy, contact_id: str, *, at: datetime
+    session: Session,
+    keyring: Keyring,
+    policy: Policy,
+    contact_id: str,
+    *,
+    at: datetime,
+    method: str = PORTAL_METHOD,
 ) -> tuple[str, bytes]:
     """Art. 20 at once: a portability request, verified by the log-in, carried out and
     completed in this transaction. Returns the request id and the zip."""
@@ -125,7 +133,7 @@ def export_own_data(
     request = open_request(
         session, keyring, contact_id, RequestType.PORTABILITY, at=at, actor=actor, channel="portal"
     )
-    _verify(session, request, method=PORTAL_METHOD, at=at, actor=actor)
+    _verify(session, request, method=method, at=at, actor=actor)
     require_ready(session, request.id, (RequestType.PORTABILITY,), at=at, actor=actor)
     archive = export_archive(access_report(session, keyring, policy, contact_id, now=at))
     complete_request(session, request.id, at=at, actor=actor, result={"bytes": len(archive)})

@@ -20,28 +20,42 @@ from sphere.portal.links import token_hash
 from sphere.storage.repositories.portal_access import PortalSessionRepository
 
 DEFAULT_TTL = timedelta(minutes=30)
+# How the person proved who they are; recorded as the verification method of the
+# requests they open (GDPR Art. 12(6)).
+BY_EMAIL_LINK = "portal_login_link"
+BY_HANDLE_CHALLENGE = "portal_handle_challenge"
 
 
 def open_portal_session(
-    session: Session, contact_id: str, *, at: datetime, ttl: timedelta = DEFAULT_TTL
+    session: Session,
+    contact_id: str,
+    *,
+    at: datetime,
+    ttl: timedelta = DEFAULT_TTL,
+    method: str = BY_EMAIL_LINK,
 ) -> str:
     """A new session for ``contact_id``; returns the clear token for the cookie."""
+    if method not in (BY_EMAIL_LINK, BY_HANDLE_CHALLENGE):
+        raise ValueError(f"unknown portal log-in method {method!r}")
     token = secrets.token_urlsafe(32)
     PortalSessionRepository(session).add(
         token_sha256=token_hash(token),
         contact_id=contact_id,
         created_at=ensure_utc(at),
         expires_at=ensure_utc(at) + ttl,
+        method=method,
     )
     return token
 
 
 @dataclass(frozen=True, slots=True)
 class LivePortalSession:
-    """Who a live portal session belongs to and when it ends (absolute expiry)."""
+    """Who a live portal session belongs to, when it ends (absolute expiry) and how the
+    person logged in."""
 
     contact_id: str
     expires_at: datetime
+    method: str = BY_EMAIL_LINK
 
 
 def live_portal_session(session: Session, token: str, *, at: datetime) -> LivePortalSession:
@@ -57,7 +71,7 @@ def live_portal_session(session: Session, token: str, *, at: datetime) -> LivePo
         raise NotAuthenticated("portal log-in required")
     if not sessions.contact_is_living(stored.contact_id):
         raise NotAuthenticated("portal log-in required")
-    return LivePortalSession(stored.contact_id, ensure_utc(stored.expires_at))
+    return LivePortalSession(stored.contact_id, ensure_utc(stored.expires_at), stored.method)
 
 
 def resolve_portal_session(session: Session, token: str, *, at: datetime) -> str:

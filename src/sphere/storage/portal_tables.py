@@ -50,6 +50,9 @@ class PortalSessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # How the person proved who they are (recorded on the requests they open):
+    # "portal_login_link" (e-mail) or "portal_handle_challenge" (social account).
+    method: Mapped[str] = mapped_column(String(40), default="portal_login_link")
 
 
 class PortalHandleChallengeRow(Base):

@@ -71,8 +71,10 @@ def test_session_lookup_shows_expiry_and_revocation(session: Session, keyring: K
         contact_id=contact.id,
         created_at=AT,
         expires_at=AT + timedelta(minutes=30),
+        method="portal_handle_challenge",
     )
     assert sessions.by_token("c1".ljust(64, "0")) == stored
+    assert stored.method == "portal_handle_challenge"
     assert stored.revoked_at is None and stored.expires_at == AT + timedelta(minutes=30)
     assert sessions.by_token("ff".ljust(64, "0")) is None
     assert sessions.contact_is_living(contact.id)

@@ -35,6 +35,7 @@ class StoredPortalSession:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+    method: str
 
 
 def _link(row: PortalLoginLinkRow) -> StoredLoginLink:
@@ -54,6 +55,7 @@ def _session(row: PortalSessionRow) -> StoredPortalSession:
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
+        method=row.method,
     )
 
 
@@ -116,13 +118,20 @@ class PortalSessionRepository:
         self.session = session
 
     def add(
-        self, *, token_sha256: str, contact_id: str, created_at: datetime, expires_at: datetime
+        self,
+        *,
+        token_sha256: str,
+        contact_id: str,
+        created_at: datetime,
+        expires_at: datetime,
+        method: str,
     ) -> StoredPortalSession:
         row = PortalSessionRow(
             token_sha256=token_sha256,
             contact_id=contact_id,
             created_at=created_at,
             expires_at=expires_at,
+            method=method,
         )
         self.session.add(row)
         self.session.flush()

@@ -405,6 +405,10 @@ class RequestOut(BaseModel):
     extended_until: datetime | None = Field(description="Extended deadline (Art. 12(3)).")
     extension_reason: str | None
     verified_at: datetime | None
+    verification_method: str | None = Field(
+        description="How your identity was verified: portal_login_link (e-mail link), "
+        "portal_handle_challenge (social account), or a method of the staff (Art. 12(6))."
+    )
     completed_at: datetime | None
     rejected_reason: str | None = Field(description="Why it was refused (Art. 12(4)).")
     deadline: str | None = Field(
@@ -427,6 +431,7 @@ class RequestOut(BaseModel):
             extended_until=r.extended_until,
             extension_reason=r.extension_reason,
             verified_at=r.verified_at,
+            verification_method=r.verification_method,
             completed_at=r.completed_at,
             rejected_reason=r.rejected_reason,
             deadline=v.deadline_state.value if v.deadline_state else None,
@@ -463,7 +468,9 @@ def post_request(body: RequestIn, runtime: Runtime, db: DbSession, me: Me) -> Re
     """Open a request (access, erasure, objection, rectification, restriction). Your
     log-in with the one-time link verifies your identity; the DPO handles it."""
     now = runtime.clock.now()
-    opened = open_own_request(db, runtime.keyring, me.contact_id, RequestType(body.type), at=now)
+    opened = open_own_request(
+        db, runtime.keyring, me.contact_id, RequestType(body.type), at=now, method=me.method
+    )
     return RequestOut.of(own_request(db, me.contact_id, opened.id, now=now))
 
 
@@ -496,7 +503,7 @@ def post_export(runtime: Runtime, db: DbSession, me: Me) -> Response:
     """A copy of all your data at once (Art. 20), recorded as a completed request."""
     now = runtime.clock.now()
     request_id, archive = export_own_data(
-        db, runtime.keyring, active_policy(db), me.contact_id, at=now
+        db, runtime.keyring, active_policy(db), me.contact_id, at=now, method=me.method
     )
     return Response(
         archive,

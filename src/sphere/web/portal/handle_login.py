@@ -27,7 +27,7 @@ from sphere.portal.handle_login import (
     show_handle_challenge,
     start_handle_challenge,
 )
-from sphere.portal.sessions import open_portal_session
+from sphere.portal.sessions import BY_HANDLE_CHALLENGE, open_portal_session
 from sphere.web.deps import DbSession, Runtime
 from sphere.web.portal.messages import Messages, pick_language
 from sphere.web.portal.pages import PortalCsrf, _render_with_seed, _seed
@@ -123,7 +123,13 @@ def check(request: Request, runtime: Runtime, db: DbSession) -> Response:
         t = Messages(pick_language(request))
         return _waiting_page(request, runtime, state, message=t("handle.not_seen"))
     minutes = runtime.web.portal_session_minutes
-    token = open_portal_session(db, state.contact_id, at=now, ttl=timedelta(minutes=minutes))
+    token = open_portal_session(
+        db,
+        state.contact_id,
+        at=now,
+        ttl=timedelta(minutes=minutes),
+        method=BY_HANDLE_CHALLENGE,
+    )
     response = RedirectResponse("/portal/overview", status_code=303)
     set_portal_cookie(response, runtime, token, max_age=minutes * 60)
     delete_cookie(response, runtime, runtime.presession_cookie)

@@ -28,7 +28,12 @@ from sphere.portal.consents import (
 from sphere.portal.holdings import group_by_purpose
 from sphere.portal.links import create_login_link, redeem_login_link
 from sphere.portal.requests import PORTAL_TYPES, export_own_data, open_own_request, own_requests
-from sphere.portal.sessions import end_portal_session, open_portal_session, resolve_portal_session
+from sphere.portal.sessions import (
+    LivePortalSession,
+    end_portal_session,
+    live_portal_session,
+    open_portal_session,
+)
 from sphere.rights.access import access_report
 from sphere.rights.requests import RequestType
 from sphere.storage.db import session_scope
@@ -49,12 +54,17 @@ from sphere.web.security import (
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
 
-def current_subject(request: Request, runtime: Runtime, db: DbSession) -> str:
-    """The contact id of the portal session — the only source of "who am I"."""
+def current_login(request: Request, runtime: Runtime, db: DbSession) -> LivePortalSession:
+    """The portal session — the only source of "who am I" (and how they proved it)."""
     token = request.cookies.get(runtime.portal_cookie, "")
-    return resolve_portal_session(db, token, at=runtime.clock.now())
+    return live_portal_session(db, token, at=runtime.clock.now())
 
 
+def current_subject(login: Annotated[LivePortalSession, Depends(current_login)]) -> str:
+    return login.contact_id
+
+
+Login = Annotated[LivePortalSession, Depends(current_login)]
 Subject = Annotated[str, Depends(current_subject)]
 
 
@@ -261,7 +271,7 @@ def open_request_form(
     request: Request,
     runtime: Runtime,
     db: DbSession,
-    subject: Subject,
+    login: Login,
     type: Annotated[str, Form(max_length=20)],  # noqa: A002
 ) -> Response:
     try:
@@ -269,9 +279,9 @@ def open_request_form(
     except ValueError as exc:
         raise InvalidInput("unknown request type") from exc
     now = runtime.clock.now()
-    open_own_request(db, runtime.keyring, subject, kind, at=now)
+    open_own_request(db, runtime.keyring, login.contact_id, kind, at=now, method=login.method)
     t = Messages(pick_language(request))
-    views = own_requests(db, subject, now=now)
+    views = own_requests(db, login.contact_id, now=now)
     return _render(
         request,
         runtime,
@@ -284,9 +294,11 @@ def open_request_form(
 
 
 @router.post("/export", dependencies=[PortalCsrf])
-def export(runtime: Runtime, db: DbSession, subject: Subject) -> Response:
+def export(runtime: Runtime, db: DbSession, login: Login) -> Response:
     now = runtime.clock.now()
-    _rid, archive = export_own_data(db, runtime.keyring, active_policy(db), subject, at=now)
+    _rid, archive = export_own_data(
+        db, runtime.keyring, active_policy(db), login.contact_id, at=now, method=login.method
+    )
     return Response(
         archive,
         media_type="application/zip",
