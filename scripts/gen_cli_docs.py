@@ -34,6 +34,7 @@ EXAMPLES: dict[str, str] = {
     "consent withdraw": "sphere consent withdraw --subject lena@example.com --purpose profiling",
     "db current": "sphere db current --json",
     "db downgrade": "sphere db downgrade -1",
+    "db rotate-key": "sphere db rotate-key --new-key-file /etc/sphere/master-2.key --generate",
     "db upgrade": "sphere db upgrade",
     "demo": "sphere demo --size small",
     "dsr access": "sphere dsr access --subject lena@example.com --json",

@@ -65,37 +65,40 @@ def test_rotate_key_rewraps_every_subject_key_and_the_old_key_stops_working(
     old = Keyring.from_settings(load_settings())  # test env: creates old.key (0600)
     engine = make_engine(cli_env)
     factory = make_session_factory(engine)
-    with session_scope(factory) as db:
-        contacts = ContactRepository(db, old)
-        ids = [contacts.create().id for _ in range(3)]
-        for n, contact_id in enumerate(ids):
-            contacts.add_identity(contact_id, IdentityKind.EMAIL, f"p{n}@example.com")
+    try:
+        with session_scope(factory) as db:
+            contacts = ContactRepository(db, old)
+            ids = [contacts.create().id for _ in range(3)]
+            for n, contact_id in enumerate(ids):
+                contacts.add_identity(contact_id, IdentityKind.EMAIL, f"p{n}@example.com")
 
-    new_file = tmp_path / "keys" / "new.key"
-    result = CliRunner().invoke(
-        app, ["rotate-key", "--new-key-file", str(new_file), "--generate", "--json"]
-    )
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
-    assert report["keys_rewrapped"] >= 3 and report["old_kek_id"] == old.kek_id
-    assert oct(new_file.stat().st_mode & 0o777) == "0o600"
-    secret = load_settings().pseudonym_secret.get_secret_value().encode()
-    new = Keyring(MasterKey.from_base64(new_file.read_text()), secret)
-    assert report["new_kek_id"] == new.kek_id
-    with session_scope(factory) as db:
-        assert {i.value for c in ids for i in ContactRepository(db, new).identities(c)} == {
-            "p0@example.com",
-            "p1@example.com",
-            "p2@example.com",
-        }
-        with pytest.raises((SphereError, SubjectKeyDestroyed)):
-            ContactRepository(db, old).identities(ids[0])  # the old key opens nothing now
-        from sphere.audit import latest
+        new_file = tmp_path / "keys" / "new.key"
+        result = CliRunner().invoke(
+            app, ["rotate-key", "--new-key-file", str(new_file), "--generate", "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["keys_rewrapped"] >= 3 and report["old_kek_id"] == old.kek_id
+        assert oct(new_file.stat().st_mode & 0o777) == "0o600"
+        secret = load_settings().pseudonym_secret.get_secret_value().encode()
+        new = Keyring(MasterKey.from_base64(new_file.read_text()), secret)
+        assert report["new_kek_id"] == new.kek_id
+        with session_scope(factory) as db:
+            assert {i.value for c in ids for i in ContactRepository(db, new).identities(c)} == {
+                "p0@example.com",
+                "p1@example.com",
+                "p2@example.com",
+            }
+            with pytest.raises((SphereError, SubjectKeyDestroyed)):
+                ContactRepository(db, old).identities(ids[0])  # the old key opens nothing now
+            from sphere.audit import latest
 
-        entry = latest(db, limit=1)[0]
-        assert entry.action == "keys.master_rotated"
-        assert entry.details["keys_rewrapped"] == report["keys_rewrapped"]
-    engine.dispose()
+            entry = latest(db, limit=1)[0]
+            assert entry.action == "keys.master_rotated"
+            assert entry.details["keys_rewrapped"] == report["keys_rewrapped"]
+        assert entry.details["old_key"] == f"kek-{old.kek_id}"
+    finally:
+        engine.dispose()
 
     again = CliRunner().invoke(app, ["rotate-key", "--new-key-file", str(new_file), "--generate"])
     assert again.exit_code == 2 and "exists" in again.stderr  # never overwrite a key file
