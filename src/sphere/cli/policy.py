@@ -174,6 +174,15 @@ def _whatif_lines(result: object) -> list[str]:
             f"  {shift['count']:>6}  {shift['old_rule']} ({shift['old_outcome']}) -> "
             f"{shift['new_rule']} ({shift['new_outcome']})"
         )
+    lines.append(
+        f"campaigns: {data['campaigns']} of {data['campaigns_checked']} that can still be sent "
+        "change outcome (each send is checked again at send time)"
+    )
+    for shift in data["campaign_shifts"]:
+        lines.append(
+            f"  {shift['name']}: {shift['old_outcome']} -> {shift['new_outcome']}, reached "
+            f"{shift['old_reached']} -> {shift['new_reached']}"
+        )
     return lines
 
 

@@ -90,3 +90,14 @@ def test_apply_records_the_campaign_count_and_changes_no_campaign(rt: Runtime) -
         # under the applied policy, the same draft changes nothing any more
         again = what_if(session, rt.keyring, draft, now=rt.clock.now())
     assert again.campaigns == 0 and again.campaigns_checked == 1
+
+
+def test_cli_text_names_the_campaigns_that_change(rt: Runtime) -> None:
+    from sphere.cli.policy import _whatif_lines
+
+    _campaigns(rt)
+    with rt.session() as session:
+        draft = draft_without_rule(active_policy(session), RULE)
+        lines = _whatif_lines(what_if(session, rt.keyring, draft, now=rt.clock.now()))
+    assert "campaigns: 1 of 1 that can still be sent change outcome" in "\n".join(lines)
+    assert "  tele: can_run_for_subset -> must_not_run, reached 1 -> 0" in lines
