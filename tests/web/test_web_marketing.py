@@ -315,7 +315,10 @@ def test_dry_run_page_lists_contact_ids_with_reasons(
         data={"campaign": campaign, "csrf_token": csrf_in(page.text)},
     )
     assert response.status_code == 200, response.text
-    reached, not_reached = response.text.split('id="not_reached-heading"')
+    summary, rest = response.text.split('id="reached-heading"')
+    assert "Why not, in sum" in summary and "consent.missing" in summary
+    assert people["dora"] not in summary  # counts per reason, no ids
+    reached, not_reached = rest.split('id="not_reached-heading"')
     assert people["anna"] in reached and people["dora"] not in reached
     assert people["dora"] in not_reached and "consent.missing" in not_reached
     assert "example.com" not in response.text and "anna" not in response.text.lower()
