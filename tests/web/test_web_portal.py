@@ -195,6 +195,39 @@ def test_erasure_request_shows_state_and_deadline(lena: TestClient) -> None:
     assert "identity verified, being handled" in opened.text
 
 
+def test_rectification_details_reach_the_dpo_encrypted_and_escaped(
+    lena: TestClient,
+    fresh_engine: Engine,
+    make_user: Callable[..., str],
+    api_login: Callable[..., str],
+) -> None:
+    correction = 'My phone is +49 30 7654321, not the old one <b>"x"</b>'
+    page = lena.get("/portal/requests")
+    assert '<label for="request-details">' in page.text
+    opened = lena.post(
+        "/portal/requests",
+        data={"type": "rectification", "details": correction, "csrf_token": csrf_in(page.text)},
+    )
+    assert opened.status_code == 200
+    too_long = lena.post(
+        "/portal/requests",
+        data={"type": "access", "details": "x" * 2001, "csrf_token": csrf_in(page.text)},
+    )
+    assert too_long.status_code == 422
+    with fresh_engine.connect() as db:  # stored as ciphertext only
+        from sqlalchemy import text
+
+        stored = db.execute(text("select details_ciphertext from dsr_requests")).scalars().all()
+    assert len(stored) == 1 and b"7654321" not in bytes(stored[0])
+    lena.cookies.clear()
+    make_user("dpo@example.com")
+    api_login("dpo@example.com")
+    queue = lena.get("/cockpit/requests")
+    assert queue.status_code == 200
+    assert "My phone is +49 30 7654321" in queue.text  # the DPO reads it in the queue
+    assert "<b>" not in queue.text and "&lt;b&gt;" in queue.text  # as text, never markup
+
+
 def test_another_subjects_ids_and_tokens_get_nothing(
     client: TestClient, app: FastAPI, subjects: dict[str, str], make_request: Callable[..., str]
 ) -> None:

@@ -90,13 +90,22 @@ def open_own_request(
     *,
     at: datetime,
     method: str = PORTAL_METHOD,
+    details: str | None = None,
 ) -> DsrRequest:
-    """Open a request for the logged-in subject; verified by the portal log-in."""
+    """Open a request for the logged-in subject; verified by the portal log-in.
+    ``details``: what the person wants us to know (stored encrypted)."""
     if request_type not in PORTAL_TYPES:
         raise InvalidInput(f"request type {request_type.value!r} is not offered here")
     actor = portal_actor(contact_id)
     request = open_request(
-        session, keyring, contact_id, request_type, at=at, actor=actor, channel="portal"
+        session,
+        keyring,
+        contact_id,
+        request_type,
+        at=at,
+        actor=actor,
+        channel="portal",
+        details=details,
     )
     return _verify(session, request, method=method, at=at, actor=actor)
 

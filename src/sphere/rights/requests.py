@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
 from sphere.dsr.deadline import DeadlineState, Extension, RequestDeadline
-from sphere.errors import NotFound
+from sphere.errors import InvalidInput, NotFound
 from sphere.rights.refusal import refuse
 from sphere.rights.subject import find_contacts, resolve_subject
-from sphere.storage.crypto import Keyring
+from sphere.storage.crypto import Keyring, SubjectKeyDestroyed
 from sphere.storage.repositories.rights import DsrRequest, RightsRepository
 
 
@@ -50,6 +50,7 @@ class RequestState(StrEnum):
     REJECTED = "rejected"
 
 
+MAX_DETAILS_CHARS = 2000
 OPEN_STATES = (RequestState.RECEIVED, RequestState.IDENTITY_VERIFIED, RequestState.IN_PROGRESS)
 ARTICLE = {
     RequestType.ACCESS: "art15",
@@ -120,6 +121,16 @@ def view(request: DsrRequest, *, now: datetime) -> RequestView:
     )
 
 
+def request_details(session: Session, keyring: Keyring, request: DsrRequest) -> str | None:
+    """What the person wrote with the request; None if nothing, or once erased."""
+    if request.details_ciphertext is None or request.contact_id is None:
+        return None
+    try:
+        return keyring.decrypt_text(session, request.contact_id, request.details_ciphertext)
+    except SubjectKeyDestroyed:
+        return None
+
+
 def get_request(session: Session, request_id: str) -> DsrRequest:
     request = RightsRepository(session).get_request(request_id)
     if request is None:
@@ -137,8 +148,13 @@ def open_request(
     actor: str,
     channel: str = "email",
     requester: str | None = None,
+    details: str | None = None,
 ) -> DsrRequest:
     """Record a request as received and compute its deadline.
+
+    ``details`` is what the person told us with it (what to correct, which processing
+    they object to); it is stored encrypted under the contact's key, at most
+    ``MAX_DETAILS_CHARS`` characters.
 
     ``requester`` is an identifier of whoever asks (the sender's address, the logged-in
     portal user). If it belongs to a different contact than ``subject`` the request is
@@ -157,6 +173,9 @@ def open_request(
                 at=at,
                 subject_id=contact.id,
             )
+    text = (details or "").strip()
+    if len(text) > MAX_DETAILS_CHARS:
+        raise InvalidInput(f"details: at most {MAX_DETAILS_CHARS} characters, please")
     deadline = RequestDeadline(received_at=at)
     request = RightsRepository(session).add_request(
         contact_id=contact.id,
@@ -166,6 +185,7 @@ def open_request(
         received_at=at,
         due_at=deadline.due_at,
         opened_by=actor,
+        details_ciphertext=keyring.encrypt_for(session, contact.id, text) if text else None,
     )
     audit(
         session,
@@ -173,7 +193,11 @@ def open_request(
         action="dsr.received",
         subject_id=contact.id,
         object_ids=(request.id,),
-        details={"type": request_type.value, "article": ARTICLE[request_type]},
+        details={
+            "type": request_type.value,
+            "article": ARTICLE[request_type],
+            "with_details": bool(text),
+        },
         at=at,
     )
     return request

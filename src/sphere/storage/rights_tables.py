@@ -46,6 +46,9 @@ class DsrRequestRow(Base):
     completed_at: Mapped[datetime | None]
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opened_by: Mapped[str] = mapped_column(String(100), default="")
+    # What the person told us with the request (e.g. what to correct), encrypted under
+    # the contact's key: gone with the key on erasure.
+    details_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class DsrVerificationRow(Base):

@@ -10,7 +10,7 @@ reclaiming freed database pages so erased bytes do not linger in the file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +47,7 @@ class DsrRequest:
     completed_at: datetime | None
     result: dict[str, Any]
     opened_by: str
+    details_ciphertext: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,7 @@ def _request(row: DsrRequestRow) -> DsrRequest:
         completed_at=row.completed_at,
         result=dict(row.result or {}),
         opened_by=row.opened_by,
+        details_ciphertext=row.details_ciphertext,
     )
 
 
@@ -154,6 +156,7 @@ class RightsRepository:
         received_at: datetime,
         due_at: datetime,
         opened_by: str,
+        details_ciphertext: bytes | None = None,
     ) -> DsrRequest:
         row = DsrRequestRow(
             contact_id=contact_id,
@@ -164,6 +167,7 @@ class RightsRepository:
             due_at=due_at,
             opened_by=opened_by,
             result={},
+            details_ciphertext=details_ciphertext,
         )
         self.session.add(row)
         self.session.flush()

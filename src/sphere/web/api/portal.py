@@ -45,7 +45,7 @@ from sphere.portal.requests import PORTAL_TYPES, export_own_data, open_own_reque
 from sphere.portal.requests import own_requests as list_own_requests
 from sphere.portal.sessions import LivePortalSession, end_portal_session, live_portal_session
 from sphere.rights.access import access_report
-from sphere.rights.requests import RequestType, RequestView
+from sphere.rights.requests import MAX_DETAILS_CHARS, RequestType, RequestView
 from sphere.web.deps import DbSession, Runtime
 from sphere.web.portal.messages import Messages, pick_language
 from sphere.web.security import check_csrf, csrf_token_for, delete_portal_cookie
@@ -454,6 +454,12 @@ class RequestIn(BaseModel):
         json_schema_extra={"enum": list(PORTAL_TYPE_VALUES)},
         description="One of: " + ", ".join(PORTAL_TYPE_VALUES) + ".",
     )
+    details: str | None = Field(
+        None,
+        max_length=MAX_DETAILS_CHARS,
+        description="What we should know, e.g. for a correction what is wrong and what is "
+        "right. Stored encrypted; shown to the data-protection team only.",
+    )
 
 
 @router.get("/requests")
@@ -469,7 +475,13 @@ def post_request(body: RequestIn, runtime: Runtime, db: DbSession, me: Me) -> Re
     log-in with the one-time link verifies your identity; the DPO handles it."""
     now = runtime.clock.now()
     opened = open_own_request(
-        db, runtime.keyring, me.contact_id, RequestType(body.type), at=now, method=me.method
+        db,
+        runtime.keyring,
+        me.contact_id,
+        RequestType(body.type),
+        at=now,
+        method=me.method,
+        details=body.details,
     )
     return RequestOut.of(own_request(db, me.contact_id, opened.id, now=now))
 

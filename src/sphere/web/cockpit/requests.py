@@ -15,7 +15,12 @@ from starlette.responses import RedirectResponse, Response
 
 from sphere.governance.policy_versions import active_policy
 from sphere.portal.requests import carry_out, verify_request
-from sphere.rights.requests import extend_request, list_requests, reject_request
+from sphere.rights.requests import (
+    extend_request,
+    list_requests,
+    reject_request,
+    request_details,
+)
 from sphere.web._cockpit_service import actor_of
 from sphere.web.cockpit.oversight import _render
 from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, Runtime
@@ -32,6 +37,12 @@ def queue(
 ) -> Response:
     views = list_requests(db, now=runtime.clock.now())
     views.sort(key=lambda v: (v.deadline_state is None, v.request.due_at))
+    details = {  # what the person wrote, for open requests only (decrypted for the DPO)
+        v.request.id: text
+        for v in views
+        if v.deadline_state is not None
+        and (text := request_details(db, runtime.keyring, v.request))
+    }
     return _render(
         request,
         runtime,
@@ -40,6 +51,7 @@ def queue(
         csrf_token=csrf_token,
         active="requests",
         views=views,
+        details=details,
     )
 
 

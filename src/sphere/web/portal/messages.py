@@ -89,6 +89,8 @@ _EN: dict[str, str] = {
     "requests.export": "Download my data (Art. 20)",
     "requests.open": "Open request",
     "requests.type": "Request",
+    "requests.details": "What should we know? (optional — for a correction: what is wrong "
+    "and what is right)",
     "requests.state": "Status",
     "requests.deadline": "Answer due",
     "requests.none": "You have no requests.",
@@ -195,6 +197,8 @@ _DE: dict[str, str] = {
     "requests.export": "Meine Daten herunterladen (Art. 20)",
     "requests.open": "Antrag stellen",
     "requests.type": "Antrag",
+    "requests.details": "Was sollen wir wissen? (freiwillig — bei einer Berichtigung: was "
+    "falsch ist und was richtig wäre)",
     "requests.state": "Stand",
     "requests.deadline": "Antwort fällig",
     "requests.none": "Sie haben keine Anträge gestellt.",

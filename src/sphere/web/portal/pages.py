@@ -35,7 +35,7 @@ from sphere.portal.sessions import (
     open_portal_session,
 )
 from sphere.rights.access import access_report
-from sphere.rights.requests import RequestType
+from sphere.rights.requests import MAX_DETAILS_CHARS, RequestType
 from sphere.storage.db import session_scope
 from sphere.web.deps import DbSession, Runtime
 from sphere.web.portal.mail import deliver_login_link
@@ -273,13 +273,22 @@ def open_request_form(
     db: DbSession,
     login: Login,
     type: Annotated[str, Form(max_length=20)],  # noqa: A002
+    details: Annotated[str, Form(max_length=MAX_DETAILS_CHARS)] = "",
 ) -> Response:
     try:
         kind = RequestType(type)
     except ValueError as exc:
         raise InvalidInput("unknown request type") from exc
     now = runtime.clock.now()
-    open_own_request(db, runtime.keyring, login.contact_id, kind, at=now, method=login.method)
+    open_own_request(
+        db,
+        runtime.keyring,
+        login.contact_id,
+        kind,
+        at=now,
+        method=login.method,
+        details=details,
+    )
     t = Messages(pick_language(request))
     views = own_requests(db, login.contact_id, now=now)
     return _render(
