@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sphere.audit import VerifyResult, verify
 from sphere.errors import InvalidInput
 from sphere.storage.entities import AuditEntry
-from sphere.storage.repositories import oversight as read
+from sphere.storage.repositories.audit import AuditRepository
 
 MAX_PER_PAGE = 200
 
@@ -42,5 +42,6 @@ class AuditPage:
 def audit_trail(session: Session, *, page: int = 1, per_page: int = 50) -> AuditPage:
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput(f"page must be >= 1 and per_page 1..{MAX_PER_PAGE}")
-    total, entries = read.audit_page(session, offset=(page - 1) * per_page, limit=per_page)
-    return AuditPage(page, per_page, total, tuple(entries), verify(session))
+    entries = AuditRepository(session)
+    page_entries = entries.latest(per_page, offset=(page - 1) * per_page)
+    return AuditPage(page, per_page, entries.count(), tuple(page_entries), verify(session))

@@ -38,11 +38,16 @@ from sphere.domain import (
     Facts,
     IdentityKind,
     Purpose,
-    Relationship,
     Visibility,
 )
 from sphere.governance.sources import list_sources
-from sphere.pipeline.facts import UNLINKED, AuthorState, build_facts, relationship_of
+from sphere.pipeline.facts import (
+    UNLINKED,
+    AuthorState,
+    build_facts,
+    contact_import_facts,
+    relationship_of,
+)
 from sphere.pipeline.gate import gate
 from sphere.policy import Policy, default_policy, load_policy_text
 from sphere.storage.crypto import Keyring
@@ -247,14 +252,7 @@ def stored_record_facts(
             yield _event(record, author, channel_collection(record.channel), deciding)
     for contact in read.imported_contacts(session):
         collection = by_name.get(contact.source_name or "", Collection.EXPORT)
-        facts = Facts(
-            purpose=Purpose.SERVICE_PROVISION,
-            visibility=Visibility.COMPANY_DIRECT,
-            addressing=Addressing.NOT_APPLICABLE,
-            relationship=Relationship.VERIFIED_CUSTOMER,
-            data_category=DataCategory.CONTACT_DATA,
-            collection=collection,
-        )
+        facts = contact_import_facts(collection)
         deciding = policies.get(contact.policy_version)
 
         def decide(policy: Policy, facts: Facts = facts) -> Verdict:

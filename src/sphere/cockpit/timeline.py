@@ -24,9 +24,7 @@ from sqlalchemy.orm import Session
 
 from sphere.accounts import Role
 from sphere.audit import record as audit
-from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring
-from sphere.storage.repositories import oversight as read
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.events import EventRepository
@@ -130,9 +128,7 @@ def contact_timeline(
 ) -> Timeline:
     """The timeline as ``role`` may see it; the view is audited (who, role, how many
     records were shown and hidden) so staff access to a customer can be reviewed."""
-    if not read.contact_exists(session, contact_id):
-        raise NotFound(f"contact {contact_id} not found")
-    contact = ContactRepository(session, keyring).get(contact_id)
+    contact = ContactRepository(session, keyring).get(contact_id)  # NotFound if unknown
     objected = contact.objected_marketing or contact.objected_profiling
     decisions = DecisionRepository(session)
     items: list[TimelineItem] = []

@@ -95,3 +95,17 @@ def build_facts(
         objection=author.objected,
         provenance_recorded=True,
     )
+
+
+def contact_import_facts(collection: Collection) -> Facts:
+    """The facts of importing a customer record from the system of record (the CRM):
+    contact data of a verified customer, for service provision. The cockpit's what-if
+    rebuilds stored imports from the same function."""
+    return Facts(
+        purpose=Purpose.SERVICE_PROVISION,
+        visibility=Visibility.COMPANY_DIRECT,
+        addressing=Addressing.NOT_APPLICABLE,
+        relationship=Relationship.VERIFIED_CUSTOMER,
+        data_category=DataCategory.CONTACT_DATA,
+        collection=collection,
+    )

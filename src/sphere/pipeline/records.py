@@ -23,14 +23,13 @@ from sphere.domain import (
     IdentityKind,
     Observation,
     Purpose,
-    Relationship,
     Visibility,
 )
 from sphere.errors import InvalidInput
 from sphere.pipeline.consents import event_consent
 from sphere.pipeline.context import PipelineContext
 from sphere.pipeline.counters import AggregateBuffer
-from sphere.pipeline.facts import relationship_of
+from sphere.pipeline.facts import contact_import_facts, relationship_of
 from sphere.pipeline.gate import Disposition
 from sphere.pipeline.link import Linker
 from sphere.pipeline.summary import IngestSummary
@@ -68,16 +67,7 @@ class ContactImporter:
         number = identities.get(IdentityKind.CUSTOMER_NUMBER.value)
         if not number:
             raise InvalidInput("contact record has no customer number")
-        decision = self.ctx.policy.evaluate(
-            Facts(
-                purpose=Purpose.SERVICE_PROVISION,
-                visibility=Visibility.COMPANY_DIRECT,
-                addressing=Addressing.NOT_APPLICABLE,
-                relationship=Relationship.VERIFIED_CUSTOMER,
-                data_category=DataCategory.CONTACT_DATA,
-                collection=self.source.collection,
-            )
-        )
+        decision = self.ctx.policy.evaluate(contact_import_facts(self.source.collection))
         now = self.ctx.clock.now()
         # The contact's own deadline: this import + the purpose's retention. The system
         # of record sending the customer again confirms the relationship and extends it.

@@ -42,7 +42,10 @@ from sphere.errors import InvalidInput, NotFound
 from sphere.portal.links import token_hash
 from sphere.storage.crypto import Keyring, normalize_identity
 from sphere.storage.repositories.contacts import ContactRepository
-from sphere.storage.repositories.portal_challenges import HandleChallengeRepository
+from sphere.storage.repositories.portal_challenges import (
+    HandleChallengeRepository,
+    StoredHandleChallenge,
+)
 
 PHRASE_PREFIX = "sphere-login-"
 PHRASE_PATTERN = re.compile(r"sphere-login-[a-z2-7]{8}", re.IGNORECASE)
@@ -263,14 +266,22 @@ def observe_challenge_posts(
     return met
 
 
+def _live(repo: HandleChallengeRepository, secret: str, at: datetime) -> StoredHandleChallenge:
+    stored = repo.by_secret(token_hash(secret)) if secret else None
+    if stored is None or stored.used_at is not None or ensure_utc(stored.expires_at) <= at:
+        raise ChallengeInvalid()
+    return stored
+
+
+def _state(secret: str, stored: StoredHandleChallenge) -> ChallengeState:
+    return ChallengeState(phrase_for(secret), Channel(stored.channel), stored.expires_at)
+
+
 def show_handle_challenge(session: Session, secret: str, *, at: datetime) -> ChallengeState:
     """The live challenge of this browser's secret; ``ChallengeInvalid`` if there is none
     (unknown, used or expired)."""
-    at = ensure_utc(at)
-    stored = HandleChallengeRepository(session).by_secret(token_hash(secret)) if secret else None
-    if stored is None or stored.used_at is not None or ensure_utc(stored.expires_at) <= at:
-        raise ChallengeInvalid()
-    return ChallengeState(phrase_for(secret), Channel(stored.channel), stored.expires_at)
+    stored = _live(HandleChallengeRepository(session), secret, ensure_utc(at))
+    return _state(secret, stored)
 
 
 def redeem_handle_challenge(
@@ -280,10 +291,9 @@ def redeem_handle_challenge(
     contact to open a portal session for. Not met yet: the state without a contact.
     ``ChallengeInvalid`` for unknown, used (replay) or expired challenges."""
     at = ensure_utc(at)
-    state = show_handle_challenge(session, secret, at=at)
     repo = HandleChallengeRepository(session)
-    stored = repo.by_secret(token_hash(secret))
-    assert stored is not None
+    stored = _live(repo, secret, at)
+    state = _state(secret, stored)
     if stored.met_at is None or stored.contact_id is None:
         return state
     if ContactRepository(session, keyring).get(stored.contact_id).erased_at is not None:

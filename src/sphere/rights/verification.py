@@ -89,6 +89,42 @@ def _identities(
     ]
 
 
+def _store_challenge(
+    session: Session,
+    request: DsrRequest,
+    method: str,
+    identity_id: str,
+    secret: str,
+    ttl: timedelta,
+    channel: str,
+    *,
+    at: datetime,
+    actor: str,
+) -> Challenge:
+    """Store a salted hash of ``secret`` for the request and audit the start."""
+    salt = secrets.token_bytes(16)
+    stored = RightsRepository(session).add_verification(
+        request_id=request.id,
+        method=method,
+        identity_id=identity_id,
+        salt=salt,
+        secret_hash=_hash(salt, secret),
+        created_at=at,
+        expires_at=at + ttl,
+        max_attempts=MAX_ATTEMPTS,
+    )
+    audit(
+        session,
+        actor=actor,
+        action="dsr.verification_started",
+        subject_id=request.contact_id,
+        object_ids=(request.id, stored.id),
+        details={"method": method, "channel": channel},
+        at=at,
+    )
+    return Challenge(stored.id, method, secret, stored.expires_at, channel)
+
+
 def start_email_verification(
     session: Session,
     keyring: Keyring,
@@ -125,30 +161,10 @@ def start_email_verification(
             request_id=request_id,
         )
     code = f"{secrets.randbelow(10**8):08d}"
-    salt = secrets.token_bytes(16)
-    stored = RightsRepository(session).add_verification(
-        request_id=request_id,
-        method=EMAIL_CODE,
-        identity_id=on_file[0].id,
-        salt=salt,
-        secret_hash=_hash(salt, code),
-        created_at=at,
-        expires_at=at + CODE_TTL,
-        max_attempts=MAX_ATTEMPTS,
+    challenge = _store_challenge(
+        session, request, EMAIL_CODE, on_file[0].id, code, CODE_TTL, "email", at=at, actor=actor
     )
-    audit(
-        session,
-        actor=actor,
-        action="dsr.verification_started",
-        subject_id=request.contact_id,
-        object_ids=(request_id, stored.id),
-        details={"method": EMAIL_CODE},
-        at=at,
-    )
-    return (
-        Challenge(stored.id, EMAIL_CODE, code, stored.expires_at, "email"),
-        on_file[0].value or "",
-    )
+    return challenge, on_file[0].value or ""
 
 
 def start_social_challenge(
@@ -179,27 +195,17 @@ def start_social_challenge(
             request_id=request_id,
         )
     phrase = PHRASE_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(8))
-    salt = secrets.token_bytes(16)
-    stored = RightsRepository(session).add_verification(
-        request_id=request_id,
-        method=SOCIAL_CHALLENGE,
-        identity_id=handles[0].id,
-        salt=salt,
-        secret_hash=_hash(salt, phrase),
-        created_at=at,
-        expires_at=at + CHALLENGE_TTL,
-        max_attempts=MAX_ATTEMPTS,
-    )
-    audit(
+    return _store_challenge(
         session,
-        actor=actor,
-        action="dsr.verification_started",
-        subject_id=request.contact_id,
-        object_ids=(request_id, stored.id),
-        details={"method": SOCIAL_CHALLENGE, "channel": channel.value},
+        request,
+        SOCIAL_CHALLENGE,
+        handles[0].id,
+        phrase,
+        CHALLENGE_TTL,
+        channel.value,
         at=at,
+        actor=actor,
     )
-    return Challenge(stored.id, SOCIAL_CHALLENGE, phrase, stored.expires_at, channel.value)
 
 
 def _mark_verified(

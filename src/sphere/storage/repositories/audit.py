@@ -149,9 +149,10 @@ class AuditRepository:
                 yield _entry(row)
             after = rows[-1].seq
 
-    def latest(self, limit: int = 50) -> list[AuditEntry]:
+    def latest(self, limit: int = 50, *, offset: int = 0) -> list[AuditEntry]:
+        """Newest first; ``offset`` skips that many of the newest (for paging)."""
         rows = self.session.scalars(
-            select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).limit(limit)
+            select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).offset(offset).limit(limit)
         )
         return [_entry(r) for r in rows]
 

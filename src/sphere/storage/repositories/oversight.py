@@ -1,6 +1,6 @@
 """The oversight read model: read-only queries the cockpit needs that the per-table
 repositories do not offer — counts per purpose, stored records with their decision,
-expired rows, a page of the audit chain.
+expired rows.
 
 It only SELECTs (every write goes through the other repositories and the services) and
 returns plain frozen values, never ORM rows. The cockpit imports it as ``read``; the
@@ -17,12 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sphere.domain import Outcome
-from sphere.storage.entities import AuditEntry
 from sphere.storage.rights_tables import DsrRequestRow
 from sphere.storage.tables import (
     AggregateRow,
     AttributeRow,
-    AuditEntryRow,
     ContactRow,
     DecisionRow,
     EventRow,
@@ -278,35 +276,6 @@ def identities_without_basis(session: Session) -> list[tuple[str, str]]:
         )
     )
     return [(i, c) for i, c in rows]
-
-
-def audit_page(session: Session, *, offset: int, limit: int) -> tuple[int, list[AuditEntry]]:
-    """(total entries, one page newest first)."""
-    total = session.scalar(select(func.count()).select_from(AuditEntryRow)) or 0
-    rows = session.scalars(
-        select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).offset(offset).limit(limit)
-    )
-    return total, [
-        AuditEntry(
-            seq=r.seq,
-            id=r.id,
-            at=r.at,
-            actor=r.actor,
-            action=r.action,
-            subject_id=r.subject_id,
-            object_ids=tuple(r.object_ids),
-            purpose=r.purpose,
-            legal_basis=r.legal_basis,
-            details=dict(r.details),
-            prev_hash=r.prev_hash,
-            hash=r.hash,
-        )
-        for r in rows
-    ]
-
-
-def contact_exists(session: Session, contact_id: str) -> bool:
-    return session.get(ContactRow, contact_id) is not None
 
 
 def free_text_sample(session: Session, *, limit: int) -> Iterator[tuple[str, str, str, str]]:

@@ -7,7 +7,7 @@ cover and says why. Both are audited there.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
@@ -15,27 +15,11 @@ from starlette.responses import Response
 from sphere.cockpit.contacts import MAX_QUERY_CHARS, find_for_staff
 from sphere.cockpit.timeline import contact_timeline
 from sphere.web._cockpit_service import actor_of
-from sphere.web.cockpit.pages import navigation_for
+from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfToken, CurrentStaff, DbSession, Runtime
 
 router = APIRouter(prefix="/cockpit", include_in_schema=False)
 IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
-
-
-def _render(
-    request: Request, runtime: Runtime, template: str, staff: Any, csrf: str, **context: Any
-) -> Response:
-    return runtime.templates.TemplateResponse(
-        request,
-        f"cockpit/{template}",
-        {
-            "principal": staff,
-            "csrf_token": csrf,
-            "navigation": navigation_for(staff.role),
-            "active": "contacts",
-            **context,
-        },
-    )
 
 
 @router.get("/contacts")
@@ -57,7 +41,16 @@ def contacts_page(
             actor=actor_of(staff),
             at=runtime.clock.now(),
         )
-    return _render(request, runtime, "contacts.html", staff, csrf_token, q=q, hits=hits)
+    return render(
+        request,
+        runtime,
+        "contacts.html",
+        principal=staff,
+        csrf_token=csrf_token,
+        active="contacts",
+        q=q,
+        hits=hits,
+    )
 
 
 @router.get("/contacts/{contact_id}/timeline")
@@ -77,4 +70,12 @@ def timeline_page(
         actor=actor_of(staff),
         at=runtime.clock.now(),
     )
-    return _render(request, runtime, "timeline.html", staff, csrf_token, timeline=timeline)
+    return render(
+        request,
+        runtime,
+        "timeline.html",
+        principal=staff,
+        csrf_token=csrf_token,
+        active="contacts",
+        timeline=timeline,
+    )

@@ -25,7 +25,7 @@ from sphere.marketing.measures import check_stored, parse_measure, result_dict
 from sphere.marketing.planning import MeasureKind
 from sphere.web._cockpit_service import actor_of
 from sphere.web.api.marketing import Planner
-from sphere.web.cockpit.pages import NAVIGATION
+from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, DbSession, Runtime
 
 router = APIRouter(prefix="/cockpit/marketing", include_in_schema=False)
@@ -42,33 +42,6 @@ CHOICES: dict[str, tuple[str, ...]] = {
 Text = Annotated[str, Form(max_length=200)]
 
 
-def _render(
-    request: Request,
-    runtime: Runtime,
-    template: str,
-    *,
-    who: Principal,
-    csrf_token: str,
-    active: str,
-    status_code: int = 200,
-    **context: Any,
-) -> Response:
-    # Marketers get no links to the DPO's sections: they would only answer 403.
-    navigation = () if who.role.value == "marketer" else NAVIGATION
-    return runtime.templates.TemplateResponse(
-        request,
-        f"cockpit/{template}",
-        {
-            "principal": who,
-            "csrf_token": csrf_token,
-            "navigation": navigation,
-            "active": active,
-            **context,
-        },
-        status_code=status_code,
-    )
-
-
 def _check_page(
     request: Request,
     runtime: Runtime,
@@ -80,11 +53,11 @@ def _check_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    return _render(
+    return render(
         request,
         runtime,
         "marketing_check.html",
-        who=who,
+        principal=who,
         csrf_token=csrf_token,
         active="planning check",
         status_code=status_code,
@@ -180,11 +153,11 @@ def _dry_run_page(
     status_code: int = 200,
     selected: str | None = None,
 ) -> Response:
-    return _render(
+    return render(
         request,
         runtime,
         "marketing_dry_run.html",
-        who=who,
+        principal=who,
         csrf_token=csrf_token,
         active="campaign dry run",
         status_code=status_code,

@@ -8,7 +8,7 @@ applied another version meanwhile, or the text was changed), nothing happens.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
@@ -21,7 +21,7 @@ from sphere.errors import InvalidInput
 from sphere.governance.policy_versions import active_policy
 from sphere.web._cockpit_service import actor_of, make_draft, record_and_findings
 from sphere.web.api.policy import MAX_POLICY_CHARS
-from sphere.web.cockpit.pages import NAVIGATION
+from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, PolicyEditor, Runtime
 
 router = APIRouter(prefix="/cockpit", include_in_schema=False)
@@ -31,37 +31,12 @@ RuleField = Annotated[str, Form(max_length=100)]
 IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 
 
-def _render(
-    request: Request,
-    runtime: Runtime,
-    template: str,
-    *,
-    principal: Any,
-    csrf_token: str,
-    active: str,
-    status_code: int = 200,
-    **context: Any,
-) -> Response:
-    return runtime.templates.TemplateResponse(
-        request,
-        f"cockpit/{template}",
-        {
-            "principal": principal,
-            "csrf_token": csrf_token,
-            "navigation": NAVIGATION,
-            "active": active,
-            **context,
-        },
-        status_code=status_code,
-    )
-
-
 @router.get("/record")
 def record_page(
     request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
 ) -> Response:
     record, findings = record_and_findings(db, runtime)
-    return _render(
+    return render(
         request,
         runtime,
         "record.html",
@@ -78,7 +53,7 @@ def findings_page(
     request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
 ) -> Response:
     _, findings = record_and_findings(db, runtime)
-    return _render(
+    return render(
         request,
         runtime,
         "findings.html",
@@ -94,7 +69,7 @@ def inventories_page(
     request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
 ) -> Response:
     record, findings = record_and_findings(db, runtime)
-    return _render(
+    return render(
         request,
         runtime,
         "inventories.html",
@@ -115,7 +90,7 @@ def audit_page(
     csrf_token: CsrfToken,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    return _render(
+    return render(
         request,
         runtime,
         "audit.html",
@@ -136,7 +111,7 @@ def versions_page(
     version: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9-]+$")] = None,
 ) -> Response:
     selected = version_diff(db, version) if version else None
-    return _render(
+    return render(
         request,
         runtime,
         "versions.html",
@@ -152,7 +127,7 @@ def versions_page(
 def whatif_form(
     request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
 ) -> Response:
-    return _render(
+    return render(
         request,
         runtime,
         "whatif.html",
@@ -178,7 +153,7 @@ def whatif_run(
 ) -> Response:
     draft = make_draft(db, yaml=yaml, disable_rule=disable_rule or None)
     result = what_if(db, runtime.keyring, draft, now=runtime.clock.now())
-    return _render(
+    return render(
         request,
         runtime,
         "whatif.html",

@@ -6,12 +6,12 @@ Forms post with a CSRF token bound to the (pre-)session cookie; see ``security.p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from sphere.accounts import Role, revoke_session
+from sphere.accounts import Principal, Role, revoke_session
 from sphere.web._login import log_in
 from sphere.web._policy_view import policy_in_force
 from sphere.web.deps import (
@@ -23,6 +23,7 @@ from sphere.web.deps import (
     DbSession,
     Runtime,
 )
+from sphere.web.runtime import WebRuntime
 from sphere.web.security import (
     csrf_token_for,
     delete_cookie,
@@ -77,6 +78,33 @@ def navigation_for(role: Role) -> tuple[NavItem, ...]:
     return NAVIGATION if role in COCKPIT_ROLES else ()
 
 
+def render(
+    request: Request,
+    runtime: WebRuntime,
+    template: str,
+    *,
+    principal: Principal,
+    csrf_token: str,
+    active: str,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """A cockpit page with the navigation the viewer's role may use (no links that
+    would only answer 403)."""
+    return runtime.templates.TemplateResponse(
+        request,
+        f"cockpit/{template}",
+        {
+            "principal": principal,
+            "csrf_token": csrf_token,
+            "navigation": navigation_for(principal.role),
+            "active": active,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
 @router.get("/login")
 def login_form(request: Request, runtime: Runtime) -> Response:
     """The log-in form. Sets a pre-session cookie the form's CSRF token is bound to."""
@@ -118,10 +146,8 @@ def home(
 ) -> Response:
     if staff.role not in COCKPIT_ROLES:  # a bookmark or "back to the cockpit" link
         return RedirectResponse(landing_for(staff.role), status_code=303)
-    return runtime.templates.TemplateResponse(
-        request,
-        "cockpit/home.html",
-        {"principal": staff, "csrf_token": csrf_token, "navigation": NAVIGATION, "active": "home"},
+    return render(
+        request, runtime, "home.html", principal=staff, csrf_token=csrf_token, active="home"
     )
 
 
@@ -129,14 +155,12 @@ def home(
 def policy(
     request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
 ) -> Response:
-    return runtime.templates.TemplateResponse(
+    return render(
         request,
-        "cockpit/policy.html",
-        {
-            "principal": dpo,
-            "csrf_token": csrf_token,
-            "navigation": NAVIGATION,
-            "active": "policy",
-            "policy": policy_in_force(db),
-        },
+        runtime,
+        "policy.html",
+        principal=dpo,
+        csrf_token=csrf_token,
+        active="policy",
+        policy=policy_in_force(db),
     )

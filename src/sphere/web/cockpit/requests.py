@@ -22,7 +22,7 @@ from sphere.rights.requests import (
     request_details,
 )
 from sphere.web._cockpit_service import actor_of
-from sphere.web.cockpit.oversight import _render
+from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, Runtime
 
 router = APIRouter(prefix="/cockpit", include_in_schema=False)
@@ -43,7 +43,7 @@ def queue(
         if v.deadline_state is not None
         and (text := request_details(db, runtime.keyring, v.request))
     }
-    return _render(
+    return render(
         request,
         runtime,
         "requests.html",
