@@ -66,6 +66,41 @@ class Settings(BaseSettings):
         "retry before `sphere retention run` deletes it and destroys its key.",
     )
 
+    nats_url: str | None = Field(
+        None,
+        description="NATS server with JetStream, e.g. nats://127.0.0.1:4222. When set, webhooks, "
+        "listeners and `sphere ingest --via-stream` publish raw payloads to the stream and "
+        "`sphere worker` processes them; unset, intake is processed in-process.",
+    )
+    nats_stream: str = Field(
+        "SPHERE_INTAKE",
+        description="JetStream stream name; subjects are <name lower-case>.<source>. "
+        "A second stream <name>_QUARANTINE holds nothing: poison messages go to the database.",
+    )
+    intake_file: Path | None = Field(
+        None,
+        description="YAML with per-source live-intake settings (webhook secrets, verify "
+        "tokens, listener URLs; docs/intake.md). Default: SPHERE_HOME/intake.yaml if it exists.",
+    )
+    webhook_max_bytes: int = Field(
+        1_000_000, ge=1_024, description="Largest webhook body accepted (bytes); larger is 413."
+    )
+    webhook_replay_window_seconds: int = Field(
+        300,
+        ge=10,
+        description="Signed webhooks whose timestamp is further from now than this are "
+        "refused as replays (generic signed webhook).",
+    )
+    worker_batch_size: int = Field(
+        200, ge=1, description="Stream messages a worker pulls and commits in one transaction."
+    )
+    worker_max_deliveries: int = Field(
+        5,
+        ge=1,
+        description="Deliveries of one stream message before a worker quarantines it "
+        "(poison message) and acknowledges it.",
+    )
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.env == "prod" and self.pseudonym_secret.get_secret_value() == DEV_PLACEHOLDER:
@@ -81,6 +116,10 @@ class Settings(BaseSettings):
     @property
     def resolved_company_file(self) -> Path:
         return self.company_file or self.home / "company.yaml"
+
+    @property
+    def resolved_intake_file(self) -> Path:
+        return self.intake_file or self.home / "intake.yaml"
 
     @property
     def resolved_master_key_file(self) -> Path:

@@ -10,7 +10,8 @@ and ``quoted`` (→ ``quoted_id``); a pure retweet yields nothing. X escapes ``&
 longer than one is an EDIT of the first id. Compliance events
 ``{"data": {"delete": {"tweet": {"id": ...}, "event_at": ...}}}`` become DELETION.
 DM events (``event_type`` MessageCreate) become MESSAGE with PRIVATE_MESSAGE visibility and
-the participants as ``mentions``.
+the participants as ``mentions``. Account Activity API webhook bodies (``for_user_id``)
+are read by ``x_activity``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sphere.domain.facts import Visibility
 
 from .adapter import Fields
 from .text import MAX_TEXT_CHARS, clean_text
+from .x_activity import parse_account_activity
 
 
 class XAdapter:
@@ -34,6 +36,8 @@ class XAdapter:
         self.clock = clock or SystemClock()
 
     def parse(self, record: Mapping[str, Any], *, ref: str) -> list[Observation]:
+        if isinstance(record, Mapping) and "for_user_id" in record:
+            return parse_account_activity(record, adapter=self.NAME, ref=ref)
         fields = Fields(record, adapter=self.NAME)
         data = record.get("data")
         if isinstance(data, Mapping) and "delete" in data:

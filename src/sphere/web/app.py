@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse
 from sphere import __version__
 from sphere.accounts import make_password_hasher
 from sphere.domain.time import Clock, SystemClock
+from sphere.intake.webhooks import build_webhook_intake
 from sphere.portal import link_throttle_key
 from sphere.runtime import Runtime
 from sphere.settings import Settings, load_settings
@@ -49,10 +50,11 @@ def create_app(
     db_engine = engine or make_engine(settings.resolved_database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            await app.state.intake.handoff.close()
             if owned:
                 db_engine.dispose()
 
@@ -82,6 +84,7 @@ def create_app(
         link_throttle_key=link_throttle_key(settings),
     )
     app.state.engine = db_engine
+    app.state.intake = build_webhook_intake(core)
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=web.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

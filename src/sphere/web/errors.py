@@ -9,6 +9,11 @@ error                                  status  note
 ``AuthenticationError``                401     HTML GET → redirect to log-in page
 ``AccessDenied`` (incl. CSRF)          403
 ``NotFound``                           404
+``SignatureInvalid`` (intake)          401     bad/missing signature or replay
+``ChallengeRefused`` (intake)          403     webhook verify token mismatch
+``PayloadTooLarge`` (intake)           413
+``NotJson`` (intake)                   400
+``IntakeBusy`` (intake)                503     ``Retry-After`` header
 ``Refused`` (sphere.rights)            422     reason code, nothing disclosed
 ``InvalidInput`` (incl. PolicyError)   422     policy errors carry file/line/column
 ``PolicyViolation``                    422
@@ -49,6 +54,13 @@ from sphere.errors import (
     PolicyViolation,
     SphereError,
 )
+from sphere.intake.errors import (
+    ChallengeRefused,
+    IntakeBusy,
+    NotJson,
+    PayloadTooLarge,
+    SignatureInvalid,
+)
 from sphere.rights.refusal import Refused
 from sphere.web.runtime import WebRuntime
 from sphere.web.security import csrf_seed, csrf_token_for
@@ -59,6 +71,11 @@ _STATUS: tuple[tuple[type[BaseException], int, str], ...] = (
     (LoginThrottled, 429, "too_many_attempts"),
     (AuthenticationError, 401, "not_authenticated"),
     (AccessDenied, 403, "forbidden"),
+    (SignatureInvalid, 401, "signature_invalid"),
+    (ChallengeRefused, 403, "challenge_refused"),
+    (PayloadTooLarge, 413, "payload_too_large"),
+    (NotJson, 400, "not_json"),
+    (IntakeBusy, 503, "unavailable"),
     (NotFound, 404, "not_found"),
     (Refused, 422, "refused"),
     (PolicyError, 422, "policy_error"),
@@ -72,6 +89,9 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    400: "Bad request",
+    413: "Too large",
+    503: "Unavailable",
     422: "Cannot process this input",
     429: "Too many attempts",
     500: "Something went wrong",
@@ -162,7 +182,9 @@ async def handle_sphere_error(request: Request, exc: Exception) -> Response:
         now = _runtime(request).clock.now()
         seconds = max(1, math.ceil((exc.until - now).total_seconds()))
         headers["Retry-After"] = str(seconds)
-    if status == 401 and is_api(request.url.path):
+    if isinstance(exc, IntakeBusy):
+        headers["Retry-After"] = "5"
+    if status == 401 and is_api(request.url.path) and not isinstance(exc, SignatureInvalid):
         headers["WWW-Authenticate"] = "Bearer"
     if is_api(request.url.path):
         error: dict[str, Any] = {"code": code, "message": message}

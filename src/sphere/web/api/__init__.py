@@ -6,6 +6,7 @@ from sphere.web.api import (
     auth,
     cockpit,
     health,
+    intake,
     marketing,
     policy,
     portal,
@@ -15,6 +16,7 @@ from sphere.web.api import (
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(health.router)
+router.include_router(intake.router)
 router.include_router(auth.router)
 router.include_router(policy.router)
 router.include_router(cockpit.router)

@@ -1,0 +1,37 @@
+"""Bookkeeping of live intake: listener cursors and processed stream messages.
+
+Neither table holds personal data. ``intake_cursors`` remembers how far a streaming
+listener got (a Jetstream ``time_us``, a Mastodon status id), so a restarted listener
+resumes instead of starting over or skipping. ``stream_receipts`` records every stream
+message a worker committed, in the same transaction as its effects: a message delivered
+again after a crash between commit and acknowledgement is recognised and acknowledged
+without a second effect (at-least-once delivery + this table = one effect per message).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sphere.domain.time import utcnow
+from sphere.storage.tables import Base
+
+
+class IntakeCursorRow(Base):
+    __tablename__ = "intake_cursors"
+
+    source_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(200), primary_key=True)
+    cursor: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StreamReceiptRow(Base):
+    __tablename__ = "stream_receipts"
+    __table_args__ = (Index("ix_stream_receipts_processed_at", "processed_at"),)
+
+    msg_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    stream_seq: Mapped[int] = mapped_column(BigInteger)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
