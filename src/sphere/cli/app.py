@@ -36,6 +36,8 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("sphere.cli.ingest", "ingest", "ingest"),
     ("sphere.cli.serve", "serve", "serve"),
     ("sphere.cli.demo", "demo", "demo"),
+    ("sphere.cli.worker", "worker", "worker"),
+    ("sphere.cli.listen", "listen", "listen"),
 )
 
 

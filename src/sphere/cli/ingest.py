@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from sphere.cli._output import is_terminal, print_json
 from sphere.cli._runtime import runtime
+from sphere.intake.files import publish_file
 from sphere.pipeline.runner import ingest_file
 from sphere.pipeline.summary import IngestSummary
 
@@ -46,12 +48,38 @@ def print_summary(summary: IngestSummary) -> None:
         console.print(f"… and {summary.quarantine_total - 10} more: `sphere quarantine list`")
 
 
+def _publish(files: list[Path], source: str, *, as_json: bool) -> None:
+    results = []
+    with runtime() as rt:
+        for path in files:
+            results.append(asyncio.run(publish_file(rt, path, source_name=source)).as_dict())
+    if as_json:
+        print_json(results)
+        return
+    for result in results:
+        typer.echo(
+            f"{result['file']}: published {result['published']} records to the stream "
+            f"({result['duplicates']} duplicates dropped, {result['quarantined']} quarantined)"
+        )
+
+
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="JSONL, JSON or CSV files.")],
     source: Annotated[str, typer.Option("--source", help="A registered source name.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    via_stream: Annotated[
+        bool,
+        typer.Option(
+            "--via-stream",
+            help="Publish the records to the intake stream (SPHERE_NATS_URL) for "
+            "`sphere worker` instead of processing them here.",
+        ),
+    ] = False,
 ) -> None:
     """Ingest FILES from SOURCE; prints a summary per addressing class and outcome."""
+    if via_stream:
+        _publish(files, source, as_json=as_json)
+        return
     summary = IngestSummary(source=source)
     with runtime() as rt:
         ctx = rt.pipeline_context()

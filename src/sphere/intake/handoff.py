@@ -121,5 +121,6 @@ class StreamHandoff:
 
     async def close(self) -> None:
         if self._client is not None:
-            await self._client.drain()
+            await self._client.flush()
+            await self._client.close()
             self._client, self._publisher = None, None

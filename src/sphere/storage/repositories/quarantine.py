@@ -84,6 +84,15 @@ class QuarantineRepository:
         self.session.flush()
         return self._entity(row, with_payload=False)
 
+    def lines_held(self, source_name: str, *, file: str) -> set[int]:
+        """Line numbers of ``file`` already in quarantine (a re-published file adds none)."""
+        rows = self.session.scalars(
+            select(QuarantineRow.line).where(
+                QuarantineRow.source_name == source_name, QuarantineRow.file == file
+            )
+        )
+        return {line for line in rows if line is not None}
+
     def get(self, item_id: str) -> QuarantineItem:
         """The item with its decrypted payload."""
         return self._entity(self._row(item_id), with_payload=True)
