@@ -22,7 +22,9 @@ from sphere.intake.stream import StreamNames, StreamPublisher, connect, ensure_s
 from sphere.pipeline.batch import process_records
 from sphere.pipeline.context import PipelineContext
 from sphere.pipeline.summary import IngestSummary
+from sphere.storage.db import session_scope
 from sphere.storage.entities import Source
+from sphere.storage.repositories.intake import StreamReceiptRepository
 
 
 class Handoff(Protocol):
@@ -79,12 +81,33 @@ class InProcessHandoff:
         self._lock = threading.Lock()
 
     def process(self, source: Source, records: Sequence[IntakeRecord], *, ref: str) -> int:
-        raws = [raw_record(r.payload, line=i) for i, r in enumerate(records, start=1)]
-        summary = IngestSummary(source=source.name)
+        """Process the records not seen before; their receipts commit with their effects,
+        so a redelivered webhook or a listener replaying from its cursor has no second
+        effect (an anonymous count, too, is counted once)."""
         with self._lock:
             if self._ctx is None:
                 self._ctx = self._make_context()
-            process_records(self.factory, self._ctx, raws, source=source, file=ref, summary=summary)
+            with session_scope(self.factory) as session:
+                seen = StreamReceiptRepository(session).seen(r.msg_id for r in records)
+            fresh = list({r.msg_id: r for r in records if r.msg_id not in seen}.values())
+            if not fresh:
+                return 0
+            raws = [raw_record(r.payload, line=i) for i, r in enumerate(fresh, start=1)]
+            summary = IngestSummary(source=source.name)
+            at = self._ctx.clock.now()
+
+            def receipts(session: Session) -> None:
+                StreamReceiptRepository(session).add(((r.msg_id, 0) for r in fresh), at=at)
+
+            process_records(
+                self.factory,
+                self._ctx,
+                raws,
+                source=source,
+                file=ref,
+                summary=summary,
+                before_commit=receipts,
+            )
         return len(raws) - summary.duplicates
 
     async def submit(self, source: Source, records: Sequence[IntakeRecord], *, ref: str) -> int:

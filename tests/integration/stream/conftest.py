@@ -11,6 +11,7 @@ used by other people's tests).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -293,10 +294,8 @@ def private_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Priva
     try:
         yield server
     finally:
-        try:
+        with contextlib.suppress(Exception):
             server.stop()
-        except Exception:
-            pass
         shutil.rmtree(root, ignore_errors=True)
 
 
