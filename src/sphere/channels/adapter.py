@@ -4,6 +4,11 @@ An adapter turns ONE payload object (a JSON object from a JSONL line, one elemen
 JSON array, or one CSV row as a dict) into zero or more :class:`Observation` records.
 It validates as it goes and raises :class:`BadRecord` naming the field and the reason;
 messages never contain the offending value, because values are personal data.
+
+Text is repaired (lone UTF-16 surrogates and noncharacters become U+FFFD in
+:func:`~sphere.channels.text.clean_text`); identifiers and other short strings are not:
+one with an invalid code point is refused, naming the field, since a repaired id would
+name another record and an unencodable one can be neither hashed nor stored.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from sphere.domain import Channel, Observation
 from sphere.errors import InvalidInput
 
 from .reader import MAX_DEPTH, json_depth_exceeds
-from .text import MAX_TEXT_CHARS, clean_text, html_to_text
+from .text import MAX_TEXT_CHARS, clean_text, first_invalid_code_point, html_to_text
 
 MAX_EMBEDDED_JSON = 1_000_000
 
@@ -100,6 +105,8 @@ class Fields:
         for item in value:
             if not isinstance(item, str | int) or isinstance(item, bool):
                 raise self.bad(key, "expected a list of strings")
+            if isinstance(item, str) and (invalid := first_invalid_code_point(item)):
+                raise self.bad(key, f"contains a {invalid}; refused")
             out.append(str(item))
         return out
 
@@ -117,6 +124,8 @@ class Fields:
             raise self.bad(key, f"longer than {max_len} characters")
         if _CONTROL.search(text):
             raise self.bad(key, "contains control characters")
+        if invalid := first_invalid_code_point(text):
+            raise self.bad(key, f"contains a {invalid}; refused")
         return text
 
     def req(self, key: str, *, max_len: int = 1_000) -> str:

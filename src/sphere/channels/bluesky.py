@@ -84,7 +84,10 @@ class BlueskyAdapter:
             micros = event.data.get("time_us")
             when = self.clock.now()
             if isinstance(micros, int) and not isinstance(micros, bool):
-                when = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
+                try:
+                    when = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
+                except (OverflowError, OSError, ValueError):
+                    raise event.bad("time_us", "microseconds out of range") from None
             return [
                 Observation(
                     channel=self.CHANNEL,
@@ -108,7 +111,10 @@ class BlueskyAdapter:
         raw_text = post.data.get("text", "")
         if not isinstance(raw_text, str):
             raise post.bad("text", "expected a string")
-        encoded = raw_text.encode("utf-8")
+        # A lone surrogate (a client cut an emoji) cannot be UTF-8 encoded; "surrogatepass"
+        # gives it the three bytes a client would have counted, so facet offsets stay right
+        # (a facet over it is refused below); the text itself is repaired by clean_text.
+        encoded = raw_text.encode("utf-8", "surrogatepass")
         mentions: list[str] = []
         tags: list[str] = []
         links: list[str] = []

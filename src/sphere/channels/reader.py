@@ -14,8 +14,10 @@ Every problem becomes a :class:`RawRecord` with ``error`` set and the 1-based li
 and reading continues with the next line: malformed JSON, invalid UTF-8 (JSON formats),
 lines longer than :data:`MAX_LINE_BYTES`, JSON nested deeper than :data:`MAX_DEPTH` (checked
 before parsing, so no ``RecursionError``), CSV rows whose column count does not match the
-header. CSV files that are not UTF-8 (Excel "CSV" on Windows is cp1252) are decoded as
-cp1252, falling back to Latin-1, and each such record says so in ``note``.
+header, CSV fields longer than :data:`MAX_FIELD_CHARS` (named by column) and quoted CSV
+fields that run on past :data:`MAX_LINE_BYTES` (an unclosed quote). CSV files that are not
+UTF-8 (Excel "CSV" on Windows is cp1252) are decoded as cp1252, falling back to Latin-1, and
+each such record says so in ``note``.
 Messages name lines and reasons, never content.
 """
 
@@ -34,6 +36,8 @@ from sphere.errors import InvalidInput
 
 MAX_LINE_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 64
+MAX_FIELD_CHARS = 1_000_000
+"""Longest CSV field the reader hands on; adapters apply their own, smaller limits."""
 _CHUNK = 64 * 1024
 _DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -91,6 +95,9 @@ def json_depth_exceeds(text: str, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+_HUGE_NUMBER = "a number with more digits than Python converts (4,300)"
+
+
 def _decode_json_text(text: str) -> tuple[Mapping[str, Any] | None, str | None]:
     if json_depth_exceeds(text):
         return None, f"JSON nested deeper than {MAX_DEPTH} levels"
@@ -100,6 +107,8 @@ def _decode_json_text(text: str) -> tuple[Mapping[str, Any] | None, str | None]:
         return None, f"malformed JSON: {exc.msg} at column {exc.colno}"
     except RecursionError:  # pragma: no cover - the depth guard runs first
         return None, f"JSON nested deeper than {MAX_DEPTH} levels"
+    except ValueError:  # Python refuses integers over 4,300 digits (CVE-2020-10735)
+        return None, _HUGE_NUMBER
     if not isinstance(value, dict):
         return None, f"expected a JSON object, got {type(value).__name__}"
     return value, None
@@ -239,7 +248,10 @@ def _read_json(path: Path) -> Iterator[RawRecord]:
                             error=(f"JSON nested deeper than {MAX_DEPTH} levels; reading stopped"),
                         )
                         return
-                    except json.JSONDecodeError as exc:
+                    except ValueError as exc:
+                        if not isinstance(exc, json.JSONDecodeError):
+                            yield RawRecord(start, error=f"{_HUGE_NUMBER}; reading stopped")
+                            return
                         # Maybe only cut off at a chunk boundary: read more and retry.
                         if len(buf.text) > MAX_LINE_BYTES:
                             yield RawRecord(
@@ -318,8 +330,12 @@ def _read_csv(path: Path) -> Iterator[RawRecord]:
         header_line = next(lines, None)
         if header_line is None:
             return
-        delimiter, columns = sniff_delimiter(header_line)
-        header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter))]
+        try:
+            delimiter, columns = sniff_delimiter(header_line)
+            header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter))]
+        except csv.Error as exc:  # e.g. a bare carriage return inside the header
+            yield RawRecord(1, error=f"CSV header unreadable: {exc}")
+            return
         sniff_note = None
         if delimiter != ",":
             sniff_note = f"delimiter {_DELIMITER_NAMES[delimiter]} sniffed from the header"
@@ -328,10 +344,29 @@ def _read_csv(path: Path) -> Iterator[RawRecord]:
         if len(set(header)) != len(header) or "" in header:
             yield RawRecord(1, error="CSV header has empty or duplicate column names")
             return
+        # The csv module's own limit (131,072 characters by default, process-wide) would
+        # raise out of the loop and stop the file; it only has to bound memory here, and
+        # the real limit (MAX_FIELD_CHARS) is checked per field below, naming the column.
+        if csv.field_size_limit() < MAX_LINE_BYTES:
+            csv.field_size_limit(MAX_LINE_BYTES)
         reader = csv.reader(lines, delimiter=delimiter, strict=False)
         line_offset = 1
-        for row in reader:
+        while True:
             start = line_offset + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                line_offset = reader.line_num + 1
+                yield RawRecord(
+                    start,
+                    error=(
+                        f"field longer than {MAX_LINE_BYTES} characters (an unclosed quote?); "
+                        f"lines {start}-{line_offset} skipped"
+                    ),
+                )
+                continue
             line_offset = reader.line_num + 1
             notes = [sniff_note] if sniff_note else []
             spanned = range(start, line_offset + 1)
@@ -349,6 +384,16 @@ def _read_csv(path: Path) -> Iterator[RawRecord]:
                 yield RawRecord(
                     start,
                     error=(f"row has {len(row)} columns, header has {len(header)}{hint}"),
+                    note=note,
+                )
+                continue
+            long = [
+                name for name, cell in zip(header, row, strict=True) if len(cell) > MAX_FIELD_CHARS
+            ]
+            if long:
+                yield RawRecord(
+                    start,
+                    error=f"field {long[0]!r} longer than {MAX_FIELD_CHARS} characters",
                     note=note,
                 )
                 continue

@@ -10,7 +10,13 @@ through :func:`clean_text`, and HTML bodies (Mastodon ``content``, forum posts m
 * entities are decoded exactly once (``&amp;lt;`` becomes the text ``&lt;``, not ``<``);
 * zero-width, bidi-override and control characters are removed, ``\\n`` is kept, ZWJ/ZWNJ
   are kept only between two non-ASCII characters (emoji sequences, Persian, Indic scripts);
+* lone UTF-16 surrogates (what JavaScript leaves when it cuts an emoji in half; JSON
+  decodes ``"\\ud83d"`` to one) and noncharacters become U+FFFD, so the text can always be
+  encoded, encrypted and stored (:func:`replace_invalid_code_points`);
 * the result is NFC-normalised, so "é" composed and decomposed compare equal.
+
+Identifiers are never repaired: :func:`first_invalid_code_point` lets the adapter refuse an
+id that contains one, because a repaired id would name a different record.
 """
 
 from __future__ import annotations
@@ -76,6 +82,30 @@ _NEEDS_CLEANING = re.compile(
 )
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
+# Code points no UTF-8 encoder accepts (lone surrogates) or Unicode reserves as
+# noncharacters (U+FDD0-U+FDEF and the last two of every plane).
+_INVALID = re.compile(
+    "[\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(17))
+    + "]"
+)
+REPLACEMENT = "\ufffd"
+
+
+def first_invalid_code_point(text: str) -> str | None:
+    """A description of the first invalid code point in ``text`` (never the text itself)."""
+    match = _INVALID.search(text)
+    if match is None:
+        return None
+    code = ord(match.group())
+    kind = "lone UTF-16 surrogate" if 0xD800 <= code <= 0xDFFF else "Unicode noncharacter"
+    return f"{kind} U+{code:04X} at character {match.start()}"
+
+
+def replace_invalid_code_points(text: str) -> str:
+    """``text`` with every lone surrogate and noncharacter replaced by U+FFFD."""
+    return _INVALID.sub(REPLACEMENT, text)
+
 
 class _TextExtractor(HTMLParser):
     def __init__(self, links: list[str] | None) -> None:
@@ -136,8 +166,9 @@ def _is_ascii(ch: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Plain-text hygiene for every channel: controls, invisibles, newlines, NFC."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Plain-text hygiene for every channel: controls, invisibles, invalid code points,
+    newlines, NFC."""
+    text = replace_invalid_code_points(text.replace("\r\n", "\n").replace("\r", "\n"))
     if _NEEDS_CLEANING.search(text) is None:  # the common case: nothing to strip
         cleaned = unicodedata.normalize("NFC", text)
         cleaned = _TRAILING_SPACE.sub("\n", cleaned)

@@ -26,6 +26,7 @@ from sphere.domain import (
     Purpose,
 )
 from sphere.errors import SphereError
+from sphere.pipeline.admission import admit
 from sphere.pipeline.cascade import delete_interaction
 from sphere.pipeline.consents import consent_lookup
 from sphere.pipeline.context import PipelineContext
@@ -38,6 +39,7 @@ from sphere.pipeline.records import ContactImporter, EventRecorder
 from sphere.pipeline.summary import IngestSummary
 from sphere.portal.handle_login import has_login_phrase, observe_challenge_posts
 from sphere.storage.entities import NewInteraction, Source
+from sphere.storage.limits import storable_text
 from sphere.storage.repositories.aggregates import AggregateRepository
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.decisions import DecisionRepository
@@ -102,7 +104,8 @@ class RecordProcessor:
             return
         ref = f"{self.file}:{raw.line}"
         try:
-            for obs in self.adapter.parse(raw.value or {}, ref=ref):
+            observations = [admit(o) for o in self.adapter.parse(raw.value or {}, ref=ref)]
+            for obs in observations:
                 if has_login_phrase(obs.text):  # rare: a post quoting a portal log-in phrase
                     self.flush_pending()  # the batch's audit entries go first, in order
                     with self.session.begin_nested():
@@ -314,17 +317,42 @@ class RecordProcessor:
 
     # -- quarantine ------------------------------------------------------------------
     def _quarantine(self, raw: RawRecord, reason: str) -> None:
+        """Keep the record with its reason. This cannot fail on what the record holds:
+        the payload is ASCII JSON (a lone surrogate survives as ``\\ud83d``, so a retry
+        sees exactly what came in) and the repository makes reason and file storable.
+        Should the database still refuse the row, a row without payload is kept, so
+        the line is accounted for and the batch goes on."""
         payload = None
         if raw.value is not None:
-            payload = json.dumps(raw.value, ensure_ascii=False, default=str)
+            payload = json.dumps(raw.value, ensure_ascii=True, default=str)
             payload = payload[:_MAX_QUARANTINE_PAYLOAD]
-        self.quarantine_repo.add(
-            self.source.name,
-            file=self.file,
-            line=raw.line,
-            reason=reason[:500],
-            payload=payload,
-            at=self.ctx.clock.now(),
-            keep_for=timedelta(days=self.ctx.quarantine_days),
-        )
-        self.summary.quarantined(self.file, raw.line, reason)
+        keep_for = timedelta(days=self.ctx.quarantine_days)
+        try:
+            with self.session.begin_nested():
+                self.quarantine_repo.add(
+                    self.source.name,
+                    file=self.file,
+                    line=raw.line,
+                    reason=reason[:500],
+                    payload=payload,
+                    at=self.ctx.clock.now(),
+                    keep_for=keep_for,
+                )
+        except Exception as exc:  # the database refused even the sanitised row
+            log.warning(
+                "quarantine of %s:%d kept without payload (%s)",
+                self.file,
+                raw.line,
+                type(exc).__name__,
+            )
+            reason = f"{reason[:400]} (payload not kept: {type(exc).__name__})"
+            with self.session.begin_nested():
+                self.quarantine_repo.add(
+                    self.source.name,
+                    file=self.file,
+                    line=raw.line,
+                    reason=reason,
+                    at=self.ctx.clock.now(),
+                    keep_for=keep_for,
+                )
+        self.summary.quarantined(self.file, raw.line, storable_text(reason))

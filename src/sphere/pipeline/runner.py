@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sphere.channels import Adapter, RawRecord, read_records
+from sphere.channels.text import replace_invalid_code_points
 from sphere.errors import InvalidInput, NotFound
 from sphere.pipeline.context import PipelineContext
 from sphere.pipeline.process import RecordProcessor
@@ -119,8 +120,11 @@ def ingest_file(
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
     fmt = file_format(path)
+    # A file name with bytes that are not UTF-8 holds lone surrogates (surrogateescape);
+    # it names the file in checkpoints, quarantine rows and summaries, so it is repaired.
+    name = replace_invalid_code_points(path.name)
     summary = summary or IngestSummary(source=source_name)
-    summary.files.append(path.name)
+    summary.files.append(name)
     started = time.perf_counter()
     with session_scope(factory) as session:
         try:
@@ -132,7 +136,7 @@ def ingest_file(
                 "register it with `sphere source add`"
             ) from None
         run = IngestRunRepository(session).start(
-            source_name, fingerprint(path), file=path.name, at=ctx.clock.now()
+            source_name, fingerprint(path), file=name, at=ctx.clock.now()
         )
     adapter = ctx.registry.get(source.channel.value)
     if run.completed:
@@ -152,7 +156,7 @@ def ingest_file(
             source=source,
             adapter=adapter,
             summary=summary,
-            file=path.name,
+            file=name,
         )
         if progress:
             progress(done)

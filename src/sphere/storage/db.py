@@ -73,6 +73,7 @@ def _sqlite_engine(parsed: URL) -> Engine:
     engine = create_engine(
         parsed,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")
@@ -110,7 +111,11 @@ def make_engine(url: str, *, check: bool = True) -> Engine:
             engine = _sqlite_engine(parsed)
         else:
             connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
-            engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+            # hide_parameters: a driver error never prints the values (personal data,
+            # ciphertexts) in its message or a logged traceback.
+            engine = create_engine(
+                parsed, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True
+            )
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise ConfigurationError(
             f"cannot use {describe_url(parsed)}: {type(exc).__name__}"

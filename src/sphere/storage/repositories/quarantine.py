@@ -16,9 +16,11 @@ from sphere.domain.time import utcnow
 from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed, record_subject
 from sphere.storage.entities import QuarantineItem
+from sphere.storage.limits import column_length, storable_text
 from sphere.storage.tables import QuarantineRow
 
 DEFAULT_RETENTION = timedelta(days=30)
+_REASON_CHARS = 2_000
 
 
 class QuarantineRepository:
@@ -63,8 +65,15 @@ class QuarantineRepository:
         at: datetime | None = None,
         keep_for: timedelta = DEFAULT_RETENTION,
     ) -> QuarantineItem:
-        """Store an item; it is due for deletion ``keep_for`` after ``at``."""
+        """Store an item; it is due for deletion ``keep_for`` after ``at``.
+
+        Nothing in what is stored can make this fail: reason, file name and payload are
+        made storable first (``storable_text``), since they may quote the hostile input
+        the item is quarantined for."""
         at = at or utcnow()
+        reason = storable_text(reason, limit=_REASON_CHARS)
+        file = storable_text(file, limit=column_length(QuarantineRow.__table__.c.file))
+        payload = None if payload is None else storable_text(payload)
         key_id = record_subject() if payload is not None else None
         row = QuarantineRow(
             source_name=source_name,
