@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from sphere.audit.checkpoint import install_checkpoint_hook
+from sphere.audit.keys import SESSION_INFO, load_audit_keys
 from sphere.channels import CompanyProfile, build_registry
 from sphere.channels.company import load_company_profile
 from sphere.domain import Clock, SystemClock
@@ -85,6 +87,21 @@ class Runtime:
         self.engine.dispose()
 
 
+def audited_session_factory(settings: Settings, engine: Engine) -> sessionmaker[Session]:
+    """Sessions that key audit entries with this installation's audit key and write a
+    signed checkpoint of the chain head every ``audit_checkpoint_every`` entries. Every
+    process that may write the audit log builds its sessions here."""
+    keys = load_audit_keys(settings)
+    factory = make_session_factory(engine, info={SESSION_INFO: keys})
+    install_checkpoint_hook(
+        factory,
+        keys,
+        settings.resolved_audit_checkpoint_dir,
+        every=settings.audit_checkpoint_every,
+    )
+    return factory
+
+
 def open_runtime(
     settings: Settings, *, clock: Clock | None = None, migrate: bool | None = None
 ) -> Runtime:
@@ -112,7 +129,7 @@ def open_runtime(
     return Runtime(
         settings=settings,
         engine=engine,
-        factory=make_session_factory(engine),
+        factory=audited_session_factory(settings, engine),
         keyring=Keyring.from_settings(settings),
         clock=clock or SystemClock(),
     )

@@ -49,6 +49,33 @@ class Settings(BaseSettings):
         description="File holding the master key (mode 0600). Default: SPHERE_HOME/master.key, "
         "created on first use in dev.",
     )
+    audit_key: SecretStr | None = Field(
+        None,
+        description="Base64 32-byte HMAC key that keys every audit entry (held outside the "
+        "database, so a database writer cannot recompute the chain). Default: read from "
+        "audit_key_file.",
+    )
+    audit_key_file: Path | None = Field(
+        None,
+        description="File holding the audit HMAC key (mode 0600). Default: "
+        "SPHERE_HOME/audit.key, created on first use in dev and test.",
+    )
+    audit_signing_key_file: Path | None = Field(
+        None,
+        description="Ed25519 private key (PEM, mode 0600) that signs audit checkpoints. "
+        "Default: SPHERE_HOME/audit-signing.pem, created on first use in dev and test.",
+    )
+    audit_checkpoint_dir: Path | None = Field(
+        None,
+        description="Directory (append-only; a WORM bucket mount in production) for signed "
+        "checkpoints of the audit chain head. Default: SPHERE_HOME/audit-checkpoints.",
+    )
+    audit_checkpoint_every: int = Field(
+        1000,
+        ge=1,
+        description="Write a signed checkpoint after a commit once the chain has grown by "
+        "this many entries since the last one (`sphere audit checkpoint` writes one now).",
+    )
     policy_file: Path | None = Field(
         None, description="Policy YAML to apply on first start. Default: the shipped policy."
     )
@@ -124,6 +151,18 @@ class Settings(BaseSettings):
     @property
     def resolved_master_key_file(self) -> Path:
         return self.master_key_file or self.home / "master.key"
+
+    @property
+    def resolved_audit_key_file(self) -> Path:
+        return self.audit_key_file or self.home / "audit.key"
+
+    @property
+    def resolved_audit_signing_key_file(self) -> Path:
+        return self.audit_signing_key_file or self.home / "audit-signing.pem"
+
+    @property
+    def resolved_audit_checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.home / "audit-checkpoints"
 
     def safe_dump(self) -> dict[str, Any]:
         """Settings that may be printed or logged (no secrets, no credentials in URLs)."""

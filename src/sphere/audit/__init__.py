@@ -13,6 +13,7 @@ from sphere.audit.chain import (
     compute_hash,
     latest,
     record,
+    session_keys,
     verify,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "compute_hash",
     "latest",
     "record",
+    "session_keys",
     "verify",
 ]

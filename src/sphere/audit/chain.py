@@ -1,8 +1,13 @@
 """Append and verify the audit hash chain.
 
-Hash of entry n::
+Hash of entry n (hex)::
 
-    hash_n = SHA-256( prev_hash + "\\n" + canonical_json(payload_n) )   (hex)
+    hash_n = HMAC-SHA256( audit key, prev_hash + "\\n" + canonical_json(payload_n) )
+
+with the key held outside the database (``sphere.audit.keys``; the entry's ``key_id``
+names it). Entries written before migration 0013 have ``key_id`` NULL and are plain
+``SHA-256(prev_hash + "\\n" + canonical_json)``; a plain entry after a keyed one is a
+break (no downgrade), and a session without the key may not append to a keyed chain.
 
 where ``prev_hash`` is hash_(n-1) (64 zeros for the first entry) and the payload is
 the JSON object ``{seq, id, at, actor, action, subject_id, object_ids, purpose,
@@ -30,11 +35,12 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sphere.audit.keys import SESSION_INFO, AuditKeys
 from sphere.domain import LegalBasis, Purpose
 from sphere.domain.time import ensure_utc, utcnow
 from sphere.errors import AuditError
@@ -43,6 +49,7 @@ from sphere.storage.repositories.audit import GENESIS_HASH, AuditRepository
 from sphere.storage.session_cache import transaction_cache
 
 if TYPE_CHECKING:
+    from sphere.audit.checkpoint import Checkpoint
     from sphere.storage.db import Session
 
 MAX_TOKEN = 128
@@ -71,9 +78,22 @@ def canonical_json(entry: AuditEntry) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def compute_hash(entry: AuditEntry) -> str:
-    data = entry.prev_hash + "\n" + canonical_json(entry)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+def compute_hash(entry: AuditEntry, keys: AuditKeys | None = None) -> str:
+    """The link of ``entry``: HMAC under ``keys`` when the entry is keyed, else SHA-256."""
+    data = (entry.prev_hash + "\n" + canonical_json(entry)).encode("utf-8")
+    if entry.key_id is None:
+        return hashlib.sha256(data).hexdigest()
+    if keys is None or keys.mac_key_id != entry.key_id:
+        raise AuditError(
+            f"audit entry {entry.seq} is keyed with key {entry.key_id}, not configured"
+        )
+    return keys.mac(data)
+
+
+def session_keys(session: Session) -> AuditKeys | None:
+    """The audit keys the runtime put into this session's ``info`` (None in bare tests)."""
+    keys = session.info.get(SESSION_INFO)
+    return keys if isinstance(keys, AuditKeys) else None
 
 
 def _check_token(value: str, where: str) -> None:
@@ -122,11 +142,17 @@ def _head(session: Session, repository: AuditRepository) -> tuple[int, str]:
     head = cache.get("head")
     if head is None:
         head = cache["head"] = repository.lock_head()
+        if session_keys(session) is None and head[0] and repository.key_id_of(head[0]):
+            raise AuditError(
+                "the audit chain is keyed; this process has no audit key "
+                "(SPHERE_AUDIT_KEY or SPHERE_AUDIT_KEY_FILE)"
+            )
     return head  # type: ignore[no-any-return]
 
 
 def _draft(
     head: tuple[int, str],
+    keys: AuditKeys | None,
     *,
     actor: str,
     action: str,
@@ -172,8 +198,9 @@ def _draft(
         details=clean_details,
         prev_hash=last_hash,
         hash="",
+        key_id=keys.mac_key_id if keys is not None else None,
     )
-    return AuditEntry(**{**_fields(draft), "hash": compute_hash(draft)})
+    return AuditEntry(**{**_fields(draft), "hash": compute_hash(draft, keys)})
 
 
 def record(
@@ -199,6 +226,7 @@ def record(
     repository = AuditRepository(session)
     entry = _draft(
         _head(session, repository),
+        session_keys(session),
         actor=actor,
         action=action,
         subject_id=subject_id,
@@ -244,6 +272,7 @@ class AuditBatch:
             head = _head(self.session, AuditRepository(self.session))
         entry = _draft(
             head,
+            session_keys(self.session),
             actor=actor,
             action=action,
             subject_id=subject_id,
@@ -292,16 +321,44 @@ class VerifyResult:
         }
 
 
-def verify(session: Session, *, batch: int = 1000) -> VerifyResult:
+def verify(
+    session: Session,
+    *,
+    batch: int = 1000,
+    keys: AuditKeys | None = None,
+    checkpoints: Sequence[Checkpoint] = (),
+) -> VerifyResult:
     """Walk the chain in ``seq`` order and report the first broken entry.
 
-    Detects an edited entry (hash mismatch), a deleted entry (gap in ``seq``), entries
-    moved or re-linked (``prev_hash`` mismatch) and a truncated tail or tampered head
-    (last entry differs from the chain head).
+    Detects an edited entry (hash or HMAC mismatch), a deleted entry (gap in ``seq``),
+    entries moved or re-linked (``prev_hash`` mismatch), a plain SHA-256 entry after a
+    keyed one (a downgrade), a truncated tail or tampered head (last entry differs from
+    the chain head) and — against the signed ``checkpoints`` kept outside the database
+    (``sphere.audit.checkpoint``) — a recomputed chain (an entry differs from a
+    checkpoint), a tail cut below the last checkpoint, a replaced chain and an empty one.
+    ``keys`` defaults to the session's; keyed entries cannot be verified without them.
     """
+    keys = keys or session_keys(session)
     repository = AuditRepository(session)
     expected_seq, expected_prev = 1, GENESIS_HASH
     checked = 0
+    keyed_seen: int | None = None
+    pinned = {c.seq: c for c in checkpoints}
+    last_pin = checkpoints[-1] if checkpoints else None
+    if last_pin is not None:
+        chain = repository.first_id()
+        if chain is None:
+            return VerifyResult(
+                False,
+                0,
+                1,
+                f"the audit chain is empty, but {len(checkpoints)} signed checkpoint(s) exist "
+                f"(the last covers entries 1..{last_pin.seq}, {last_pin.at}): it was deleted",
+            )
+        if chain != last_pin.chain:
+            return VerifyResult(
+                False, 0, 1, "entry 1 is not the entry the signed checkpoints name: replaced"
+            )
     for entry in repository.iter_entries(batch=batch):
         if entry.seq != expected_seq:
             return VerifyResult(
@@ -314,10 +371,42 @@ def verify(session: Session, *, batch: int = 1000) -> VerifyResult:
             return VerifyResult(
                 False, checked, entry.seq, "prev_hash does not match the previous entry"
             )
-        if compute_hash(entry) != entry.hash:
+        if entry.key_id is None and keyed_seen is not None:
+            return VerifyResult(
+                False,
+                checked,
+                entry.seq,
+                f"unkeyed entry after keyed entry {keyed_seen} (the chain was recomputed)",
+            )
+        if entry.key_id is not None:
+            keyed_seen = keyed_seen or entry.seq
+            if keys is None or keys.mac_key_id != entry.key_id:
+                return VerifyResult(
+                    False,
+                    checked,
+                    entry.seq,
+                    f"entry is keyed with audit key {entry.key_id}, which is not configured",
+                )
+        if compute_hash(entry, keys) != entry.hash:
             return VerifyResult(False, checked, entry.seq, "content does not match its hash")
+        pin = pinned.get(entry.seq)
+        if pin is not None and pin.hash != entry.hash:
+            return VerifyResult(
+                False,
+                checked,
+                entry.seq,
+                f"entry differs from the signed checkpoint of {pin.at} ({pin.file})",
+            )
         checked += 1
         expected_seq, expected_prev = entry.seq + 1, entry.hash
+    if last_pin is not None and last_pin.seq > expected_seq - 1:
+        return VerifyResult(
+            False,
+            checked,
+            expected_seq,
+            f"the chain ends at entry {expected_seq - 1}, but a signed checkpoint of "
+            f"{last_pin.at} covers entries up to {last_pin.seq}: the tail was cut",
+        )
     head_seq, head_hash = repository.head()
     if head_seq != expected_seq - 1:
         if head_seq > expected_seq - 1:

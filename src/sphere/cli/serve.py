@@ -88,8 +88,9 @@ def add(
 ) -> None:
     """Create a staff account (the password is asked for, or read with --password-stdin)."""
     from sphere.accounts import Role, create_staff_user
+    from sphere.runtime import audited_session_factory
     from sphere.settings import load_settings
-    from sphere.storage.db import make_engine, make_session_factory, session_scope
+    from sphere.storage.db import make_engine, session_scope
 
     try:
         chosen = Role(role)
@@ -97,9 +98,10 @@ def add(
         fail(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}")
     password = _read_password(password_stdin)
     try:
-        engine = make_engine(load_settings().resolved_database_url)
+        settings = load_settings()
+        engine = make_engine(settings.resolved_database_url)
         try:
-            with session_scope(make_session_factory(engine)) as db:
+            with session_scope(audited_session_factory(settings, engine)) as db:
                 user = create_staff_user(
                     db, username, password, role=chosen, display_name=display_name
                 )
@@ -114,13 +116,15 @@ def add(
 def list_users(as_json: JsonFlag = False) -> None:
     """List staff accounts (never password hashes)."""
     from sphere.accounts import list_staff_users
+    from sphere.runtime import audited_session_factory
     from sphere.settings import load_settings
-    from sphere.storage.db import make_engine, make_session_factory, session_scope
+    from sphere.storage.db import make_engine, session_scope
 
     try:
-        engine = make_engine(load_settings().resolved_database_url)
+        settings = load_settings()
+        engine = make_engine(settings.resolved_database_url)
         try:
-            with session_scope(make_session_factory(engine)) as db:
+            with session_scope(audited_session_factory(settings, engine)) as db:
                 users = list_staff_users(db)
         finally:
             engine.dispose()
@@ -155,8 +159,9 @@ def token(
     """Issue an API token (printed once; only its hash is stored)."""
     from sphere.accounts import Role, create_api_token
     from sphere.domain.time import utcnow
+    from sphere.runtime import audited_session_factory
     from sphere.settings import load_settings
-    from sphere.storage.db import make_engine, make_session_factory, session_scope
+    from sphere.storage.db import make_engine, session_scope
 
     try:
         chosen = Role(role)
@@ -164,9 +169,10 @@ def token(
         fail(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}")
     expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
     try:
-        engine = make_engine(load_settings().resolved_database_url)
+        settings = load_settings()
+        engine = make_engine(settings.resolved_database_url)
         try:
-            with session_scope(make_session_factory(engine)) as db:
+            with session_scope(audited_session_factory(settings, engine)) as db:
                 issued = create_api_token(db, name=name, role=chosen, expires_at=expires_at)
         finally:
             engine.dispose()
@@ -182,13 +188,15 @@ def token(
 def revoke(token_id: Annotated[str, typer.Argument(help="Token id printed by 'token'.")]) -> None:
     """Revoke an API token."""
     from sphere.accounts import revoke_api_token
+    from sphere.runtime import audited_session_factory
     from sphere.settings import load_settings
-    from sphere.storage.db import make_engine, make_session_factory, session_scope
+    from sphere.storage.db import make_engine, session_scope
 
     try:
-        engine = make_engine(load_settings().resolved_database_url)
+        settings = load_settings()
+        engine = make_engine(settings.resolved_database_url)
         try:
-            with session_scope(make_session_factory(engine)) as db:
+            with session_scope(audited_session_factory(settings, engine)) as db:
                 revoke_api_token(db, token_id)
         finally:
             engine.dispose()

@@ -13,7 +13,7 @@ psycopg 3 (``postgresql+psycopg://``); a plain ``postgresql://`` URL is upgraded
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -133,9 +133,14 @@ def make_engine(url: str, *, check: bool = True) -> Engine:
     return engine
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded values after commit (entities are copied out anyway)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(
+    engine: Engine, *, info: Mapping[str, Any] | None = None
+) -> sessionmaker[Session]:
+    """Sessions that keep loaded values after commit (entities are copied out anyway).
+
+    ``info`` is copied into every session's ``Session.info``: how the composition root
+    hands per-process collaborators (the audit keys) to code that only sees a session."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info=dict(info or {}))
 
 
 @contextmanager

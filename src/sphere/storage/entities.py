@@ -178,6 +178,7 @@ class AuditEntry:
     details: Mapping[str, Any]
     prev_hash: str
     hash: str
+    key_id: str | None = None  # the HMAC key that keyed ``hash``; None: plain SHA-256
 
     def as_dict(self) -> dict[str, Any]:
         """The entry as JSON-ready values (ids, tokens and counts only — never PII)."""
@@ -193,6 +194,7 @@ class AuditEntry:
             "legal_basis": self.legal_basis,
             "details": dict(self.details),
             "hash": self.hash,
+            "key_id": self.key_id,
         }
 
 

@@ -374,6 +374,9 @@ class AuditEntryRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Id of the HMAC key that keyed ``hash``; NULL for entries written before migration
+    # 0013 (plain SHA-256). See sphere.audit.chain.
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuditHeadRow(Base):

@@ -20,10 +20,10 @@ from sphere.accounts import make_password_hasher
 from sphere.domain.time import Clock, SystemClock
 from sphere.intake.webhooks import build_webhook_intake
 from sphere.portal import link_throttle_key
-from sphere.runtime import Runtime
+from sphere.runtime import Runtime, audited_session_factory
 from sphere.settings import Settings, load_settings
 from sphere.storage.crypto import Keyring
-from sphere.storage.db import make_engine, make_session_factory
+from sphere.storage.db import make_engine
 from sphere.web.api import router as api_router
 from sphere.web.cockpit import router as cockpit_router
 from sphere.web.config import WebSettings
@@ -70,7 +70,7 @@ def create_app(
     core = Runtime(
         settings=settings,
         engine=db_engine,
-        factory=make_session_factory(db_engine),
+        factory=audited_session_factory(settings, db_engine),
         keyring=Keyring.from_settings(settings),
         clock=clock or SystemClock(),
     )

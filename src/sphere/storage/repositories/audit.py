@@ -31,6 +31,7 @@ def _entry(row: AuditEntryRow) -> AuditEntry:
         details=dict(row.details),
         prev_hash=row.prev_hash,
         hash=row.hash,
+        key_id=row.key_id,
     )
 
 
@@ -60,6 +61,7 @@ def _row_values(entry: AuditEntry) -> dict[str, object]:
         "details": dict(entry.details),
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
+        "key_id": entry.key_id,
     }
 
 
@@ -83,6 +85,14 @@ class AuditRepository:
             self.session.execute(insert(AuditHeadRow).values(id=HEAD_ID, seq=0, hash=GENESIS_HASH))
             return 0, GENESIS_HASH
         return int(row.seq), str(row.hash)
+
+    def key_id_of(self, seq: int) -> str | None:
+        """The HMAC key id of entry ``seq`` (None: plain SHA-256, or no such entry)."""
+        return self.session.scalar(select(AuditEntryRow.key_id).where(AuditEntryRow.seq == seq))
+
+    def first_id(self) -> str | None:
+        """The id of entry 1: it names the chain in checkpoints."""
+        return self.session.scalar(select(AuditEntryRow.id).where(AuditEntryRow.seq == 1))
 
     def head(self) -> tuple[int, str]:
         row = self.session.get(AuditHeadRow, HEAD_ID)
@@ -111,23 +121,7 @@ class AuditRepository:
         and this keeps ``record`` cheap enough to call for every stored datum.
         """
         connection = self.session.connection()
-        connection.execute(
-            _INSERT_ENTRY,
-            dict(
-                seq=entry.seq,
-                id=entry.id,
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                subject_id=entry.subject_id,
-                object_ids=list(entry.object_ids),
-                purpose=entry.purpose,
-                legal_basis=entry.legal_basis,
-                details=dict(entry.details),
-                prev_hash=entry.prev_hash,
-                hash=entry.hash,
-            ),
-        )
+        connection.execute(_INSERT_ENTRY, _row_values(entry))
         moved = connection.execute(
             _MOVE_HEAD,
             {"head_id": HEAD_ID, "expected": entry.seq - 1, "seq": entry.seq, "hash": entry.hash},
