@@ -8,10 +8,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sphere.cli._output import is_terminal, print_json
+from sphere.cli._output import fail, is_terminal, print_json
 from sphere.cli._runtime import runtime
 from sphere.cli.ingest import print_summary
 from sphere.demo.run import build_demo, demo_logins
+from sphere.errors import SphereError
 from sphere.portal import issue_demo_portal_link
 
 
@@ -23,6 +24,17 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Build the demo company on the configured database and serve it."""
+    from sphere.settings import load_settings
+
+    try:
+        env = load_settings().env
+    except SphereError as exc:
+        fail(exc)
+    if env == "prod":
+        fail(
+            "sphere demo refuses to run with SPHERE_ENV=prod: it fills the database with "
+            "fictional people and creates staff accounts with a printed password"
+        )
     console = Console(stderr=True)
     with (
         runtime() as rt,

@@ -47,6 +47,22 @@ def serve(
     """Serve the API, cockpit, portal and transparency page (database must be migrated)."""
     import uvicorn
 
+    from sphere.settings import DEV_PLACEHOLDER, load_settings
+
+    try:
+        settings = load_settings()
+    except SphereError as exc:
+        fail(exc)
+    if host not in LOOPBACK_HOSTS and (
+        settings.pseudonym_secret.get_secret_value() == DEV_PLACEHOLDER
+    ):
+        # The placeholder is public (it is in the source): pseudonyms made with it can
+        # be recomputed by anyone who can reach a non-loopback address.
+        fail(
+            f"refusing to serve on {host}: SPHERE_PSEUDONYM_SECRET is the public "
+            "placeholder; set a secret of your own (or serve on 127.0.0.1)"
+        )
+
     if "SPHERE_WEB_COOKIE_SECURE" not in os.environ:
         secure = secure_cookies if secure_cookies is not None else host not in LOOPBACK_HOSTS
         os.environ["SPHERE_WEB_COOKIE_SECURE"] = "true" if secure else "false"

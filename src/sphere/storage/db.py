@@ -13,8 +13,9 @@ psycopg 3 (``postgresql+psycopg://``); a plain ``postgresql://`` URL is upgraded
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,12 @@ def describe_url(url: str | URL) -> str:
 def _sqlite_engine(parsed: URL) -> Engine:
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created 0600 before SQLite opens it (SQLite would use 0644 under the usual
+        # umask); its -wal and -journal files take the database file's mode.
+        with suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     engine = create_engine(
         parsed,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},

@@ -29,6 +29,8 @@ REPORTING_VERBS = frozenset(
 WITHOUT_JSON = {
     "db upgrade": "changes the schema; prints the reached revision (`db current --json`)",
     "db downgrade": "changes the schema; prints the reached revision (`db current --json`)",
+    "audit checkpoint": "an action; prints the checkpoint file it wrote",
+    "audit keys": "prints two key ids (never the keys); --generate creates key files",
     "scrub": "a filter: the scrubbed text is the output (stdin to stdout)",
     "serve": "runs the web server",
     "staff add": "interactive (asks for a password)",
