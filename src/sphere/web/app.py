@@ -28,6 +28,7 @@ from sphere.web.api import router as api_router
 from sphere.web.cockpit import router as cockpit_router
 from sphere.web.config import WebSettings
 from sphere.web.errors import install_error_handlers
+from sphere.web.log_redaction import install_access_log_redaction
 from sphere.web.portal import router as portal_router
 from sphere.web.public import router as public_router
 from sphere.web.runtime import STATIC_DIR, WebRuntime, derive_key, make_templates
@@ -46,6 +47,7 @@ def create_app(
     ``hasher`` are injectable for tests; an engine built here is disposed on shutdown.
     The database must already be migrated (``sphere db upgrade``)."""
     web = web or WebSettings()
+    install_access_log_redaction()
     owned = engine is None
     db_engine = engine or make_engine(settings.resolved_database_url)
 
