@@ -23,6 +23,8 @@ END = "<!-- END GENERATED COMMAND LIST -->"
 
 EXAMPLES: dict[str, str] = {
     "audit list": "sphere audit list -n 20 --json",
+    "audit checkpoint": "sphere audit checkpoint",
+    "audit keys": "sphere audit keys --generate",
     "audit verify": "sphere audit verify",
     "campaign create": "sphere campaign create campaign.yaml",
     "campaign dry-run": "sphere campaign dry-run tele --json",
