@@ -1,0 +1,145 @@
+"""Profile the full ingestion pipeline (cProfile) on the benchmark corpus.
+
+Run: python bench/profile_ingest.py [--posts 10000] [--crm 1000] [--backend sqlite|postgresql]
+     [--top 40] [--out bench/out/profile.txt]
+
+Same input and setup as ``bench_ingest.py`` (the corpus is generated once under
+bench/out/), pinned to core 0; only ``ingest_file`` of the Mastodon file is profiled
+(the CRM import before it is not). Prints the share of the profiled time per pipeline
+stage (cumulative time of the stage's entry function; stages nest, so the shares do not
+add up to 100 %), then the top functions by own time and by cumulative time. The raw
+``pstats`` file is written next to ``--out`` for snakeviz or ``python -m pstats``.
+cProfile inflates the cost of many small calls; read the shares as proportions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+from _bench_common import (
+    CRM_SOURCE,
+    MASTODON_SOURCE,
+    bench_settings,
+    register_sources,
+    write_company_profile,
+)
+from bench_ingest import DEFAULT_PG_URL, OUT, create_pg_database, drop_pg_database, input_files
+from sphere.pipeline.runner import ingest_file
+from sphere.runtime import open_runtime
+
+# (label, file suffix, function name) — the entry points of the stages.
+STAGES = (
+    ("whole run (ingest_file)", "pipeline/runner.py", "ingest_file"),
+    ("parse (adapter, HTML to text)", "channels/mastodon.py", "parse"),
+    ("HTML to text", "channels/text.py", "html_to_text"),
+    ("addressing", "channels/addressing.py", "classify"),
+    ("identity link", "pipeline/link.py", "link"),
+    ("PII detection", "pipeline/detect.py", "detect"),
+    ("  analyzer", "pii/analyzer.py", "analyze"),
+    ("  special categories", "pii/special.py", "detect_special_categories"),
+    ("policy gate", "pipeline/gate.py", "gate"),
+    ("minimise", "pipeline/detect.py", "minimise"),
+    ("encryption (encrypt_for)", "storage/crypto.py", "encrypt_for"),
+    ("  subject key load/create", "storage/crypto.py", "_load_or_create"),
+    ("audit entries (drafts)", "audit/chain.py", "_draft"),
+    ("batch writes (flush_pending)", "pipeline/process.py", "flush_pending"),
+    ("aggregates", "pipeline/counters.py", "flush"),
+    ("platform deletions/edits", "pipeline/cascade.py", "delete_interaction"),
+    ("SQL execution (all)", "sqlalchemy/engine/base.py", "_execute_context"),
+)
+
+
+def stage_table(stats: pstats.Stats) -> list[tuple[str, float, float]]:
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    total = max(
+        (ct for (_f, _l, name), (_cc, _nc, _tt, ct, _c) in raw.items() if name == "ingest_file"),
+        default=1.0,
+    )
+    rows = []
+    for label, suffix, name in STAGES:
+        cum = sum(
+            ct
+            for (file, _line, fn), (_cc, _nc, _tt, ct, _c) in raw.items()
+            if fn == name and file.endswith(suffix)
+        )
+        rows.append((label, cum, cum / total))
+    return rows
+
+
+def profile(url: str, posts: Path, crm: Path | None) -> tuple[pstats.Stats, int, int]:
+    statements = [0]
+
+    def count(*_args: Any) -> None:
+        statements[0] += 1
+
+    with tempfile.TemporaryDirectory(prefix="sphere-profile-home-") as home_dir:
+        home = Path(home_dir)
+        write_company_profile(home)
+        rt = open_runtime(bench_settings(home, url))
+        try:
+            register_sources(rt)
+            ctx = rt.pipeline_context()
+            if crm is not None:
+                ingest_file(rt.factory, ctx, crm, source_name=CRM_SOURCE)
+            event.listen(rt.engine, "before_cursor_execute", count)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            summary = ingest_file(rt.factory, ctx, posts, source_name=MASTODON_SOURCE)
+            profiler.disable()
+        finally:
+            rt.close()
+    lines = summary.total() + summary.company_posts + summary.deletions
+    return pstats.Stats(profiler), statements[0], lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--crm", type=int, default=1_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default=os.environ.get("SPHERE_TEST_PG_URL", DEFAULT_PG_URL))
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--out", type=Path, default=OUT / "profile.txt")
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {0})
+    posts, crm, meta = input_files(args.posts, args.crm)
+    if args.backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="sphere-profile-db-") as tmp:
+            stats, statements, lines = profile(f"sqlite:///{tmp}/p.db", posts, crm)
+    else:
+        name, url = create_pg_database(args.pg_url)
+        try:
+            stats, statements, lines = profile(url, posts, crm)
+        finally:
+            drop_pg_database(args.pg_url, name)
+    buffer = io.StringIO()
+    buffer.write(
+        f"profile of ingest_file: {meta['lines']:,} lines, {args.backend}, CRM {args.crm}, "
+        f"load average {os.getloadavg()[0]:.2f}\n"
+        f"SQL statements: {statements:,} ({statements / max(lines, 1):.2f} per input line)\n\n"
+    )
+    buffer.write(f"{'stage':<34}{'cum s':>9}{'share':>8}\n")
+    for label, cum, share in stage_table(stats):
+        buffer.write(f"{label:<34}{cum:>9.2f}{share:>8.1%}\n")
+    for key in ("tottime", "cumulative"):
+        buffer.write(f"\n--- top {args.top} by {key} ---\n")
+        stats.stream = buffer  # type: ignore[attr-defined]
+        stats.sort_stats(key).print_stats(args.top)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(buffer.getvalue(), encoding="utf-8")
+    stats.dump_stats(args.out.with_suffix(".pstats"))
+    sys.stdout.write(buffer.getvalue())
+
+
+if __name__ == "__main__":
+    main()
