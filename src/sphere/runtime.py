@@ -24,6 +24,7 @@ from sphere.governance.policy_versions import active_policy
 from sphere.pii.analyzer import Analyzer, build_analyzer
 from sphere.pipeline.context import PipelineContext
 from sphere.policy import Policy
+from sphere.portal.handle_login import HandleLoginObserver
 from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
 from sphere.storage.db import (
@@ -81,6 +82,7 @@ class Runtime:
             clock=self.clock,
             batch_size=self.settings.batch_size,
             quarantine_days=self.settings.quarantine_retention_days,
+            observers=(HandleLoginObserver(self.keyring),),
         )
 
     def close(self) -> None:

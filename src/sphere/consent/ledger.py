@@ -8,7 +8,7 @@ provenance, and the audit entry lists what was removed (ids and counts only).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -118,3 +118,15 @@ def state_pairs(
     session: Session, contact_id: str, *, now: datetime
 ) -> tuple[tuple[Purpose, ConsentState], ...]:
     return tuple((p, s.state) for p, s in states(session, contact_id, now=now).items())
+
+
+def state_pairs_many(
+    session: Session, contact_ids: Collection[str], *, now: datetime
+) -> dict[str, tuple[tuple[Purpose, ConsentState], ...]]:
+    """:func:`state_pairs` for many contacts with one read of the ledger (the pipeline
+    asks for every linked author of a batch at once)."""
+    ledgers = ConsentRepository(session).for_contacts(contact_ids)
+    return {
+        contact_id: tuple((p, s.state) for p, s in current_states(records, now=now).items())
+        for contact_id, records in ledgers.items()
+    }

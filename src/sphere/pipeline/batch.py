@@ -57,8 +57,7 @@ def process_records(
                     file=file,
                     buffered=buffered,
                 )
-                for raw in records:
-                    processor.process(raw)
+                processor.process_batch(records)  # set-based reads, batched writes
                 processor.finish()
                 if before_commit is not None:
                     before_commit(session)

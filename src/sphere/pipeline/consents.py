@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from sphere.consent.gpc import objected_purposes, read_privacy_signals
-from sphere.consent.ledger import state_pairs
+from sphere.consent.ledger import state_pairs, state_pairs_many
 from sphere.consent.tcf import decode_tc_string, tcf_consent_for
 from sphere.domain import Clock, ConsentState, Purpose
 from sphere.errors import InvalidInput
@@ -16,9 +16,23 @@ from sphere.errors import InvalidInput
 ConsentLookup = Callable[[str], tuple[tuple[Purpose, ConsentState], ...]]
 
 
+ConsentsLookup = Callable[[Collection[str]], dict[str, tuple[tuple[Purpose, ConsentState], ...]]]
+
+
 def consent_lookup(session: Session, clock: Clock) -> ConsentLookup:
     def lookup(contact_id: str) -> tuple[tuple[Purpose, ConsentState], ...]:
         return state_pairs(session, contact_id, now=clock.now())
+
+    return lookup
+
+
+def consents_lookup(session: Session, clock: Clock) -> ConsentsLookup:
+    """:func:`consent_lookup` for the contacts of a whole batch (one ledger read)."""
+
+    def lookup(
+        contact_ids: Collection[str],
+    ) -> dict[str, tuple[tuple[Purpose, ConsentState], ...]]:
+        return state_pairs_many(session, contact_ids, now=clock.now())
 
     return lookup
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sphere.channels import AdapterRegistry, CompanyProfile, ThreadContext
 from sphere.domain import Clock, SystemClock
 from sphere.pii.analyzer import Analyzer
+from sphere.pipeline.observers import Observer
 from sphere.policy import Policy
 from sphere.storage.crypto import Keyring
 
@@ -38,3 +39,5 @@ class PipelineContext:
     actor: str = "pipeline"
     quarantine_days: int = 30  # SPHERE_QUARANTINE_RETENTION_DAYS
     threads: CompanyThreads = field(default_factory=CompanyThreads)
+    # Other services' interest in posts (registered by ``sphere.runtime``): see observers.py.
+    observers: tuple[Observer, ...] = ()

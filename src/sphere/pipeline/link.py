@@ -8,16 +8,25 @@ People mentioned in a post are never looked up and never become contacts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
-from sphere.domain import Channel, ConsentState, IdentityKind, Observation, Purpose
+from sphere.domain import (
+    Channel,
+    ConsentState,
+    IdentityKind,
+    Observation,
+    ObservationKind,
+    Purpose,
+)
 from sphere.pipeline.facts import UNLINKED, AuthorState
 from sphere.storage.crypto import Keyring, pseudonym_subject
 from sphere.storage.entities import Contact
 from sphere.storage.repositories.contacts import ContactRepository
 
 ConsentLookup = Callable[[str], tuple[tuple[Purpose, ConsentState], ...]]
+ConsentsLookup = Callable[[Collection[str]], dict[str, tuple[tuple[Purpose, ConsentState], ...]]]
+_KINDS = frozenset(kind.value for kind in IdentityKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,15 +37,74 @@ class Link:
 
 
 class Linker:
-    """Looks authors up by blind index; caches contacts for the length of one batch."""
+    """Looks authors up by blind index; remembers contacts for the length of one batch
+    (one transaction: the share locks and the reads hold exactly as long).
+
+    :meth:`prefetch` reads what a whole batch needs in a few set-based statements — the
+    authors' identities, the contacts behind them (share-locked), their identity kinds
+    and consent states; anything not prefetched (or forgotten) is read on first use.
+    """
 
     def __init__(
-        self, contacts: ContactRepository, keyring: Keyring, consents: ConsentLookup
+        self,
+        contacts: ContactRepository,
+        keyring: Keyring,
+        consents: ConsentLookup,
+        consents_many: ConsentsLookup | None = None,
     ) -> None:
         self.contacts, self.keyring, self.consents = contacts, keyring, consents
+        self.consents_many = consents_many
         self._states: dict[str, AuthorState] = {}
         self._locked: dict[str, Contact] = {}
         self._found: dict[tuple[IdentityKind, Channel | None, str], tuple[str, str] | None] = {}
+
+    def prefetch(self, observations: Iterable[Observation]) -> None:
+        """Read what linking ``observations`` will need, set-based (see class docstring)."""
+        wanted: dict[tuple[IdentityKind, Channel | None], set[str]] = {}
+        for obs in observations:
+            if obs.author is not None:
+                for value in (obs.author.channel_user_id, obs.author.handle):
+                    if value:
+                        wanted.setdefault((IdentityKind.HANDLE, obs.channel), set()).add(value)
+            if obs.kind is not ObservationKind.EVENT:
+                continue  # only events link through their identities (link_identities)
+            for kind_value, value in (obs.attributes.get("identities") or {}).items():
+                if isinstance(value, str) and kind_value in _KINDS:
+                    wanted.setdefault((IdentityKind(kind_value), None), set()).add(value)
+        for (kind, channel), values in wanted.items():
+            missing = [v for v in values if (kind, channel, v) not in self._found]
+            if not missing:
+                continue
+            found = self.contacts.lookup_identities(kind, missing, channel=channel)
+            for value in missing:
+                self._found[(kind, channel, value)] = found.get(value)
+        contact_ids = {hit[1] for hit in self._found.values() if hit is not None}
+        self._locked.update(
+            self.contacts.get_many_for_processing(contact_ids - self._locked.keys())
+        )
+        living = [
+            cid
+            for cid in contact_ids
+            if cid in self._locked and cid not in self._states and self._may_link(cid)
+        ]
+        if not living:
+            return
+        kinds = self.contacts.identity_kinds_many(living)
+        consents = self.consents_many(living) if self.consents_many else {}
+        for contact_id in living:
+            self._states[contact_id] = self._author_state(
+                contact_id,
+                kinds[contact_id],
+                consents[contact_id] if contact_id in consents else self.consents(contact_id),
+            )
+
+    def key_subject(self, obs: Observation) -> str | None:
+        """The subject whose key a stored record of ``obs`` is encrypted under (for
+        preloading keys; reads nothing that :meth:`prefetch` did not)."""
+        if obs.author is None:
+            return None
+        link = self.link(obs)
+        return link.author.contact_id or link.key_subject
 
     def link(self, obs: Observation) -> Link:
         if obs.author is None:
@@ -89,16 +157,26 @@ class Linker:
     def _state(self, contact_id: str) -> AuthorState:
         state = self._states.get(contact_id)
         if state is None:
-            contact = self._locked.get(contact_id) or self.contacts.get(contact_id)
-            kinds = self.contacts.identity_kinds(contact_id)
-            state = AuthorState(
-                contact_id=contact_id,
-                is_customer=IdentityKind.CUSTOMER_NUMBER in kinds,
-                is_employee=contact.is_employee,
-                identity_verified=True,  # stored identities are provided or verified
-                objected=contact.objected_marketing or contact.objected_profiling,
-                restricted=contact.restricted,
-                consents=self.consents(contact_id),
+            state = self._states[contact_id] = self._author_state(
+                contact_id,
+                self.contacts.identity_kinds(contact_id),
+                self.consents(contact_id),
             )
-            self._states[contact_id] = state
         return state
+
+    def _author_state(
+        self,
+        contact_id: str,
+        kinds: set[IdentityKind],
+        consents: tuple[tuple[Purpose, ConsentState], ...],
+    ) -> AuthorState:
+        contact = self._locked.get(contact_id) or self.contacts.get(contact_id)
+        return AuthorState(
+            contact_id=contact_id,
+            is_customer=IdentityKind.CUSTOMER_NUMBER in kinds,
+            is_employee=contact.is_employee,
+            identity_verified=True,  # stored identities are provided or verified
+            objected=contact.objected_marketing or contact.objected_profiling,
+            restricted=contact.restricted,
+            consents=consents,
+        )

@@ -1,14 +1,26 @@
-"""One input record through the stages: parse → classify → link → detect → gate → store.
+"""A batch of input records through the stages: parse → classify → link → detect → gate →
+store, in the caller's transaction.
+
+The batch is parsed first. What its records need from the database is then read
+set-based, a few statements for the whole batch (``_prefetch``): the authors'
+identities, the contacts behind them (share-locked) with their identity kinds and
+consent states, which of the records are stored already, and the subject keys their
+stored records would be encrypted under. Nothing is written before a record's decision
+(invariant 1): stored records, their decisions, audit entries and the keys of new
+subjects are buffered and written with one executemany per table at the end of the
+batch, or before anything that must see them (a deletion, an edit, an observer).
 
 A record that cannot be parsed, or whose processing fails, goes to quarantine with its
-reason, file and line; the batch goes on. Each record runs in its own SAVEPOINT so a
-failure never leaves half a record behind.
+reason, file and line; the batch goes on. Records that write more than buffered rows
+(deletions, edits, events, contacts) run in a SAVEPOINT of their own, so a failure never
+leaves half a record behind.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -28,7 +40,7 @@ from sphere.domain import (
 from sphere.errors import SphereError
 from sphere.pipeline.admission import admit
 from sphere.pipeline.cascade import delete_interaction
-from sphere.pipeline.consents import consent_lookup
+from sphere.pipeline.consents import consent_lookup, consents_lookup
 from sphere.pipeline.context import PipelineContext
 from sphere.pipeline.counters import AggregateBuffer
 from sphere.pipeline.detect import Detection, detect, minimise
@@ -37,8 +49,7 @@ from sphere.pipeline.gate import gate
 from sphere.pipeline.link import Link, Linker
 from sphere.pipeline.records import ContactImporter, EventRecorder
 from sphere.pipeline.summary import IngestSummary
-from sphere.portal.handle_login import has_login_phrase, observe_challenge_posts
-from sphere.storage.entities import NewInteraction, Source
+from sphere.storage.entities import Interaction, NewInteraction, Source
 from sphere.storage.limits import storable_text
 from sphere.storage.repositories.aggregates import AggregateRepository
 from sphere.storage.repositories.contacts import ContactRepository
@@ -48,6 +59,8 @@ from sphere.storage.repositories.quarantine import QuarantineRepository
 
 log = logging.getLogger(__name__)
 _POSTS = frozenset({ObservationKind.POST, ObservationKind.COMMENT, ObservationKind.MESSAGE})
+# Kinds whose source id may name a stored record (checked set-based per batch).
+_STORABLE = _POSTS | {ObservationKind.EDIT, ObservationKind.DELETION}
 _MAX_QUARANTINE_PAYLOAD = 64_000
 
 
@@ -80,7 +93,17 @@ class RecordProcessor:
         self.aggregates = AggregateRepository(session)
         self.counters = AggregateBuffer()
         self.quarantine_repo = QuarantineRepository(session, ctx.keyring)
-        self.linker = Linker(self.contacts, ctx.keyring, consent_lookup(session, ctx.clock))
+        self.keys = ctx.keyring.key_batch(session)
+        self.linker = Linker(
+            self.contacts,
+            ctx.keyring,
+            consent_lookup(session, ctx.clock),
+            consents_lookup(session, ctx.clock),
+        )
+        # Per channel: source ids the batch looked up, and those of them stored (kept
+        # current as the batch writes and deletes). Used on the buffered path only.
+        self._checked: dict[Channel, set[str]] = {}
+        self._stored: dict[Channel, set[str]] = {}
         self.contact_importer = ContactImporter(
             session, ctx, source=source, contacts=self.contacts, decisions=self.decisions
         )
@@ -97,21 +120,69 @@ class RecordProcessor:
         self.company_handles = frozenset().union(*ctx.profile.accounts.values())
         self.thread = ctx.threads.context()
 
-    # -- entry point -----------------------------------------------------------------
+    # -- entry points ----------------------------------------------------------------
+    def process_batch(self, records: Sequence[RawRecord]) -> None:
+        """Process raw records of this processor's source, in order (see module doc).
+        Call :meth:`finish` before the transaction commits."""
+        parsed = [(raw, self._parse(raw)) for raw in records]
+        self._prefetch(
+            [obs for _raw, result in parsed if isinstance(result, list) for obs in result]
+        )
+        for raw, result in parsed:
+            self._handle(raw, result)
+
     def process(self, raw: RawRecord) -> None:
+        """One record (a quarantine retry): a batch of one."""
+        self.process_batch([raw])
+
+    def _parse(self, raw: RawRecord) -> list[Observation] | str:
+        """The record's observations, or the reason it goes to quarantine."""
         if raw.error is not None:
-            self._quarantine(raw, raw.error)
-            return
+            return raw.error
         ref = f"{self.file}:{raw.line}"
         try:
-            observations = [admit(o) for o in self.adapter.parse(raw.value or {}, ref=ref)]
+            # admit: can every value be stored as it is? (else quarantine, naming the field)
+            return [admit(o) for o in self.adapter.parse(raw.value or {}, ref=ref)]
+        except SphereError as exc:
+            return str(exc)
+        except Exception as exc:  # an adapter bug: keep the record, go on
+            log.exception("record %s failed", ref)
+            return f"internal error ({type(exc).__name__}); see logs"
+
+    def _prefetch(self, observations: list[Observation]) -> None:
+        """Read what the batch needs, set-based: identities, contacts, consent states,
+        stored records, subject keys. Reads only; the decisions come later."""
+        if not observations:
+            return
+        self.linker.prefetch(observations)
+        if self.buffered:
+            wanted: dict[Channel, list[str]] = {}
             for obs in observations:
-                if has_login_phrase(obs.text):  # rare: a post quoting a portal log-in phrase
-                    self.flush_pending()  # the batch's audit entries go first, in order
-                    with self.session.begin_nested():
-                        observe_challenge_posts(
-                            self.session, self.ctx.keyring, [obs], at=self.ctx.clock.now()
-                        )
+                if obs.kind in _STORABLE:
+                    wanted.setdefault(obs.channel, []).append(obs.source_id)
+            for channel, source_ids in wanted.items():
+                self._checked.setdefault(channel, set()).update(source_ids)
+                stored = self.interactions.stored_source_ids(channel, source_ids)
+                self._stored.setdefault(channel, set()).update(stored)
+        self.keys.preload(self._key_subjects(observations))
+
+    def _key_subjects(self, observations: list[Observation]) -> Iterator[str]:
+        for obs in observations:
+            if obs.kind in _STORABLE:
+                try:
+                    subject = self.linker.key_subject(obs)
+                except SphereError:
+                    continue  # the record will fail on its own, and be quarantined
+                if subject is not None:
+                    yield subject
+
+    def _handle(self, raw: RawRecord, parsed: list[Observation] | str) -> None:
+        if isinstance(parsed, str):
+            self._quarantine(raw, parsed)
+            return
+        try:
+            for obs in parsed:
+                self._observe(obs)
                 if obs.kind in _POSTS and self.buffered:
                     self._post(obs)  # reads only; its writes are batched
                 elif obs.kind is ObservationKind.EVENT:
@@ -123,8 +194,16 @@ class RecordProcessor:
         except SphereError as exc:
             self._quarantine(raw, str(exc))
         except Exception as exc:  # a bug or a database fault: keep the record, go on
-            log.exception("record %s failed", ref)
+            log.exception("record %s:%d failed", self.file, raw.line)
             self._quarantine(raw, f"internal error ({type(exc).__name__}); see logs")
+
+    def _observe(self, obs: Observation) -> None:
+        """Hand ``obs`` to the registered observers that want it (rare: a pre-check)."""
+        for observer in self.ctx.observers:
+            if observer.wants(obs):
+                self.flush_pending()  # the batch's audit entries go first, in order
+                with self.session.begin_nested():
+                    observer.observe(self.session, obs, at=self.ctx.clock.now())
 
     def _dispatch(self, obs: Observation) -> None:
         kind = obs.kind
@@ -189,7 +268,23 @@ class RecordProcessor:
 
     def _is_stored(self, obs: Observation) -> bool:
         key = (obs.channel, obs.source_id)
-        return key in self.pending_keys or self.interactions.exists(*key)
+        if key in self.pending_keys:
+            return True
+        if obs.source_id in self._checked.get(obs.channel, ()):
+            return obs.source_id in self._stored.get(obs.channel, ())
+        return self.interactions.exists(*key)
+
+    def _stored_record(self, obs: Observation) -> Interaction | None:
+        """The stored record a deletion or edit names (no query when the batch's
+        set-based check already knows it is not stored)."""
+        if obs.source_id in self._checked.get(
+            obs.channel, ()
+        ) and obs.source_id not in self._stored.get(obs.channel, ()):
+            return None
+        return self.interactions.get_by_source(obs.channel, obs.source_id)
+
+    def _deleted(self, interaction: Interaction) -> None:
+        self._stored.get(interaction.channel, set()).discard(interaction.source_id)
 
     def _store_post(
         self,
@@ -231,6 +326,7 @@ class RecordProcessor:
                 retention_until=retention,
             ),
             at=now,
+            encrypt=self.keys.encrypt,
         )
         self.audit_batch.add(
             actor=self.ctx.actor,
@@ -262,14 +358,18 @@ class RecordProcessor:
         nothing stays pending: the caller rolls back and the rows are gone with it."""
         decisions, interactions = self.pending_decisions, self.pending_interactions
         self.pending_decisions, self.pending_interactions = [], []
-        self.pending_keys.clear()
+        written, self.pending_keys = self.pending_keys, set()
         try:
+            self.keys.flush()  # keys of new subjects before the records encrypted under them
             self.decisions.insert_prepared(decisions)
             self.interactions.insert_prepared(interactions)
             self.audit_batch.flush()
         except Exception:
             self.audit_batch.discard()
+            self.keys.discard()
             raise
+        for channel, source_id in written:
+            self._stored.setdefault(channel, set()).add(source_id)
 
     def _count(
         self, obs: Observation, addressing: Addressing, outcome: Outcome, topic: str
@@ -285,10 +385,11 @@ class RecordProcessor:
 
     # -- platform deletions and edits -----------------------------------------------
     def _delete(self, obs: Observation) -> None:
-        existing = self.interactions.get_by_source(obs.channel, obs.source_id)
+        existing = self._stored_record(obs)
         self.summary.deletions += 1
         if existing is None:
             return  # never stored (aggregate only, discarded) or already gone
+        self._deleted(existing)
         delete_interaction(
             self.session,
             self.ctx.keyring,
@@ -300,11 +401,12 @@ class RecordProcessor:
 
     def _edit(self, obs: Observation) -> None:
         self.summary.edits += 1
-        existing = self.interactions.get_by_source(obs.channel, obs.source_id)
+        existing = self._stored_record(obs)
         if existing is None:
             self._post(replace(obs, kind=ObservationKind.POST))
             return
         # An edit is judged afresh: the new text may reveal more (or less) than the old.
+        self._deleted(existing)
         delete_interaction(
             self.session,
             self.ctx.keyring,

@@ -1,8 +1,9 @@
 """Wire the stages, own the batching, the transactions, the checkpoint and quarantine.
 
-One batch of ``batch_size`` input lines is one transaction: its stored records, decision
-log rows, audit entries, aggregate counters, quarantine rows and the file checkpoint
-commit together. A crash loses at most the open batch; a rerun of the same file resumes
+One batch of ``batch_size`` input lines is one transaction (``batch.process_records``, the
+entry point file ingestion shares with live intake): its stored records, decision log
+rows, audit entries, aggregate counters, quarantine rows and the file checkpoint commit
+together. A crash loses at most the open batch; a rerun of the same file resumes
 after the last committed line, and records already stored are recognised by
 (channel, source id), so re-ingesting adds nothing.
 """
@@ -13,19 +14,18 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from sphere.channels import Adapter, RawRecord, read_records
+from sphere.channels import RawRecord, read_records
 from sphere.channels.text import replace_invalid_code_points
 from sphere.errors import InvalidInput, NotFound
+from sphere.pipeline.batch import process_records
 from sphere.pipeline.context import PipelineContext
-from sphere.pipeline.process import RecordProcessor
 from sphere.pipeline.summary import IngestSummary
 from sphere.storage.db import session_scope
-from sphere.storage.entities import Source
 from sphere.storage.repositories.ingest_runs import IngestRunRepository
 from sphere.storage.repositories.sources import SourceRepository
 
@@ -66,45 +66,9 @@ def _batches(records: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord
         yield batch
 
 
-def _run_batch(
-    factory: sessionmaker[Session],
-    ctx: PipelineContext,
-    batch: list[RawRecord],
-    *,
-    run_id: str,
-    source: Source,
-    adapter: Adapter,
-    summary: IngestSummary,
-    file: str,
-) -> int:
-    """One batch, one transaction. Stored records are written together at the end; if
-    that write fails (say, a concurrent ingestion stored one of the records first), the
-    batch is rolled back and run again record by record, each in its own SAVEPOINT, so
-    the failing record is quarantined and the rest is kept."""
-    for buffered in (True, False):
-        attempt = summary.checkpoint()
-        try:
-            with session_scope(factory) as session:
-                processor = RecordProcessor(
-                    session,
-                    ctx,
-                    source=source,
-                    adapter=adapter,
-                    summary=summary,
-                    file=file,
-                    buffered=buffered,
-                )
-                for raw in batch:
-                    processor.process(raw)
-                processor.finish()
-                IngestRunRepository(session).advance(run_id, batch[-1].line)
-            break
-        except DBAPIError:
-            if not buffered:
-                raise
-            summary.restore(attempt)
-            log.warning("batch ending at line %d retried record by record", batch[-1].line)
-    return batch[-1].line
+def _advance(run_id: str, line: int, session: Session) -> None:
+    """The file checkpoint, in the batch's transaction: a rerun resumes after ``line``."""
+    IngestRunRepository(session).advance(run_id, line)
 
 
 def ingest_file(
@@ -138,7 +102,6 @@ def ingest_file(
         run = IngestRunRepository(session).start(
             source_name, fingerprint(path), file=name, at=ctx.clock.now()
         )
-    adapter = ctx.registry.get(source.channel.value)
     if run.completed:
         summary.resumed_from_line = run.last_line
         summary.seconds += time.perf_counter() - started
@@ -146,20 +109,19 @@ def ingest_file(
     skip_until = run.last_line
     summary.resumed_from_line = skip_until
     records = (r for r in read_records(path, format=fmt) if r.line > skip_until)
-    done = skip_until
     for batch in _batches(records, ctx.batch_size):
-        done = _run_batch(
+        last = batch[-1].line
+        process_records(
             factory,
             ctx,
             batch,
-            run_id=run.id,
             source=source,
-            adapter=adapter,
             summary=summary,
             file=name,
+            before_commit=partial(_advance, run.id, last),
         )
         if progress:
-            progress(done)
+            progress(last)
     with session_scope(factory) as session:
         IngestRunRepository(session).complete(run.id, at=ctx.clock.now())
     summary.seconds += time.perf_counter() - started

@@ -266,6 +266,21 @@ def observe_challenge_posts(
     return met
 
 
+class HandleLoginObserver:
+    """The pipeline's view of this module (``sphere.pipeline.observers.Observer``),
+    registered by ``sphere.runtime``: every ingested post that quotes a log-in phrase is
+    checked against the open challenges, in the ingestion's transaction."""
+
+    def __init__(self, keyring: Keyring, *, actor: str = "pipeline") -> None:
+        self.keyring, self.actor = keyring, actor
+
+    def wants(self, obs: Observation) -> bool:
+        return has_login_phrase(obs.text)  # a regex pre-check: ordinary posts pay nothing
+
+    def observe(self, session: Session, obs: Observation, *, at: datetime) -> None:
+        observe_challenge_posts(session, self.keyring, [obs], at=at, actor=self.actor)
+
+
 def _live(repo: HandleChallengeRepository, secret: str, at: datetime) -> StoredHandleChallenge:
     stored = repo.by_secret(token_hash(secret)) if secret else None
     if stored is None or stored.used_at is not None or ensure_utc(stored.expires_at) <= at:

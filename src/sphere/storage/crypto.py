@@ -56,6 +56,7 @@ import os
 import secrets
 import stat
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -179,12 +180,21 @@ def _create_key_file(path: Path) -> None:
         handle.write(generate_master_key() + "\n")
 
 
-_SELECT_KEY = select(
-    SubjectKeyRow.__table__.c.subject_id,
-    SubjectKeyRow.__table__.c.salt,
-    SubjectKeyRow.__table__.c.wrapped_key,
-    SubjectKeyRow.__table__.c.kek_id,
-).where(SubjectKeyRow.__table__.c.subject_id == bindparam("subject_id"))
+_KEYS = SubjectKeyRow.__table__
+_KEY_COLUMNS = (_KEYS.c.subject_id, _KEYS.c.salt, _KEYS.c.wrapped_key, _KEYS.c.kek_id)
+_SELECT_KEY = select(*_KEY_COLUMNS).where(_KEYS.c.subject_id == bindparam("subject_id"))
+# Expanding IN: compiled once, the list of subjects is bound per call.
+_SELECT_KEYS = select(*_KEY_COLUMNS).where(
+    _KEYS.c.subject_id.in_(bindparam("subject_ids", expanding=True))
+)
+_INSERT_KEY = insert(_KEYS)
+_PRELOAD_CHUNK = 500
+
+
+def _seal(key: bytes, subject_id: str, plaintext: str | bytes) -> bytes:
+    data = plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    return CIPHERTEXT_VERSION + nonce + AESGCM(key).encrypt(nonce, data, subject_id.encode("utf-8"))
 
 
 class Keyring:
@@ -277,33 +287,32 @@ class Keyring:
         if row is None:
             if not create:
                 raise NotFound(f"no key for subject {subject_id}")
-            data_key = AESGCM.generate_key(bit_length=256)
-            salt, wrapped = self._wrap(subject_id, data_key)
-            # Core INSERT: one statement, no unit-of-work flush (a key per new author).
-            session.connection().execute(
-                insert(SubjectKeyRow.__table__),
-                {
-                    "subject_id": subject_id,
-                    "salt": salt,
-                    "wrapped_key": wrapped,
-                    "kek_id": self.kek_id,
-                    "created_at": utcnow(),
-                    "destroyed_at": None,
-                },
-            )
+            data_key, values = self._new_key(subject_id)
+            # Core INSERT: one statement, no unit-of-work flush.
+            session.connection().execute(_INSERT_KEY, values)
             return data_key
         return self._unwrap(row)
 
+    def _new_key(self, subject_id: str) -> tuple[bytes, dict[str, object]]:
+        """A fresh data key and the ``subject_keys`` row that holds it wrapped."""
+        data_key = AESGCM.generate_key(bit_length=256)
+        salt, wrapped = self._wrap(subject_id, data_key)
+        return data_key, {
+            "subject_id": subject_id,
+            "salt": salt,
+            "wrapped_key": wrapped,
+            "kek_id": self.kek_id,
+            "created_at": utcnow(),
+            "destroyed_at": None,
+        }
+
     def encrypt_for(self, session: Session, subject_id: str, plaintext: str | bytes) -> bytes:
         """Encrypt under the subject's data key (created on first use)."""
-        data = plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
-        nonce = secrets.token_bytes(NONCE_BYTES)
-        key = self._data_key(session, subject_id, create=True)
-        return (
-            CIPHERTEXT_VERSION
-            + nonce
-            + AESGCM(key).encrypt(nonce, data, subject_id.encode("utf-8"))
-        )
+        return _seal(self._data_key(session, subject_id, create=True), subject_id, plaintext)
+
+    def key_batch(self, session: Session) -> SubjectKeyBatch:
+        """Subject keys for many records of this transaction (see :class:`SubjectKeyBatch`)."""
+        return SubjectKeyBatch(self, session)
 
     def decrypt_for(self, session: Session, subject_id: str, ciphertext: bytes) -> bytes:
         """Decrypt a ciphertext of ``encrypt_for``; raises ``SubjectKeyDestroyed`` after erasure."""
@@ -328,6 +337,7 @@ class Keyring:
         with ``SubjectKeyDestroyed`` instead of silently minting a new key.
         """
         transaction_cache(session, f"data_keys:{self.kek_id}").pop(subject_id, None)
+        transaction_cache(session, f"key_rows:{self.kek_id}").pop(subject_id, None)
         row = session.get(SubjectKeyRow, subject_id)
         if row is None:
             session.add(
@@ -353,6 +363,7 @@ class Keyring:
         this is what makes erasure effective against old backups. Returns the count.
         """
         drop_caches(session, "data_keys:")  # keys cached under the old master key
+        drop_caches(session, "key_rows:")  # rows read before the re-wrap
         count = 0
         rows = session.scalars(
             select(SubjectKeyRow)
@@ -366,3 +377,95 @@ class Keyring:
             count += 1
         session.flush()
         return count
+
+
+class SubjectKeyBatch:
+    """Subject keys for the many records one transaction encrypts (the ingestion hot path).
+
+    ``preload`` reads the stored keys of the subjects a batch may encrypt for with one
+    SELECT; reading stores nothing, so it may run before the policy has decided. A key
+    for a subject that has none is made in memory only when something is encrypted for
+    it — that is, for a record the gate let through (invariant 1) — and all new keys are
+    written with one INSERT by ``flush``, which the caller runs before it writes the
+    records encrypted under them, in the same transaction.
+
+    What was read lives in the transaction's cache, which every rollback (a SAVEPOINT's
+    too) drops; a subject not preloaded, or forgotten by a rollback, takes the
+    one-by-one path of :meth:`Keyring.encrypt_for`. A destroyed key (erasure) raises
+    ``SubjectKeyDestroyed`` when something is encrypted for it, as ``encrypt_for`` does.
+    Keys made here but not yet flushed are this object's own, so a rollback of an
+    unrelated SAVEPOINT cannot lose them.
+    """
+
+    def __init__(self, keyring: Keyring, session: Session) -> None:
+        self.keyring, self.session = keyring, session
+        self._new: dict[str, bytes] = {}
+        self._rows: list[dict[str, object]] = []
+
+    def _caches(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        kek = self.keyring.kek_id
+        return (
+            transaction_cache(self.session, f"data_keys:{kek}"),
+            transaction_cache(self.session, f"key_rows:{kek}"),
+        )
+
+    def preload(self, subject_ids: Iterable[str]) -> None:
+        """Read the stored keys of ``subject_ids`` (one statement per 500 subjects)."""
+        if self.session.new or self.session.dirty:
+            return  # pending ORM changes (a key destroyed just now): the one-by-one path
+        keys, rows = self._caches()
+        wanted = [
+            s
+            for s in dict.fromkeys(subject_ids)
+            if s not in keys and s not in rows and s not in self._new
+        ]
+        connection = self.session.connection()
+        for start in range(0, len(wanted), _PRELOAD_CHUNK):
+            chunk = wanted[start : start + _PRELOAD_CHUNK]
+            found = {
+                row.subject_id: row
+                for row in connection.execute(_SELECT_KEYS, {"subject_ids": chunk})
+            }
+            for subject_id in chunk:
+                rows[subject_id] = found.get(subject_id)  # None: the subject has no key yet
+
+    def encrypt(self, subject_id: str, plaintext: str | bytes) -> bytes:
+        """Encrypt under the subject's data key; a new subject's key is made in memory."""
+        return _seal(self._key(subject_id), subject_id, plaintext)
+
+    def _key(self, subject_id: str) -> bytes:
+        new = self._new.get(subject_id)
+        if new is not None:
+            return new
+        keys, rows = self._caches()
+        cached = keys.get(subject_id)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        if subject_id in rows:
+            row = rows[subject_id]
+        elif subject_id.startswith("record:"):
+            row = None  # a fresh per-record subject (a random UUID) never has a key
+        else:  # not preloaded, or a rollback dropped what was read
+            return self.keyring._data_key(self.session, subject_id, create=True)
+        if row is None:
+            key, values = self.keyring._new_key(subject_id)
+            self._new[subject_id] = key
+            self._rows.append(values)
+            return key
+        key = keys[subject_id] = self.keyring._unwrap(row)  # raises for a destroyed key
+        return key
+
+    def flush(self) -> None:
+        """Write the keys made since the last flush (one executemany)."""
+        if not self._rows:
+            return
+        self.session.connection().execute(_INSERT_KEY, self._rows)
+        keys, rows = self._caches()
+        keys.update(self._new)
+        for subject_id in self._new:
+            rows.pop(subject_id, None)
+        self._new, self._rows = {}, []
+
+    def discard(self) -> None:
+        """Forget unwritten keys (the records encrypted under them are not written either)."""
+        self._new, self._rows = {}, []

@@ -257,20 +257,20 @@ def test_crash_mid_file_then_rerun_completes(rt, tmp_path, monkeypatch) -> None:
     path = write_jsonl(tmp_path / "p.jsonl", records)
     from sphere.pipeline import process
 
-    original = process.RecordProcessor.process
+    original = process.RecordProcessor._handle
     calls = {"n": 0}
 
-    def crashing(self, raw):  # noqa: ANN001, ANN202
+    def crashing(self, raw, parsed):  # noqa: ANN001, ANN202
         calls["n"] += 1
         if calls["n"] == 8:  # inside the second batch of 5
             raise RuntimeError("simulated crash")
-        return original(self, raw)
+        return original(self, raw, parsed)
 
-    monkeypatch.setattr(process.RecordProcessor, "process", crashing)
+    monkeypatch.setattr(process.RecordProcessor, "_handle", crashing)
     with pytest.raises(RuntimeError):
         _ingest(rt, path)
     assert _count(rt, InteractionRow) == 5  # the first batch was committed, no more
-    monkeypatch.setattr(process.RecordProcessor, "process", original)
+    monkeypatch.setattr(process.RecordProcessor, "_handle", original)
     summary = _ingest(rt, path)
     assert summary.resumed_from_line == 5
     assert _count(rt, InteractionRow) == 13
@@ -350,7 +350,11 @@ def test_a_racing_duplicate_falls_back_to_record_by_record(rt, tmp_path, monkeyp
     _ingest(rt, first)
     from sphere.storage.repositories import interactions
 
+    # The race: both the batch's set-based check and the record-by-record one miss it.
     monkeypatch.setattr(interactions.InteractionRepository, "exists", lambda *a, **k: False)
+    monkeypatch.setattr(
+        interactions.InteractionRepository, "stored_source_ids", lambda *a, **k: set()
+    )
     second = write_jsonl(
         tmp_path / "b.jsonl",
         [

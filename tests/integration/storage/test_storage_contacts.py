@@ -71,3 +71,23 @@ def test_flags_public_id_and_not_found(session: Session, keyring: Keyring) -> No
     assert "public_id" not in repr(dora)
     with pytest.raises(NotFound):
         contacts.get("missing")
+
+
+def test_batch_lookups_match_the_one_by_one_ones(session: Session, keyring: Keyring) -> None:
+    contacts = ContactRepository(session, keyring)
+    anna, ben = contacts.create(), contacts.create(is_employee=True)
+    contacts.add_identity(anna.id, IdentityKind.HANDLE, "@anna_k", channel=Channel.MASTODON)
+    contacts.add_identity(anna.id, IdentityKind.CUSTOMER_NUMBER, "K-1")
+    contacts.add_identity(ben.id, IdentityKind.HANDLE, "ben", channel=Channel.MASTODON)
+    values = ["Anna_K", "ben", "nobody", "@ANNA_K"]
+    found = contacts.lookup_identities(IdentityKind.HANDLE, values, channel=Channel.MASTODON)
+    for value in values:
+        assert found.get(value) == contacts.lookup_identity(
+            IdentityKind.HANDLE, value, channel=Channel.MASTODON
+        )
+    assert "nobody" not in found
+    assert contacts.lookup_identities(IdentityKind.HANDLE, ["ben"], channel=Channel.X) == {}
+    many = contacts.get_many_for_processing([anna.id, ben.id, "no-such-contact"])
+    assert many == {anna.id: contacts.get(anna.id), ben.id: contacts.get(ben.id)}
+    kinds = contacts.identity_kinds_many([anna.id, ben.id])
+    assert kinds == {anna.id: contacts.identity_kinds(anna.id), ben.id: {IdentityKind.HANDLE}}

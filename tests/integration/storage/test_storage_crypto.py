@@ -68,3 +68,75 @@ def test_rewrap_all_rotates_master_key(session: Session, keyring: Keyring) -> No
     with pytest.raises(ConfigurationError):
         keyring.decrypt_for(session, "subject-r", ciphertext)  # old master no longer fits
     assert new.is_destroyed(session, "subject-gone")
+
+
+# --- SubjectKeyBatch: the ingestion's set-based key handling ---------------------------
+
+
+def _key_rows(session: Session) -> set[str]:
+    return set(session.scalars(select(SubjectKeyRow.subject_id)))
+
+
+def test_key_batch_writes_new_keys_only_at_flush_and_they_decrypt(
+    session: Session, keyring: Keyring
+) -> None:
+    keyring.encrypt_for(session, "known", "x")  # an existing subject
+    batch = keyring.key_batch(session)
+    batch.preload(["known", "new-1", "new-2", "never-used"])
+    known = batch.encrypt("known", "Hallo")
+    first = batch.encrypt("new-1", "eins")
+    again = batch.encrypt("new-1", "noch eins")  # the same in-memory key
+    assert _key_rows(session) == {"known"}  # nothing written before flush
+    batch.flush()
+    # keys only for subjects something was encrypted for: reading stores nothing
+    assert _key_rows(session) == {"known", "new-1"}
+    assert keyring.decrypt_text(session, "known", known) == "Hallo"
+    assert keyring.decrypt_text(session, "new-1", first) == "eins"
+    assert keyring.decrypt_text(session, "new-1", again) == "noch eins"
+
+
+def test_key_batch_refuses_a_destroyed_subject(session: Session, keyring: Keyring) -> None:
+    keyring.encrypt_for(session, "erased", "x")
+    keyring.destroy_key(session, "erased")
+    batch = keyring.key_batch(session)
+    batch.preload(["erased"])
+    with pytest.raises(SubjectKeyDestroyed):
+        batch.encrypt("erased", "new data for an erased subject")
+
+
+def test_key_batch_forgets_preloaded_rows_when_a_key_is_destroyed(
+    session: Session, keyring: Keyring
+) -> None:
+    keyring.encrypt_for(session, "racing", "x")
+    session.commit()
+    batch = keyring.key_batch(session)
+    batch.preload(["racing"])  # the live row is read …
+    keyring.destroy_key(session, "racing")  # … and then the key is destroyed
+    with pytest.raises(SubjectKeyDestroyed):
+        batch.encrypt("racing", "must not be encrypted under the old key")
+
+
+def test_key_batch_survives_a_savepoint_rollback(session: Session, keyring: Keyring) -> None:
+    batch = keyring.key_batch(session)
+    batch.preload(["pending", "flushed"])
+    batch.encrypt("flushed", "a")
+    with pytest.raises(RuntimeError), session.begin_nested():
+        batch.flush()  # written inside the SAVEPOINT …
+        raise RuntimeError("… which is rolled back")
+    pending = batch.encrypt("pending", "b")  # made after the rollback, not yet written
+    with pytest.raises(RuntimeError), session.begin_nested():
+        session.execute(text("SELECT 1"))
+        raise RuntimeError("an unrelated SAVEPOINT rolls back")
+    again = batch.encrypt("flushed", "c")  # its row is gone: the one-by-one path re-creates
+    batch.flush()
+    assert {"pending", "flushed"} <= _key_rows(session)
+    assert keyring.decrypt_text(session, "pending", pending) == "b"
+    assert keyring.decrypt_text(session, "flushed", again) == "c"
+
+
+def test_key_batch_discard_writes_nothing(session: Session, keyring: Keyring) -> None:
+    batch = keyring.key_batch(session)
+    batch.encrypt("record:5f0c1ad2-0000-4000-8000-000000000000", "a")
+    batch.discard()
+    batch.flush()
+    assert _key_rows(session) == set()

@@ -103,3 +103,26 @@ def test_naive_created_at_refused(session: Session, keyring: Keyring) -> None:
     repo = InteractionRepository(session, keyring)
     with pytest.raises(Exception, match="naive"):
         repo.insert_if_absent(_post("555", created_at=datetime(2026, 1, 1)))
+
+
+def test_stored_source_ids_is_the_batch_form_of_exists(session: Session, keyring: Keyring) -> None:
+    repo = InteractionRepository(session, keyring)
+    repo.insert_if_absent(_post("211"))
+    repo.insert_if_absent(_post("212", channel=Channel.X))
+    wanted = ["211", "212", "213"]
+    stored = repo.stored_source_ids(Channel.MASTODON, wanted)
+    assert stored == {s for s in wanted if repo.exists(Channel.MASTODON, s)} == {"211"}
+    assert repo.stored_source_ids(Channel.X, wanted) == {"212"}
+    assert repo.stored_source_ids(Channel.MASTODON, []) == set()
+
+
+def test_prepared_rows_encrypt_through_a_key_batch(session: Session, keyring: Keyring) -> None:
+    repo = InteractionRepository(session, keyring)
+    keys = keyring.key_batch(session)
+    subject = pseudonym_subject("0" * 64)
+    row = repo.prepare(_post("221", key_subject=subject), at=T0, encrypt=keys.encrypt)
+    keys.flush()  # the key of the new subject first, then the row encrypted under it
+    repo.insert_prepared([row])
+    stored = repo.get_by_source(Channel.MASTODON, "221")
+    assert stored is not None and stored.key_id == subject
+    assert stored.text == "@shop mein Objektiv ist kaputt"

@@ -43,6 +43,34 @@ _LOOKUP_IDENTITY = select(_IDENTITIES.c.id, _IDENTITIES.c.contact_id).where(
 )
 
 
+# The batch forms of the lookups above (expanding IN, compiled once).
+_LOOKUP_IDENTITIES = select(
+    _IDENTITIES.c.id, _IDENTITIES.c.contact_id, _IDENTITIES.c.blind_index
+).where(
+    _IDENTITIES.c.kind == bindparam("kind"),
+    _IDENTITIES.c.channel == bindparam("channel"),
+    _IDENTITIES.c.blind_index.in_(bindparam("indexes", expanding=True)),
+)
+_IDENTITY_KINDS = (
+    select(_IDENTITIES.c.contact_id, _IDENTITIES.c.kind)
+    .where(_IDENTITIES.c.contact_id.in_(bindparam("contact_ids", expanding=True)))
+    .distinct()
+)
+_CONTACTS = ContactRow.__table__
+_CONTACTS_FOR_PROCESSING = (
+    select(_CONTACTS)
+    .where(_CONTACTS.c.id.in_(bindparam("contact_ids", expanding=True)))
+    .order_by(_CONTACTS.c.id)  # locks taken in one order by every batch
+    .with_for_update(read=True)
+)
+_CHUNK = 500
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
 _INSERT_CONTACT = insert(ContactRow.__table__)
 _INSERT_IDENTITY = insert(_IDENTITIES)
 
@@ -116,6 +144,17 @@ class ContactRepository:
         if row is None:
             raise NotFound(f"contact {contact_id} not found")
         return _contact(row)
+
+    def get_many_for_processing(self, contact_ids: Iterable[str]) -> dict[str, Contact]:
+        """:meth:`get_for_processing` for many contacts at once: one ``SELECT … FOR SHARE``
+        per 500, in id order (so concurrent batches lock in the same order). Unknown ids
+        are left out."""
+        ids = sorted(set(contact_ids))
+        found: dict[str, Contact] = {}
+        for chunk in _chunks(ids):
+            for row in self.session.execute(_CONTACTS_FOR_PROCESSING, {"contact_ids": chunk}):
+                found[row.id] = _contact(row)  # type: ignore[arg-type]
+        return found
 
     def living_ids(self) -> Iterator[str]:
         """Ids of the contacts not erased, oldest first (streamed, not loaded at once)."""
@@ -302,6 +341,36 @@ class ContactRepository:
             .first()
         )
         return None if row is None else (row.id, row.contact_id)
+
+    def lookup_identities(
+        self, kind: IdentityKind, values: Iterable[str], *, channel: Channel | None = None
+    ) -> dict[str, tuple[str, str]]:
+        """:meth:`lookup_identity` for many values of one kind and channel: value →
+        (identity id, contact id) for those on file; one statement per 500 values."""
+        channel_value = channel.value if channel else ""
+        by_index: dict[str, list[str]] = {}
+        for value in dict.fromkeys(values):
+            index = self.keyring.blind_index(kind, channel_value, value)
+            by_index.setdefault(index, []).append(value)
+        found: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks(list(by_index)):
+            rows = self.session.execute(
+                _LOOKUP_IDENTITIES,
+                {"kind": kind.value, "channel": channel_value, "indexes": chunk},
+            )
+            for row in rows:
+                for value in by_index[row.blind_index]:
+                    found[value] = (row.id, row.contact_id)
+        return found
+
+    def identity_kinds_many(self, contact_ids: Iterable[str]) -> dict[str, set[IdentityKind]]:
+        """:meth:`identity_kinds` for many contacts (one statement per 500)."""
+        ids = list(dict.fromkeys(contact_ids))
+        kinds: dict[str, set[IdentityKind]] = {i: set() for i in ids}
+        for chunk in _chunks(ids):
+            for row in self.session.execute(_IDENTITY_KINDS, {"contact_ids": chunk}):
+                kinds[row.contact_id].add(IdentityKind(row.kind))
+        return kinds
 
     def identity_kinds(self, contact_id: str) -> set[IdentityKind]:
         rows = self.session.scalars(

@@ -7,7 +7,9 @@ pseudonym's or a per-record key (see ``NewInteraction.key_subject``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +29,12 @@ _EXISTS = select(InteractionRow.__table__.c.id).where(
     InteractionRow.__table__.c.channel == bindparam("channel"),
     InteractionRow.__table__.c.source_id == bindparam("source_id"),
 )
+_STORED_SOURCE_IDS = select(InteractionRow.__table__.c.source_id).where(
+    InteractionRow.__table__.c.channel == bindparam("channel"),
+    InteractionRow.__table__.c.source_id.in_(bindparam("source_ids", expanding=True)),
+)
+_CHUNK = 500
+Encrypt = Callable[[str, str], bytes]  # (subject id, plaintext) → ciphertext
 
 
 class InteractionRepository:
@@ -75,12 +83,30 @@ class InteractionRepository:
         )
         return found.first() is not None
 
-    def prepare(self, new: NewInteraction, *, at: datetime) -> dict[str, object]:
-        """Encrypt and build the row for ``insert_prepared`` (no statement for the row)."""
+    def stored_source_ids(self, channel: Channel, source_ids: Iterable[str]) -> set[str]:
+        """Which of ``source_ids`` are stored on ``channel`` (one statement per 500): the
+        duplicate check of a whole batch."""
+        wanted = list(dict.fromkeys(source_ids))
+        connection = self.session.connection()
+        stored: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows = connection.execute(
+                _STORED_SOURCE_IDS, {"channel": channel.value, "source_ids": chunk}
+            )
+            stored.update(row.source_id for row in rows)
+        return stored
+
+    def prepare(
+        self, new: NewInteraction, *, at: datetime, encrypt: Encrypt | None = None
+    ) -> dict[str, object]:
+        """Encrypt and build the row for ``insert_prepared`` (no statement for the row).
+        ``encrypt`` defaults to the keyring's one-by-one path; the pipeline passes a
+        ``SubjectKeyBatch``'s, whose new keys must be flushed before the rows."""
         key_id = new.contact_id or new.key_subject or record_subject()
-        ciphertext = (
-            None if new.text is None else self.keyring.encrypt_for(self.session, key_id, new.text)
-        )
+        if encrypt is None:
+            encrypt = partial(self.keyring.encrypt_for, self.session)
+        ciphertext = None if new.text is None else encrypt(key_id, new.text)
         return dict(
             id=new_id(),
             contact_id=new.contact_id,
