@@ -19,7 +19,6 @@ Training-time only dependencies: numpy, Faker (name and place lists, synthetic p
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -35,15 +34,38 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from sphere.pii.eval.realtext import (  # noqa: E402
+    DEV,
+    TRAIN,
+    RealRecord,
+    is_handle,
+    load_corpus,
+)
 from sphere.pii.ner.features import sentence_features  # noqa: E402
-from sphere.pii.ner.model_file import write_model  # noqa: E402
+from sphere.pii.ner.model_file import update_meta, write_model  # noqa: E402
 from sphere.pii.ner.tagger import default_model_path, load_tagger  # noqa: E402
 from sphere.pii.ner.tokenize import tokenize  # noqa: E402
 
-LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"]
+#: IO labels (no B-): 4 instead of 7 BIO labels makes every score vector and Viterbi
+#: step ~40% cheaper at run time; two adjacent names of one type merge into one span,
+#: which for scrubbing is harmless.
+LABELS = ["O", "I-PER", "I-LOC", "I-ORG"]
 TYPE_OF = {"PERSON": "PER", "LOCATION": "LOC", "ORGANIZATION": "ORG"}
 NAME_OF = {v: k for k, v in TYPE_OF.items()}
 FORBIDDEN = -1e9
+#: Training weight per source (1.0 if not listed): court text, historical OCR and
+#: traffic reports teach less about posts; lower-cased copies are augmentation.
+SOURCE_WEIGHT = {
+    "ler": 0.5,
+    "europeana": 0.3,
+    "mobie": 0.5,
+    "wikigold": 0.7,
+    "wnut17_lower": 0.5,
+    "btc_lower": 0.5,
+    "smartdata_lower": 0.5,
+}
+#: Sources also used (at ``--cross-weight``) to train the other language's model.
+CROSS_SOURCES = frozenset({"wnut17", "btc", "wikigold", "germeval", "smartdata"})
 LATIN_LOCALES = [
     "de_DE",
     "de_AT",
@@ -89,38 +111,50 @@ def to_example(rec: dict, source: str) -> Example:
     return Example(rec["text"], spans, source)
 
 
-def bucket(key: str) -> int:
-    return int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:8], 16) % 100
+def from_real(rec: RealRecord) -> Example:
+    spans = [
+        (g.start, g.end, g.label)
+        for g in rec.spans
+        if g.label in TYPE_OF and not is_handle(rec.text, g)
+    ]
+    return Example(rec.text, spans, rec.corpus)
 
 
-def load_corpora(data: Path, rng: random.Random, ler_train: int, ler_dev: int):
-    en_train = [to_example(r, "wnut17") for r in read_jsonl(data / "wnut17_train.jsonl")]
-    en_train += [to_example(r, "btc") for r in read_jsonl(data / "btc_train.jsonl")]
-    en_dev = {
-        "wnut17_dev": [to_example(r, "wnut17") for r in read_jsonl(data / "wnut17_dev.jsonl")],
-        "btc_dev": [to_example(r, "btc") for r in read_jsonl(data / "btc_dev.jsonl")],
-    }
+def lowered(examples: list[Example], rng: random.Random, share: float) -> list[Example]:
+    """Lower-cased copies of a share of social posts: names in lower-case posts
+    ("amy schumer", "frag mal kevin") are common in comments and rare in the data."""
+    picked = [ex for ex in examples if rng.random() < share]
+    return [Example(ex.text.lower(), ex.spans, ex.source + "_lower") for ex in picked]
+
+
+def load_corpora(data: Path, rng: random.Random, ler_train: int, ler_dev: int, lower: float):
+    """Train and dev sets per language, split by ``sphere.pii.eval.realtext`` (the held-out
+    split is never loaded here)."""
+    en_train: list[Example] = []
     de_train: list[Example] = []
-    de_dev: dict[str, list[Example]] = {
-        "germeval_heldout": [],
-        "smartdata_heldout": [],
-        "ler_dev_sample": [],
-    }
-    for r in read_jsonl(data / "germeval2014_dev.jsonl"):
-        ex = to_example(r, "germeval")
-        (
-            de_dev["germeval_heldout"] if bucket(r.get("doc_url") or r["id"]) < 20 else de_train
-        ).append(ex)
-    for r in read_jsonl(data / "smartdata_de.jsonl"):
-        ex = to_example(r, "smartdata")
-        (
-            de_dev["smartdata_heldout"] if bucket(r.get("doc_id") or r["id"]) < 20 else de_train
-        ).append(ex)
-    ler_tr, ler_dv = [], []
-    for r in read_jsonl(data / "legal_ner_de.jsonl"):
-        if len(r["text"]) > 600:
-            continue
-        (ler_dv if r.get("split") == "dev" else ler_tr).append(to_example(r, "ler"))
+    en_dev: dict[str, list[Example]] = {"wnut17_dev": [], "btc_dev": []}
+    de_dev: dict[str, list[Example]] = {"germeval": [], "smartdata": []}
+    for corpus in ("wnut17", "btc", "wikigold", "wnut17_dev", "btc_dev"):
+        for rec in load_corpus(data, corpus):
+            if rec.split == TRAIN:
+                en_train.append(from_real(rec))
+            elif rec.split == DEV:
+                en_dev[corpus].append(from_real(rec))
+    for corpus in ("germeval", "smartdata", "mobie", "europeana"):
+        for rec in load_corpus(data, corpus):
+            if rec.split == TRAIN:
+                de_train.append(from_real(rec))
+            elif rec.split == DEV:
+                de_dev[corpus].append(from_real(rec))
+    social_en = [ex for ex in en_train if ex.source in ("wnut17", "btc")]
+    en_train += lowered(social_en, rng, lower)
+    social_de = [ex for ex in de_train if ex.source == "smartdata"]
+    de_train += lowered(social_de, rng, lower)
+    ler_tr = [
+        from_real(r)
+        for r in load_corpus(data, "ler")
+        if len(r.text) <= 600 and r.id and "dev" not in str(r.id)
+    ]
     # Subsample court text: keep sentences with entities preferentially, some without.
     with_ent = [e for e in ler_tr if e.spans]
     without = [e for e in ler_tr if not e.spans]
@@ -128,15 +162,13 @@ def load_corpora(data: Path, rng: random.Random, ler_train: int, ler_dev: int):
     rng.shuffle(without)
     half = ler_train // 2
     de_train += with_ent[:half] + without[: ler_train - min(half, len(with_ent))]
-    rng.shuffle(ler_dv)
-    de_dev["ler_dev_sample"] = ler_dv[:ler_dev]
     return en_train, en_dev, de_train, de_dev
 
 
 # ---------------------------------------------------------------- gazetteers + synthetic
 
 
-def gazetteers() -> dict[str, list[str]]:
+def _faker_names() -> tuple[set[str], set[str], set[str]]:
     from faker import Faker
 
     first: set[str] = set()
@@ -170,11 +202,68 @@ def gazetteers() -> dict[str, list[str]]:
                             places.add(v.lower())
                         elif isinstance(v, tuple) and v and isinstance(v[-1], str):
                             places.add(v[-1].lower())
-    one_word = lambda s: {w for w in s if w.replace("-", "").isalpha()}  # noqa: E731
+    return first, last, places
+
+
+def _tsv(path: Path) -> Iterable[dict[str, str]]:
+    import csv
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as fh:
+        yield from csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+
+
+def gazetteers(names_dir: Path | None) -> dict[str, list[str]]:
+    """Token gazetteers: frequent (``fn``, ``ln``, ``loc``) and rarer (``fn2``, ``ln2``,
+    ``loc2``) first names, surnames and places. Sources: Faker's lists and, when
+    ``names_dir`` exists, the public lists in ``../shared/data/names`` (US SSA and Census,
+    UK ONS/NRS/NISRA, Berlin/Köln/Leipzig/München open data, GeoNames; attribution in
+    docs/data-attribution.md). Only single words (hyphens allowed) are kept: the tagger
+    looks up one token at a time."""
+    first, last, places = _faker_names()
+    first2: set[str] = set()
+    last2: set[str] = set()
+    places2: set[str] = set()
+    if names_dir is not None and names_dir.is_dir():
+        for row in _tsv(names_dir / "us_ssa_first_names.tsv.gz"):
+            n = int(row["count_total"])
+            (first if n >= 2000 else first2 if n >= 100 else set()).add(row["name"].lower())
+        for row in _tsv(names_dir / "gb_first_names.tsv.gz"):
+            n = int(row["count_total"])
+            (first if n >= 500 else first2 if n >= 30 else set()).add(row["name"].lower())
+        for row in _tsv(names_dir / "de_city_first_names.tsv.gz"):
+            n = int(row["count_total"])
+            (first if n >= 30 else first2 if n >= 4 else set()).add(row["name"].lower())
+        for row in _tsv(names_dir / "us_census1990_first_names.tsv"):
+            first.add(row["name"].lower())
+        for row in _tsv(names_dir / "us_census2000_surnames.tsv.gz"):
+            n = int(row["count"])
+            (last if n >= 3000 else last2 if n >= 300 else set()).add(row["surname"].lower())
+        for row in _tsv(names_dir / "geonames_cities15000.tsv.gz"):
+            target = places if int(row["population"] or 0) >= 50_000 else places2
+            target.add(row["name"].lower())
+            target.add(row["asciiname"].lower())
+            if int(row["population"] or 0) >= 200_000:
+                for alt in row["alternatenames_latin"].split("|"):
+                    if alt[:1].isupper():
+                        places2.add(alt.lower())
+        for row in _tsv(names_dir / "places_postal_de_at_ch_li_us_gb.tsv.gz"):
+            (places if row["kind"] == "admin1" else places2).add(row["name"].lower())
+    first2 -= first
+    last2 -= last
+    places2 -= places
+
+    def one_word(words: set[str]) -> list[str]:
+        return sorted(w for w in words if len(w) > 1 and w.replace("-", "").isalpha())
+
     return {
-        "fn": sorted(one_word(first)),
-        "ln": sorted(one_word(last)),
-        "loc": sorted(one_word(places)),
+        "fn": one_word(first),
+        "ln": one_word(last),
+        "loc": one_word(places),
+        "fn2": one_word(first2),
+        "ln2": one_word(last2),
+        "loc2": one_word(places2),
     }
 
 
@@ -364,6 +453,28 @@ def synthetic_german(rng: random.Random, n: int) -> list[Example]:
     return out
 
 
+def common_lowercase_words(examples: Iterable[Example], *, min_count: int = 10) -> list[str]:
+    """Words seen in lower case at least ``min_count`` times in the training text and
+    inside an entity less than 5% of the time ("will", "may", "love", "the"). The tagger
+    does not decode them on their own (a run-time speed-up; stored in the model file)."""
+    import re
+
+    seen: Counter[str] = Counter()
+    inside: Counter[str] = Counter()
+    word = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+    for ex in examples:
+        if ex.source.endswith("_lower"):
+            continue
+        for m in word.finditer(ex.text):
+            w = m.group()
+            low = w.lower()
+            if w == low:
+                seen[low] += 1
+                if any(s <= m.start() < e for s, e, _ in ex.spans):
+                    inside[low] += 1
+    return sorted(w for w, n in seen.items() if n >= min_count and inside[w] < 0.05 * n)
+
+
 # ---------------------------------------------------------------- encoding
 
 
@@ -372,14 +483,12 @@ def bio(ex: Example) -> tuple[list[tuple[int, int]], list[int]]:
     tags = [0] * len(toks)
     for start, end, label in ex.spans:
         typ = TYPE_OF[label]
-        first = True
         for i, (s, e) in enumerate(toks):
             if e <= start or s >= end:
                 continue
             if tags[i]:
                 continue
-            tags[i] = LABELS.index(("B-" if first else "I-") + typ)
-            first = False
+            tags[i] = LABELS.index("I-" + typ)
     return toks, tags
 
 
@@ -412,13 +521,16 @@ class Encoder:
 
 
 def allowed() -> tuple[np.ndarray, np.ndarray]:
+    """Allowed transitions and start labels: with IO labels every move is allowed; with
+    BIO labels an I- label only continues its own type."""
     n = len(LABELS)
+    io = not any(lab.startswith("B-") for lab in LABELS)
     trans = np.zeros((n, n), dtype=bool)
     start = np.zeros(n, dtype=bool)
     for j, lab in enumerate(LABELS):
-        start[j] = not lab.startswith("I-")
+        start[j] = io or not lab.startswith("I-")
         for i, prev in enumerate(LABELS):
-            trans[i, j] = not lab.startswith("I-") or prev[2:] == lab[2:]
+            trans[i, j] = io or not lab.startswith("I-") or prev[2:] == lab[2:]
     return trans, start
 
 
@@ -594,12 +706,50 @@ def benchmark(path: Path, plan: dict) -> dict[str, dict[str, float]]:
     return out
 
 
+# ---------------------------------------------------------------- operating point
+
+#: PERSON precision (overlap, scrubber output, dev split) the scrubbing operating point
+#: must keep; the target is ≥ 0.70, the margin absorbs dev/held-out differences.
+MIN_PERSON_PRECISION = 0.75
+BIASES = tuple(i / 4 for i in range(0, 17))  # 0 … 4 nats
+
+
+def calibrate(model: Path, data: Path) -> dict[str, float]:
+    """Per language, the largest ``recall_bias`` whose *scrubber* output on the dev split
+    keeps PERSON overlap precision ≥ :data:`MIN_PERSON_PRECISION` (more bias = fewer
+    names left in clear). The held-out split is never loaded."""
+    from sphere.pii.analyzer import build_analyzer
+    from sphere.pii.eval.realtext import load_split, score
+
+    records = load_split(data, DEV)
+    chosen: dict[str, float] = {}
+    for bias in BIASES:
+        analyzer = build_analyzer(ner_model=model, recall_bias=bias)
+        preds = [
+            [(s.start, s.end, s.type) for s in analyzer.analyze(r.text, lang=r.lang)]
+            for r in records
+        ]
+        report = score(records, preds)
+        line = []
+        for lang in ("en", "de"):
+            per = report.get(lang, "PERSON")
+            loc = report.get(lang, "LOCATION")
+            line.append(
+                f"{lang}: PER P={per.overlap_precision:.3f} leak={per.leak_rate:.3f} "
+                f"F1={per.f1:.3f} LOC leak={loc.leak_rate:.3f} P={loc.overlap_precision:.3f}"
+            )
+            if per.overlap_precision >= MIN_PERSON_PRECISION:
+                chosen[lang] = bias
+        print(f"  bias {bias}: " + " | ".join(line), flush=True)
+    return {lang: chosen.get(lang, 0.0) for lang in ("en", "de")}
+
+
 # ---------------------------------------------------------------- main
 
 
 def build(args: argparse.Namespace, plan: dict, rng: random.Random, t_start: float) -> None:
     """Train both languages and write the model file."""
-    gaz_lists = gazetteers()
+    gaz_lists = gazetteers(args.names)
     gaz = {k: frozenset(v) for k, v in gaz_lists.items()}
     print("gazetteers: " + ", ".join(f"{k}={len(v)}" for k, v in gaz_lists.items()))
 
@@ -611,7 +761,7 @@ def build(args: argparse.Namespace, plan: dict, rng: random.Random, t_start: flo
         enc = Encoder(gaz)
         encoded, weights = [], []
         other = [ex for lg, (ts, _) in plan.items() if lg != lang for ex in ts]
-        cross = [ex for ex in other if ex.source not in ("ler", "synthetic_de")]
+        cross = [ex for ex in other if ex.source in CROSS_SOURCES]
         cross_ids = {id(ex) for ex in cross}
         for ex in train_set + (cross if args.cross_weight > 0 else []):
             row = enc.encode(ex, grow=True)
@@ -620,7 +770,7 @@ def build(args: argparse.Namespace, plan: dict, rng: random.Random, t_start: flo
                 if id(ex) in cross_ids:
                     weights.append(args.cross_weight)
                 else:
-                    weights.append(0.5 if ex.source == "ler" else 1.0)
+                    weights.append(SOURCE_WEIGHT.get(ex.source, 1.0))
         print(f"[{lang}] features: {len(enc.index)}", flush=True)
         W, T, S = train(encoded, len(enc.index), args.epochs, rng, weights)
         dev_all = [ex for exs in dev_sets.values() for ex in exs]
@@ -646,7 +796,10 @@ def build(args: argparse.Namespace, plan: dict, rng: random.Random, t_start: flo
         }
         print(f"[{lang}] kept {len(keep)} features, softmax scale {scale:.4f}", flush=True)
 
+    skip_lower = common_lowercase_words(ex for ts, _ in plan.values() for ex in ts)
+    print(f"common lower-case words (not decoded alone): {len(skip_lower)}")
     meta = {
+        "skip_lower": skip_lower,
         "trained_by": "scripts/train_ner.py",
         "seed": args.seed,
         "epochs": args.epochs,
@@ -654,6 +807,7 @@ def build(args: argparse.Namespace, plan: dict, rng: random.Random, t_start: flo
         "labels": sorted(TYPE_OF),
         "prune": args.prune,
         "cross_weight": args.cross_weight,
+        "candidate_gazetteers": sorted(gaz_lists),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_model(args.out, LABELS, per_language, tables, meta)
@@ -662,13 +816,23 @@ def build(args: argparse.Namespace, plan: dict, rng: random.Random, t_start: flo
     )
 
 
+def _shared_ner() -> Path:
+    """``shared/data/ner`` beside the nearest ancestor (``/work/main`` and worktrees)."""
+    for parent in ROOT.parents:
+        if (parent / "shared" / "data" / "ner").is_dir():
+            return parent / "shared" / "data" / "ner"
+    return ROOT.parent / "shared" / "data" / "ner"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
         "--data",
         type=Path,
-        default=Path(os.environ.get("SPHERE_NER_DATA", ROOT.parent / "shared/data/ner")),
+        default=Path(os.environ.get("SPHERE_NER_DATA", _shared_ner())),
     )
+    ap.add_argument("--names", type=Path, default=None, help="../shared/data/names")
+    ap.add_argument("--lower", type=float, default=0.3, help="share of social posts lower-cased")
     ap.add_argument("--out", type=Path, default=default_model_path())
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=13)
@@ -699,17 +863,31 @@ def main(argv: list[str] | None = None) -> int:
         help="do not train: evaluate and benchmark the model file at --out",
     )
     ap.add_argument("--metrics-json", type=Path, default=None)
+    ap.add_argument(
+        "--no-calibrate",
+        dest="calibrate",
+        action="store_false",
+        help="do not choose the scrubbing operating point on dev data",
+    )
     args = ap.parse_args(argv)
 
     t_start = time.time()
     rng = random.Random(args.seed)
     np.random.seed(args.seed)
-    en_train, en_dev, de_train, de_dev = load_corpora(args.data, rng, args.ler_train, args.ler_dev)
+    if args.names is None:
+        args.names = args.data.parent / "names"
+    en_train, en_dev, de_train, de_dev = load_corpora(
+        args.data, rng, args.ler_train, args.ler_dev, args.lower
+    )
     synth = synthetic_german(rng, args.synthetic_de)
     de_train += synth
     plan = {"en": (en_train, en_dev), "de": (de_train, de_dev)}
     if not args.evaluate_only:
         build(args, plan, rng, t_start)
+    if args.calibrate:
+        point = calibrate(args.out, args.data)
+        update_meta(args.out, {"scrub_recall_bias": point})
+        print(f"scrubbing operating point (dev): recall_bias {point}")
     t0 = time.time()
     tagger = load_tagger(args.out)
     print(f"load time {time.time() - t0:.2f}s")

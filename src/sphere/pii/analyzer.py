@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
 
 from sphere.errors import InvalidInput
 from sphere.pii.document import Document
@@ -105,13 +106,23 @@ def build_analyzer(
     company_formats: Mapping[str, str] | None = None,
     use_ner: bool = True,
     score_threshold: float = 0.5,
+    ner_model: Path | None = None,
+    recall_bias: float | None = None,
 ) -> Analyzer:
     """An analyzer with every shipped recognizer, the company's own number formats
     (entity → regex, see ``recognizers.company_number``) and, if ``use_ner`` and the
-    model is installed, the statistical name tagger."""
+    model is installed, the statistical name tagger (``ner_model`` another model file,
+    ``recall_bias`` another operating point than the model's calibrated one)."""
     from sphere.pii.recognizers import register_defaults
 
     lexicons = Lexicons()
     registry = RecognizerRegistry()
-    register_defaults(registry, lexicons=lexicons, company_formats=company_formats, use_ner=use_ner)
+    register_defaults(
+        registry,
+        lexicons=lexicons,
+        company_formats=company_formats,
+        use_ner=use_ner,
+        ner_model=ner_model,
+        recall_bias=recall_bias,
+    )
     return Analyzer(registry, score_threshold=score_threshold)

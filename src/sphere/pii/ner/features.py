@@ -58,6 +58,11 @@ def shape(tok: str) -> str:
     return "xX"
 
 
+def gazetteer_key(low: str) -> str:
+    """The form looked up in the gazetteers: a hashtag counts as its word ("#bryant")."""
+    return low[1:] if low.startswith("#") and len(low) > 1 else low
+
+
 def position_features(tok: str, pos: int, gazetteers: Mapping[str, frozenset[str]]) -> list[str]:
     """Features of one token string seen from relative position ``pos`` only — what
     ``token_features(tok, gazetteers)[pos]`` returns, without building the others (the
@@ -67,7 +72,8 @@ def position_features(tok: str, pos: int, gazetteers: Mapping[str, frozenset[str
     low = tok.lower()
     if pos in (-2, 2):
         return [f"w={low}", f"s={shape(tok)}"]
-    gaz = [f"g={name}" for name, words in gazetteers.items() if low in words]
+    key = gazetteer_key(low)
+    gaz = [f"g={name}" for name, words in gazetteers.items() if key in words]
     return [f"w={low}", f"s={shape(tok)}", *gaz, f"x3={low[-3:]}"]
 
 
@@ -78,7 +84,8 @@ def token_features(tok: str, gazetteers: Mapping[str, frozenset[str]]) -> dict[i
         return {pos: base for pos in POSITIONS}
     low = tok.lower()
     shp = shape(tok)
-    gaz = [f"g={name}" for name, words in gazetteers.items() if low in words]
+    key = gazetteer_key(low)
+    gaz = [f"g={name}" for name, words in gazetteers.items() if key in words]
     core = [f"w={low}", f"s={shp}", *gaz]
     center = [
         *core,

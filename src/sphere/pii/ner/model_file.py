@@ -8,7 +8,9 @@ Layout inside one gzip stream (all integers little-endian ``uint32`` length pref
         weights-length, int16 weights, row-major ``n_features x n_labels``
 
 The header holds the label set, per-language quantisation step, softmax scale,
-transition and start scores, and the gazetteers (word lists) the features consult.
+transition and start scores, and the gazetteers (word lists) the features consult —
+once under ``gazetteers`` when every language uses the same lists (a language's entry
+then reads ``"shared"``).
 Weights are quantised to int16 so the file stays a few MB and loads without numpy.
 """
 
@@ -71,6 +73,7 @@ def read_model(path: Path) -> ModelFile:
             raise ConfigurationError(f"NER model {path.name}: unknown format")
         labels = tuple(header["labels"])
         languages: dict[str, LanguageModel] = {}
+        shared = {k: frozenset(v) for k, v in header.get("gazetteers", {}).items()}
         for lang in header["languages"]:
             spec = header["per_language"][lang]
             raw_feats, pos = _take(buf, pos)
@@ -90,7 +93,11 @@ def read_model(path: Path) -> ModelFile:
                 scale=float(spec["scale"]),
                 start=tuple(float(x) for x in spec["start"]),
                 transitions=tuple(tuple(float(x) for x in row) for row in spec["transitions"]),
-                gazetteers={k: frozenset(v) for k, v in spec["gazetteers"].items()},
+                gazetteers=(
+                    shared
+                    if spec["gazetteers"] == "shared"
+                    else {k: frozenset(v) for k, v in spec["gazetteers"].items()}
+                ),
             )
     except (OSError, EOFError, ValueError, KeyError, struct.error) as exc:
         raise ConfigurationError(
@@ -108,12 +115,19 @@ def write_model(
 ) -> None:
     """Write a model file. ``tables[lang]`` is (feature strings, little-endian int16 bytes)."""
     langs = sorted(per_language)
+    # Gazetteers that every language shares are stored (and loaded) once.
+    gaz = [per_language[lang].get("gazetteers") for lang in langs]
+    shared: dict[str, Any] = {}
+    if langs and all(g == gaz[0] for g in gaz) and isinstance(gaz[0], dict):
+        shared = gaz[0]
+        per_language = {k: {**v, "gazetteers": "shared"} for k, v in per_language.items()}
     header = {
         "format": FORMAT,
         "labels": labels,
         "languages": langs,
         "per_language": per_language,
         "meta": meta,
+        "gazetteers": shared,
     }
     parts = [json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")]
     for lang in langs:
@@ -121,4 +135,16 @@ def write_model(
         parts.append("\n".join(feats).encode("utf-8"))
         parts.append(weights)
     body = b"".join(_LEN.pack(len(p)) + p for p in parts)
+    path.write_bytes(gzip.compress(body, compresslevel=9, mtime=0))
+
+
+def update_meta(path: Path, changes: dict[str, Any]) -> None:
+    """Rewrite a model file with ``changes`` merged into its header's ``meta`` (used to
+    store the operating point chosen on dev data after training)."""
+    buf = gzip.decompress(path.read_bytes())
+    raw_header, pos = _take(buf, 0)
+    header = json.loads(raw_header)
+    header.setdefault("meta", {}).update(changes)
+    encoded = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    body = _LEN.pack(len(encoded)) + encoded + buf[pos:]
     path.write_bytes(gzip.compress(body, compresslevel=9, mtime=0))

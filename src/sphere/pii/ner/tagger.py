@@ -15,9 +15,17 @@ likely under the model's local distribution" — usable as a threshold.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
-from sphere.pii.ner.features import BOS, EOS, POSITIONS, position_features, shape
+from sphere.pii.ner.features import (
+    BOS,
+    EOS,
+    POSITIONS,
+    gazetteer_key,
+    position_features,
+    shape,
+)
 from sphere.pii.ner.model_file import LanguageModel, ModelFile, read_model
 from sphere.pii.ner.tokenize import tokenize, tokens_of
 
@@ -46,7 +54,9 @@ class _Lang:
     token actually needs. A name seen once costs its centre vector and little else.
     """
 
-    def __init__(self, model: LanguageModel, n_labels: int) -> None:
+    def __init__(
+        self, model: LanguageModel, n_labels: int, candidate_gazetteers: object = None
+    ) -> None:
         self.model = model
         self.n = n_labels
         self.info: dict[str, _Info] = {}
@@ -54,11 +64,21 @@ class _Lang:
         self.pairs: dict[str, list[float]] = {}
         self.sums: dict[tuple[int, ...], list[float]] = {}
         self.zero = [0.0] * n_labels
-        self._gazetteers = tuple(model.gazetteers.values())
+        # Gazetteers that make a lower-case word a candidate (name and place lists; not
+        # e.g. a common-word list that only informs the weights). Default: all.
+        names = candidate_gazetteers if isinstance(candidate_gazetteers, list) else None
+        self._gazetteers = tuple(
+            words for name, words in model.gazetteers.items() if names is None or name in names
+        )
         #: Lower-case words that are never candidates unless a gazetteer lists them.
         self.skip_words: frozenset[str] = frozenset()
         trans = [list(row) for row in model.transitions]
         self.trans = trans
+        #: Transitions and start scores used for decoding: the recall bias is folded in
+        #: as a penalty on every move into O (the same as lowering O's emission, without
+        #: copying any score row); ``trans``/``model.start`` stay unbiased for the scores.
+        self.vtrans = trans
+        self.vstart = list(model.start)
         # Beam pruning margin in raw score units (the tagger's margin is in nats).
         self.prune_raw = 0.0
         self.o_penalty_raw = 0.0
@@ -73,10 +93,13 @@ class _Lang:
         else:
             low = tok.lower()
             shp = shape(tok)
-            in_gazetteer = any(low in g for g in self._gazetteers)
-            skip = low in self.skip_words
+            key = gazetteer_key(low)
+            in_gazetteer = any(key in g for g in self._gazetteers)
+            skip = key in self.skip_words
             if shp in _CANDIDATE_SHAPES:
                 cand = _STRONG if in_gazetteer or not skip else _WEAK
+            elif shp == "#" and key[:1].isalpha() and tok[1:2].isupper():
+                cand = _STRONG  # "#Bryant", "#Abrini": names as hashtags
             elif in_gazetteer:  # lower-case names in lower-case posts ("frag mal kevin")
                 cand = _WEAK if skip else _STRONG
             else:
@@ -146,11 +169,14 @@ class Tagger:
         self,
         model: ModelFile,
         prune: float | None = None,
-        recall_bias: float = 0.0,
+        recall_bias: float | Mapping[str, float] = 0.0,
         skip_words: frozenset[str] = frozenset(),
     ) -> None:
         self._labels = model.labels
-        self._langs = {code: _Lang(lm, len(model.labels)) for code, lm in model.languages.items()}
+        cand_gaz = model.meta.get("candidate_gazetteers")
+        self._langs = {
+            code: _Lang(lm, len(model.labels), cand_gaz) for code, lm in model.languages.items()
+        }
         self._types = [_TYPES.get(lab[2:], lab[2:]) if lab != "O" else "" for lab in model.labels]
         self._outside = model.labels.index("O")
         self.meta = model.meta
@@ -165,10 +191,32 @@ class Tagger:
         #: in ``skip_words``, or in a gazetteer); on social posts ~80% of tokens are
         #: skipped. False = every token (training evaluates that way).
         self.candidates_only = True
+        # Frequent lower-case words of the training text ("will", "the", "und") are
+        # never decoded on their own unless a name list has them (model meta).
+        common = frozenset(model.meta.get("skip_lower", ()))
         for lm in self._langs.values():
-            lm.skip_words = frozenset(skip_words)
-            lm.prune_raw = (self.prune + max(recall_bias, 0.0)) / lm.model.scale
-            lm.o_penalty_raw = recall_bias / lm.model.scale
+            lm.skip_words = frozenset(skip_words) | common
+        self.set_recall_bias(recall_bias)
+
+    def set_recall_bias(self, recall_bias: float | Mapping[str, float]) -> None:
+        """Change the operating point (nats subtracted from O; see ``recall_bias``),
+        for every language or per language code (missing codes: 0)."""
+        self.recall_bias = recall_bias
+        for code, lm in self._langs.items():
+            bias = (
+                float(recall_bias.get(code, 0.0))
+                if isinstance(recall_bias, Mapping)
+                else float(recall_bias)
+            )
+            # Pruning compares with the (unbiased) O emission: a label survives when it
+            # trails O by less than the margin plus the bias.
+            lm.prune_raw = (self.prune + max(bias, 0.0)) / lm.model.scale
+            lm.o_penalty_raw = pen = bias / lm.model.scale
+            o = self._outside
+            lm.vtrans = [
+                [v - pen if j == o else v for j, v in enumerate(row)] for row in lm.trans
+            ]
+            lm.vstart = [v - pen if j == o else v for j, v in enumerate(lm.model.start)]
 
     def __repr__(self) -> str:
         return f"Tagger(languages={sorted(self._langs)})"
@@ -196,12 +244,7 @@ class Tagger:
         emis = self._emissions(lm, toks, candidates_only=self.candidates_only)
         if not any(emis):
             return []  # no capitalised word and no gazetteer word: nothing to decode
-        if lm.o_penalty_raw:
-            o, pen = self._outside, lm.o_penalty_raw
-            biased = [r[:o] + [r[o] - pen] + r[o + 1 :] if r else r for r in emis]
-            best = self._viterbi(lm, biased)
-        else:
-            best = self._viterbi(lm, emis)
+        best = self._viterbi(lm, emis)
         if best is None:
             return []
         return self._entities(lm, emis, best, tokenize(text))  # offsets only when needed
@@ -292,10 +335,10 @@ class Tagger:
         if not segments:
             return None
         path = [o] * len(emis)
-        trans = lm.trans
+        trans = lm.vtrans
         for begin, end in segments:
             first = emis[begin]
-            entry = lm.model.start if begin == 0 else trans[o]
+            entry = lm.vstart if begin == 0 else trans[o]
             prev = cands[begin]
             score = {k: entry[k] + first[k] for k in prev}
             back: list[dict[int, int]] = []

@@ -4,6 +4,7 @@ through the same public ``RecognizerRegistry.add`` a third party would use."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from sphere.pii.lexicon import Lexicons
 from sphere.pii.recognizers._tagger import SharedTagger
@@ -16,8 +17,11 @@ def register_defaults(
     lexicons: Lexicons,
     company_formats: Mapping[str, str] | None = None,
     use_ner: bool = True,
+    ner_model: Path | None = None,
+    recall_bias: float | None = None,
 ) -> None:
-    """Add every shipped recognizer to ``registry``."""
+    """Add every shipped recognizer to ``registry`` (``ner_model``/``recall_bias``: see
+    ``SharedTagger``)."""
     from sphere.pii.recognizers.address import AddressRecognizer
     from sphere.pii.recognizers.company_number import (
         CompanyFormatRecognizer,
@@ -40,7 +44,9 @@ def register_defaults(
     from sphere.pii.recognizers.tagged_location import TaggedLocationRecognizer
     from sphere.pii.recognizers.url import UrlRecognizer
 
-    tagger = SharedTagger(lexicons) if use_ner else None
+    tagger = (
+        SharedTagger(lexicons, model_path=ner_model, recall_bias=recall_bias) if use_ner else None
+    )
     for recognizer in (
         EmailRecognizer(),
         SocialHandleRecognizer(),

@@ -18,7 +18,10 @@ de_DE/en_US providers by ``scripts/build_pii_lexicons.py``; the common-word list
 (German nouns, English words that double as names) suppresses lexicon-only hits.
 
 If ``sphere.pii.ner`` is importable its PERSON spans are merged in: agreement raises the
-score (+0.1), a tagger-only span keeps 0.9 × its score, unless it is a single common word.
+score (+0.1), a tagger-only span scores 0.5 + 0.4 × its probability, unless it is a single
+common word. The tagger decodes at the scrubbing operating point (``recall_bias``
+calibrated on dev data), so whatever it finds passes the analyzer's 0.5 threshold; the
+probability only orders spans in conflicts (a validated pattern wins).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from collections.abc import Iterator
 
 from sphere.pii.document import Document
 from sphere.pii.lexicon import Lexicons
-from sphere.pii.recognizers._tagger import SharedTagger
+from sphere.pii.recognizers._tagger import SharedTagger, tagger_score
 from sphere.pii.span import Span
 
 # a possessive "'s" is not part of the name ("Will Smith's"), "O'Brien" is
@@ -353,6 +356,6 @@ class PersonRecognizer:
             value = doc.norm[start:end]
             if " " not in value and value.lower() in common and value.lower() not in first:
                 continue  # a noun the tagger took for a name ("Bock")
-            merged.append(Span(start, end, "PERSON", score * 0.9, self.NAME, "ner"))
+            merged.append(Span(start, end, "PERSON", tagger_score(score), self.NAME, "ner"))
         merged.sort(key=lambda s: s.start)
         return merged
