@@ -127,6 +127,46 @@ class Settings(BaseSettings):
         description="Deliveries of one stream message before a worker quarantines it "
         "(poison message) and acknowledges it.",
     )
+    release_k: int = Field(
+        10,
+        ge=2,
+        description="k of the k-threshold: an anonymous figure (count, cell, median) based on "
+        "fewer than k posts or requests is never released (docs/anonymisation.md).",
+    )
+    release_epsilon: float = Field(
+        0.5,
+        gt=0,
+        le=10,
+        description="Differential-privacy epsilon spent by one release of anonymous figures "
+        "(split over the figures it holds).",
+    )
+    release_delta: float = Field(
+        1e-6,
+        gt=0,
+        lt=1e-3,
+        description="Differential-privacy delta of one release of count tables (the chance "
+        "that a cell below the threshold is shown).",
+    )
+    release_contributions: int = Field(
+        1,
+        ge=1,
+        le=1000,
+        description="How many posts or requests one person may add to one release; the noise "
+        "grows with it (1 = protect each post; set to posts per person per month to protect "
+        "people who post often).",
+    )
+    privacy_budget_epsilon: float = Field(
+        10.0,
+        gt=0,
+        description="Epsilon one scope (listening, transparency, exports) may spend per calendar "
+        "month of data; further releases are refused with a reason.",
+    )
+    privacy_budget_delta: float = Field(
+        1e-4,
+        gt=0,
+        lt=1e-2,
+        description="Delta one scope may spend per calendar month of data.",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -346,20 +346,32 @@ class TransparencyCounts:
     posts_stored: int  # posts stored as personal data (``interactions``)
 
 
-def transparency_counts(session: Session) -> TransparencyCounts:
+def transparency_counts(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None
+) -> TransparencyCounts:
     """Completed data-subject requests (rejections not counted) with their receipt and
-    completion times, and the posts kept only as anonymous counts versus stored."""
-    answered = session.execute(
-        select(DsrRequestRow.received_at, DsrRequestRow.completed_at).where(
-            DsrRequestRow.state == _COMPLETED
-        )
-    ).all()
-    aggregate_only = session.scalar(
-        select(func.coalesce(func.sum(AggregateRow.count), 0)).where(
-            AggregateRow.outcome == Outcome.ANONYMISE.value
-        )
+    completion times, and the posts kept only as anonymous counts versus stored.
+
+    ``since``/``until`` (half-open) restrict to requests completed and posts written in
+    that window (the release layer publishes per calendar month)."""
+    answered_q = select(DsrRequestRow.received_at, DsrRequestRow.completed_at).where(
+        DsrRequestRow.state == _COMPLETED
     )
-    stored = session.scalar(select(func.count()).select_from(InteractionRow))
+    aggregate_q = select(func.coalesce(func.sum(AggregateRow.count), 0)).where(
+        AggregateRow.outcome == Outcome.ANONYMISE.value
+    )
+    stored_q = select(func.count()).select_from(InteractionRow)
+    if since is not None:
+        answered_q = answered_q.where(DsrRequestRow.completed_at >= since)
+        aggregate_q = aggregate_q.where(AggregateRow.day >= since.date())
+        stored_q = stored_q.where(InteractionRow.created_at >= since)
+    if until is not None:
+        answered_q = answered_q.where(DsrRequestRow.completed_at < until)
+        aggregate_q = aggregate_q.where(AggregateRow.day < until.date())
+        stored_q = stored_q.where(InteractionRow.created_at < until)
+    answered = session.execute(answered_q).all()
+    aggregate_only = session.scalar(aggregate_q)
+    stored = session.scalar(stored_q)
     return TransparencyCounts(
         answered=tuple((received, completed) for received, completed in answered),
         posts_aggregate_only=int(aggregate_only or 0),

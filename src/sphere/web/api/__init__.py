@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from sphere.web.api import (
     auth,
     cockpit,
+    figures,
     health,
     intake,
     marketing,
@@ -24,5 +25,6 @@ router.include_router(rights.router)
 router.include_router(marketing.router)
 router.include_router(portal_challenges.router)
 router.include_router(portal.router)
+router.include_router(figures.router)
 
 __all__ = ["router"]

@@ -1,0 +1,1 @@
+"""Anonymous figures released with formal guarantees (see docs/anonymisation.md)."""
