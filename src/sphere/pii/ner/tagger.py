@@ -213,9 +213,7 @@ class Tagger:
             lm.prune_raw = (self.prune + max(bias, 0.0)) / lm.model.scale
             lm.o_penalty_raw = pen = bias / lm.model.scale
             o = self._outside
-            lm.vtrans = [
-                [v - pen if j == o else v for j, v in enumerate(row)] for row in lm.trans
-            ]
+            lm.vtrans = [[v - pen if j == o else v for j, v in enumerate(row)] for row in lm.trans]
             lm.vstart = [v - pen if j == o else v for j, v in enumerate(lm.model.start)]
 
     def __repr__(self) -> str:
