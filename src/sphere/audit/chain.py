@@ -150,8 +150,7 @@ def _head(session: Session, repository: AuditRepository) -> tuple[int, str]:
     return head  # type: ignore[no-any-return]
 
 
-def _draft(
-    head: tuple[int, str],
+def _prepare(
     keys: AuditKeys | None,
     *,
     actor: str,
@@ -163,7 +162,7 @@ def _draft(
     details: Mapping[str, Any] | None,
     at: datetime | None,
 ) -> AuditEntry:
-    """The next entry after ``head``, validated and hashed (nothing written)."""
+    """A validated entry without its place in the chain (seq, prev_hash, hash unset)."""
     object_list = [str(o) for o in object_ids]
     clean_details = dict(details or {})
     for value, where in ((actor, "actor"), (action, "action"), (subject_id, "subject_id")):
@@ -180,9 +179,8 @@ def _draft(
         when = (ensure_utc(at) if at is not None else utcnow()).astimezone(UTC)
     except ValueError:
         raise AuditError("audit time must be timezone-aware") from None
-    last_seq, last_hash = head
-    draft = AuditEntry(
-        seq=last_seq + 1,
+    return AuditEntry(
+        seq=0,
         id=str(uuid.uuid4()),
         at=when,
         actor=actor,
@@ -196,11 +194,22 @@ def _draft(
         if legal_basis is not None
         else None,
         details=clean_details,
-        prev_hash=last_hash,
+        prev_hash="",
         hash="",
         key_id=keys.mac_key_id if keys is not None else None,
     )
-    return AuditEntry(**{**_fields(draft), "hash": compute_hash(draft, keys)})
+
+
+def _chain(entry: AuditEntry, head: tuple[int, str], keys: AuditKeys | None) -> AuditEntry:
+    """``entry`` placed after ``head``: numbered, linked and hashed."""
+    last_seq, last_hash = head
+    placed = AuditEntry(**{**_fields(entry), "seq": last_seq + 1, "prev_hash": last_hash})
+    return AuditEntry(**{**_fields(placed), "hash": compute_hash(placed, keys)})
+
+
+def _draft(head: tuple[int, str], keys: AuditKeys | None, **fields: Any) -> AuditEntry:
+    """The next entry after ``head``, validated and hashed (nothing written)."""
+    return _chain(_prepare(keys, **fields), head, keys)
 
 
 def record(
@@ -242,11 +251,20 @@ def record(
 
 
 class AuditBatch:
-    """Entries hashed as they are added and written together by ``flush`` — the
-    ingestion hot path, where one statement per stored record would dominate.
+    """Entries collected while a batch is processed and chained and written together by
+    ``flush`` — the ingestion hot path, where one statement per stored record would
+    dominate.
+
+    Concurrency (several ``sphere worker`` processes on one PostgreSQL): ``add`` only
+    validates; the chain head is locked in ``flush``, at the end of the batch, and held
+    until the transaction ends. So concurrent batches do their reading, detection and
+    gating in parallel and serialise only their final appends (one locked head read, one
+    executemany, one head update per batch) — the chain stays a single verifiable
+    sequence, in commit order (docs/scaling.md).
 
     The entries belong to the caller's transaction like ``record``'s. While entries are
-    pending, ``record`` refuses to write (the chain would fork); flush first.
+    pending, ``record`` refuses to write (its entry would be ordered before entries
+    added earlier); flush first.
     """
 
     def __init__(self, session: Session) -> None:
@@ -265,13 +283,8 @@ class AuditBatch:
         details: Mapping[str, Any] | None = None,
         at: datetime | None = None,
     ) -> AuditEntry:
-        cache = transaction_cache(self.session, "audit")
-        if self.pending:
-            head = (self.pending[-1].seq, self.pending[-1].hash)
-        else:
-            head = _head(self.session, AuditRepository(self.session))
-        entry = _draft(
-            head,
+        """Validate and keep an entry; it gets its ``seq`` and hash in ``flush``."""
+        entry = _prepare(
             session_keys(self.session),
             actor=actor,
             action=action,
@@ -283,15 +296,21 @@ class AuditBatch:
             at=at,
         )
         self.pending.append(entry)
-        cache["pending"] = True
+        transaction_cache(self.session, "audit")["pending"] = True
         return entry
 
     def flush(self) -> None:
         if not self.pending:
             return
-        AuditRepository(self.session).append_many(self.pending)
+        keys = session_keys(self.session)
+        head = _head(self.session, AuditRepository(self.session))
+        chained: list[AuditEntry] = []
+        for entry in self.pending:
+            chained.append(_chain(entry, head, keys))
+            head = (chained[-1].seq, chained[-1].hash)
+        AuditRepository(self.session).append_many(chained)
         cache = transaction_cache(self.session, "audit")
-        cache["head"] = (self.pending[-1].seq, self.pending[-1].hash)
+        cache["head"] = head
         cache.pop("pending", None)
         self.pending = []
 

@@ -20,6 +20,7 @@ from sphere.pipeline.process import RecordProcessor
 from sphere.pipeline.summary import IngestSummary
 from sphere.storage.db import session_scope
 from sphere.storage.entities import Source
+from sphere.storage.faults import is_transient
 
 log = logging.getLogger(__name__)
 BeforeCommit = Callable[[Session], None]
@@ -40,7 +41,8 @@ def process_records(
     Stored records are written together at the end; if that write fails (a concurrent
     worker stored one of them first), the transaction is rolled back and the records
     run again one by one in SAVEPOINTs, so only the conflicting record is affected.
-    Database faults other than that propagate: the caller retries the whole list later.
+    A lost race (deadlock, serialization failure) or a lost server propagates
+    (``storage.faults.is_transient``): the caller retries the whole list.
     """
     summary = summary or IngestSummary(source=source.name)
     adapter = ctx.registry.get(source.channel.value)
@@ -64,12 +66,7 @@ def process_records(
             return summary
         except DBAPIError as exc:
             summary.restore(attempt)
-            if not buffered or _is_connection_fault(exc):
+            if not buffered or is_transient(exc):  # the caller retries the whole list
                 raise
             log.warning("batch of %d records from %s retried one by one", len(records), file)
     return summary  # pragma: no cover - the loop returns or raises
-
-
-def _is_connection_fault(exc: DBAPIError) -> bool:
-    """A lost connection or a server shutting down: retrying record by record is futile."""
-    return bool(exc.connection_invalidated)

@@ -1,20 +1,38 @@
-"""Which database errors are passing faults (retry later) rather than bad data."""
+"""Which database errors are passing faults (retry the transaction) rather than bad data.
+
+Both kinds must never send a record to quarantine: the same work succeeds when retried.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
+# PostgreSQL SQLSTATEs of a transaction that lost a race: deadlock_detected,
+# serialization_failure. Retrying the whole transaction is the documented remedy.
+_RACE_STATES = frozenset({"40P01", "40001"})
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A concurrent transaction won a race (unique key, deadlock, serialization): roll
+    back and run the transaction again."""
+    return isinstance(exc, IntegrityError) or _sqlstate(exc) in _RACE_STATES
+
 
 def is_unavailable(exc: BaseException) -> bool:
     """The server is down, restarting or unreachable, or the connection broke: the same
     work will succeed once it is back (PostgreSQL restart, failover, network blip)."""
+    if is_conflict(exc):
+        return False
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, OperationalError | InterfaceError) and not isinstance(
-        exc, IntegrityError
-    )
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
-def is_conflict(exc: BaseException) -> bool:
-    """A concurrent transaction wrote the same key first; re-reading resolves it."""
-    return isinstance(exc, IntegrityError)
+def is_transient(exc: BaseException) -> bool:
+    """Either of the above, but not a unique-key violation of the record itself."""
+    return _sqlstate(exc) in _RACE_STATES or is_unavailable(exc)

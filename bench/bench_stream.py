@@ -1,0 +1,382 @@
+"""Benchmark the stream: workers through NATS JetStream into PostgreSQL, and end-to-end
+latency from webhook POST to committed decision.
+
+Run: python bench/bench_stream.py [--posts 6000] [--workers 1,2] [--rate 200]
+     [--seconds 30] [--part throughput|latency|both] [--pg-url URL] [--nats-url URL]
+
+throughput
+    The demo mix of Mastodon statuses (bench/_bench_common.py; PII inside, ~1 % edits and
+    deletes) is published once to a new stream; then K ``sphere worker`` processes
+    (subprocesses, batch ``--batch`` messages) drain it into a new PostgreSQL database.
+    Reported: messages per second between the first and the last commit (from
+    ``stream_receipts``), the workers' CPU seconds (user+sys of the children), and the
+    speed-up of K workers over one.
+latency
+    ``uvicorn`` serves the app (one process) with SPHERE_NATS_URL set and a generic signed
+    webhook source; two workers run. The bench POSTs one signed status per request at a
+    steady ``--rate`` for ``--seconds`` and takes, per message, the time from sending the
+    request to its stream receipt's timestamp, written in the worker's transaction just
+    before commit (same machine clock). Reported: p50, p95, max of that, and of the HTTP
+    answer.
+
+Each run creates ``sphere_bench_<random>`` on ``--pg-url`` and a stream ``BENCH<random>``,
+and removes both. Print ``uptime`` alongside: this machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from _bench_common import (
+    BENCH_MASTER_KEY,
+    BENCH_PSEUDONYM_SECRET,
+    MASTODON_SOURCE,
+    bench_settings,
+    register_sources,
+    write_company_profile,
+    write_mastodon_file,
+)
+from sphere.intake.files import publish_file
+from sphere.intake.shapes import make_record
+from sphere.intake.signatures import signed_header
+from sphere.runtime import open_runtime
+from sphere.storage.db import upgrade
+
+OUT = Path(__file__).parent / "out"
+SECRET = "bench-webhook-secret"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Database:
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url, self.name = admin_url, f"sphere_bench_{uuid.uuid4().hex[:10]}"
+        self.url = make_url(admin_url).set(database=self.name).render_as_string(False)
+
+    def __enter__(self) -> Database:
+        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+        admin.dispose()
+        upgrade(self.url)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        admin.dispose()
+
+    def scalar(self, sql: str) -> Any:
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as connection:
+                return connection.execute(text(sql)).scalar()
+        finally:
+            engine.dispose()
+
+
+async def _drop_stream(url: str, name: str) -> None:
+    client = await nats.connect(url)
+    with contextlib.suppress(Exception):
+        await client.jetstream().delete_stream(name)
+    await client.close()
+
+
+def _env(home: Path, db_url: str, nats_url: str, stream: str, batch: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPHERE_")}
+    env.update(
+        SPHERE_ENV="test",
+        SPHERE_HOME=str(home),
+        SPHERE_DATABASE_URL=db_url,
+        SPHERE_NATS_URL=nats_url,
+        SPHERE_NATS_STREAM=stream,
+        SPHERE_MASTER_KEY=BENCH_MASTER_KEY,
+        SPHERE_PSEUDONYM_SECRET=BENCH_PSEUDONYM_SECRET,
+        SPHERE_WORKER_BATCH_SIZE=str(batch),
+    )
+    return env
+
+
+def _prepare(home: Path, db: Database, nats_url: str, stream: str) -> Any:
+    write_company_profile(home)
+    settings = bench_settings(home, db.url).model_copy(
+        update={"nats_url": nats_url, "nats_stream": stream}
+    )
+    runtime = open_runtime(settings)
+    register_sources(runtime)
+    return runtime
+
+
+def _workers(k: int, env: dict[str, str], idle: float | None) -> list[subprocess.Popen[bytes]]:
+    OUT.mkdir(exist_ok=True)
+    stop = ["--stop-when-idle", str(idle)] if idle else []
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "sphere", "worker", "--json", *stop],
+            env=env,
+            stdout=(OUT / f"worker-{i}.json").open("wb"),
+            stderr=(OUT / f"worker-{i}.log").open("wb"),
+        )
+        for i in range(k)
+    ]
+
+
+def throughput(args: argparse.Namespace, k: int, posts: Path) -> dict[str, Any]:
+    stream = f"BENCH{uuid.uuid4().hex[:8].upper()}"
+    with tempfile.TemporaryDirectory() as tmp, Database(args.pg_url) as db:
+        home = Path(tmp)
+        runtime = _prepare(home, db, args.nats_url, stream)
+        try:
+            published = asyncio.run(publish_file(runtime, posts, source_name=MASTODON_SOURCE))
+        finally:
+            runtime.close()
+        n = published.published
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        procs = _workers(k, _env(home, db.url, args.nats_url, stream, args.batch), idle=3)
+        try:
+            while db.scalar("SELECT count(*) FROM stream_receipts") < n:
+                if all(p.poll() is not None for p in procs):
+                    raise SystemExit("workers exited before the stream was drained")
+                time.sleep(0.2)
+            wall = time.perf_counter() - started
+            for proc in procs:
+                proc.wait(timeout=60)
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        first, last = (
+            db.scalar("SELECT extract(epoch FROM min(processed_at)) FROM stream_receipts"),
+            db.scalar("SELECT extract(epoch FROM max(processed_at)) FROM stream_receipts"),
+        )
+        first_batch = db.scalar(
+            "SELECT count(*) FROM stream_receipts WHERE processed_at = "
+            "(SELECT min(processed_at) FROM stream_receipts)"
+        )
+        stored = db.scalar("SELECT count(*) FROM interactions")
+        conflicts = sum(
+            json.loads((OUT / f"worker-{i}.json").read_text() or "{}").get("conflicts", 0)
+            for i in range(k)
+        )
+        verified = _verify(db.url)
+    asyncio.run(_drop_stream(args.nats_url, stream))
+    steady = (n - first_batch) / max(float(last) - float(first), 1e-9)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "workers": k,
+        "messages": n,
+        "stored": stored,
+        "wall_s_incl_start": round(wall, 2),
+        "msgs_per_s": round(steady, 1),
+        "worker_cpu_s": round(cpu, 2),
+        "msgs_per_worker_cpu_s": round(n / cpu, 1) if cpu else None,
+        "batch_retries_after_lost_race": conflicts,
+        "audit_chain_ok": verified,
+    }
+
+
+def _verify(db_url: str) -> bool:
+    from sphere.audit.chain import verify
+    from sphere.storage.db import make_engine, make_session_factory, session_scope
+
+    engine = make_engine(db_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            return verify(session).ok
+    finally:
+        engine.dispose()
+
+
+async def _send(
+    url: str, bodies: list[bytes], rate: float, sent: dict[str, float], answers: list[float]
+) -> int:
+    refused = 0
+    async with httpx.AsyncClient(timeout=30) as client:
+        start = time.time() + 0.5
+
+        async def one(i: int, body: bytes) -> None:
+            nonlocal refused
+            await asyncio.sleep(max(0.0, start + i / rate - time.time()))
+            t = time.time()
+            header = signed_header(SECRET, body, timestamp=int(t))
+            response = await client.post(
+                url,
+                content=body,
+                headers={
+                    "Sphere-Signature": header,
+                    "content-type": "application/json",
+                },  # fmt: skip
+            )
+            answers.append(time.time() - t)
+            if response.status_code != 200:
+                refused += 1
+                return
+            sent[make_record_id(body)] = t
+
+        await asyncio.gather(*(one(i, b) for i, b in enumerate(bodies)))
+    return refused
+
+
+def make_record_id(body: bytes) -> str:
+    from sphere.domain import Channel
+
+    return make_record(Channel.MASTODON, json.loads(body), body).msg_id
+
+
+def latency(args: argparse.Namespace, posts: Path) -> dict[str, Any]:
+    stream = f"BENCH{uuid.uuid4().hex[:8].upper()}"
+    total = int(args.rate * args.seconds)
+    lines = [ln for ln in posts.read_text(encoding="utf-8").splitlines() if ln.startswith("{")]
+    bodies = []
+    for line in lines:
+        try:
+            json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        bodies.append(line.encode())
+        if len(bodies) == total:
+            break
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as tmp, Database(args.pg_url) as db:
+        home = Path(tmp)
+        runtime = _prepare(home, db, args.nats_url, stream)
+        runtime.close()
+        (home / "intake.yaml").write_text(
+            f"sources:\n  {MASTODON_SOURCE}:\n    kind: signed\n    secrets: [{SECRET}]\n",
+            encoding="utf-8",
+        )
+        env = _env(home, db.url, args.nats_url, stream, args.batch)
+        print("starting server and workers", flush=True)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "sphere.web.app:create_app_from_env",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+             "--no-access-log"],
+            env=env, stdout=subprocess.DEVNULL, stderr=(OUT / "server.log").open("wb"),
+        )  # fmt: skip
+        procs = _workers(2, env, idle=None)  # stopped with SIGTERM after the run
+        try:
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.3)
+            print("server up; waiting for the workers to load", flush=True)
+            time.sleep(3)  # the workers load the policy and the PII analyzer
+            sent: dict[str, float] = {}
+            answers: list[float] = []
+            refused = asyncio.run(
+                _send(
+                    f"http://127.0.0.1:{port}/api/v1/intake/{MASTODON_SOURCE}",
+                    bodies,
+                    args.rate,
+                    sent,
+                    answers,
+                )  # fmt: skip
+            )
+            print(f"sent {len(sent)} ({refused} refused); waiting for commits", flush=True)
+            deadline = time.time() + 120
+            while db.scalar("SELECT count(*) FROM stream_receipts") < len(sent):
+                if time.time() > deadline:
+                    break
+                time.sleep(0.2)
+            engine = create_engine(db.url)
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT msg_id, extract(epoch FROM processed_at) FROM stream_receipts")
+                ).all()
+            engine.dispose()
+        finally:
+            for proc in (*procs, server):
+                proc.terminate()
+            for proc in (*procs, server):
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    asyncio.run(_drop_stream(args.nats_url, stream))
+    lat = sorted(float(done) - sent[msg] for msg, done in rows if msg in sent)
+    answers.sort()
+
+    def pct(values: list[float], p: float) -> float:
+        return round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 1)
+
+    return {
+        "offered_posts_per_s": args.rate,
+        "seconds": args.seconds,
+        "posted": len(bodies),
+        "refused": refused,
+        "committed": len(lat),
+        "e2e_ms_p50": pct(lat, 0.50),
+        "e2e_ms_p95": pct(lat, 0.95),
+        "e2e_ms_max": round(lat[-1] * 1000, 1) if lat else None,
+        "http_ms_p50": pct(answers, 0.50),
+        "http_ms_p95": pct(answers, 0.95),
+        "mean_e2e_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=6000)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--part", choices=("throughput", "latency", "both"), default="both")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get(
+            "SPHERE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--nats-url", default="nats://127.0.0.1:4222")
+    args = parser.parse_args()
+    generated = write_mastodon_file(OUT / f"stream-{args.posts}", args.posts)
+    posts = generated.posts
+    print(f"load before: {os.getloadavg()}", flush=True)
+    results: dict[str, Any] = {}
+    if args.part in ("throughput", "both"):
+        runs = [throughput(args, int(k), posts) for k in args.workers.split(",")]
+        for run in runs:
+            print(json.dumps(run), flush=True)
+        if len(runs) > 1:
+            speedup = runs[-1]["msgs_per_s"] / runs[0]["msgs_per_s"]
+            print(f"speed-up {runs[-1]['workers']} vs {runs[0]['workers']} workers: {speedup:.2f}×")
+        results["throughput"] = runs
+    if args.part in ("latency", "both"):
+        result = latency(args, posts)
+        print(json.dumps(result), flush=True)
+        results["latency"] = result
+    print(f"load after: {os.getloadavg()}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
