@@ -26,7 +26,8 @@ obvious mistakes; it is not a PII detector.
 
 Concurrency: the chain head row is locked for the transaction (``SELECT … FOR UPDATE``
 on PostgreSQL; SQLite writers are serialised by ``BEGIN IMMEDIATE``), so two
-transactions never append after the same entry.
+transactions never append after the same entry. ``AuditBatch`` takes that lock only
+when it writes, at the end of a batch, so concurrent workers serialise one append each.
 """
 
 from __future__ import annotations
