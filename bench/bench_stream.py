@@ -150,10 +150,7 @@ def throughput(args: argparse.Namespace, k: int, posts: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, Database(args.pg_url) as db:
         home = Path(tmp)
         runtime = _prepare(home, db, args.nats_url, stream)
-        try:
-            published = asyncio.run(publish_file(runtime, posts, source_name=MASTODON_SOURCE))
-        finally:
-            runtime.close()
+        published = asyncio.run(publish_file(runtime, posts, source_name=MASTODON_SOURCE))
         n = published.published
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
@@ -184,7 +181,8 @@ def throughput(args: argparse.Namespace, k: int, posts: Path) -> dict[str, Any]:
             json.loads((OUT / f"worker-{i}.json").read_text() or "{}").get("conflicts", 0)
             for i in range(k)
         )
-        verified = _verify(db.url)
+        verified = _verify(runtime)
+        runtime.close()
     asyncio.run(_drop_stream(args.nats_url, stream))
     steady = (n - first_batch) / max(float(last) - float(first), 1e-9)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -201,16 +199,11 @@ def throughput(args: argparse.Namespace, k: int, posts: Path) -> dict[str, Any]:
     }
 
 
-def _verify(db_url: str) -> bool:
+def _verify(runtime: Any) -> bool:
     from sphere.audit.chain import verify
-    from sphere.storage.db import make_engine, make_session_factory, session_scope
 
-    engine = make_engine(db_url)
-    try:
-        with session_scope(make_session_factory(engine)) as session:
-            return verify(session).ok
-    finally:
-        engine.dispose()
+    with runtime.session() as session:
+        return verify(session).ok
 
 
 async def _send(

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from sphere.audit.chain import verify
+from sphere.audit.keys import load_audit_keys
 from sphere.domain.time import FrozenClock
 from sphere.governance.sources import add_source
 from sphere.intake.signatures import meta_signature, signed_header, x_signature
@@ -136,7 +137,9 @@ def test_x_crc_check(app_client: TestClient) -> None:
     assert answer.json()["response_token"].startswith("sha256=")
 
 
-def test_signed_meta_delivery_is_stored_once(app_client: TestClient, fresh_engine: Engine) -> None:
+def test_signed_meta_delivery_is_stored_once(
+    app_client: TestClient, fresh_engine: Engine, settings: Settings
+) -> None:
     body = json.dumps(FB_COMMENT).encode()
     headers = {"X-Hub-Signature-256": meta_signature(FB_SECRET, body)}
     first = _post(app_client, "fb", body, headers)
@@ -147,7 +150,7 @@ def test_signed_meta_delivery_is_stored_once(app_client: TestClient, fresh_engin
     assert again.status_code == 200 and again.json()["new"] == 0
     assert _count(fresh_engine, "interactions") == 1
     with session_scope(make_session_factory(fresh_engine)) as session:
-        assert verify(session).ok
+        assert verify(session, keys=load_audit_keys(settings)).ok
 
 
 def test_x_account_activity_delivery(app_client: TestClient, fresh_engine: Engine) -> None:
@@ -252,7 +255,7 @@ def test_too_large_body_is_refused_before_reading_it_all(
 
 
 def test_signed_mastodon_records_and_audit_chain(
-    app_client: TestClient, fresh_engine: Engine
+    app_client: TestClient, fresh_engine: Engine, settings: Settings
 ) -> None:
     statuses = [
         mastodon_status(str(200 + n), "Frage an euch", mention_company=True) for n in range(3)
@@ -263,4 +266,4 @@ def test_signed_mastodon_records_and_audit_chain(
     assert response.status_code == 200, response.text
     assert response.json()["records"] == 3
     with session_scope(make_session_factory(fresh_engine)) as session:
-        assert verify(session).ok
+        assert verify(session, keys=load_audit_keys(settings)).ok

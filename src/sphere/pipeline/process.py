@@ -57,6 +57,7 @@ from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
+from sphere.storage.repositories.tombstones import DELETED, SUPERSEDED, TombstoneRepository
 
 log = logging.getLogger(__name__)
 _POSTS = frozenset({ObservationKind.POST, ObservationKind.COMMENT, ObservationKind.MESSAGE})
@@ -87,6 +88,7 @@ class RecordProcessor:
         self.pending_decisions: list[dict[str, object]] = []
         self.pending_interactions: list[dict[str, object]] = []
         self.pending_keys: set[tuple[Channel, str]] = set()
+        self.pending_edits: set[tuple[Channel, str]] = set()  # newer versions: not superseded
         self.adapter, self.summary, self.file = adapter, summary, file
         self.contacts = ContactRepository(session, ctx.keyring)
         self.interactions = InteractionRepository(session, ctx.keyring)
@@ -286,6 +288,19 @@ class RecordProcessor:
             return None
         return self.interactions.get_by_source(obs.channel, obs.source_id)
 
+    def _locked_record(self, obs: Observation, *, reason: str) -> Interaction | None:
+        """Serialise with workers touching the same post, leave the tombstone, and read
+        what is stored now. On PostgreSQL the read is a fresh query (another worker may
+        have committed the post after this batch's set-based check); SQLite has one
+        writer, so the batch's check stays true."""
+        key = (obs.channel, obs.source_id)
+        tombstones = TombstoneRepository(self.session)
+        tombstones.lock([key])
+        tombstones.add(key, at=self.ctx.clock.now(), reason=reason)
+        if tombstones.is_postgres:
+            return self.interactions.get_by_source(obs.channel, obs.source_id)
+        return self._stored_record(obs)
+
     def _deleted(self, interaction: Interaction) -> None:
         self._stored.get(interaction.channel, set()).discard(interaction.source_id)
 
@@ -362,7 +377,16 @@ class RecordProcessor:
         decisions, interactions = self.pending_decisions, self.pending_interactions
         self.pending_decisions, self.pending_interactions = [], []
         written, self.pending_keys = self.pending_keys, set()
+        edits, self.pending_edits = self.pending_edits, set()
         try:
+            if written:  # a deletion processed first (here or in another worker) wins
+                tombstones = TombstoneRepository(self.session)
+                tombstones.lock(written)
+                marked = tombstones.among(written)
+                gone = {k for k, why in marked.items() if why == DELETED or k not in edits}
+                if gone:
+                    decisions, interactions = self._drop_deleted(gone, decisions, interactions)
+                    written = written - gone
             self.keys.flush()  # keys of new subjects before the records encrypted under them
             self.decisions.insert_prepared(decisions)
             self.interactions.insert_prepared(interactions)
@@ -373,6 +397,27 @@ class RecordProcessor:
             raise
         for channel, source_id in written:
             self._stored.setdefault(channel, set()).add(source_id)
+
+    def _drop_deleted(
+        self,
+        gone: set[tuple[Channel, str]],
+        decisions: list[dict[str, object]],
+        interactions: list[dict[str, object]],
+    ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+        """Leave out records the platform deleted before they arrived, with their
+        decisions and audit entries."""
+        dropped = [r for r in interactions if (Channel(str(r["channel"])), r["source_id"]) in gone]
+        row_ids = {str(r["id"]) for r in dropped}
+        decision_ids = {str(r["decision_id"]) for r in dropped}
+        self.audit_batch.pending = [
+            e for e in self.audit_batch.pending if not (set(e.object_ids) & row_ids)
+        ]
+        for _ in dropped:
+            self.summary.note("an older version or a deleted post arrived late: not stored")
+        return (
+            [d for d in decisions if str(d["id"]) not in decision_ids],
+            [r for r in interactions if str(r["id"]) not in row_ids],
+        )
 
     def _count(
         self, obs: Observation, addressing: Addressing, outcome: Outcome, topic: str
@@ -388,7 +433,8 @@ class RecordProcessor:
 
     # -- platform deletions and edits -----------------------------------------------
     def _delete(self, obs: Observation) -> None:
-        existing = self._stored_record(obs)
+        # The tombstone first: a copy of the post arriving later is not stored.
+        existing = self._locked_record(obs, reason=DELETED)
         self.summary.deletions += 1
         if existing is None:
             return  # never stored (aggregate only, discarded) or already gone
@@ -404,7 +450,9 @@ class RecordProcessor:
 
     def _edit(self, obs: Observation) -> None:
         self.summary.edits += 1
-        existing = self._stored_record(obs)
+        # Marked first: the original arriving later is an older version and loses.
+        existing = self._locked_record(obs, reason=SUPERSEDED)
+        self.pending_edits.add((obs.channel, obs.source_id))
         if existing is None:
             self._post(replace(obs, kind=ObservationKind.POST))
             return

@@ -35,3 +35,17 @@ class StreamReceiptRow(Base):
     msg_id: Mapped[str] = mapped_column(String(300), primary_key=True)
     stream_seq: Mapped[int] = mapped_column(BigInteger)
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TombstoneRow(Base):
+    """A platform deletion (``reason`` ``deleted``) or an edit judged before its original
+    arrived (``superseded``), kept so that an older version arriving later (streams do
+    not keep order across workers) is not stored: the deletion, or the newer version,
+    wins. Holds only the platform's post id, no content and no author."""
+
+    __tablename__ = "platform_tombstones"
+
+    channel: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(20), default="deleted")
+    deleted_at: Mapped[datetime] = mapped_column(default=utcnow)
