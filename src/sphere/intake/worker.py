@@ -80,7 +80,11 @@ class WorkerStats:
             "quarantined_poison": self.quarantined_poison,
             "batches": self.batches,
             "db_retries": self.db_retries,
-            "conflicts": self.conflicts,
+            "conflicts": self.conflicts
+            + sum(
+                s.notes["batch run again: a concurrent transaction won a race"]
+                for s in self.summary.values()
+            ),
             "quarantined": sum(s.quarantine_total for s in self.summary.values()),
         }
 
@@ -163,13 +167,14 @@ class Worker:
         deliveries = [_delivery(m) for m in group]
         heartbeat = asyncio.create_task(self._keep_alive(group))
         try:
-            backoff = 0.5
+            backoff, conflicts = 0.5, 0
             while True:
                 try:
                     await asyncio.to_thread(self.commit, source_name, deliveries)
                     break
                 except Exception as exc:
-                    if is_conflict(exc):  # lost a race (deadlock, same key): run again
+                    if is_conflict(exc) and conflicts < 5:  # lost a race again: run again
+                        conflicts += 1
                         self.stats.conflicts += 1
                         await asyncio.sleep(random.uniform(0.0, 0.05))
                         continue

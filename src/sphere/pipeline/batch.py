@@ -9,6 +9,8 @@ together (or not at all).
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import DBAPIError
@@ -20,10 +22,11 @@ from sphere.pipeline.process import RecordProcessor
 from sphere.pipeline.summary import IngestSummary
 from sphere.storage.db import session_scope
 from sphere.storage.entities import Source
-from sphere.storage.faults import is_transient
+from sphere.storage.faults import LostRace, is_conflict, is_transient, is_unavailable
 
 log = logging.getLogger(__name__)
 BeforeCommit = Callable[[Session], None]
+CONFLICT_ATTEMPTS = 4
 
 
 def process_records(
@@ -38,16 +41,19 @@ def process_records(
 ) -> IngestSummary:
     """Run ``records`` through the pipeline and commit once.
 
-    Stored records are written together at the end; if that write fails (a concurrent
-    worker stored one of them first), the transaction is rolled back and the records
-    run again one by one in SAVEPOINTs, so only the conflicting record is affected.
-    A lost race (deadlock, serialization failure) or a lost server propagates
-    (``storage.faults.is_transient``): the caller retries the whole list.
+    Stored records are written together at the end. If the transaction loses a race
+    (another worker committed the same record, subject key or identity first, or a
+    deadlock), it is rolled back and run again — the fresh reads then see the winner's
+    rows, so nothing is lost and nothing doubled. A failure that persists runs the
+    records one by one in SAVEPOINTs, so only the failing record is quarantined. A lost
+    server propagates (``storage.faults.is_unavailable``): the caller waits and retries.
     """
     summary = summary or IngestSummary(source=source.name)
     adapter = ctx.registry.get(source.channel.value)
-    for buffered in (True, False):
-        attempt = summary.checkpoint()
+    buffered, attempt = True, 0
+    while True:
+        attempt += 1
+        checkpoint = summary.checkpoint()
         try:
             with session_scope(factory) as session:
                 processor = RecordProcessor(
@@ -64,9 +70,18 @@ def process_records(
                 if before_commit is not None:
                     before_commit(session)
             return summary
-        except DBAPIError as exc:
-            summary.restore(attempt)
-            if not buffered or is_transient(exc):  # the caller retries the whole list
+        except (DBAPIError, LostRace) as exc:
+            summary.restore(checkpoint)
+            if is_unavailable(exc) or (not buffered and is_transient(exc)):
+                raise  # the caller waits and retries the whole list
+            if buffered and is_conflict(exc) and attempt <= CONFLICT_ATTEMPTS:
+                # Another transaction committed the same key (a record, a new subject's
+                # key, an identity) or won a deadlock: run again; the fresh reads see
+                # what it committed.
+                summary.note("batch run again: a concurrent transaction won a race")
+                time.sleep(random.uniform(0.0, 0.05 * attempt))
+                continue
+            if not buffered:
                 raise
+            buffered = False  # isolate the record that keeps failing (quarantined)
             log.warning("batch of %d records from %s retried one by one", len(records), file)
-    return summary  # pragma: no cover - the loop returns or raises

@@ -34,6 +34,7 @@ from sphere.pipeline.gate import Disposition
 from sphere.pipeline.link import Linker
 from sphere.pipeline.summary import IngestSummary
 from sphere.storage.entities import NewEvent, Source
+from sphere.storage.faults import LostRace
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.events import EventRepository
@@ -91,6 +92,10 @@ class ContactImporter:
             for account in accounts
         ]
         shared = self.contacts.add_identities(contact.id, items, verification_method=method, at=now)
+        if IdentityKind.CUSTOMER_NUMBER in shared:
+            # Another worker imported this customer after this batch looked: the batch
+            # runs again and finds it (one contact per customer number).
+            raise LostRace(f"customer number of contact import {obs.source_id} taken meanwhile")
         for kind in shared:
             summary.note(f"{kind.value} already belongs to another contact; not linked")
         logged = self.decisions.append(

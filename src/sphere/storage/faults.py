@@ -12,6 +12,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 _RACE_STATES = frozenset({"40P01", "40001"})
 
 
+class LostRace(Exception):
+    """A concurrent transaction committed what this one was about to create (found
+    only after the batch's set-based reads): roll back and run the batch again."""
+
+
 def _sqlstate(exc: BaseException) -> str | None:
     orig = getattr(exc, "orig", None)
     return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
@@ -20,7 +25,7 @@ def _sqlstate(exc: BaseException) -> str | None:
 def is_conflict(exc: BaseException) -> bool:
     """A concurrent transaction won a race (unique key, deadlock, serialization): roll
     back and run the transaction again."""
-    return isinstance(exc, IntegrityError) or _sqlstate(exc) in _RACE_STATES
+    return isinstance(exc, IntegrityError | LostRace) or _sqlstate(exc) in _RACE_STATES
 
 
 def is_unavailable(exc: BaseException) -> bool:
