@@ -1,7 +1,7 @@
 """platform deletions and edits win over older versions that arrive after them
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 from sphere.storage.types import UTCDateTime
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels = None
 depends_on = None
 
