@@ -255,6 +255,12 @@ def make_record_id(body: bytes) -> str:
     return make_record(Channel.MASTODON, json.loads(body), body).msg_id
 
 
+def _cpu_seconds(pid: int) -> float:
+    """user+sys CPU of a running process (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def latency(args: argparse.Namespace, posts: Path) -> dict[str, Any]:
     stream = f"BENCH{uuid.uuid4().hex[:8].upper()}"
     total = int(args.rate * args.seconds)
@@ -313,6 +319,8 @@ def latency(args: argparse.Namespace, posts: Path) -> dict[str, Any]:
                 if time.time() > deadline:
                     break
                 time.sleep(0.2)
+            server_cpu = _cpu_seconds(server.pid)
+            worker_cpu = sum(_cpu_seconds(p.pid) for p in procs)
             engine = create_engine(db.url)
             with engine.connect() as connection:
                 rows = connection.execute(
@@ -346,6 +354,8 @@ def latency(args: argparse.Namespace, posts: Path) -> dict[str, Any]:
         "http_ms_p50": pct(answers, 0.50),
         "http_ms_p95": pct(answers, 0.95),
         "mean_e2e_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None,
+        "server_cpu_ms_per_post": round(server_cpu * 1000 / max(len(bodies), 1), 2),
+        "worker_cpu_s_incl_start": round(worker_cpu, 2),
     }
 
 

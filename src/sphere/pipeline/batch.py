@@ -22,11 +22,17 @@ from sphere.pipeline.process import RecordProcessor
 from sphere.pipeline.summary import IngestSummary
 from sphere.storage.db import session_scope
 from sphere.storage.entities import Source
-from sphere.storage.faults import LostRace, is_conflict, is_transient, is_unavailable
+from sphere.storage.faults import (
+    LostRace,
+    is_conflict,
+    is_shared_key_race,
+    is_transient,
+    is_unavailable,
+)
 
 log = logging.getLogger(__name__)
 BeforeCommit = Callable[[Session], None]
-CONFLICT_ATTEMPTS = 4
+CONFLICT_ATTEMPTS = 8
 
 
 def process_records(
@@ -72,14 +78,16 @@ def process_records(
             return summary
         except (DBAPIError, LostRace) as exc:
             summary.restore(checkpoint)
-            if is_unavailable(exc) or (not buffered and is_transient(exc)):
+            if is_unavailable(exc) or (
+                not buffered and (is_transient(exc) or is_shared_key_race(exc))
+            ):
                 raise  # the caller waits and retries the whole list
             if buffered and is_conflict(exc) and attempt <= CONFLICT_ATTEMPTS:
                 # Another transaction committed the same key (a record, a new subject's
                 # key, an identity) or won a deadlock: run again; the fresh reads see
                 # what it committed.
                 summary.note("batch run again: a concurrent transaction won a race")
-                time.sleep(random.uniform(0.0, 0.05 * attempt))
+                time.sleep(random.uniform(0.0, 0.1 * attempt))
                 continue
             if not buffered:
                 raise

@@ -50,7 +50,7 @@ from sphere.pipeline.link import Link, Linker
 from sphere.pipeline.records import ContactImporter, EventRecorder
 from sphere.pipeline.summary import IngestSummary
 from sphere.storage.entities import Interaction, NewInteraction, Source
-from sphere.storage.faults import is_conflict, is_transient
+from sphere.storage.faults import is_conflict, is_shared_key_race, is_transient
 from sphere.storage.limits import storable_text
 from sphere.storage.repositories.aggregates import AggregateRepository
 from sphere.storage.repositories.contacts import ContactRepository
@@ -197,7 +197,7 @@ class RecordProcessor:
         except SphereError as exc:
             self._quarantine(raw, str(exc))
         except Exception as exc:  # a bug or a database fault: keep the record, go on
-            if is_transient(exc) or (self.buffered and is_conflict(exc)):
+            if is_transient(exc) or is_shared_key_race(exc) or (self.buffered and is_conflict(exc)):
                 raise  # a lost race or a lost server: the batch is retried, nothing lost
             log.exception("record %s:%d failed", self.file, raw.line)
             self._quarantine(raw, f"internal error ({type(exc).__name__}); see logs")

@@ -28,6 +28,21 @@ def is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, IntegrityError | LostRace) or _sqlstate(exc) in _RACE_STATES
 
 
+# Unique keys two workers may both create for the same new subject: losing on one of
+# these is a race, never a defect of the record being processed.
+_SHARED_KEYS = frozenset({"pk_subject_keys", "uq_identities_kind_channel_blind_index"})
+
+
+def is_shared_key_race(exc: BaseException) -> bool:
+    """A concurrent batch created the same subject key or identity first."""
+    if isinstance(exc, LostRace):
+        return True
+    diag = getattr(getattr(exc, "orig", None), "diag", None)
+    return isinstance(exc, IntegrityError) and getattr(diag, "constraint_name", None) in (
+        _SHARED_KEYS
+    )
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """The server is down, restarting or unreachable, or the connection broke: the same
     work will succeed once it is back (PostgreSQL restart, failover, network blip)."""
