@@ -197,7 +197,7 @@ def _listen(runtime: Any, cfg: dict[str, Any], name: str, max_events: int) -> An
     )
 
     async def run() -> Any:
-        return await asyncio.wait_for(listener.run(), timeout=60)
+        return await asyncio.wait_for(listener.run(), timeout=240)
 
     return asyncio.run(run())
 
