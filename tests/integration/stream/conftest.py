@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -37,6 +38,26 @@ from tests.factories import COMPANY_YAML, mastodon_status
 
 NATS_SERVER = "/usr/sbin/nats-server"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def run_async(coro: Any) -> Any:
+    """``asyncio.run`` in a thread of its own: the browser tests' Playwright (sync API)
+    keeps an event loop running in the main thread for the whole session, where
+    ``asyncio.run`` refuses to start."""
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the caller's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
 
 
 def _free_port() -> int:
@@ -70,7 +91,7 @@ async def _nats_ok(url: str) -> bool:
 @pytest.fixture(scope="session")
 def nats_url() -> str:
     url = os.environ.get("SPHERE_TEST_NATS_URL", "nats://127.0.0.1:4222")
-    if not asyncio.run(_nats_ok(url)):
+    if not run_async(_nats_ok(url)):
         _missing(f"NATS with JetStream unreachable at {url}")
     return url
 
@@ -79,7 +100,7 @@ def nats_url() -> str:
 def stream_name(nats_url: str) -> Iterator[str]:
     name = f"T{uuid.uuid4().hex[:10].upper()}"
     yield name
-    asyncio.run(_delete_stream(nats_url, name))
+    run_async(_delete_stream(nats_url, name))
 
 
 async def _delete_stream(url: str, name: str) -> None:
@@ -223,7 +244,7 @@ class PrivateNats:
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            if asyncio.run(_nats_ok(self.url)):
+            if run_async(_nats_ok(self.url)):
                 return
             time.sleep(0.2)
         raise RuntimeError("private nats-server did not start")

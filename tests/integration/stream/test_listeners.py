@@ -26,7 +26,12 @@ from sphere.intake.handoff import make_handoff
 from sphere.intake.listen import make_listener
 from sphere.settings import Settings
 from tests.factories import mastodon_status
-from tests.integration.stream.conftest import _free_port, open_stream_runtime, stream_settings
+from tests.integration.stream.conftest import (
+    _free_port,
+    open_stream_runtime,
+    run_async,
+    stream_settings,
+)
 
 STATUSES = [
     mastodon_status(
@@ -199,7 +204,7 @@ def _listen(runtime: Any, cfg: dict[str, Any], name: str, max_events: int) -> An
     async def run() -> Any:
         return await asyncio.wait_for(listener.run(), timeout=240)
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 def _stored(runtime: Any, channel: str) -> int:

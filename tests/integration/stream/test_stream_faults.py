@@ -33,6 +33,7 @@ from tests.integration.stream.conftest import (
     expected_counts,
     mixed_posts,
     open_stream_runtime,
+    run_async,
     sphere_cmd,
     stream_settings,
     table_counts,
@@ -87,7 +88,7 @@ def test_kill_9_mid_batch_loses_nothing_and_doubles_nothing(
     runtime = open_stream_runtime(s, SOURCES)
     try:
         path = write_jsonl(tmp_path / "posts.jsonl", mixed_posts(n))
-        assert asyncio.run(publish_file(runtime, path, source_name="masto")).published == n
+        assert run_async(publish_file(runtime, path, source_name="masto")).published == n
         victim = subprocess.Popen(
             sphere_cmd("worker", "--ack-wait", "2"),
             env=worker_env(s),
@@ -145,7 +146,7 @@ def test_poison_and_unparsable_messages_are_quarantined_with_their_sequence(
         assert stats.quarantined_poison == 2  # both were delivered > 2 times by now
 
     try:
-        asyncio.run(scenario())
+        run_async(scenario())
         engine = create_engine(pg_url)
         with engine.connect() as connection:
             rows = connection.execute(
@@ -179,7 +180,7 @@ def test_unparsable_message_is_quarantined_at_first_sight(
         assert stats.processed == 2 and stats.quarantined_poison == 0
 
     try:
-        asyncio.run(scenario())
+        run_async(scenario())
         engine = create_engine(pg_url)
         with engine.connect() as connection:
             reasons = connection.execute(text("SELECT reason FROM quarantine ORDER BY line")).all()
@@ -217,7 +218,7 @@ def test_nats_restart_during_a_run(
     runtime = open_stream_runtime(s, SOURCES)
     try:
         path = write_jsonl(tmp_path / "posts.jsonl", mixed_posts(n))
-        assert asyncio.run(publish_file(runtime, path, source_name="masto")).published == n
+        assert run_async(publish_file(runtime, path, source_name="masto")).published == n
         worker = subprocess.Popen(
             sphere_cmd("worker", "--json", "--ack-wait", "2", "--stop-when-idle", "8"),
             env=worker_env(s),
@@ -252,7 +253,7 @@ def test_postgres_restart_during_a_run(
     runtime = open_stream_runtime(s, SOURCES)
     try:
         path = write_jsonl(tmp_path / "posts.jsonl", mixed_posts(n))
-        assert asyncio.run(publish_file(runtime, path, source_name="masto")).published == n
+        assert run_async(publish_file(runtime, path, source_name="masto")).published == n
         runtime.engine.dispose()
         worker = subprocess.Popen(
             sphere_cmd("worker", "--json", "--ack-wait", "2", "--stop-when-idle", "8"),
@@ -324,7 +325,7 @@ def test_slow_database_pushes_back_instead_of_buffering(
             await task
             await client.close()
 
-        asyncio.run(scenario())
+        run_async(scenario())
         _assert_exactly_once(pg_url, 200)
     finally:
         if blocker.in_transaction():

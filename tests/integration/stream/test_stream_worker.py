@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from tests.integration.stream.conftest import (
     expected_counts,
     mixed_posts,
     open_stream_runtime,
+    run_async,
     stream_settings,
     table_counts,
     write_jsonl,
@@ -47,11 +47,11 @@ def test_file_via_stream_is_processed_once(
         path = write_jsonl(tmp_path / "posts.jsonl", mixed_posts(120))
         with path.open("a", encoding="utf-8") as handle:
             handle.write("{not json\n")
-        first = asyncio.run(publish_file(runtime, path, source_name="masto"))
+        first = run_async(publish_file(runtime, path, source_name="masto"))
         assert (first.published, first.duplicates, first.quarantined) == (120, 0, 1)
-        again = asyncio.run(publish_file(runtime, path, source_name="masto"))
+        again = run_async(publish_file(runtime, path, source_name="masto"))
         assert (again.published, again.duplicates, again.quarantined) == (0, 120, 0)
-        stats = asyncio.run(_worker(runtime).run())
+        stats = run_async(_worker(runtime).run())
         assert stats.processed == 120 and stats.skipped == 0
         stored, counted = expected_counts(120)
         counts = table_counts(pg_url)
