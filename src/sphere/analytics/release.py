@@ -11,10 +11,10 @@ caller's transaction:
    touches must still hold the release's ε and δ (sequential composition; months are
    disjoint data, so each post is charged in its own month only). Otherwise the release
    is **refused** with a readable reason (:class:`PrivacyBudgetSpent`);
-3. **mechanisms**: tables of counts get OpenDP's laplace-threshold (noise, then the
-   k-threshold on the noisy count), single counts discrete Laplace and the k-threshold,
-   medians the exponential mechanism (``sphere.analytics.mechanisms``); ε and δ are
-   split evenly over the figures of the release;
+3. **mechanisms**: tables of counts and single counts get OpenDP's laplace-threshold
+   (noise, then a threshold ≥ k on the noisy count, high enough that a count below it
+   is shown with probability δ at most), medians the exponential mechanism
+   (``sphere.analytics.mechanisms``); ε and δ are split evenly over the figures;
 4. **record**: the noisy payload and its cost are stored (``privacy_releases``), which
    is the accountant's ledger.
 
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sphere.analytics.mechanisms import noisy_count, noisy_counts, noisy_median
+from sphere.analytics.mechanisms import noisy_counts, noisy_median
 from sphere.errors import PolicyViolation
 from sphere.storage.repositories.privacy_releases import (
     PrivacyReleaseRepository,
@@ -221,8 +221,10 @@ def release(
     query = compute()
     parts = max(1, query.parts)
     eps_part = policy.epsilon / parts
-    tables_n = max(1, len(query.tables))
-    delta_part = policy.delta / tables_n
+    # tables and single counts both go through the threshold mechanism, so a count below
+    # the threshold is shown only with probability δ (not "often, if noise is large")
+    thresholded = max(1, len(query.tables) + len(query.counts))
+    delta_part = policy.delta / thresholded
     tables: dict[str, dict[tuple[str, ...], int]] = {}
     thresholds: dict[str, int] = {}
     used_delta = 0.0
@@ -237,10 +239,18 @@ def release(
         tables[name] = {_decode(k): v for k, v in noisy.values.items()}
         thresholds[name] = noisy.threshold
         used_delta += noisy.delta
-    counts = {
-        name: noisy_count(value, epsilon=eps_part, k=policy.k, contributions=policy.contributions)
-        for name, value in query.counts.items()
-    }
+    counts: dict[str, int | None] = {}
+    for name, value in query.counts.items():
+        noisy = noisy_counts(
+            {name: value},
+            epsilon=eps_part,
+            delta=delta_part,
+            k=policy.k,
+            contributions=policy.contributions,
+        )
+        counts[name] = noisy.values.get(name)
+        thresholds[name] = noisy.threshold
+        used_delta += noisy.delta
     medians: dict[str, float | None] = {}
     for name, med in query.medians.items():
         # A median of fewer than k values is not released at all (k-threshold).
@@ -255,7 +265,7 @@ def release(
         periods=periods,
         released_at=now,
         epsilon=policy.epsilon,
-        delta=used_delta if query.tables else 0.0,
+        delta=used_delta,
         k=policy.k,
         tables=tables,
         counts=counts,
