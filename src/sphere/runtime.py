@@ -83,10 +83,18 @@ class Runtime:
             batch_size=self.settings.batch_size,
             quarantine_days=self.settings.quarantine_retention_days,
             observers=(HandleLoginObserver(self.keyring),),
+            sentiment=_sentiment_label,
         )
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _sentiment_label(text: str, language: str | None) -> str:
+    """Marketing's lexicon sentiment, as the pipeline's listening counts need it."""
+    from sphere.marketing.sentiment import analyse_sentiment
+
+    return analyse_sentiment(text, language=language).label.value
 
 
 def audited_session_factory(settings: Settings, engine: Engine) -> sessionmaker[Session]:

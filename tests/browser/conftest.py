@@ -136,9 +136,34 @@ def _seed(url: str, home: Path) -> dict[str, str]:
                 for purpose in (Purpose.DIRECT_MARKETING, Purpose.PROFILING):
                     grant(db, contact.id, purpose, channel="web", at=now, actor="seed")
                 subjects[address] = contact.id
+            _seed_listening(db, now.date())
     finally:
         engine.dispose()
     return subjects
+
+
+def _seed_listening(db: Any, today: Any) -> None:
+    """Anonymous monitoring and listening counters for 28 days (what ingestion of public
+    posts about the market would have counted), large enough to pass the release layer's
+    noise threshold on most days."""
+    from datetime import timedelta
+
+    from sphere.storage.repositories.aggregates import AggregateRepository
+    from sphere.storage.repositories.listening import ListeningRepository
+
+    counts, listening = [], []
+    for i in range(28):
+        day = today - timedelta(days=i)
+        for channel, share in (("mastodon", 3), ("x", 2), ("bluesky", 1)):
+            base = 60 + (i * 37) % 90
+            counts.append((day, channel, "public_mention", "anonymise", "other", base * share))
+            counts.append((day, channel, "public_mention", "anonymise", "company", base))
+            for product, n in (("Tele 70-200", 12), ("Makro 100", 7), ("Weitwinkel 14", 2)):
+                listening.append((day, channel, "product", product, n * share))
+            for label, n in (("positive", 30), ("neutral", 45), ("negative", 20)):
+                listening.append((day, channel, "sentiment", label, n * share))
+    AggregateRepository(db).increment_many(counts)
+    ListeningRepository(db).increment_many(listening)
 
 
 @pytest.fixture(scope="session")

@@ -75,6 +75,8 @@ REVIEWED_CLEAR: dict[tuple[str, str], str] = {
     ("subject_keys", "wrapped_key"): "wrapped data key (ciphertext)",
     ("portal_login_links", "address_key"): "keyed HMAC of the address for rate limiting; "
     "not reversible without the pseudonym secret",
+    ("privacy_releases", "payload"): "released anonymous figures: noisy counts that passed "
+    "the k-threshold (sphere.analytics), nothing about a person",
 }
 MAX_SCAN = 2000
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
@@ -482,6 +484,45 @@ def _requests(session: Session, now: datetime) -> list[Finding]:
     ]
 
 
+def _reidentifiable(session: Session, keyring: Keyring) -> list[Finding]:
+    """Text stored without a link to its author at high re-identification risk, kept
+    verbatim because the policy said so (docs/anonymisation.md)."""
+    risks = InteractionRepository(session, keyring).risk_distribution()
+    kept = sorted(
+        i
+        for (level, action), ids in risks.items()
+        if level in ("high", "special") and action == "keep"
+        for i in ids
+    )
+    if not kept:
+        return []
+    return [
+        Finding(
+            code="reidentification.high-risk-text-kept",
+            severity="high",
+            title="Re-identifiable text kept",
+            evidence=f"{len(kept)} posts stored without a link to their author have a high "
+            "re-identification risk (searchable passages, several quasi-identifiers or a "
+            "long history under one pseudonym) and were kept verbatim: the policy's "
+            "'reidentification' section keeps them",
+            count=len(kept),
+            link="/cockpit/findings#reidentification",
+            article="GDPR Recital 26, Art. 5(1)(c), Art. 25",
+            object_ids=tuple(kept),
+        )
+    ]
+
+
+def risk_distribution(session: Session, keyring: Keyring) -> list[tuple[str, str, int]]:
+    """(risk level, action, posts) of the stored text without a link to its author."""
+    order = {"low": 0, "medium": 1, "high": 2, "special": 3}
+    risks = InteractionRepository(session, keyring).risk_distribution()
+    return sorted(
+        ((level, action, len(ids)) for (level, action), ids in risks.items()),
+        key=lambda r: (order.get(r[0], 9), r[1]),
+    )
+
+
 def compute_findings(
     session: Session,
     keyring: Keyring,
@@ -506,5 +547,6 @@ def compute_findings(
         *_campaign_consent(session, keyring, now),
         *_notices(session, policy, now),
         *_requests(session, now),
+        *_reidentifiable(session, keyring),
     ]
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.code))

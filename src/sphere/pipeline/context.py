@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sphere.channels import AdapterRegistry, CompanyProfile, ThreadContext
@@ -41,3 +42,7 @@ class PipelineContext:
     threads: CompanyThreads = field(default_factory=CompanyThreads)
     # Other services' interest in posts (registered by ``sphere.runtime``): see observers.py.
     observers: tuple[Observer, ...] = ()
+    # Sentiment label ("positive" | "neutral" | "negative") of a text for the anonymous
+    # social-listening counts (``sphere.runtime`` passes marketing's lexicon); None = not
+    # counted.
+    sentiment: Callable[[str, str | None], str] | None = None

@@ -37,17 +37,19 @@ from sphere.domain import (
     Outcome,
     Purpose,
 )
+from sphere.domain.risk import RiskAction
 from sphere.errors import SphereError
 from sphere.pipeline.admission import admit
 from sphere.pipeline.cascade import delete_interaction
 from sphere.pipeline.consents import consent_lookup, consents_lookup
 from sphere.pipeline.context import PipelineContext
-from sphere.pipeline.counters import AggregateBuffer
+from sphere.pipeline.counters import AggregateBuffer, ListeningBuffer
 from sphere.pipeline.detect import Detection, detect, minimise
 from sphere.pipeline.facts import build_facts
 from sphere.pipeline.gate import gate
 from sphere.pipeline.link import Link, Linker
 from sphere.pipeline.records import ContactImporter, EventRecorder
+from sphere.pipeline.reidentify import PSEUDONYM_PREFIX, Reidentifier
 from sphere.pipeline.summary import IngestSummary
 from sphere.storage.entities import Interaction, NewInteraction, Source
 from sphere.storage.faults import is_conflict, is_shared_key_race, is_transient
@@ -56,6 +58,7 @@ from sphere.storage.repositories.aggregates import AggregateRepository
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.interactions import InteractionRepository
+from sphere.storage.repositories.listening import ListeningRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
 from sphere.storage.repositories.tombstones import DELETED, SUPERSEDED, TombstoneRepository
 
@@ -95,6 +98,17 @@ class RecordProcessor:
         self.decisions = DecisionRepository(session)
         self.aggregates = AggregateRepository(session)
         self.counters = AggregateBuffer()
+        self.listening = ListeningBuffer(tuple(ctx.profile.product_names), ctx.sentiment)
+        self.reidentifier = Reidentifier(
+            self.interactions,
+            actions=ctx.policy.reidentification,
+            products=ctx.profile.product_names,
+            company_terms=[
+                *(f"@{h}" for h in frozenset().union(*ctx.profile.accounts.values())),
+                *ctx.profile.brand_names,
+                *(f"#{t}" for t in ctx.profile.hashtags),
+            ],
+        )
         self.quarantine_repo = QuarantineRepository(session, ctx.keyring)
         self.keys = ctx.keyring.key_batch(session)
         self.linker = Linker(
@@ -167,7 +181,9 @@ class RecordProcessor:
                 self._checked.setdefault(channel, set()).update(source_ids)
                 stored = self.interactions.stored_source_ids(channel, source_ids)
                 self._stored.setdefault(channel, set()).update(stored)
-        self.keys.preload(self._key_subjects(observations))
+        subjects = list(self._key_subjects(observations))
+        self.keys.preload(subjects)
+        self.reidentifier.preload(s for s in subjects if s.startswith(PSEUDONYM_PREFIX))
 
     def _key_subjects(self, observations: list[Observation]) -> Iterator[str]:
         for obs in observations:
@@ -260,7 +276,13 @@ class RecordProcessor:
                 self.summary.duplicates += 1
                 return
             self._store_post(
-                obs, link, result.decision, addressing.addressing, addressing.evidence, detection
+                obs,
+                link,
+                result.decision,
+                addressing.addressing,
+                addressing.evidence,
+                detection,
+                topic="company" if addressing.is_about_company else "other",
             )
         else:
             self._count(
@@ -269,6 +291,14 @@ class RecordProcessor:
                 result.decision.outcome,
                 "company" if addressing.is_about_company else "other",
             )
+            if (
+                result.decision.outcome is Outcome.ANONYMISE
+                and addressing.addressing is Addressing.PUBLIC_MENTION
+                and obs.text
+            ):  # social listening: anonymous counts of products and sentiment
+                self.listening.add(
+                    obs.created_at.date(), obs.channel.value, obs.text, detection.language
+                )
         self.summary.count(addressing.addressing.value, result.disposition)
 
     def _is_stored(self, obs: Observation) -> bool:
@@ -312,10 +342,25 @@ class RecordProcessor:
         addressing: Addressing,
         evidence: tuple[str, ...],
         detection: Detection,
+        *,
+        topic: str = "other",
     ) -> None:
         """Prepare the decision, the record and its audit entry; they are written together
-        with the rest of the batch by ``flush_pending`` (one executemany per table)."""
+        with the rest of the batch by ``flush_pending`` (one executemany per table).
+
+        A post stored without a link to its author first passes the re-identification
+        check (``sphere.pipeline.reidentify``): the policy's action for its risk level may
+        generalise its text, keep no text, or keep nothing but the anonymous counter."""
         now = self.ctx.clock.now()
+        text: str | None = minimise(obs.text, detection, company_handles=self.company_handles)
+        risk = None
+        if link.author.contact_id is None and text:
+            risk = self.reidentifier.check(text, detection, key_subject=link.key_subject)
+            if risk.action is RiskAction.DROP:
+                self.summary.reid_dropped += 1
+                self._count(obs, addressing, Outcome.ANONYMISE, topic)
+                return
+            text = risk.text
         logged, decision_row = self.decisions.prepare(
             decision,
             record_type="interaction",
@@ -323,7 +368,6 @@ class RecordProcessor:
             contact_id=link.author.contact_id,
             at=now,
         )
-        text = minimise(obs.text, detection, company_handles=self.company_handles)
         retention = now + decision.retention if decision.retention else None
         row = self.interactions.prepare(
             NewInteraction(
@@ -342,10 +386,14 @@ class RecordProcessor:
                 special_categories=detection.special,
                 decision_id=logged.id,
                 retention_until=retention,
+                reid_risk=None if risk is None else risk.assessment.level.value,
+                reid_action=None if risk is None else risk.action.value,
             ),
             at=now,
             encrypt=self.keys.encrypt,
         )
+        if risk is not None:
+            self.reidentifier.stored(link.key_subject, has_text=text is not None)
         self.audit_batch.add(
             actor=self.ctx.actor,
             action="interaction.stored",
@@ -361,6 +409,16 @@ class RecordProcessor:
                 "entities": detection.entity_counts,
                 "special_categories": sorted(c.value for c in detection.special),
                 "evidence_count": len(evidence),
+                **(
+                    {}
+                    if risk is None
+                    else {
+                        "reidentification": {
+                            **risk.assessment.as_dict(),
+                            "action": risk.action.value,
+                        }
+                    }
+                ),
             },
             at=now,
         )
@@ -430,6 +488,7 @@ class RecordProcessor:
         """Write what the batch buffered (records, counters); call before commit."""
         self.flush_pending()
         self.counters.flush(self.aggregates)
+        self.listening.flush(ListeningRepository(self.session))
 
     # -- platform deletions and edits -----------------------------------------------
     def _delete(self, obs: Observation) -> None:

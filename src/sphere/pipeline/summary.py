@@ -27,6 +27,7 @@ class IngestSummary:
     company_posts: int = 0  # written by the company's own accounts: nothing stored
     deletions: int = 0  # platform deletions applied
     edits: int = 0
+    reid_dropped: int = 0  # permitted to store, but too identifying: only counted
     contacts_imported: int = 0
     events: int = 0
     resumed_from_line: int = 0
@@ -44,6 +45,7 @@ class IngestSummary:
             self.edits,
             self.contacts_imported,
             self.events,
+            self.reid_dropped,
         )
         return Counter(self.by_class), scalars, self.quarantine_total
 
@@ -57,6 +59,7 @@ class IngestSummary:
             self.edits,
             self.contacts_imported,
             self.events,
+            self.reid_dropped,
         ) = scalars
         self.quarantine_total = quarantined
         del self.quarantine[quarantined:]
@@ -97,6 +100,7 @@ class IngestSummary:
             "edits": self.edits,
             "contacts_imported": self.contacts_imported,
             "events": self.events,
+            "reid_dropped": self.reid_dropped,
             "resumed_from_line": self.resumed_from_line,
             "quarantine": [vars(q) for q in self.quarantine[:100]],
             "quarantine_total": self.quarantine_total,

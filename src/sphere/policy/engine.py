@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sphere.domain import Decision, Facts, Purpose
+from sphere.domain.risk import DEFAULT_RISK_ACTIONS, RiskAction, RiskLevel
 from sphere.errors import InvalidInput
 from sphere.policy.compiler import DEFAULT_RULE, compile_rules
 from sphere.policy.model import PurposeSpec, Rule
@@ -45,9 +46,11 @@ class Policy:
     __slots__ = (
         "_cells",
         "_offsets",
+        "_reid_declared",
         "_rule_table",
         "content_hash",
         "purposes",
+        "reidentification",
         "rules",
         "source",
         "text",
@@ -62,8 +65,16 @@ class Policy:
         rules: Sequence[Rule],
         source: str = "<policy>",
         text: str | None = None,
+        reidentification: Mapping[RiskLevel, RiskAction] | None = None,
     ) -> None:
         self.version = version
+        #: Action per re-identification risk level for posts stored without a link to
+        #: their author; levels the policy does not name keep the defaults.
+        self.reidentification: dict[RiskLevel, RiskAction] = {
+            **DEFAULT_RISK_ACTIONS,
+            **(reidentification or {}),
+        }
+        self._reid_declared = dict(reidentification or {})
         self.purposes: dict[Purpose, PurposeSpec] = dict(purposes)
         self.rules: tuple[Rule, ...] = tuple(rules)
         self.source = source
@@ -150,11 +161,14 @@ class Policy:
 
     def to_dict(self) -> dict[str, object]:
         """The policy as plain data (the YAML schema), in declaration order."""
-        return {
+        out: dict[str, object] = {
             "version": self.version,
             "purposes": {p.value: spec.to_dict() for p, spec in self.purposes.items()},
             "rules": [rule.to_dict() for rule in self.rules],
         }
+        if self._reid_declared:  # only when declared: older policies keep their hash
+            out["reidentification"] = {k.value: v.value for k, v in self._reid_declared.items()}
+        return out
 
 
 def _invalid_facts(facts: object) -> InvalidInput:

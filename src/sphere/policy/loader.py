@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sphere.domain import DataCategory, Duty, LegalBasis, Outcome, Purpose
+from sphere.domain.risk import RiskAction, RiskLevel
 from sphere.errors import PolicyError
 from sphere.policy.compiler import DEFAULT_RULE
 from sphere.policy.engine import Policy
@@ -29,7 +30,7 @@ from sphere.policy.space import AXIS_BY_NAME, FACT_NAMES, FactValue
 
 E = TypeVar("E", bound=StrEnum)
 
-_TOP_KEYS = ("version", "description", "purposes", "rules")
+_TOP_KEYS = ("version", "description", "purposes", "rules", "reidentification")
 _PURPOSE_KEYS = (
     "dpv",
     "legal_basis",
@@ -75,7 +76,15 @@ def load_policy_text(text: str, *, source: str = "<policy>") -> Policy:
     version = reader.version(data)
     purposes = reader.purposes(data)
     rules = reader.rules(data)
-    return Policy(version=version, purposes=purposes, rules=rules, source=source, text=text)
+    reid = reader.reidentification(data)
+    return Policy(
+        version=version,
+        purposes=purposes,
+        rules=rules,
+        source=source,
+        text=text,
+        reidentification=reid,
+    )
 
 
 def _type_name(value: object) -> str:
@@ -313,6 +322,26 @@ class _Reader:
             description=description,
             marks=SourceMarks(self.source, tuple(marks)),
         )
+
+    def reidentification(self, data: CommentedMap) -> dict[RiskLevel, RiskAction] | None:
+        """Optional ``reidentification:`` mapping of risk level to action for posts stored
+        without a link to their author (docs/anonymisation.md); absent = the defaults."""
+        if "reidentification" not in data:
+            return None
+        node = data["reidentification"]
+        if not isinstance(node, CommentedMap):
+            self.fail(
+                f"'reidentification' must be a mapping of risk level to action, "
+                f"not {_type_name(node)}",
+                self.value_at(data, "reidentification"),
+            )
+        result: dict[RiskLevel, RiskAction] = {}
+        for key in node:
+            level = self.enum_value(RiskLevel, key, "risk level", self.key_at(node, key))
+            result[level] = self.enum_value(
+                RiskAction, node[key], "risk action", self.value_at(node, key)
+            )
+        return result
 
     def rules(self, data: CommentedMap) -> list[Rule]:
         node = self.required(data, "rules", "the policy", self.node_at(data))

@@ -88,6 +88,8 @@ class NewInteraction:
     special_categories: frozenset[SpecialCategory] = frozenset()
     decision_id: str | None = None
     retention_until: datetime | None = None
+    reid_risk: str | None = None
+    reid_action: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

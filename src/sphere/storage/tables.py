@@ -208,6 +208,10 @@ class InteractionRow(Base):
     decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
     retention_until: Mapped[datetime | None] = mapped_column(index=True)
     deleted_at: Mapped[datetime | None]
+    #: Re-identification risk level and the policy's action, for posts stored without a
+    #: link to their author (``sphere.analytics.reidentification``); None otherwise.
+    reid_risk: Mapped[str | None] = mapped_column(String(10))
+    reid_action: Mapped[str | None] = mapped_column(String(12))
 
 
 class EventRow(Base):

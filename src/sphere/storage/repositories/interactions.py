@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -126,7 +126,36 @@ class InteractionRepository:
             decision_id=new.decision_id,
             retention_until=new.retention_until,
             deleted_at=None,
+            reid_risk=new.reid_risk,
+            reid_action=new.reid_action,
         )
+
+    def count_by_keys(self, key_ids: Iterable[str]) -> dict[str, int]:
+        """Live records whose text is encrypted under each of ``key_ids`` (pseudonym
+        scopes): what else is stored about each pseudonym. One statement."""
+        keys = list(key_ids)
+        counts = dict.fromkeys(keys, 0)
+        if keys:
+            rows = self.session.execute(
+                select(InteractionRow.key_id, func.count())
+                .where(InteractionRow.key_id.in_(keys), InteractionRow.deleted_at.is_(None))
+                .group_by(InteractionRow.key_id)
+            )
+            counts.update({str(k): int(n) for k, n in rows})
+        return counts
+
+    def risk_distribution(self) -> dict[tuple[str, str], list[str]]:
+        """Live records stored without a link to their author, by (re-identification
+        risk level, action taken): their ids (for the cockpit's distribution and finding)."""
+        rows = self.session.execute(
+            select(InteractionRow.reid_risk, InteractionRow.reid_action, InteractionRow.id)
+            .where(InteractionRow.reid_risk.is_not(None), InteractionRow.deleted_at.is_(None))
+            .order_by(InteractionRow.id)
+        )
+        out: dict[tuple[str, str], list[str]] = {}
+        for risk, action, row_id in rows:
+            out.setdefault((str(risk), str(action)), []).append(str(row_id))
+        return out
 
     def insert_prepared(self, rows: list[dict[str, object]]) -> None:
         """Insert rows from ``prepare`` with one executemany (the caller checked absence)."""
@@ -165,6 +194,8 @@ class InteractionRepository:
             ingested_at=at or utcnow(),
             decision_id=new.decision_id,
             retention_until=new.retention_until,
+            reid_risk=new.reid_risk,
+            reid_action=new.reid_action,
         )
         try:
             with self.session.begin_nested():

@@ -2,17 +2,20 @@
 k-threshold, privacy budget) with its guarantee beside it.
 
 ``GET /api/v1/transparency`` (public): the transparency page's monthly figures.
+``GET /api/v1/listening?days=28`` (marketer, DPO, admin): the social-listening report.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from sphere.analytics.listening import WINDOWS, listening_report
 from sphere.analytics.release import ReleasePolicy
 from sphere.portal.figures import transparency_figures
+from sphere.web.api.marketing import Planner
 from sphere.web.deps import DbSession, Runtime
 
 router = APIRouter(tags=["figures"])
@@ -53,4 +56,43 @@ def get_transparency(db: DbSession, runtime: Runtime) -> TransparencyOut:
             )
             for m in months
         ]
+    )
+
+
+class ListeningOut(BaseModel):
+    since: str
+    until: str
+    volume: list[tuple[str, int]]
+    share_of_voice: dict[str, int]
+    channels: dict[str, int]
+    products: dict[str, int]
+    sentiment: dict[str, int]
+    refusal: str | None
+    guarantee: dict[str, Any] | None
+
+
+@router.get("/listening")
+def get_listening(
+    db: DbSession,
+    runtime: Runtime,
+    _who: Planner,
+    days: Annotated[int, Query(description=f"one of {WINDOWS}")] = 28,
+) -> ListeningOut:
+    """Social listening over the last ``days`` days, released with noise and a
+    k-threshold (absent keys are below the threshold); ``refusal`` when the month's
+    privacy budget is spent."""
+    days = days if days in WINDOWS else 28
+    report = listening_report(
+        db, days=days, now=runtime.clock.now(), policy=ReleasePolicy.from_settings(runtime.settings)
+    )
+    return ListeningOut(
+        since=report.since.isoformat(),
+        until=report.until.isoformat(),
+        volume=report.volume,
+        share_of_voice=report.share_of_voice,
+        channels=report.channels,
+        products=report.products,
+        sentiment=report.sentiment,
+        refusal=report.refusal,
+        guarantee=None if report.release is None else report.release.guarantee(),
     )

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from sphere.web.cockpit import contacts, marketing, oversight, pages, requests
+from sphere.web.cockpit import contacts, listening, marketing, oversight, pages, requests
 
 router = APIRouter()
 router.include_router(pages.router)
@@ -10,5 +10,6 @@ router.include_router(oversight.router)
 router.include_router(requests.router)
 router.include_router(marketing.router)
 router.include_router(contacts.router)
+router.include_router(listening.router)
 
 __all__ = ["router"]

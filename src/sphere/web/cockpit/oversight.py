@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from sphere.cockpit.audit_trail import audit_trail
+from sphere.cockpit.findings import risk_distribution
 from sphere.cockpit.inventory import build_inventories
 from sphere.cockpit.policy_history import policy_versions, version_diff
 from sphere.cockpit.whatif import apply_draft, what_if
@@ -61,6 +62,7 @@ def findings_page(
         csrf_token=csrf_token,
         active="findings",
         findings=findings,
+        risks=risk_distribution(db, runtime.keyring),
     )
 
 
