@@ -56,3 +56,22 @@ def test_listening_page(
         assert errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_transparency_figures_state_their_guarantee(
+    browser: Any, live_server: Any, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/transparency")
+        assert page.get_by_role("heading", name="Figures").is_visible()
+        assert "Differential privacy: ε = 0.5" in page.locator(".guarantee").first.inner_text()
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width + 1
+        target = os.environ.get("SPHERE_SCREENSHOT_DIR")
+        if target:
+            page.screenshot(path=f"{target}/transparency-{width}.png", full_page=True)
+    finally:
+        context.close()

@@ -41,7 +41,7 @@ def test_transparency_page_and_api_show_released_figures(
     page = client.get("/transparency")
     assert page.status_code == 200
     assert "Differential privacy: ε = 0.5" in page.text
-    assert "not published (too few posts)" in page.text
+    assert "not published (too few posts to publish both counts)" in page.text
     released = _releases(fresh_engine)
     assert {scope for scope, _ in released} == {"transparency"}
     body = client.get("/api/v1/transparency").json()

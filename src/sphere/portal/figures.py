@@ -54,10 +54,16 @@ class TransparencyFigures:
 
     @property
     def aggregate_share(self) -> float | None:
-        a, s = self.posts_aggregate_only or 0, self.posts_stored or 0
-        if self.posts_aggregate_only is None and self.posts_stored is None:
+        """Share of the two released counts; None unless both passed the threshold (a
+        count under it is not zero, so a ratio with it would mislead)."""
+        a, s = self.posts_aggregate_only, self.posts_stored
+        if a is None or s is None or a + s <= 0:
             return None
-        return None if a + s == 0 else a / (a + s)
+        return a / (a + s)
+
+    def threshold(self, name: str) -> int | None:
+        """The smallest released value of figure ``name`` (public: it follows from ε, δ, k)."""
+        return None if self.release is None else self.release.thresholds.get(name)
 
 
 def _month_start(day: date) -> datetime:
