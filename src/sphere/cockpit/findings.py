@@ -77,6 +77,8 @@ REVIEWED_CLEAR: dict[tuple[str, str], str] = {
     "not reversible without the pseudonym secret",
     ("privacy_releases", "payload"): "released anonymous figures: noisy counts that passed "
     "the k-threshold (sphere.analytics), nothing about a person",
+    ("listening_counts", "value"): "a product name from the company profile or a sentiment "
+    "label, counted anonymously for social listening",
 }
 MAX_SCAN = 2000
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
