@@ -303,6 +303,7 @@ def test_cockpit_queue_completes_erasure_and_transparency_counts_it(
     app: FastAPI,
     subjects: dict[str, str],
     make_user: Callable[..., str],
+    fresh_engine: Engine,
 ) -> None:
     from tests.web.conftest import PASSWORD
 
@@ -327,6 +328,11 @@ def test_cockpit_queue_completes_erasure_and_transparency_counts_it(
         f"/cockpit/requests/{request_id}/complete", data={"csrf_token": csrf_in(queue.text)}
     )
     assert done.status_code == 200 and "completed" in done.text
+    with session_scope(make_session_factory(fresh_engine)) as db:
+        from sphere.storage.repositories.oversight import transparency_counts
+
+        assert len(transparency_counts(db).answered) == 1  # counted …
     public = client.get("/transparency").text
-    assert '<dd id="fig-answered">1</dd>' in public
+    # … and released only through the k-threshold: one request is never published
+    assert 'id="fig-answered-1">too few to publish' in public
     assert "GDPR Art. 6(1)(a)" in public

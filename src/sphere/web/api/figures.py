@@ -59,10 +59,15 @@ def get_transparency(db: DbSession, runtime: Runtime) -> TransparencyOut:
     )
 
 
+class DayCountOut(BaseModel):
+    day: str
+    posts: int
+
+
 class ListeningOut(BaseModel):
     since: str
     until: str
-    volume: list[tuple[str, int]]
+    volume: list[DayCountOut]
     share_of_voice: dict[str, int]
     channels: dict[str, int]
     products: dict[str, int]
@@ -88,7 +93,7 @@ def get_listening(
     return ListeningOut(
         since=report.since.isoformat(),
         until=report.until.isoformat(),
-        volume=report.volume,
+        volume=[DayCountOut(day=d, posts=n) for d, n in report.volume],
         share_of_voice=report.share_of_voice,
         channels=report.channels,
         products=report.products,
