@@ -2,6 +2,18 @@
 
 Run: python bench/profile_ingest.py [--posts 10000] [--crm 1000] [--backend sqlite|postgresql]
      [--top 40] [--out bench/out/profile.txt]
+     python bench/profile_ingest.py --sampled RAW   # share per stage from a py-spy profile
+
+cProfile counts every call, which inflates many small calls (an HTML tokeniser, SQLAlchemy
+internals); a sampling profiler does not. For the sampled view run the same ingestion
+under py-spy (``pip install py-spy``; ``--run-only`` ingests without cProfile):
+
+    py-spy record -r 200 -f raw -o bench/out/pyspy.txt -- \
+        .venv/bin/python bench/profile_ingest.py --run-only
+    .venv/bin/python bench/profile_ingest.py --sampled bench/out/pyspy.txt
+
+``--sampled`` counts the samples inside ``ingest_file`` of the Mastodon file (the CRM
+import is left out) whose stack passes through each stage's function.
 
 Same input and setup as ``bench_ingest.py`` (the corpus is generated once under
 bench/out/), pinned to core 0; only ``ingest_file`` of the Mastodon file is profiled
@@ -62,6 +74,45 @@ STAGES = (
 )
 
 
+# (label, a substring of the py-spy frame "function (file:line)") for --sampled.
+SAMPLED = (
+    ("parse (adapter incl. HTML to text)", "parse (sphere/channels/mastodon.py"),
+    ("  HTML to text", "html_to_text (sphere/channels/text.py"),
+    ("addressing", "classify (sphere/channels/addressing.py"),
+    ("identity link", "link (sphere/pipeline/link.py"),
+    ("PII analyzer", "analyze (sphere/pii/analyzer.py"),
+    ("  NER tagger", "tag (sphere/pii/ner/tagger.py"),
+    ("special categories", "detect_special_categories"),
+    ("policy gate", "gate (sphere/pipeline/gate.py"),
+    ("duplicate check (exists)", "InteractionRepository.exists ("),
+    ("batch reads (prefetch)", "_prefetch (sphere/pipeline/process.py"),
+    ("store a post (_store_post)", "_store_post (sphere/pipeline/process.py"),
+    ("  encryption and subject keys", "encrypt_for (sphere/storage/crypto.py"),
+    ("  encryption and subject keys (batch)", "SubjectKeyBatch.encrypt ("),
+    ("  audit entries", "add (sphere/audit/chain.py"),
+    ("batch writes (flush_pending)", "flush_pending (sphere/pipeline/process.py"),
+    ("deletions and edits", "delete_interaction"),
+    ("SQL execution (all)", "execute (sqlalchemy/engine/base.py"),
+    ("commits and SAVEPOINT releases", "commit (sqlalchemy/orm/session.py"),
+)
+
+
+def sampled_table(path: Path) -> str:
+    total = 0
+    counts = dict.fromkeys((label for label, _ in SAMPLED), 0)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stack, _, n = line.rpartition(" ")
+        if "ingest_file" not in stack or "channels/crm.py" in stack or "import_contact" in stack:
+            continue
+        total += int(n)
+        for label, pattern in SAMPLED:
+            if pattern in stack:
+                counts[label] += int(n)
+    out = [f"samples inside ingest_file (Mastodon file): {total}", f"{'stage':<40}{'share':>7}"]
+    out += [f"{label:<40}{n / max(total, 1):>7.1%}" for label, n in counts.items()]
+    return "\n".join(out) + "\n"
+
+
 def stage_table(stats: pstats.Stats) -> list[tuple[str, float, float]]:
     raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
     total = max(
@@ -79,7 +130,9 @@ def stage_table(stats: pstats.Stats) -> list[tuple[str, float, float]]:
     return rows
 
 
-def profile(url: str, posts: Path, crm: Path | None) -> tuple[pstats.Stats, int, int]:
+def profile(
+    url: str, posts: Path, crm: Path | None, *, enabled: bool = True
+) -> tuple[pstats.Stats | None, int, int]:
     statements = [0]
 
     def count(*_args: Any) -> None:
@@ -97,13 +150,14 @@ def profile(url: str, posts: Path, crm: Path | None) -> tuple[pstats.Stats, int,
             event.listen(rt.engine, "before_cursor_execute", count)
             # CPU time, not wall time: the machine is shared, waiting is not cost.
             profiler = cProfile.Profile(time.process_time)
-            profiler.enable()
+            if enabled:
+                profiler.enable()
             summary = ingest_file(rt.factory, ctx, posts, source_name=MASTODON_SOURCE)
             profiler.disable()
         finally:
             rt.close()
     lines = summary.total() + summary.company_posts + summary.deletions
-    return pstats.Stats(profiler), statements[0], lines
+    return (pstats.Stats(profiler) if enabled else None), statements[0], lines
 
 
 def main() -> None:
@@ -114,18 +168,27 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("SPHERE_TEST_PG_URL", DEFAULT_PG_URL))
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--out", type=Path, default=OUT / "profile.txt")
+    parser.add_argument("--run-only", action="store_true", help="ingest without cProfile")
+    parser.add_argument("--sampled", type=Path, help="py-spy raw output to summarise")
     args = parser.parse_args()
+    if args.sampled:
+        sys.stdout.write(sampled_table(args.sampled))
+        return
     os.sched_setaffinity(0, {0})
     posts, crm, meta = input_files(args.posts, args.crm)
+    enabled = not args.run_only
     if args.backend == "sqlite":
         with tempfile.TemporaryDirectory(prefix="sphere-profile-db-") as tmp:
-            stats, statements, lines = profile(f"sqlite:///{tmp}/p.db", posts, crm)
+            stats, statements, lines = profile(f"sqlite:///{tmp}/p.db", posts, crm, enabled=enabled)
     else:
         name, url = create_pg_database(args.pg_url)
         try:
-            stats, statements, lines = profile(url, posts, crm)
+            stats, statements, lines = profile(url, posts, crm, enabled=enabled)
         finally:
             drop_pg_database(args.pg_url, name)
+    if stats is None:
+        print(f"ingested {lines:,} lines with {statements:,} SQL statements")
+        return
     buffer = io.StringIO()
     buffer.write(
         f"profile of ingest_file: {meta['lines']:,} lines, {args.backend}, CRM {args.crm}, "

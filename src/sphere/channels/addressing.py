@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sphere.domain import Addressing, Channel, Observation, ObservationKind
 from sphere.domain.facts import Visibility
@@ -82,6 +83,8 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.[a-z]{2,}/\S*", re.IGNORECASE)
 _CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_HASHTAG = re.compile(r"(?<![\w&/])[#＃](\w+)")
+_URL_HINT = re.compile(r"/|www\.", re.IGNORECASE)  # every _URL match holds one of them
 _MENTION = re.compile(r"(?<![\w@/.])[@＠]([\w][\w.-]*(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 
@@ -92,9 +95,14 @@ def fold(text: str) -> str:
 
 
 def strip_non_prose(text: str) -> str:
-    """Blank out code spans, URLs and e-mail addresses, where an @handle is no mention."""
-    for pattern in (_CODE, _URL, _EMAIL):
-        text = pattern.sub(" ", text)
+    """Blank out code spans, URLs and e-mail addresses, where an @handle is no mention.
+    (Each pattern runs only when the character it cannot match without is there.)"""
+    if "`" in text:
+        text = _CODE.sub(" ", text)
+    if _URL_HINT.search(text):
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
     return text
 
 
@@ -166,6 +174,7 @@ class AddressingResult:
         )
 
 
+@lru_cache(maxsize=1024)  # the profile's brand and product names, asked for every post
 def _name_pattern(name: str) -> re.Pattern[str]:
     parts = [re.escape(p) for p in fold(name).split()]
     body = r"[\s\-]*".join(parts)
@@ -209,7 +218,8 @@ def _company_mentions(obs: Observation, accounts: frozenset[str]) -> list[str]:
 
 
 def _brand_evidence(obs: Observation, profile: CompanyProfile) -> list[str]:
-    prose = fold(strip_non_prose(obs.text))
+    stripped = strip_non_prose(obs.text)
+    prose = fold(stripped)
     evidence = []
     for name in profile.brand_names:
         if _name_pattern(name).search(prose):
@@ -218,7 +228,7 @@ def _brand_evidence(obs: Observation, profile: CompanyProfile) -> list[str]:
         if _name_pattern(name).search(prose):
             evidence.append(f"names product {name!r}")
     tags = {fold(t.lstrip("#")) for t in obs.hashtags}
-    tags |= {fold(m) for m in re.findall(r"(?<![\w&/])[#＃](\w+)", strip_non_prose(obs.text))}
+    tags |= {fold(m) for m in _HASHTAG.findall(stripped)}
     for tag in profile.hashtags:
         if tag in tags:
             evidence.append(f"uses company hashtag #{tag}")

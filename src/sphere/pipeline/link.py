@@ -57,6 +57,7 @@ class Linker:
         self._states: dict[str, AuthorState] = {}
         self._locked: dict[str, Contact] = {}
         self._found: dict[tuple[IdentityKind, Channel | None, str], tuple[str, str] | None] = {}
+        self._pseudonyms: dict[tuple[Channel, str], str] = {}
 
     def prefetch(self, observations: Iterable[Observation]) -> None:
         """Read what linking ``observations`` will need, set-based (see class docstring)."""
@@ -120,8 +121,11 @@ class Linker:
                     return Link(self._state(contact_id), identity_id=identity_id)
                 break  # erased or restricted (Art. 17/18): treat as an unknown author
         account = obs.author.channel_user_id or obs.author.handle or ""
-        index = self.keyring.blind_index(IdentityKind.HANDLE, channel.value, account)
-        return Link(UNLINKED, key_subject=pseudonym_subject(index))
+        subject = self._pseudonyms.get((channel, account))
+        if subject is None:  # an HMAC per author and batch, not per post
+            index = self.keyring.blind_index(IdentityKind.HANDLE, channel.value, account)
+            subject = self._pseudonyms[(channel, account)] = pseudonym_subject(index)
+        return Link(UNLINKED, key_subject=subject)
 
     def link_identities(self, identities: dict[str, str]) -> Link:
         """Link an event through its cookie, device or customer-number identity."""

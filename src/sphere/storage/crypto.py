@@ -189,6 +189,7 @@ _SELECT_KEYS = select(*_KEY_COLUMNS).where(
 )
 _INSERT_KEY = insert(_KEYS)
 _PRELOAD_CHUNK = 500
+_UNWRAPPED_MAX = 4096  # unwrapped keys remembered by a Keyring (see its docstring)
 
 
 def _seal(key: bytes, subject_id: str, plaintext: str | bytes) -> bytes:
@@ -200,8 +201,12 @@ def _seal(key: bytes, subject_id: str, plaintext: str | bytes) -> bytes:
 class Keyring:
     """Per-subject data keys wrapped by the master key; blind indexes keyed by a secret.
 
-    Holds no session and no cache: every call takes the caller's session, so a key
-    destroyed in one process is gone for all others at their next call.
+    Holds no session: every call takes the caller's session and reads the subject's key
+    row there, so a key destroyed in one process is gone for all others at their next
+    call. The one thing remembered across calls is the result of unwrapping (HKDF and
+    AES-GCM, the cost of a key read), keyed by the exact wrapped bytes and salt just read
+    from the row: a destroyed key has none, so nothing can reach its entry again, and a
+    re-wrapped key has new ones. Bounded (``_UNWRAPPED_MAX`` keys, then forgotten).
     """
 
     def __init__(self, master_key: MasterKey, pseudonym_secret: bytes) -> None:
@@ -209,6 +214,7 @@ class Keyring:
             raise ConfigurationError("pseudonym secret must be at least 16 bytes")
         self._master = master_key
         self._pseudonym_secret = pseudonym_secret
+        self._unwrapped: dict[tuple[str, bytes, bytes], bytes] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Keyring:
@@ -227,7 +233,7 @@ class Keyring:
     def blind_index(self, kind: IdentityKind, channel: str, value: str) -> str:
         """HMAC-SHA256 (hex) of ``kind | channel | normalize_identity(kind, value)``."""
         message = "\x1f".join((kind.value, channel, normalize_identity(kind, value)))
-        return hmac.new(self._pseudonym_secret, message.encode("utf-8"), "sha256").hexdigest()
+        return hmac.digest(self._pseudonym_secret, message.encode("utf-8"), "sha256").hex()
 
     # --- data keys ------------------------------------------------------------------
 
@@ -258,13 +264,21 @@ class Keyring:
                 f"subject key {row.subject_id} is wrapped by another master key"
                 f" ({row.kek_id}); this keyring has {self._master.kek_id}"
             )
-        nonce, body = row.wrapped_key[:NONCE_BYTES], row.wrapped_key[NONCE_BYTES:]
+        wrapped, salt = bytes(row.wrapped_key), bytes(row.salt)
+        known = self._unwrapped.get((row.subject_id, wrapped, salt))
+        if known is not None:
+            return known
+        nonce, body = wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:]
         try:
-            return self._kek(row.subject_id, row.salt).decrypt(
+            key = self._kek(row.subject_id, salt).decrypt(
                 nonce, body, row.subject_id.encode("utf-8")
             )
         except InvalidTag:
             raise DecryptionFailed(f"subject key {row.subject_id} does not unwrap") from None
+        if len(self._unwrapped) >= _UNWRAPPED_MAX:
+            self._unwrapped.clear()
+        self._unwrapped[(row.subject_id, wrapped, salt)] = key
+        return key
 
     def _data_key(self, session: Session, subject_id: str, *, create: bool) -> bytes:
         # Unwrapped keys are cached for the life of one session (one unit of work): the
@@ -401,13 +415,12 @@ class SubjectKeyBatch:
         self.keyring, self.session = keyring, session
         self._new: dict[str, bytes] = {}
         self._rows: list[dict[str, object]] = []
+        kek = keyring.kek_id
+        self._names = (f"data_keys:{kek}", f"key_rows:{kek}")
 
     def _caches(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        kek = self.keyring.kek_id
-        return (
-            transaction_cache(self.session, f"data_keys:{kek}"),
-            transaction_cache(self.session, f"key_rows:{kek}"),
-        )
+        keys, rows = self._names
+        return transaction_cache(self.session, keys), transaction_cache(self.session, rows)
 
     def preload(self, subject_ids: Iterable[str]) -> None:
         """Read the stored keys of ``subject_ids`` (one statement per 500 subjects)."""

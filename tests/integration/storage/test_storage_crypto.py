@@ -140,3 +140,20 @@ def test_key_batch_discard_writes_nothing(session: Session, keyring: Keyring) ->
     batch.discard()
     batch.flush()
     assert _key_rows(session) == set()
+
+
+def test_a_remembered_unwrapped_key_is_unreachable_once_destroyed(
+    session: Session, keyring: Keyring
+) -> None:
+    """The keyring remembers unwrapped keys by the wrapped bytes it read; after
+    crypto-shredding the row has none, so nothing decrypts, in this session or another."""
+    ciphertext = keyring.encrypt_for(session, "remembered", "geheim")
+    session.commit()
+    session.info.clear()  # a new unit of work: the key is read and unwrapped again
+    assert keyring.decrypt_text(session, "remembered", ciphertext) == "geheim"
+    assert keyring._unwrapped  # remembered across transactions
+    keyring.destroy_key(session, "remembered")
+    session.commit()
+    session.info.clear()
+    with pytest.raises(SubjectKeyDestroyed):
+        keyring.decrypt_for(session, "remembered", ciphertext)
