@@ -20,8 +20,11 @@ and CPU belong to that measurement alone), each on its own new database:
   status (dummy ciphertext of the same length as the content), committed in batches of
   the same size — no decisions, no encryption, no audit.
 
-Throughput is input lines per second (posts, edits, deletes and malformed lines alike).
-CPU seconds are this process's; the PostgreSQL server's CPU (another process, not
+Throughput is input lines per second (posts, edits, deletes and malformed lines alike),
+and per CPU-second of the measuring process (all its threads; the steadier figure on a
+shared machine); "proc CPU s" also counts its start-up (imports, migrations, policy and
+analyzer, the CRM import). SQL statements are counted with a ``before_cursor_execute``
+listener (an executemany is one). The PostgreSQL server's CPU (another process, not
 pinned) is not included. SQLite databases are temp files; PostgreSQL databases
 ``sphere_bench_<random>`` are created on ``--pg-url`` (trust auth as in tests) and dropped.
 """
@@ -56,14 +59,15 @@ from _bench_common import (
 from sphere.pii.analyzer import Analyzer
 from sphere.pii.registry import RecognizerRegistry
 from sphere.pipeline.runner import ingest_file
-from sphere.runtime import open_runtime
+from sphere.runtime import freeze_long_lived, open_runtime
 from sphere.storage.db import make_engine, upgrade
 from sphere.storage.tables import InteractionRow, new_id
 
 OUT = Path(__file__).resolve().parent / "out"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_RATIO = 0.30
-TARGET_SQLITE = 2000.0
+TARGET_SQLITE = 2000.0  # input lines per CPU-second, SQLite, PII on (issue 11)
+TARGET_PG_SHARE = 0.70  # PostgreSQL at no less than 70 % of that
 
 
 # --- input -------------------------------------------------------------------------
@@ -145,6 +149,7 @@ def measure_full(url: str, posts: Path, crm: Path | None, *, no_pii: bool) -> di
             ctx = rt.pipeline_context()  # builds policy and PII analyzer (not timed)
             if no_pii:
                 ctx = replace(ctx, analyzer=Analyzer(RecognizerRegistry()))
+            freeze_long_lived()  # as `sphere ingest` does once the runtime is built
             crm_seconds = 0.0
             contacts = 0
             if crm is not None:
@@ -372,6 +377,14 @@ def main() -> None:
     for backend in backends:
         all_results[backend] = bench_backend(backend, args, posts, crm, meta["lines"])
         report(backend, all_results[backend], no_pii=args.no_pii)
+    if len(all_results) == 2:
+        pg, lite = all_results["postgresql"]["full"], all_results["sqlite"]["full"]
+        share = pg["per_cpu_second"] / lite["per_cpu_second"]
+        verdict = "meets" if share >= TARGET_PG_SHARE else "BELOW"
+        print(
+            f"\nPostgreSQL / SQLite, lines per CPU-second of the full pipeline: {share:.0%} "
+            f"({verdict} the {TARGET_PG_SHARE:.0%} aim; the server's CPU is not counted)"
+        )
     if args.json:
         print(json.dumps(all_results, indent=2))
 

@@ -16,6 +16,7 @@ from sphere.cli._runtime import runtime
 from sphere.intake.files import publish_file
 from sphere.pipeline.runner import ingest_file
 from sphere.pipeline.summary import IngestSummary
+from sphere.runtime import freeze_long_lived
 
 
 def _count_lines(path: Path) -> int:
@@ -83,6 +84,7 @@ def ingest(
     summary = IngestSummary(source=source)
     with runtime() as rt:
         ctx = rt.pipeline_context()
+        freeze_long_lived()  # the analyzer's model is never garbage: stop re-scanning it
         show_progress = is_terminal() and not as_json
         with Progress(
             TextColumn("{task.description}"),
