@@ -145,3 +145,35 @@ def rotate_key(
         f"next: set SPHERE_MASTER_KEY_FILE={new_key_file} (or SPHERE_MASTER_KEY), restart, "
         "then destroy the old key"
     )
+
+
+@app.command("read-model")
+def read_model(
+    rebuild: bool = typer.Option(
+        False, "--rebuild", help="Replace the counters by a recomputation (stop writers first)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object."),
+) -> None:
+    """Compare the held-data read model with a recomputation from the records; with
+    --rebuild, replace it. Exit code 1 when they differ (and nothing was rebuilt)."""
+    from sphere.cli._runtime import runtime
+    from sphere.storage.repositories import readmodel
+
+    try:
+        with runtime() as rt, rt.session() as session:
+            problems = readmodel.differences(session)
+            rows = readmodel.rebuild(session) if rebuild else None
+    except SphereError as exc:
+        fail(exc)
+    if as_json:
+        print_json({"differences": problems[:100], "count": len(problems), "rebuilt_rows": rows})
+    elif not problems:
+        typer.echo("read model agrees with the records")
+    else:
+        typer.echo(f"read model differs from the records in {len(problems)} counters:")
+        for line in problems[:20]:
+            typer.echo(f"  {line}")
+    if rows is not None and not as_json:
+        typer.echo(f"rebuilt: {rows} counter rows")
+    if problems and not rebuild:
+        raise typer.Exit(1)

@@ -12,8 +12,9 @@ Evidence names counts, ids, enum values and dates — never content. Checks:
 ``storage.unencrypted-personal-field`` clear columns that look like personal data,
                                found by introspecting the schema, plus clear free-text
                                columns whose values contain e-mail addresses or handles
-``third-party.exposed``        stored texts that still show other people's handles or
-                               e-mail addresses (the minimiser should have replaced them)
+``third-party.exposed``        the newest stored texts that still show other people's
+                               handles or e-mail addresses (the minimiser should have
+                               replaced them); a sample, as it needs decryption
 ``campaign.expired-consent``   campaigns not yet sent (``draft``/``dry_run``) whose
                                recipients' consent for the campaign's purpose was
                                withdrawn, has expired, or expires within 7 days
@@ -26,8 +27,12 @@ Campaigns carry no scheduled send time: a campaign that is not yet sent may be r
 any moment after its dry run, so "expires before the send" means "within the next 7
 days". The send itself re-checks every recipient (``marketing.campaigns.run``); the
 finding says the planned audience rests on consent that no longer holds. The notice
-check calls ``rights.notices.due_duties``, which first derives duties the stored
+check calls ``rights.notices.sync_duties``, which first derives duties the stored
 records imply (idempotent bookkeeping, no audit entry), so a GET may write those rows.
+
+Every check is set-based SQL (counts, the first deadline, a sample of ids as evidence;
+``oversight`` and the held read model), so the page costs the same at a million
+records as at a thousand; only ``third-party.exposed`` looks at content, in a sample.
 """
 
 from __future__ import annotations
@@ -43,20 +48,19 @@ from sqlalchemy import JSON, LargeBinary, String, Text
 from sqlalchemy.orm import Session
 
 from sphere.cockpit.record import ProcessingRecord
-from sphere.consent.ledger import states
-from sphere.consent.state import ConsentStatus
-from sphere.domain import Collection, ConsentState, Purpose
+from sphere.domain import Collection, Purpose
 from sphere.dsr.deadline import NEAR_DEADLINE_DAYS, DeadlineState
 from sphere.governance.policy_versions import active_policy
 from sphere.governance.sources import list_sources
 from sphere.marketing.campaigns import audience_of, list_campaigns
 from sphere.policy import Policy
-from sphere.rights.notices import due_duties
+from sphere.rights.notices import sync_duties
 from sphere.rights.requests import deadline_of, list_requests
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories import oversight as read
 from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.marketing import CampaignRecord, MarketingRepository
+from sphere.storage.repositories.rights import RightsRepository
 from sphere.storage.schema import full_metadata
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
@@ -80,7 +84,9 @@ REVIEWED_CLEAR: dict[tuple[str, str], str] = {
     ("listening_counts", "value"): "a product name from the company profile or a sentiment "
     "label, counted anonymously for social listening",
 }
-MAX_SCAN = 2000
+MAX_SCAN = 500  # clear free-text values checked per column
+SAMPLE = 20  # ids kept as evidence per finding (counts are exact)
+THIRD_PARTY_SAMPLE = 300  # newest stored posts decrypted and checked for mentions
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 # Campaigns that have not been sent yet; ``done`` ones were, ``refused`` ones never are.
 PENDING_CAMPAIGN_STATES = frozenset({"draft", "dry_run"})
@@ -119,91 +125,81 @@ class Finding:
 
 
 def _retention(session: Session, now: datetime) -> list[Finding]:
-    found = read.expired(session, now=now)
+    found = read.expired(session, now=now, sample=SAMPLE)
     if not found:
         return []
-    ids = tuple(i for rows in found.values() for i, _ in rows)
-    oldest = min(deadline for rows in found.values() for _, deadline in rows)
-    parts = ", ".join(f"{len(rows)} {table}" for table, rows in sorted(found.items()))
+    oldest = min(o.oldest for o in found)
+    parts = ", ".join(f"{o.count} {o.table}" for o in found)
     return [
         Finding(
             code="retention.expired",
             severity="high",
             title="Data held past its retention deadline",
             evidence=f"{parts}; oldest deadline {oldest.date().isoformat()}",
-            count=len(ids),
+            count=sum(o.count for o in found),
             link="/cockpit/inventories#flows",
             article="GDPR Art. 5(1)(e)",
-            object_ids=ids,
+            object_ids=tuple(i for o in found for i in o.sample),
         )
     ]
 
 
 def _withdrawn(session: Session, now: datetime) -> list[Finding]:
-    rows = read.consent_based_attributes(session)
-    stale: list[str] = []
-    cache: dict[str, dict[Purpose, Any]] = {}
-    for attribute_id, contact_id, purpose in rows:
-        if contact_id not in cache:
-            cache[contact_id] = states(session, contact_id, now=now)
-        status = cache[contact_id].get(Purpose(purpose))
-        if status is None or not status.is_valid:
-            stale.append(attribute_id)
-    if not stale:
+    found = read.attributes_without_valid_consent(session, now=now, sample=SAMPLE)
+    if not found.count:
         return []
     return [
         Finding(
             code="consent.withdrawn-derived",
             severity="high",
             title="Derived data whose consent was withdrawn or is missing",
-            evidence=f"{len(stale)} consent-based attributes without valid consent",
-            count=len(stale),
+            evidence=f"{found.count} consent-based attributes without valid consent",
+            count=found.count,
             link="/cockpit/findings#consent.withdrawn-derived",
             article="GDPR Art. 7(3), Art. 17(1)(b)",
-            object_ids=tuple(stale),
+            object_ids=found.sample,
         )
     ]
 
 
 def _special(session: Session) -> list[Finding]:
-    found = read.special_category_rows(session)
+    found = read.special_category_counts(session)
     if not found:
         return []
-    ids = tuple(sorted({i for cats in found.values() for rows in cats.values() for i in rows}))
     parts = "; ".join(
-        f"{table}: " + ", ".join(f"{cat} {len(rows)}" for cat, rows in sorted(cats.items()))
+        f"{table}: " + ", ".join(f"{cat} {n}" for cat, n in sorted(cats.items()))
         for table, cats in sorted(found.items())
     )
+    sample = tuple(read.special_category_sample(session, limit=SAMPLE))
     return [
         Finding(
             code="special-category.stored",
             severity="medium",
             title="Special-category data stored",
             evidence=parts,
-            count=len(ids),
+            count=read.special_category_rows(session),
             link="/cockpit/record#customer_care",
             article="GDPR Art. 9",
-            object_ids=ids,
+            object_ids=sample,
         )
     ]
 
 
 def _identities(session: Session) -> list[Finding]:
-    rows = read.identities_without_basis(session)
-    if not rows:
+    found = read.identities_without_basis(session, sample=SAMPLE)
+    if not found.count:
         return []
-    contacts = len({c for _, c in rows})
     return [
         Finding(
             code="identity.linked-without-basis",
             severity="high",
             title="Identities linked without a basis",
-            evidence=f"{len(rows)} identities of {contacts} contacts are neither provided "
-            "nor verified, or their contact has no logged decision",
-            count=len(rows),
+            evidence=f"{found.count} identities of {found.contacts} contacts are neither "
+            "provided nor verified, or their contact has no logged decision",
+            count=found.count,
             link="/cockpit/inventories#processes",
             article="GDPR Art. 5(1)(a), Art. 6(1)",
-            object_ids=tuple(i for i, _ in rows),
+            object_ids=found.sample,
         )
     ]
 
@@ -294,13 +290,13 @@ def _unencrypted(session: Session) -> list[Finding]:
 def _third_party(
     session: Session, keyring: Keyring, company_handles: frozenset[str]
 ) -> list[Finding]:
-    """Handles and e-mail addresses left in stored texts (values are never reported)."""
-    interactions = InteractionRepository(session, keyring)
+    """Handles and e-mail addresses left in the latest stored texts (values are never
+    reported). A sample of the newest ``THIRD_PARTY_SAMPLE`` posts: decrypting every
+    stored post on each page load would not scale, and a minimiser that lets mentions
+    through shows up in the newest posts first."""
     exposed: list[str] = []
-    for record in read.stored_records(session):
-        if record.record_type != "interaction" or len(exposed) >= MAX_SCAN:
-            continue
-        text = interactions.get(record.id).text or ""
+    for record in InteractionRepository(session, keyring).latest(THIRD_PARTY_SAMPLE):
+        text = record.text or ""
         handles = {h.lower() for h in HANDLE.findall(text)} - company_handles
         if handles or EMAIL.search(text):
             exposed.append(record.id)
@@ -311,8 +307,8 @@ def _third_party(
             code="third-party.exposed",
             severity="medium",
             title="Third-party mentions exposed in stored posts",
-            evidence=f"{len(exposed)} stored posts still show another person's handle or "
-            "e-mail address",
+            evidence=f"{len(exposed)} of the {THIRD_PARTY_SAMPLE} newest stored posts still "
+            "show another person's handle or e-mail address",
             count=len(exposed),
             link="/cockpit/findings#third-party.exposed",
             article="GDPR Art. 5(1)(c), Art. 14",
@@ -321,35 +317,19 @@ def _third_party(
     ]
 
 
-def _lapse(today: ConsentStatus | None, soon: ConsentStatus | None) -> str | None:
-    """How one recipient's consent fails a send: withdrawn, expired, expiring — or not.
-    Contacts who never gave consent for the purpose are not this finding's concern (the
-    send-time check refuses or allows them on another basis)."""
-    if today is None or today.record_id is None:
-        return None
-    if today.state is ConsentState.WITHDRAWN:
-        return "withdrawn"
-    if not today.is_valid:
-        return "expired"
-    if soon is None or not soon.is_valid:
-        return "expiring"
-    return None
-
-
-def _recipients(session: Session, keyring: Keyring, record: CampaignRecord) -> list[str]:
-    """Who the next run would check: after a dry run, only the audience it listed (that is
-    still in the audience); before one, the whole current audience."""
-    current = audience_of(session, keyring, record)
-    if record.state == "dry_run":
-        planned = set(record.dry_run_audience)
-        return [c for c in current if c in planned]
-    return current
+def _segment_of(repo: MarketingRepository, record: CampaignRecord) -> str | None:
+    """The campaign's segment id: its own, else the measure's audience segment."""
+    if record.segment_id:
+        return record.segment_id
+    name = repo.get_measure(record.measure_id).audience.get("segment")
+    return repo.get_segment(name).id if name else None
 
 
 def _campaign_consent(session: Session, keyring: Keyring, now: datetime) -> list[Finding]:
+    """Set-based: one query per pending campaign finds the recipients whose consent
+    lapsed or lapses soon; after a dry run only the audience it listed counts."""
     later = now + SOON
     repo = MarketingRepository(session)
-    cache: dict[str, tuple[dict[Purpose, ConsentStatus], dict[Purpose, ConsentStatus]]] = {}
     parts: list[str] = []
     campaigns: list[CampaignRecord] = []
     affected: set[str] = set()
@@ -361,21 +341,20 @@ def _campaign_consent(session: Session, keyring: Keyring, now: datetime) -> list
         if measure.state != "approved":
             continue  # cannot be sent at all
         purpose = Purpose(measure.purpose)
-        recipients = _recipients(session, keyring, record)
-        kinds: Counter[str] = Counter()
-        for contact_id in recipients:
-            if contact_id not in cache:
-                cache[contact_id] = (
-                    states(session, contact_id, now=now),
-                    states(session, contact_id, now=later),
-                )
-            today, then = cache[contact_id]
-            kind = _lapse(today.get(purpose), then.get(purpose))
-            if kind is not None:
-                kinds[kind] += 1
-                affected.add(contact_id)
+        segment = _segment_of(repo, record)
+        lapses = read.consent_lapses(session, purpose.value, now=now, later=later,
+                                     segment_id=segment)  # fmt: skip
+        if record.state == "dry_run":
+            planned = set(record.dry_run_audience)
+            current = set(audience_of(session, keyring, record))
+            lapses = {c: k for c, k in lapses.items() if c in planned}
+            recipients = len(planned & current)
+        else:
+            recipients = read.audience_size(session, segment)
+        kinds: Counter[str] = Counter(lapses.values())
         if not kinds:
             continue
+        affected.update(lapses)
         campaigns.append(record)
         lapsed_now = lapsed_now or bool(kinds["withdrawn"] or kinds["expired"])
         when = (
@@ -394,7 +373,7 @@ def _campaign_consent(session: Session, keyring: Keyring, now: datetime) -> list
         )
         parts.append(
             f"'{record.name}' ({record.state}, {when}, purpose {purpose.value}): {counts} "
-            f"of {len(recipients)} recipients"
+            f"of {recipients} recipients"
         )
     if not campaigns:
         return []
@@ -423,31 +402,30 @@ def _by(values: list[str]) -> str:
 
 
 def _notices(session: Session, policy: Policy, now: datetime) -> list[Finding]:
-    duties = due_duties(session, policy, now=now)
-    overdue = [d for d in duties if now >= d.due_at]
-    soon = [d for d in duties if now < d.due_at <= now + SOON]
+    sync_duties(session, policy)
+    summary = RightsRepository(session).duty_summary(now=now, soon=now + SOON, sample=SAMPLE)
     found: list[Finding] = []
-    for code, severity, title, group, when, edge in (
-        ("notice.art14-overdue", "high", "Art. 14 notices overdue", overdue,
+    for code, severity, title, key, when, edge in (
+        ("notice.art14-overdue", "high", "Art. 14 notices overdue", "overdue",
          "are past their deadline", "oldest deadline"),
-        ("notice.art14-due-soon", "low", "Art. 14 notices due within 7 days", soon,
+        ("notice.art14-due-soon", "low", "Art. 14 notices due within 7 days", "soon",
          f"are due within {SOON.days} days", "next deadline"),
     ):  # fmt: skip
+        group = summary.get(key)
         if not group:
             continue
-        first = min(d.due_at for d in group).date().isoformat()
-        contacts = len({d.contact_id for d in group})
+        by_channel = ", ".join(f"{n} {c}" for c, n in sorted(group["channels"].items()))
         found.append(
             Finding(
                 code=code,
                 severity=severity,
                 title=title,
-                evidence=f"{len(group)} notice duties for {contacts} contacts {when} "
-                f"({_by([d.channel for d in group])}); {edge} {first}",
-                count=len(group),
+                evidence=f"{group['count']} notice duties for {group['contacts']} contacts "
+                f"{when} ({by_channel}); {edge} {group['first'].date().isoformat()}",
+                count=group["count"],
                 link=f"/cockpit/findings#{code}",
                 article="GDPR Art. 14(3)",
-                object_ids=tuple(d.id for d in group),
+                object_ids=group["sample"],
             )
         )
     return found

@@ -156,15 +156,9 @@ def build_inventories(
 
     sources = {s.name: s for s in list_sources(session)}
     counts: dict[tuple[str, str, str], int] = {}
-    for stored in read.stored_records(session):
-        name = stored.source_name or f"{stored.channel} events"
-        store = (
-            "interactions (encrypted)"
-            if stored.record_type == "interaction"
-            else ("events (encrypted)")
-        )
-        key = (name, store, stored.purpose or "undecided")
-        counts[key] = counts.get(key, 0) + 1
+    for flow in read.flow_counts(session):  # the held read model, no scan of records
+        store = "interactions (encrypted)" if flow.store == "interactions" else "events (encrypted)"
+        counts[(flow.source, store, flow.purpose)] = flow.records
     flows = []
     flow_findings = {
         "retention.expired",

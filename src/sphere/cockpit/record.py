@@ -5,7 +5,9 @@ One activity per purpose the policy in force declares, merged with what the
 the DPIA status, the last run) and with what the data shows (records and contacts held
 under the purpose, the sources they came from, the last decision). Nothing is typed in
 twice: retention, legal basis and data categories come from the policy, counts from the
-stored records.
+stored records — read from the held read model (``storage.repositories.readmodel``),
+the same counters behind the inventories and the public transparency page, so the
+three cannot contradict each other and none of them scans the records.
 
 ``record_to_jsonld`` exports it in the W3C Data Privacy Vocabulary (DPV 2): each
 activity is a ``dpv:PersonalDataHandling`` with ``dpv:hasPurpose``,
@@ -179,7 +181,7 @@ def _title(purpose: str) -> str:
 
 def build_record(session: Session, policy: Policy, *, now: datetime) -> ProcessingRecord:
     """The Art. 30 record for ``policy`` (normally the policy in force) over stored data."""
-    usage = read.usage_by_purpose(session)
+    usage = read.usage_by_purpose(session, [p.value for p in policy.purposes])
     # Stored activities are approved marketing measures (``sphere.marketing.measures``):
     # each is listed under its purpose's entry and may add a DPIA status and a last run,
     # but never renames the purpose's entry or replaces its recipients.

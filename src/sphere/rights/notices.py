@@ -55,22 +55,15 @@ def duty_dict(duty: NoticeDuty, *, now: datetime) -> dict[str, Any]:
     }
 
 
-def _informs(policy: Policy, rule_id: str) -> bool:
-    try:
-        return Duty.INFORM_ART14 in policy.rule(rule_id).duties
-    except KeyError:  # a rule of an older policy version
-        return False
-
-
 def sync_duties(session: Session, policy: Policy) -> int:
-    """Create the duties that stored records imply; returns how many are new."""
+    """Create the duties that stored records imply; returns how many are new. Set-based
+    (``RightsRepository.missing_duty_candidates``): only pairs without a duty are read,
+    so calling it on every findings page costs one indexed query in the steady state.
+    Rules of older policy versions do not inform (their duties are not known here)."""
     repo = RightsRepository(session)
+    informing = [r.id for r in policy.rules if Duty.INFORM_ART14 in r.duties]
     created = 0
-    for candidate in repo.duty_candidates(c.value for c in SOCIAL_CHANNELS):
-        if not any(_informs(policy, r) for r in candidate.rule_ids):
-            continue
-        if repo.duty(candidate.contact_id, candidate.source_name) is not None:
-            continue
+    for candidate in repo.missing_duty_candidates((c.value for c in SOCIAL_CHANNELS), informing):
         language = candidate.language if candidate.language in LANGUAGES else "de"
         repo.add_duty(
             contact_id=candidate.contact_id,

@@ -29,6 +29,7 @@ from sphere.errors import ConfigurationError
 
 __all__ = [
     "Engine",
+    "allows_concurrent_writers",
     "Session",
     "current_revision",
     "describe_url",
@@ -149,6 +150,14 @@ def make_session_factory(
     return sessionmaker(bind=engine, expire_on_commit=False, info=dict(info or {}))
 
 
+def allows_concurrent_writers(factory: sessionmaker[Session]) -> bool:
+    """Whether a second transaction may write while another one is open (PostgreSQL);
+    SQLite has one writer at a time (``BEGIN IMMEDIATE``), so progress written from a
+    side transaction would wait for the job's own transaction to end."""
+    bind = factory.kw.get("bind")
+    return bind is not None and bind.dialect.name != "sqlite"
+
+
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit when the block succeeds, roll back when it raises."""
@@ -190,9 +199,22 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
     engine, owned = _as_engine(engine_or_url)
     try:
         command.upgrade(_alembic_config(engine), revision)
+        if revision == "head":
+            _fill_read_model(engine)
     finally:
         if owned:
             engine.dispose()
+
+
+def _fill_read_model(engine: Engine) -> None:
+    """Migration 0018 creates the read model empty: fill it once from the stored records
+    (a database upgraded from an older version), with this version's code."""
+    from sphere.storage.repositories import readmodel
+
+    factory = make_session_factory(engine)
+    with session_scope(factory) as session:
+        if readmodel.needs_rebuild(session):
+            readmodel.rebuild(session)
 
 
 def downgrade(engine_or_url: Engine | str, revision: str = "-1") -> None:

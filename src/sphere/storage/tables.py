@@ -166,6 +166,8 @@ class DecisionRow(Base):
     """The decision log (invariant 1): every stored datum points at one of these."""
 
     __tablename__ = "decisions"
+    # The latest decision per purpose (record of processing) is an index lookup.
+    __table_args__ = (Index("ix_decisions_purpose_decided_at", "purpose", "decided_at"),)
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     record_type: Mapped[str] = mapped_column(ENUM)
@@ -204,7 +206,7 @@ class InteractionRow(Base):
     key_id: Mapped[str | None] = mapped_column(KEY_ID, index=True)
     special_categories: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
-    ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ingested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
     retention_until: Mapped[datetime | None] = mapped_column(index=True)
     deleted_at: Mapped[datetime | None]
@@ -284,7 +286,7 @@ class AttributeRow(Base):
     rule_id: Mapped[str] = mapped_column(String(100))
     explanation: Mapped[str] = mapped_column(Text, default="")
     special_categories: Mapped[list[Any]] = mapped_column(default=list)
-    retention_until: Mapped[datetime | None]
+    retention_until: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

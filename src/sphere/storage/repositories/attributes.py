@@ -19,6 +19,7 @@ from sphere.domain.time import utcnow
 from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed
 from sphere.storage.entities import Attribute, NewAttribute, SourceRef, SourceType
+from sphere.storage.repositories import readmodel
 from sphere.storage.tables import AttributeRow, AttributeSourceRow
 
 
@@ -89,6 +90,7 @@ class AttributeRepository:
                 )
             )
         self.session.flush()
+        readmodel.record_added(self.session, "attribute", [row.id])
         return self._entity(row)
 
     def get(self, attribute_id: str) -> Attribute:
@@ -127,11 +129,48 @@ class AttributeRepository:
             frontier = {(SourceType.ATTRIBUTE.value, i) for i in new_ids}
         return list(seen)
 
+    def dependents_by_root(
+        self, source_type: SourceType, ids: Iterable[str]
+    ) -> dict[str, list[str]]:
+        """For each of ``ids`` (of ``source_type``), the attributes derived from it,
+        directly or transitively — set-based per level, so a batch of a thousand records
+        costs a few queries. An attribute derived from two of them is listed under the
+        first one found."""
+        owner: dict[str, str] = {}
+        roots = list(ids)
+        for start in range(0, len(roots), 500):
+            for attribute_id, root in self.session.execute(
+                select(AttributeSourceRow.attribute_id, AttributeSourceRow.source_id).where(
+                    AttributeSourceRow.source_type == source_type.value,
+                    AttributeSourceRow.source_id.in_(roots[start : start + 500]),
+                )
+            ):
+                owner.setdefault(attribute_id, root)
+        frontier = sorted(owner)
+        while frontier:
+            found: list[str] = []
+            for start in range(0, len(frontier), 500):
+                for attribute_id, parent in self.session.execute(
+                    select(AttributeSourceRow.attribute_id, AttributeSourceRow.source_id).where(
+                        AttributeSourceRow.source_type == SourceType.ATTRIBUTE.value,
+                        AttributeSourceRow.source_id.in_(frontier[start : start + 500]),
+                    )
+                ):
+                    if attribute_id not in owner:
+                        owner[attribute_id] = owner[parent]
+                        found.append(attribute_id)
+            frontier = sorted(found)
+        by_root: dict[str, list[str]] = {}
+        for attribute_id, root in owner.items():
+            by_root.setdefault(root, []).append(attribute_id)
+        return by_root
+
     def delete(self, attribute_ids: Iterable[str]) -> int:
         """Delete attributes (their provenance edges go with them); returns the count."""
         ids = list(attribute_ids)
         if not ids:
             return 0
+        readmodel.record_removed(self.session, "attribute", ids)
         self.session.execute(
             delete(AttributeSourceRow)
             .where(AttributeSourceRow.attribute_id.in_(ids))

@@ -17,6 +17,7 @@ from sphere.domain.time import utcnow
 from sphere.errors import InvalidInput, NotFound
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed
 from sphere.storage.entities import Contact, Identity
+from sphere.storage.repositories import readmodel
 from sphere.storage.tables import ContactRow, IdentityRow, new_id, new_public_id
 
 
@@ -191,6 +192,8 @@ class ContactRepository:
         if is_employee is not None:
             row.is_employee = is_employee
         if erased_at is not None:
+            if row.erased_at is None:  # an erased contact holds nothing any more
+                readmodel.contact_erased(self.session, contact_id)
             row.erased_at = erased_at
         self.session.flush()
         return _contact(row)

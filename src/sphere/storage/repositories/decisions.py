@@ -11,6 +11,7 @@ from sphere.domain import Decision, LegalBasis, Outcome, Purpose
 from sphere.domain.time import utcnow
 from sphere.errors import NotFound
 from sphere.storage.entities import DecisionRecord
+from sphere.storage.repositories import readmodel
 from sphere.storage.tables import DecisionRow, new_id
 
 
@@ -80,6 +81,8 @@ class DecisionRepository:
     def insert_prepared(self, rows: list[dict[str, object]]) -> None:
         if rows:
             self.session.connection().execute(_INSERT_DECISION, rows)
+            imports = [str(r["id"]) for r in rows if r["record_type"] == "contact"]
+            readmodel.record_added(self.session, "contact", imports)
 
     def append(
         self,
@@ -96,6 +99,8 @@ class DecisionRepository:
             decision, record_type=record_type, record_ref=record_ref, contact_id=contact_id, at=at
         )
         self.session.connection().execute(_INSERT_DECISION, values)
+        if record_type == "contact":  # an imported contact is held data of its own
+            readmodel.record_added(self.session, "contact", [record.id])
         return record
 
     def get(self, decision_id: str) -> DecisionRecord:

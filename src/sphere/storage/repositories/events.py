@@ -17,6 +17,7 @@ from sphere.domain.time import utcnow
 from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed, record_subject
 from sphere.storage.entities import Event, NewEvent
+from sphere.storage.repositories import readmodel
 from sphere.storage.tables import EventRow
 
 _EXISTS = select(EventRow.__table__.c.id).where(
@@ -96,6 +97,7 @@ class EventRepository:
             if existing is None:
                 raise
             return self._entity(existing), False
+        readmodel.record_added(self.session, "event", [row.id])
         return self._entity(row), True
 
     def get(self, event_id: str) -> Event:
@@ -118,6 +120,7 @@ class EventRepository:
         """Delete events by id; returns how many existed."""
         if not event_ids:
             return 0
+        readmodel.record_removed(self.session, "event", list(event_ids))
         result = self.session.execute(
             delete(EventRow)
             .where(EventRow.id.in_(list(event_ids)))

@@ -20,6 +20,7 @@ from sphere.domain.time import utcnow
 from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed, record_subject
 from sphere.storage.entities import Interaction, NewInteraction
+from sphere.storage.repositories import readmodel
 from sphere.storage.tables import InteractionRow, new_id
 
 # Built once: a plain Core INSERT on the table, executed on the session's connection,
@@ -161,6 +162,7 @@ class InteractionRepository:
         """Insert rows from ``prepare`` with one executemany (the caller checked absence)."""
         if rows:
             self.session.connection().execute(_INSERT_INTERACTION, rows)
+            readmodel.record_added(self.session, "interaction", [str(r["id"]) for r in rows])
 
     def insert_if_absent(
         self, new: NewInteraction, *, at: datetime | None = None
@@ -205,6 +207,7 @@ class InteractionRepository:
             if existing is None:
                 raise
             return self._entity(existing), False
+        readmodel.record_added(self.session, "interaction", [row.id])
         return self._entity(row), True
 
     def get(self, interaction_id: str) -> Interaction:
@@ -223,9 +226,19 @@ class InteractionRepository:
         if row is None:
             return None
         interaction_id = row.id
+        readmodel.record_removed(self.session, "interaction", [interaction_id])
         self.session.execute(delete(InteractionRow).where(InteractionRow.id == interaction_id))
         self.session.expunge(row)
         return interaction_id
+
+    def latest(self, limit: int) -> list[Interaction]:
+        """The ``limit`` most recently ingested records (newest first)."""
+        rows = self.session.scalars(
+            select(InteractionRow)
+            .order_by(InteractionRow.ingested_at.desc(), InteractionRow.id.desc())
+            .limit(limit)
+        )
+        return [self._entity(r) for r in rows]
 
     def list_for_contact(self, contact_id: str, *, limit: int | None = None) -> list[Interaction]:
         query = (

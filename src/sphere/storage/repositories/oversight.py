@@ -1,22 +1,26 @@
 """The oversight read model: read-only queries the cockpit needs that the per-table
-repositories do not offer — counts per purpose, stored records with their decision,
-expired rows.
+repositories do not offer — what is held per purpose and per flow (from the held
+counters of ``readmodel``: the record of processing, the inventories and the
+transparency page read the same figures), and the set-based queries behind the
+findings (counts plus a few ids as evidence, never a scan into Python).
 
 It only SELECTs (every write goes through the other repositories and the services) and
-returns plain frozen values, never ORM rows. The cockpit imports it as ``read``; the
-transparency page's figures come from ``transparency_counts``.
+returns plain frozen values, never ORM rows. The cockpit imports it as ``read``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from sphere.domain import Outcome
+from sphere.storage.marketing_tables import SegmentMembershipRow
+from sphere.storage.repositories import readmodel
+from sphere.storage.repositories.consent_states import VALID, consent_states
 from sphere.storage.rights_tables import DsrRequestRow
 from sphere.storage.tables import (
     AggregateRow,
@@ -107,72 +111,102 @@ def activities(session: Session) -> list[ActivityRow]:
     ]
 
 
-def usage_by_purpose(session: Session) -> dict[str, PurposeUsage]:
-    """Counts of live records per purpose of the decision each rests on."""
+def usage_by_purpose(session: Session, purposes: Iterable[str]) -> dict[str, PurposeUsage]:
+    """What is held per purpose of the decision each record rests on — from the held
+    read model (``readmodel``), not a scan: counters summed per purpose, contacts per
+    purpose, and the latest decision of each of ``purposes`` (an index lookup each)."""
     counts: dict[str, dict[str, int]] = {}
-    contacts: dict[str, set[str]] = {}
     sources: dict[str, set[str]] = {}
-
-    def bump(purpose: str, kind: str, number: int) -> None:
-        counts.setdefault(purpose, {})[kind] = counts.get(purpose, {}).get(kind, 0) + number
-
-    for purpose, source_name, contact_id, number in session.execute(
-        select(
-            DecisionRow.purpose,
-            InteractionRow.source_name,
-            InteractionRow.contact_id,
-            func.count(InteractionRow.id),
-        )
-        .join(DecisionRow, DecisionRow.id == InteractionRow.decision_id)
-        .where(InteractionRow.deleted_at.is_(None))
-        .group_by(DecisionRow.purpose, InteractionRow.source_name, InteractionRow.contact_id)
-    ):
-        bump(purpose, "interactions", number)
-        sources.setdefault(purpose, set()).add(source_name)
-        if contact_id:
-            contacts.setdefault(purpose, set()).add(contact_id)
-    for purpose, contact_id, number in session.execute(
-        select(DecisionRow.purpose, EventRow.contact_id, func.count(EventRow.id))
-        .join(DecisionRow, DecisionRow.id == EventRow.decision_id)
-        .group_by(DecisionRow.purpose, EventRow.contact_id)
-    ):
-        bump(purpose, "events", number)
-        if contact_id:
-            contacts.setdefault(purpose, set()).add(contact_id)
-    for purpose, contact_id, number in session.execute(
-        select(AttributeRow.purpose, AttributeRow.contact_id, func.count(AttributeRow.id)).group_by(
-            AttributeRow.purpose, AttributeRow.contact_id
-        )
-    ):
-        bump(purpose, "attributes", number)
-        contacts.setdefault(purpose, set()).add(contact_id)
-    for purpose, contact_id in session.execute(
-        select(DecisionRow.purpose, DecisionRow.contact_id)
-        .join(ContactRow, ContactRow.id == DecisionRow.contact_id)
-        .where(DecisionRow.record_type == "contact", ContactRow.erased_at.is_(None))
-    ):
-        bump(purpose, "contacts_imported", 1)
-        contacts.setdefault(purpose, set()).add(contact_id)
-    last = dict(
-        session.execute(
-            select(DecisionRow.purpose, func.max(DecisionRow.decided_at)).group_by(
-                DecisionRow.purpose
-            )
-        ).all()
-    )
-    purposes = set(counts) | set(last)
+    kinds = {
+        "interaction": "interactions",
+        "event": "events",
+        "attribute": "attributes",
+        "contact": "contacts_imported",
+    }
+    for row in readmodel.held_rows(session):
+        if not row.purpose:
+            continue  # a record without a logged decision belongs to no activity
+        per = counts.setdefault(row.purpose, {})
+        per[kinds[row.record_type]] = per.get(kinds[row.record_type], 0) + row.n
+        if row.record_type == "interaction" and row.n > 0:
+            sources.setdefault(row.purpose, set()).add(row.source)
+    contacts = readmodel.purpose_contacts(session)
+    wanted = list(dict.fromkeys([*purposes, *counts]))
+    last = readmodel.last_decided(session, wanted)
     return {
         p: PurposeUsage(
             interactions=counts.get(p, {}).get("interactions", 0),
             events=counts.get(p, {}).get("events", 0),
             attributes=counts.get(p, {}).get("attributes", 0),
             contacts_imported=counts.get(p, {}).get("contacts_imported", 0),
-            contacts=len(contacts.get(p, set())),
+            contacts=contacts.get(p, 0),
             last_decided_at=last.get(p),
             sources=tuple(sorted(sources.get(p, set()))),
         )
-        for p in purposes
+        for p in wanted
+        if p in counts or p in last
     }
+
+
+@dataclass(frozen=True, slots=True)
+class FlowCount:
+    """Records held from one source (or channel's events) under one purpose."""
+
+    source: str  # a source name, or "<channel> events"
+    store: str  # interactions | events
+    purpose: str  # "undecided" for a record without a logged decision
+    records: int
+
+
+def flow_counts(session: Session) -> list[FlowCount]:
+    """Interactions per source and events per channel, per purpose (read model)."""
+    totals: dict[tuple[str, str, str], int] = {}
+    for row in readmodel.held_rows(session):
+        if row.record_type == "interaction":
+            key = (row.source, "interactions", row.purpose or "undecided")
+        elif row.record_type == "event":
+            key = (f"{row.channel} events", "events", row.purpose or "undecided")
+        else:
+            continue
+        totals[key] = totals.get(key, 0) + row.n
+    return [FlowCount(s, store, p, n) for (s, store, p), n in sorted(totals.items()) if n]
+
+
+def special_category_counts(session: Session) -> dict[str, dict[str, int]]:
+    """table → Art. 9 category → rows holding it (read model; a row with two categories
+    counts under both)."""
+    found: dict[str, dict[str, int]] = {}
+    tables = {"interaction": "interactions", "attribute": "attributes"}
+    for row in readmodel.held_rows(session):
+        if row.record_type in tables and row.special and row.n:
+            per = found.setdefault(tables[row.record_type], {})
+            for category in row.special_categories:
+                per[category] = per.get(category, 0) + row.n
+    return found
+
+
+def special_category_rows(session: Session) -> int:
+    """Stored rows (interactions and attributes) holding any Art. 9 category."""
+    return sum(
+        row.n
+        for row in readmodel.held_rows(session)
+        if row.record_type in ("interaction", "attribute") and row.special
+    )
+
+
+def special_category_sample(session: Session, *, limit: int) -> list[str]:
+    """Ids of a few stored rows that hold Art. 9 data (evidence for the finding)."""
+    ids: list[str] = []
+    for table in (InteractionRow, AttributeRow):
+        ids += session.scalars(
+            select(table.id)
+            .where(cast(table.special_categories, String) != "[]")
+            .order_by(table.id)
+            .limit(limit - len(ids))
+        )
+        if len(ids) >= limit:
+            break
+    return ids
 
 
 def stored_records(session: Session) -> Iterator[StoredRecord]:
@@ -226,56 +260,146 @@ def stored_records(session: Session) -> Iterator[StoredRecord]:
         )
 
 
-def expired(session: Session, *, now: datetime) -> dict[str, list[tuple[str, datetime]]]:
-    """Rows whose retention deadline has passed: table → [(id, deadline)] oldest first."""
-    found: dict[str, list[tuple[str, datetime]]] = {}
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    """Rows of one table past their retention deadline: how many, the oldest deadline,
+    and the first few ids (evidence)."""
+
+    table: str
+    count: int
+    oldest: datetime
+    sample: tuple[str, ...]
+
+
+def expired(session: Session, *, now: datetime, sample: int = 20) -> list[Overdue]:
+    """Per table, the rows whose retention deadline has passed (index range counts on
+    ``retention_until``; no rows are loaded beyond the sample)."""
+    found: list[Overdue] = []
     for name, table in (
-        ("interactions", InteractionRow),
-        ("events", EventRow),
         ("attributes", AttributeRow),
+        ("events", EventRow),
+        ("interactions", InteractionRow),
         ("quarantine", QuarantineRow),
     ):
-        query = select(table.id, table.retention_until).where(table.retention_until < now)
-        if table is InteractionRow:
-            query = query.where(InteractionRow.deleted_at.is_(None))
-        rows = list(session.execute(query.order_by(table.retention_until)))
-        if rows:
-            found[name] = [(i, deadline) for i, deadline in rows]
+        due = table.retention_until < now
+        count, oldest = session.execute(
+            select(func.count(), func.min(table.retention_until)).where(due)
+        ).one()
+        if count:
+            ids = session.scalars(
+                select(table.id).where(due).order_by(table.retention_until, table.id).limit(sample)
+            )
+            found.append(Overdue(name, int(count), oldest, tuple(ids)))
     return found
 
 
-def consent_based_attributes(session: Session) -> list[tuple[str, str, str]]:
-    """(attribute id, contact id, purpose) of every attribute that relies on consent."""
-    rows = session.execute(
-        select(AttributeRow.id, AttributeRow.contact_id, AttributeRow.purpose).where(
-            AttributeRow.legal_basis.in_(("art6_1_a", "art9_2_a"))
-        )
+@dataclass(frozen=True, slots=True)
+class Sampled:
+    """How many rows match, and the first few ids."""
+
+    count: int
+    sample: tuple[str, ...]
+    contacts: int = 0
+
+
+def attributes_without_valid_consent(
+    session: Session, *, now: datetime, sample: int = 20
+) -> Sampled:
+    """Attributes resting on consent (Art. 6(1)(a), 9(2)(a)) whose contact has no valid
+    consent for the attribute's purpose at ``now`` (set-based: one join with the
+    consent states of every contact)."""
+    states = consent_states(now)
+    condition = and_(
+        AttributeRow.legal_basis.in_(("art6_1_a", "art9_2_a")),
+        or_(states.c.state.is_(None), states.c.state.not_in(VALID)),
     )
-    return [(a, c, p) for a, c, p in rows]
-
-
-def special_category_rows(session: Session) -> dict[str, dict[str, list[str]]]:
-    """table → category → ids of rows holding Art. 9 data (JSON list filtered in Python,
-    as JSON containment differs between SQLite and PostgreSQL)."""
-    found: dict[str, dict[str, list[str]]] = {}
-    for name, table in (("interactions", InteractionRow), ("attributes", AttributeRow)):
-        for row_id, categories in session.execute(select(table.id, table.special_categories)):
-            for category in categories or ():
-                found.setdefault(name, {}).setdefault(category, []).append(row_id)
-    return found
-
-
-def identities_without_basis(session: Session) -> list[tuple[str, str]]:
-    """(identity id, contact id) of identities that are neither verified nor provided
-    (no verification method) or whose contact has no logged decision at all."""
-    decided = select(DecisionRow.contact_id).where(DecisionRow.contact_id.is_not(None))
-    rows = session.execute(
-        select(IdentityRow.id, IdentityRow.contact_id).where(
-            (IdentityRow.verified.is_(False) & IdentityRow.verification_method.is_(None))
-            | IdentityRow.contact_id.not_in(decided)
+    base = (
+        select(AttributeRow.id)
+        .outerjoin(
+            states,
+            and_(
+                states.c.contact_id == AttributeRow.contact_id,
+                states.c.purpose == AttributeRow.purpose,
+            ),
         )
+        .where(condition)
     )
-    return [(i, c) for i, c in rows]
+    count = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    ids = session.scalars(base.order_by(AttributeRow.id).limit(sample)) if count else []
+    return Sampled(int(count), tuple(ids))
+
+
+def consent_lapses(
+    session: Session,
+    purpose: str,
+    *,
+    now: datetime,
+    later: datetime,
+    segment_id: str | None = None,
+) -> dict[str, str]:
+    """Living contacts (of a segment, when given) whose consent for ``purpose`` is on
+    record but fails a send: contact id → ``withdrawn`` | ``expired`` (at ``now``) |
+    ``expiring`` (valid now, not at ``later``). Contacts who never consented are left
+    out: another legal basis may hold for them. One query over the consent ledger."""
+    today = consent_states(now, purposes=(purpose,), name="today")
+    soon = consent_states(later, purposes=(purpose,), name="soon")
+    kind = case(
+        (today.c.state == "withdrawn", "withdrawn"),
+        (today.c.state.not_in(VALID), "expired"),
+        (or_(soon.c.state.is_(None), soon.c.state.not_in(VALID)), "expiring"),
+        else_=None,
+    )
+    query = (
+        select(today.c.contact_id, kind)
+        .join(ContactRow, ContactRow.id == today.c.contact_id)
+        .outerjoin(soon, soon.c.contact_id == today.c.contact_id)
+        .where(ContactRow.erased_at.is_(None), kind.is_not(None))
+    )
+    if segment_id is not None:
+        query = query.join(
+            SegmentMembershipRow,
+            and_(
+                SegmentMembershipRow.contact_id == today.c.contact_id,
+                SegmentMembershipRow.segment_id == segment_id,
+            ),
+        )
+    return {contact_id: found for contact_id, found in session.execute(query)}
+
+
+def audience_size(session: Session, segment_id: str | None = None) -> int:
+    """Living contacts (of a segment, when given)."""
+    query = select(func.count()).select_from(ContactRow).where(ContactRow.erased_at.is_(None))
+    if segment_id is not None:
+        query = query.join(
+            SegmentMembershipRow,
+            and_(
+                SegmentMembershipRow.contact_id == ContactRow.id,
+                SegmentMembershipRow.segment_id == segment_id,
+            ),
+        )
+    return int(session.scalar(query) or 0)
+
+
+def identities_without_basis(session: Session, *, sample: int = 20) -> Sampled:
+    """Identities that are neither verified nor provided (no verification method), or
+    whose contact has no logged decision at all: how many, of how many contacts."""
+    decided = (
+        select(DecisionRow.id).where(DecisionRow.contact_id == IdentityRow.contact_id).exists()
+    )
+    condition = (
+        IdentityRow.verified.is_(False) & IdentityRow.verification_method.is_(None)
+    ) | ~decided
+    count, contacts = session.execute(
+        select(func.count(), func.count(func.distinct(IdentityRow.contact_id))).where(condition)
+    ).one()
+    ids = (
+        session.scalars(
+            select(IdentityRow.id).where(condition).order_by(IdentityRow.id).limit(sample)
+        )
+        if count
+        else []
+    )
+    return Sampled(int(count), tuple(ids), int(contacts))
 
 
 def free_text_sample(session: Session, *, limit: int) -> Iterator[tuple[str, str, str, str]]:
@@ -352,8 +476,10 @@ def transparency_counts(
     """Completed data-subject requests (rejections not counted) with their receipt and
     completion times, and the posts kept only as anonymous counts versus stored.
 
-    ``since``/``until`` (half-open) restrict to requests completed and posts written in
-    that window (the release layer publishes per calendar month)."""
+    Without a window the stored posts come from the held read model — the same counters
+    the record of processing and the inventories show. ``since``/``until`` (half-open)
+    restrict to requests completed and posts written in that window (the release layer
+    publishes per calendar month), counted from the records themselves."""
     answered_q = select(DsrRequestRow.received_at, DsrRequestRow.completed_at).where(
         DsrRequestRow.state == _COMPLETED
     )
@@ -371,9 +497,12 @@ def transparency_counts(
         stored_q = stored_q.where(InteractionRow.created_at < until)
     answered = session.execute(answered_q).all()
     aggregate_only = session.scalar(aggregate_q)
-    stored = session.scalar(stored_q)
+    if since is None and until is None:
+        stored = sum(r.n for r in readmodel.held_rows(session) if r.record_type == "interaction")
+    else:
+        stored = session.scalar(stored_q)
     return TransparencyCounts(
         answered=tuple((received, completed) for received, completed in answered),
         posts_aggregate_only=int(aggregate_only or 0),
-        posts_stored=int(stored or 0),
+        posts_stored=int(stored),
     )

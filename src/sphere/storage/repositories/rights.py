@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from sphere.storage.repositories import readmodel
 from sphere.storage.rights_tables import DsrRequestRow, DsrVerificationRow, NoticeDutyRow
 from sphere.storage.tables import (
     AttributeRow,
@@ -328,46 +329,95 @@ class RightsRepository:
         )
         return int(result.rowcount or 0)
 
-    def duty_candidates(self, channels: Iterable[str]) -> list[DutyCandidate]:
-        """Linked interactions from ``channels``, grouped per (contact, source)."""
-        rows = self.session.execute(
-            select(
-                InteractionRow.contact_id,
-                InteractionRow.source_name,
-                InteractionRow.channel,
-                InteractionRow.ingested_at,
-                InteractionRow.language,
-                DecisionRow.rule_id,
-            )
-            .join(DecisionRow, DecisionRow.id == InteractionRow.decision_id)
-            .join(ContactRow, ContactRow.id == InteractionRow.contact_id)
-            .where(
-                InteractionRow.contact_id.is_not(None),
-                InteractionRow.channel.in_(list(channels)),
-                ContactRow.erased_at.is_(None),
-            )
-            .order_by(InteractionRow.ingested_at, InteractionRow.id)
+    def missing_duty_candidates(
+        self, channels: Iterable[str], informing_rules: Iterable[str]
+    ) -> list[DutyCandidate]:
+        """(contact, source) pairs of linked interactions from ``channels`` that have no
+        duty row yet and of which at least one record was stored under one of
+        ``informing_rules`` — set-based: one GROUP BY with an anti-join on the duties,
+        so a steady state (every duty already derived) returns nothing cheaply.
+        ``first_ingested_at`` is the first record of the pair (any rule); ``language``
+        the language of its latest post that has one."""
+        rules = list(informing_rules)
+        if not rules:
+            return []
+        i, d, c, n = InteractionRow, DecisionRow, ContactRow, NoticeDutyRow
+        informs = func.max(case((d.rule_id.in_(rules), 1), else_=0))
+        has_duty = (
+            select(n.id)
+            .where(n.contact_id == i.contact_id, n.source_name == i.source_name)
+            .exists()
         )
-        grouped: dict[tuple[str, str], dict[str, Any]] = {}
-        for contact_id, source_name, channel, ingested_at, language, rule_id in rows:
-            entry = grouped.setdefault(
-                (contact_id, source_name),
-                {"channel": channel, "first": ingested_at, "rules": [], "language": language},
+        rows = self.session.execute(
+            select(i.contact_id, i.source_name, func.min(i.channel), func.min(i.ingested_at))
+            .join(d, d.id == i.decision_id)
+            .join(c, c.id == i.contact_id)
+            .where(
+                i.contact_id.is_not(None),
+                i.channel.in_(list(channels)),
+                c.erased_at.is_(None),
+                ~has_duty,
             )
-            if rule_id not in entry["rules"]:
-                entry["rules"].append(rule_id)
-            entry["language"] = language or entry["language"]
-        return [
-            DutyCandidate(
-                contact_id=contact_id,
-                source_name=source_name,
-                channel=entry["channel"],
-                first_ingested_at=entry["first"],
-                rule_ids=tuple(entry["rules"]),
-                language=entry["language"],
+            .group_by(i.contact_id, i.source_name)
+            .having(informs == 1)
+        ).all()
+        found = []
+        for contact_id, source_name, channel, first in rows:
+            language = self.session.scalar(
+                select(i.language)
+                .where(
+                    i.contact_id == contact_id,
+                    i.source_name == source_name,
+                    i.language.is_not(None),
+                )
+                .order_by(i.ingested_at.desc(), i.id.desc())
+                .limit(1)
             )
-            for (contact_id, source_name), entry in grouped.items()
-        ]
+            found.append(
+                DutyCandidate(
+                    contact_id=contact_id,
+                    source_name=source_name,
+                    channel=channel,
+                    first_ingested_at=first,
+                    rule_ids=(),
+                    language=language,
+                )
+            )
+        return found
+
+    def duty_summary(self, *, now: datetime, soon: datetime, sample: int = 20) -> dict[str, Any]:
+        """Open duties overdue (``due_at <= now``) and due by ``soon``: per group the
+        count, distinct contacts, count per channel, first deadline and a few ids."""
+        summary: dict[str, Any] = {}
+        n = NoticeDutyRow
+        for name, condition in (
+            ("overdue", n.due_at <= now),
+            ("soon", and_(n.due_at > now, n.due_at <= soon)),
+        ):
+            where = and_(n.sent_at.is_(None), condition)
+            count, contacts, first = self.session.execute(
+                select(
+                    func.count(), func.count(func.distinct(n.contact_id)), func.min(n.due_at)
+                ).where(where)
+            ).one()
+            if not count:
+                continue
+            channels = dict(
+                self.session.execute(
+                    select(n.channel, func.count()).where(where).group_by(n.channel)
+                ).all()
+            )
+            ids = self.session.scalars(
+                select(n.id).where(where).order_by(n.due_at, n.id).limit(sample)
+            )
+            summary[name] = {
+                "count": int(count),
+                "contacts": int(contacts),
+                "first": first,
+                "channels": {k: int(v) for k, v in channels.items()},
+                "sample": tuple(ids),
+            }
+        return summary
 
     # --- erasure helpers ------------------------------------------------------------
     def lock_contact(self, contact_id: str) -> bool:
@@ -403,6 +453,7 @@ class RightsRepository:
     def delete_interactions(self, interaction_ids: Sequence[str]) -> int:
         if not interaction_ids:
             return 0
+        readmodel.record_removed(self.session, "interaction", list(interaction_ids))
         result = self.session.execute(
             delete(InteractionRow)
             .where(InteractionRow.id.in_(list(interaction_ids)))
@@ -436,6 +487,7 @@ class RightsRepository:
         """Delete decision-log rows of erased records (records must be deleted first)."""
         if not decision_ids:
             return 0
+        readmodel.record_removed(self.session, "contact", list(decision_ids))  # imports only
         result = self.session.execute(
             delete(DecisionRow)
             .where(DecisionRow.id.in_(list(decision_ids)))
