@@ -44,6 +44,7 @@ def web_settings() -> WebSettings:
         login_max_address_failures=10,
         login_window_minutes=15,
         login_lockout_minutes=15,
+        job_wait_seconds=30,  # a loaded CI machine: jobs answer within the request
     )
 
 

@@ -36,7 +36,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -343,6 +343,8 @@ def verify(
     batch: int = 1000,
     keys: AuditKeys | None = None,
     checkpoints: Sequence[Checkpoint] = (),
+    start: tuple[int, str, int | None] = (0, GENESIS_HASH, None),
+    progress: Callable[[int, str, int | None], None] | None = None,
 ) -> VerifyResult:
     """Walk the chain in ``seq`` order and report the first broken entry.
 
@@ -353,12 +355,15 @@ def verify(
     (``sphere.audit.checkpoint``) — a recomputed chain (an entry differs from a
     checkpoint), a tail cut below the last checkpoint, a replaced chain and an empty one.
     ``keys`` defaults to the session's; keyed entries cannot be verified without them.
+    ``start`` = (seq, hash, first keyed seq) of an entry already verified resumes after
+    it; ``progress(seq, hash, first keyed seq)`` is called after every ``batch``
+    entries (the verification job checkpoints there).
     """
     keys = keys or session_keys(session)
     repository = AuditRepository(session)
-    expected_seq, expected_prev = 1, GENESIS_HASH
+    expected_seq, expected_prev = start[0] + 1, start[1]
     checked = 0
-    keyed_seen: int | None = None
+    keyed_seen: int | None = start[2]
     pinned = {c.seq: c for c in checkpoints}
     last_pin = checkpoints[-1] if checkpoints else None
     if last_pin is not None:
@@ -375,7 +380,7 @@ def verify(
             return VerifyResult(
                 False, 0, 1, "entry 1 is not the entry the signed checkpoints name: replaced"
             )
-    for entry in repository.iter_entries(batch=batch):
+    for entry in repository.iter_entries(batch=batch, after=start[0] or None):
         if entry.seq != expected_seq:
             return VerifyResult(
                 False,
@@ -415,6 +420,8 @@ def verify(
             )
         checked += 1
         expected_seq, expected_prev = entry.seq + 1, entry.hash
+        if progress is not None and checked % batch == 0:
+            progress(entry.seq, entry.hash, keyed_seen)
     if last_pin is not None and last_pin.seq > expected_seq - 1:
         return VerifyResult(
             False,

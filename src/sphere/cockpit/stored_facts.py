@@ -18,6 +18,11 @@ from what the record and the CRM hold now:
 
 Outcomes are evaluated through the same gate the pipeline uses, so "still stored"
 means exactly what ingestion would decide today.
+
+Records are never decided one by one: ``storage.repositories.fact_groups`` groups them
+by these facts in SQL (a million records are a few hundred groups) and each group is
+decided once; ``RecordFacts.records`` says how many records it stands for and ``key``
+selects them again in SQL.
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sphere.consent.ledger import state_pairs
 from sphere.domain import (
     Addressing,
     Collection,
@@ -36,7 +40,6 @@ from sphere.domain import (
     DataCategory,
     Decision,
     Facts,
-    IdentityKind,
     Purpose,
     Visibility,
 )
@@ -51,9 +54,10 @@ from sphere.pipeline.facts import (
 from sphere.pipeline.gate import gate
 from sphere.policy import Policy, default_policy, load_policy_text
 from sphere.storage.crypto import Keyring
-from sphere.storage.repositories import oversight as read
-from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.fact_groups import AuthorFacts, RecordGroup, record_groups
 from sphere.storage.repositories.policies import PolicyVersionRepository
+
+Progress = Callable[..., None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +70,10 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class RecordFacts:
-    """A stored record with everything needed to decide it again."""
+    """A group of stored records with everything needed to decide them again."""
 
     record_type: str  # interaction | event | contact
-    id: str
+    id: str  # an example record of the group
     contact_id: str | None
     stored_rule: str | None
     stored_outcome: str | None
@@ -77,6 +81,8 @@ class RecordFacts:
     facts: Facts  # the facts of the governing purpose (for examples)
     reproduced: bool  # the deciding policy reproduces the stored rule from these facts
     _decide: Callable[[Policy], Verdict]
+    records: int = 1
+    key: str = ""
 
     def decide(self, policy: Policy) -> Verdict:
         return self._decide(policy)
@@ -112,32 +118,22 @@ class _Policies:
         return self.loaded[version]
 
 
-class _Authors:
-    def __init__(self, session: Session, keyring: Keyring, now: datetime) -> None:
-        self.session, self.now = session, now
-        self.contacts = ContactRepository(session, keyring)
-        self.cache: dict[str, AuthorState] = {}
-
-    def get(self, contact_id: str | None) -> AuthorState:
-        if contact_id is None:
-            return UNLINKED
-        if contact_id not in self.cache:
-            contact = self.contacts.get(contact_id)
-            kinds = {i.kind for i in self.contacts.identities(contact_id)}
-            self.cache[contact_id] = AuthorState(
-                contact_id=contact_id,
-                is_customer=IdentityKind.CUSTOMER_NUMBER in kinds,
-                is_employee=contact.is_employee,
-                identity_verified=True,
-                objected=contact.objected_marketing or contact.objected_profiling,
-                restricted=contact.restricted,
-                consents=state_pairs(self.session, contact_id, now=self.now),
-            )
-        return self.cache[contact_id]
+def _author_state(author: AuthorFacts) -> AuthorState:
+    if not author.linked:
+        return UNLINKED
+    return AuthorState(
+        contact_id="group",  # linked; which contact does not change the decision
+        is_customer=author.is_customer,
+        is_employee=author.is_employee,
+        identity_verified=True,
+        objected=author.objected,
+        restricted=author.restricted,
+        consents=tuple((Purpose(p), ConsentState(s)) for p, s in author.consents),
+    )
 
 
 def _interaction(
-    record: read.StoredRecord,
+    record: RecordGroup,
     author: AuthorState,
     collection: Collection,
     deciding: Policy,
@@ -159,7 +155,7 @@ def _interaction(
                 addressing=addressing,
                 author=author,
                 collection=collection,
-                has_special_category=bool(record.special_categories),
+                has_special_category=record.special,
                 is_about_company=about,
                 on_company_page=on_page,
                 purpose=purpose,
@@ -181,19 +177,21 @@ def _interaction(
     purpose = Purpose(record.purpose) if record.purpose else Purpose.CUSTOMER_CARE
     return RecordFacts(
         record_type="interaction",
-        id=record.id,
-        contact_id=record.contact_id,
+        id=record.example_ids[0],
+        contact_id=None,
         stored_rule=record.rule_id,
-        stored_outcome=record.outcome,
+        stored_outcome=None,
         stored_purpose=record.purpose,
         facts=chosen(purpose),
         reproduced=reproduced,
         _decide=lambda policy: verdict(chosen, policy),
+        records=record.records,
+        key=record.key,
     )
 
 
 def _event(
-    record: read.StoredRecord, author: AuthorState, collection: Collection, deciding: Policy
+    record: RecordGroup, author: AuthorState, collection: Collection, deciding: Policy
 ) -> RecordFacts:
     ledger = author.consent_for(Purpose.WEB_ANALYTICS)
     # Stored events were allowed, so a signal gave consent when the ledger says nothing.
@@ -215,23 +213,31 @@ def _event(
 
     return RecordFacts(
         record_type="event",
-        id=record.id,
-        contact_id=record.contact_id,
+        id=record.example_ids[0],
+        contact_id=None,
         stored_rule=record.rule_id,
-        stored_outcome=record.outcome,
+        stored_outcome=None,
         stored_purpose=record.purpose,
         facts=facts,
         reproduced=deciding.evaluate(facts).rule_id == record.rule_id,
         _decide=decide,
+        records=record.records,
+        key=record.key,
     )
 
 
 def stored_record_facts(
-    session: Session, keyring: Keyring, *, policy_in_force: Policy, now: datetime
+    session: Session,
+    keyring: Keyring,
+    *,
+    policy_in_force: Policy,
+    now: datetime,
+    progress: Progress | None = None,
 ) -> Iterator[RecordFacts]:
-    """Facts for every live interaction, event and imported contact."""
+    """One ``RecordFacts`` per group of live interactions, events and imported contacts
+    that share their deciding facts (``RecordFacts.records`` rows each)."""
+    del keyring  # the facts are columns and the ledger; nothing needs decrypting
     policies = _Policies(session, policy_in_force)
-    authors = _Authors(session, keyring, now)
     sources = list_sources(session)
     by_name = {s.name: s.collection for s in sources}
     by_channel: dict[str, set[Collection]] = {}
@@ -242,31 +248,38 @@ def stored_record_facts(
         found = by_channel.get(channel, set())
         return next(iter(found)) if len(found) == 1 else Collection.OFFICIAL_API
 
-    for record in read.stored_records(session):
-        author = authors.get(record.contact_id)
-        deciding = policies.get(record.policy_version)
-        if record.record_type == "interaction":
-            collection = by_name.get(record.source_name or "", Collection.OFFICIAL_API)
-            yield _interaction(record, author, collection, deciding)
-        else:
-            yield _event(record, author, channel_collection(record.channel), deciding)
-    for contact in read.imported_contacts(session):
-        collection = by_name.get(contact.source_name or "", Collection.EXPORT)
-        facts = contact_import_facts(collection)
-        deciding = policies.get(contact.policy_version)
+    for step, record_type in enumerate(("interaction", "event", "contact")):
+        if progress is not None:
+            progress(step, 3, f"grouping stored {record_type}s by their facts")
+        for group in record_groups(session, record_type, now=now):
+            deciding = policies.get(group.policy_version)
+            if record_type == "interaction":
+                collection = by_name.get(group.source or "", Collection.OFFICIAL_API)
+                yield _interaction(group, _author_state(group.author), collection, deciding)
+            elif record_type == "event":
+                collection = channel_collection(group.source or "")
+                yield _event(group, _author_state(group.author), collection, deciding)
+            else:
+                yield _contact(group, by_name, deciding)
 
-        def decide(policy: Policy, facts: Facts = facts) -> Verdict:
-            decision = policy.evaluate(facts)
-            return Verdict(decision.permits_storage, decision)
 
-        yield RecordFacts(
-            record_type="contact",
-            id=contact.contact_id,
-            contact_id=contact.contact_id,
-            stored_rule=contact.rule_id,
-            stored_outcome=contact.outcome,
-            stored_purpose=contact.purpose,
-            facts=facts,
-            reproduced=deciding.evaluate(facts).rule_id == contact.rule_id,
-            _decide=decide,
-        )
+def _contact(group: RecordGroup, by_name: dict[str, Collection], deciding: Policy) -> RecordFacts:
+    facts = contact_import_facts(by_name.get(group.source or "", Collection.EXPORT))
+
+    def decide(policy: Policy) -> Verdict:
+        decision = policy.evaluate(facts)
+        return Verdict(decision.permits_storage, decision)
+
+    return RecordFacts(
+        record_type="contact",
+        id=group.example_ids[0],
+        contact_id=group.example_ids[0],
+        stored_rule=group.rule_id,
+        stored_outcome=None,
+        stored_purpose=group.purpose,
+        facts=facts,
+        reproduced=deciding.evaluate(facts).rule_id == group.rule_id,
+        _decide=decide,
+        records=group.records,
+        key=group.key,
+    )

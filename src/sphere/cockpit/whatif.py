@@ -1,5 +1,12 @@
 """What-if over stored data, and applying a policy with re-evaluation.
 
+Nothing is decided per record: stored records are grouped by their distinct fact
+combinations in SQL (``cockpit.stored_facts`` over ``storage.repositories.fact_groups``;
+a million records are a few hundred groups), each group is decided once under the
+policy in force and once under the draft, and counts and contacts are joined back in
+SQL. Campaigns are judged per group of recipients the same way (``marketing.dry_run``).
+Applying runs in committed batches (``cockpit.apply``).
+
 ``draft_from_yaml`` / ``draft_without_rule`` make a draft; ``what_if`` decides every
 stored record (interactions, events, imported contacts; see ``stored_facts``) under the
 policy in force and under the draft and reports — before anything changes — how many
@@ -37,21 +44,15 @@ from typing import Any
 from ruamel.yaml import YAML
 from sqlalchemy.orm import Session
 
-from sphere.audit import record as audit
-from sphere.cockpit.stored_facts import RecordFacts, facts_dict, stored_record_facts
-from sphere.domain import Channel
+from sphere.cockpit.stored_facts import Progress, RecordFacts, facts_dict, stored_record_facts
 from sphere.errors import InvalidInput, NotFound
-from sphere.governance.policy_versions import active_policy, apply_policy
-from sphere.marketing.campaigns import TIMING_CODES, RecipientLine, list_campaigns, preview
+from sphere.governance.policy_versions import active_policy
+from sphere.marketing.campaigns import TIMING_CODES, list_campaigns
+from sphere.marketing.dry_run import GroupVerdict, campaign_verdicts
 from sphere.marketing.planning import Verdict
-from sphere.pipeline.cascade import delete_interaction
 from sphere.policy import Policy, PolicyDiff, diff_policies, load_policy_text
 from sphere.storage.crypto import Keyring
-from sphere.storage.entities import SourceRef, SourceType
-from sphere.storage.repositories.attributes import AttributeRepository
-from sphere.storage.repositories.decisions import DecisionRepository
-from sphere.storage.repositories.events import EventRepository
-from sphere.storage.repositories.interactions import InteractionRepository
+from sphere.storage.repositories.fact_groups import distinct_contacts, group_examples
 from sphere.storage.repositories.marketing import MarketingRepository
 
 MAX_EXAMPLES = 3
@@ -171,7 +172,8 @@ class ApplyResult:
     derived_removed: int
     decisions_appended: int
     contacts_to_review: int
-    whatif: StoredWhatIf
+    campaigns_changed: int
+    whatif: StoredWhatIf | None  # None when applied by a job (its plan holds the summary)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -182,8 +184,8 @@ class ApplyResult:
             "derived_removed": self.derived_removed,
             "decisions_appended": self.decisions_appended,
             "contacts_to_review": self.contacts_to_review,
-            "campaigns_changed": self.whatif.campaigns,
-            "whatif": self.whatif.to_dict(),
+            "campaigns_changed": self.campaigns_changed,
+            "whatif": self.whatif.to_dict() if self.whatif else None,
         }
 
 
@@ -191,6 +193,15 @@ class ApplyResult:
 def draft_from_yaml(text: str, *, source: str = "<draft>") -> Policy:
     """Load a draft; a broken one raises ``PolicyError`` with file, line and column."""
     return load_policy_text(text, source=source)
+
+
+def make_draft(session: Session, *, yaml: str | None, disable_rule: str | None) -> Policy:
+    """Exactly one of: a YAML draft, or the policy in force with one rule switched off."""
+    if bool(yaml and yaml.strip()) == bool(disable_rule):
+        raise InvalidInput("give either a policy draft (yaml) or a rule to switch off")
+    if disable_rule:
+        return draft_without_rule(active_policy(session), disable_rule)
+    return draft_from_yaml(yaml or "", source="<draft>")
 
 
 def draft_without_rule(policy: Policy, rule_id: str) -> Policy:
@@ -215,10 +226,14 @@ def draft_without_rule(policy: Policy, rule_id: str) -> Policy:
 
 
 # -- what-if ------------------------------------------------------------------------
+Changed = list[tuple[RecordFacts, Any, Any]]
+
+
 def _evaluate(
     items: list[RecordFacts], old: Policy, new: Policy
-) -> tuple[list[tuple[RecordFacts, Any, Any]], dict[tuple[str, str], Shift]]:
-    changed: list[tuple[RecordFacts, Any, Any]] = []
+) -> tuple[Changed, dict[tuple[str, str], Shift]]:
+    """Decide every group under both policies; a group counts with its size."""
+    changed: Changed = []
     shifts: dict[tuple[str, str], Shift] = {}
     for item in items:
         before, after = item.decide(old), item.decide(new)
@@ -235,60 +250,87 @@ def _evaluate(
                 new_outcome=after.decision.outcome.value,
                 no_longer_stored=before.stores and not after.stores,
             )
-        shift.count += 1
-        shift.by_type[item.record_type] = shift.by_type.get(item.record_type, 0) + 1
+        shift.count += item.records
+        shift.by_type[item.record_type] = shift.by_type.get(item.record_type, 0) + item.records
         if len(shift.examples) < MAX_EXAMPLES:
             shift.examples.append(Example(item.record_type, item.id, facts_dict(item.facts)))
     return changed, shifts
 
 
-def _outcome(lines: tuple[RecipientLine, ...]) -> tuple[Verdict, int]:
-    """The campaign's outcome as the planning check names it, and how many it reaches
-    (a recipient held back only by quiet hours or the frequency cap counts as reached,
-    as in the dry run's audience)."""
-    reached = sum(1 for line in lines if line.allowed or line.code in TIMING_CODES)
-    if lines and reached == len(lines):
-        return Verdict.CAN_RUN, reached
-    return (Verdict.CAN_RUN_FOR_SUBSET if reached else Verdict.MUST_NOT_RUN), reached
+def _more_examples(
+    session: Session, changed: Changed, shifts: dict[tuple[str, str], Shift], now: datetime
+) -> None:
+    """A shift of fewer than ``MAX_EXAMPLES`` groups gets more examples from its first
+    group (one query per such shift, not per record)."""
+    first: dict[tuple[str, str], RecordFacts] = {}
+    for item, before, after in changed:
+        first.setdefault((before.decision.rule_id, after.decision.rule_id), item)
+    for key, shift in shifts.items():
+        item = first[key]
+        if len(shift.examples) >= MAX_EXAMPLES or item.records < 2:
+            continue
+        known = {e.record_id for e in shift.examples}
+        for record_id in group_examples(
+            session, item.record_type, item.key, now=now, limit=MAX_EXAMPLES
+        ):
+            if record_id not in known and len(shift.examples) < MAX_EXAMPLES:
+                shift.examples.append(Example(item.record_type, record_id, facts_dict(item.facts)))
+
+
+def _outcome(verdicts: list[GroupVerdict]) -> tuple[Verdict, int, int]:
+    """The campaign's outcome as the planning check names it, how many it reaches (a
+    recipient held back only by quiet hours or the frequency cap counts as reached, as
+    in the dry run's audience) and the audience size."""
+    total = sum(v.group.count for v in verdicts)
+    reached = sum(
+        v.group.count for v in verdicts if v.verdict.allowed or v.verdict.code in TIMING_CODES
+    )
+    if total and reached == total:
+        return Verdict.CAN_RUN, reached, total
+    return (Verdict.CAN_RUN_FOR_SUBSET if reached else Verdict.MUST_NOT_RUN), reached, total
 
 
 def campaign_shifts(
     session: Session, keyring: Keyring, current: Policy, draft: Policy, *, now: datetime
 ) -> tuple[int, list[CampaignShift]]:
-    """(campaigns checked, the ones whose recipients ``draft`` judges differently)."""
+    """(campaigns checked, the ones whose recipients ``draft`` judges differently) —
+    per group of recipients sharing their facts, under both policies."""
+    del keyring
     repo = MarketingRepository(session)
     checked = 0
     shifts: list[CampaignShift] = []
     for record in list_campaigns(session):
-        if record.state == "refused" or repo.get_measure(record.measure_id).state != "approved":
+        measure = repo.get_measure(record.measure_id)
+        if record.state == "refused" or measure.state != "approved":
             continue  # never sent, whatever the policy
         checked += 1
-        before = preview(session, keyring, current, record.id, now=now).lines
-        after = preview(session, keyring, draft, record.id, now=now).lines
-        new = {line.contact_id: line for line in after}
-        affected = [
-            new[line.contact_id]
-            for line in before
-            if (line.allowed, line.code)
-            != (new[line.contact_id].allowed, new[line.contact_id].code)
-        ]
+        before, _ = campaign_verdicts(session, current, record, measure, now=now)
+        after, _ = campaign_verdicts(session, draft, record, measure, now=now)
+        new = {v.group.key: v.verdict for v in after}
+        affected = 0
+        codes: dict[str, int] = {}
+        for old in before:
+            now_verdict = new[old.group.key]
+            if (old.verdict.allowed, old.verdict.code) != (now_verdict.allowed, now_verdict.code):
+                affected += old.group.count
+                codes[now_verdict.code] = codes.get(now_verdict.code, 0) + old.group.count
         if not affected:
             continue
-        (old_outcome, old_reached), (new_outcome, new_reached) = _outcome(before), _outcome(after)
-        codes: dict[str, int] = {}
-        for line in affected:
-            codes[line.code] = codes.get(line.code, 0) + 1
+        (old_outcome, old_reached, total), (new_outcome, new_reached, _) = (
+            _outcome(before),
+            _outcome(after),
+        )
         shifts.append(
             CampaignShift(
                 campaign_id=record.id,
                 name=record.name,
                 state=record.state,
-                audience=len(before),
+                audience=total,
                 old_outcome=old_outcome.value,
                 new_outcome=new_outcome.value,
                 old_reached=old_reached,
                 new_reached=new_reached,
-                recipients_affected=len(affected),
+                recipients_affected=affected,
                 new_codes=codes,
             )
         )
@@ -296,21 +338,36 @@ def campaign_shifts(
     return checked, shifts
 
 
-def what_if(session: Session, keyring: Keyring, draft: Policy, *, now: datetime) -> StoredWhatIf:
+def what_if(
+    session: Session,
+    keyring: Keyring,
+    draft: Policy,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+) -> StoredWhatIf:
     """How ``draft`` would decide the stored data, compared with the policy in force."""
     current = active_policy(session)
-    items = list(stored_record_facts(session, keyring, policy_in_force=current, now=now))
+    items = list(
+        stored_record_facts(session, keyring, policy_in_force=current, now=now, progress=progress)
+    )
+    if progress is not None:
+        progress(3, 4, f"judging the campaigns ({len(items)} record groups decided)")
     campaigns = campaign_shifts(session, keyring, current, draft, now=now)
-    return _summarise(items, current, draft, campaigns)
+    return summarise(session, items, current, draft, campaigns, now=now)
 
 
-def _summarise(
+def summarise(
+    session: Session,
     items: list[RecordFacts],
     current: Policy,
     draft: Policy,
     campaigns: tuple[int, list[CampaignShift]],
+    *,
+    now: datetime,
 ) -> StoredWhatIf:
     changed, shifts = _evaluate(items, current, draft)
+    _more_examples(session, changed, shifts, now)
     diff = diff_policies(current, draft)
     activities = {
         p
@@ -319,16 +376,19 @@ def _summarise(
     }
     activities |= set(diff.purposes_added) | set(diff.purposes_removed)
     activities |= {c.purpose for c in diff.purposes_changed}
+    keys: dict[str, list[str]] = {}
+    for item, _b, _a in changed:
+        keys.setdefault(item.record_type, []).append(item.key)
     return StoredWhatIf(
         old_version=current.version,
         new_version=draft.version,
         new_hash=draft.content_hash,
-        records=len(items),
-        changed=len(changed),
-        no_longer_stored=sum(1 for _, b, a in changed if b.stores and not a.stores),
-        contacts_affected=len({i.contact_id for i, _, _ in changed if i.contact_id}),
+        records=sum(i.records for i in items),
+        changed=sum(i.records for i, _, _ in changed),
+        no_longer_stored=sum(i.records for i, b, a in changed if b.stores and not a.stores),
+        contacts_affected=distinct_contacts(session, keys.items(), now=now),
         activities_affected=tuple(sorted(activities)),
-        not_reproduced=sum(1 for i in items if not i.reproduced),
+        not_reproduced=sum(i.records for i in items if not i.reproduced),
         shifts=tuple(sorted(shifts.values(), key=lambda s: (-s.count, s.old_rule, s.new_rule))),
         diff=diff,
         campaigns=len(campaigns[1]),
@@ -341,102 +401,8 @@ def _summarise(
 def apply_draft(
     session: Session, keyring: Keyring, draft: Policy, *, actor: str, now: datetime
 ) -> ApplyResult:
-    """Activate ``draft`` and re-evaluate stored data (see module docstring)."""
-    current = active_policy(session)
-    items = list(stored_record_facts(session, keyring, policy_in_force=current, now=now))
-    # Campaigns are judged before anything is deleted; nothing on them changes (each send
-    # is checked again at send time), the count goes into the audit summary.
-    campaigns = campaign_shifts(session, keyring, current, draft, now=now)
-    summary = _summarise(items, current, draft, campaigns)
-    stored = apply_policy(session, draft, actor=actor, at=now)
-    interactions = InteractionRepository(session, keyring)
-    events = EventRepository(session, keyring)
-    attributes = AttributeRepository(session, keyring)
-    decisions = DecisionRepository(session)
-    deleted_interactions = deleted_events = derived_removed = appended = review = 0
-    changed, _ = _evaluate(items, current, draft)
-    for item, _before, after in changed:
-        if item.record_type == "contact":
-            if not after.stores:
-                review += 1
-            continue
-        if not after.stores:
-            if item.record_type == "interaction":
-                interaction = interactions.get(item.id)
-                derived_removed += len(
-                    delete_interaction(
-                        session,
-                        keyring,
-                        interaction,
-                        actor=actor,
-                        reason_code="policy_reevaluation",
-                        at=now,
-                    )
-                )
-                deleted_interactions += 1
-            else:
-                event = events.get(item.id)
-                derived = attributes.dependents_of([SourceRef(SourceType.EVENT, event.id)])
-                attributes.delete(derived)
-                events.delete([event.id])
-                audit(
-                    session,
-                    actor=actor,
-                    action="event.deleted",
-                    subject_id=event.contact_id or event.key_id,
-                    object_ids=(event.id, *derived),
-                    details={"reason": "policy_reevaluation", "derived_removed": len(derived)},
-                    at=now,
-                )
-                derived_removed += len(derived)
-                deleted_events += 1
-            continue
-        record_ref = _record_ref(session, keyring, item)
-        decisions.append(
-            after.decision,
-            record_type=item.record_type,
-            record_ref=record_ref,
-            contact_id=item.contact_id,
-            at=now,
-        )
-        appended += 1
-    audit(
-        session,
-        actor=actor,
-        action="policy.reevaluated",
-        object_ids=(stored.id,),
-        details={
-            "version": draft.version,
-            "previous": current.version,
-            "records": summary.records,
-            "changed": summary.changed,
-            "deleted_interactions": deleted_interactions,
-            "deleted_events": deleted_events,
-            "derived_removed": derived_removed,
-            "decisions_appended": appended,
-            "contacts_to_review": review,
-            "campaigns_checked": summary.campaigns_checked,
-            "campaigns_changed": summary.campaigns,
-        },
-        at=now,
-    )
-    return ApplyResult(
-        policy_version_id=stored.id,
-        version=draft.version,
-        deleted_interactions=deleted_interactions,
-        deleted_events=deleted_events,
-        derived_removed=derived_removed,
-        decisions_appended=appended,
-        contacts_to_review=review,
-        whatif=summary,
-    )
+    """Activate ``draft`` and re-evaluate stored data in the caller's transaction (the
+    cockpit and ``sphere policy apply`` run ``cockpit.apply`` as a batched job)."""
+    from sphere.cockpit.apply import apply_now
 
-
-def _record_ref(session: Session, keyring: Keyring, item: RecordFacts) -> str:
-    """The decision log's reference for a record, as the pipeline wrote it."""
-    if item.record_type == "interaction":
-        found = InteractionRepository(session, keyring).get(item.id)
-        return f"{found.channel.value}:{found.source_id}"
-    event = EventRepository(session, keyring).get(item.id)
-    channel = event.channel.value if isinstance(event.channel, Channel) else str(event.channel)
-    return f"{channel}:{event.source_id}"
+    return apply_now(session, keyring, draft, actor=actor, now=now)

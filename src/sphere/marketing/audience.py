@@ -21,6 +21,10 @@ their own time:
 * §7(3) UWG: an e-mail identity whose verification method is ``purchase`` was obtained
   with a sale and the customer was informed of the right to object then;
 * Art. 14: an open notice duty (``notice_duties``) for the contact.
+
+``load_facts`` reads them for one contact (a send); ``group_facts`` turns a group of
+contacts that share all of them (read in SQL for a whole audience) into the same
+facts, so a planning check or dry run decides once per group, never per person.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from sphere.marketing.recipient import RecipientFacts
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import Contact, Identity, Interaction
 from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.fact_groups import AudienceGroup
 from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.marketing import MarketingRepository
 
@@ -171,3 +176,45 @@ def load_facts(
         consent_id=consent_id,
         art14_notice_due=MarketingRepository(session).notice_due(contact_id),
     )
+
+
+def group_facts(
+    group: AudienceGroup, purpose: Purpose, data_items: Iterable[DataItem]
+) -> ContactFacts:
+    """The facts of every contact of an ``AudienceGroup`` (read in SQL for all contacts
+    at once by ``storage.repositories.fact_groups``), as ``load_facts`` reads them for
+    one: the same relationship, objection and special-category rules."""
+    if group.is_employee:
+        relationship = Relationship.EMPLOYEE
+    elif group.is_customer:
+        relationship = Relationship.VERIFIED_CUSTOMER
+    else:
+        relationship = Relationship.PROSPECT
+    if purpose in MARKETING_PURPOSES:
+        objection = group.objected_marketing
+    elif purpose in PROFILING_PURPOSES:
+        objection = group.objected_profiling
+    else:
+        objection = False
+    channels = {OutreachChannel.WEBHOOK}
+    for present, channel in (
+        (group.email, OutreachChannel.EMAIL),
+        (group.phone, OutreachChannel.SMS),
+        (group.handle, OutreachChannel.SOCIAL_REPLY),
+    ):
+        if present:
+            channels.add(channel)
+    uses_content = any(item.category in CONTENT_CATEGORIES for item in data_items)
+    recipient = RecipientFacts(
+        contact_id=f"group:{group.key[:16]}",
+        relationship=relationship,
+        consent=ConsentState(group.consent) if group.consent else ConsentState.NONE,
+        objection=objection,
+        restricted=group.restricted,
+        special_categories=uses_content and group.special,
+        addressed_company=group.addressed,
+        channels=frozenset(channels),
+        email_from_purchase=group.email_from_purchase,
+        informed_of_objection=group.email_from_purchase,
+    )
+    return ContactFacts(recipient=recipient, consent_id=None, art14_notice_due=group.notice_due)

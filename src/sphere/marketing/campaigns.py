@@ -17,15 +17,16 @@ ever sent): the measure is not approved; it or the segment targets a special cat
 measure's (Art. 5(1)(b), Art. 6(4)); a channel other than the approved measure's.
 
 Dry run: lists every contact of the audience with the verdict ``check_recipient`` gives
-now and the reason. Run: recomputes the audience and checks EVERY recipient again with
-the facts as they are at send time (consent withdrawn or an objection since the dry run
-→ refused with that reason); contacts who joined the audience after the dry run are not
-reached (narrowed: a new dry run must list them first); contacts who left it are not
-reached either. Frequency caps and quiet hours are applied per recipient. Each attempt
-becomes a ``campaign_sends`` row (sent | refused | failed), a decision-log row and an
-audit entry. Offers carry no merge fields: a message holds no personal data beyond the
-address it is sent to. Advertising messages end with the objection notice (§7(3) Nr. 4
-UWG, GDPR Art. 21(4)).
+now and the reason — decided once per group of contacts that share every deciding fact,
+stored, paged and exported (``marketing.dry_run``). Run: recomputes the audience and
+checks EVERY recipient again with the facts as they are at send time (consent withdrawn
+or an objection since the dry run → refused with that reason); contacts who joined the
+audience after the dry run are not reached (narrowed: a new dry run must list them
+first); contacts who left it are not reached either. Frequency caps and quiet hours are
+applied per recipient. Each attempt becomes a ``campaign_sends`` row (sent | refused |
+failed), a decision-log row and an audit entry. Offers carry no merge fields: a message
+holds no personal data beyond the address it is sent to. Advertising messages end with
+the objection notice (§7(3) Nr. 4 UWG, GDPR Art. 21(4)).
 
 A message is handed to the transport before the transaction commits; if the commit then
 fails, the message has gone without its record — the transport's own log (SMTP server,
@@ -47,6 +48,7 @@ from sphere.domain import DataCategory, Decision, IdentityKind, Outcome, Purpose
 from sphere.errors import InvalidInput
 from sphere.marketing.audience import addressed, load_facts
 from sphere.marketing.channel import OutreachChannel, Reason
+from sphere.marketing.dry_run import DryRunReport, run_dry_run
 from sphere.marketing.measures import audience_contacts, spec_from_record
 from sphere.marketing.planning import MeasureKind
 from sphere.marketing.profiles import targets_special_category
@@ -276,7 +278,7 @@ def create_campaign(session: Session, data: object, *, actor: str, now: datetime
     return record
 
 
-def _pure_campaign(record: CampaignRecord, measure: MeasureRecord) -> Campaign:
+def pure_campaign(record: CampaignRecord, measure: MeasureRecord) -> Campaign:
     spec = spec_from_record(measure).measure
     return Campaign(
         id=record.id,
@@ -348,7 +350,7 @@ def _line(contact_id: str, verdict: RecipientVerdict, **extra: Any) -> Recipient
     )
 
 
-def _runnable(session: Session, name: str) -> tuple[CampaignRecord, MeasureRecord]:
+def runnable(session: Session, name: str) -> tuple[CampaignRecord, MeasureRecord]:
     repo = MarketingRepository(session)
     record = repo.get_campaign(name)
     if record.state == "refused":
@@ -363,44 +365,18 @@ def _runnable(session: Session, name: str) -> tuple[CampaignRecord, MeasureRecor
 
 
 def dry_run(
-    session: Session, keyring: Keyring, policy: Policy, name: str, *, now: datetime, actor: str
-) -> CampaignReport:
-    """Who would be reached now and who not, with the reason per person; sends nothing."""
-    record, measure = _runnable(session, name)
-    lines = preview(session, keyring, policy, name, now=now).lines
-    eligible = [line.contact_id for line in lines if line.allowed or line.code in TIMING_CODES]
-    MarketingRepository(session).update_campaign(
-        record.id, state="dry_run", dry_run_at=now, dry_run_audience=eligible
-    )
-    report = CampaignReport(record.name, "dry_run", tuple(lines))
-    audit(
-        session,
-        actor=actor,
-        action="campaign.dry-run",
-        object_ids=(record.id,),
-        purpose=measure.purpose,
-        details={
-            "reached": len(report.reached),
-            "not_reached": len(report.not_reached),
-            "codes": _codes(report.not_reached),
-        },
-        at=now,
-    )
-    return report
-
-
-def preview(
-    session: Session, keyring: Keyring, policy: Policy, name: str, *, now: datetime
-) -> CampaignReport:
-    """The dry run's verdicts under ``policy``, recording nothing (no state, no audit entry):
-    the cockpit's what-if asks it with a draft policy to see which campaigns change."""
-    record, measure = _runnable(session, name)
-    campaign = _pure_campaign(record, measure)
-    lines = [
-        _line(cid, _verdict(session, keyring, policy, campaign, record, measure, cid, now=now))
-        for cid in _audience(session, keyring, record, measure)
-    ]
-    return CampaignReport(record.name, "preview", tuple(lines))
+    session: Session,
+    keyring: Keyring,
+    policy: Policy,
+    name: str,
+    *,
+    now: datetime,
+    actor: str,
+    progress: Any = None,
+) -> DryRunReport:
+    """Who would be reached now and who not, with the reason per person; sends nothing.
+    Decided per group of contacts sharing their facts (``marketing.dry_run``)."""
+    return run_dry_run(session, keyring, policy, name, now=now, actor=actor, progress=progress)
 
 
 def audience_of(session: Session, keyring: Keyring, record: CampaignRecord) -> list[str]:
@@ -453,10 +429,10 @@ def run(
     actor: str,
 ) -> CampaignReport:
     """Send the campaign (see the module docstring for every check)."""
-    record, measure = _runnable(session, name)
+    record, measure = runnable(session, name)
     if record.dry_run_at is None or record.state != "dry_run":
         raise InvalidInput(f"campaign {record.name!r} needs a dry run before it runs")
-    campaign = _pure_campaign(record, measure)
+    campaign = pure_campaign(record, measure)
     repo = MarketingRepository(session)
     decisions = DecisionRepository(session)
     planned = list(record.dry_run_audience)

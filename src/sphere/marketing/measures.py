@@ -13,9 +13,11 @@ A measure is described as plain data (JSON/YAML)::
     audience: {segment: tele-fans}  # or {relationship: [verified_customer]}; {} = everyone
     flags: {similar_products_only: true, dpia_reference: DPIA-2026-03}
 
-``check_stored`` builds one ``AudienceFacts`` per stored contact of the audience (see
-``marketing.audience``) and runs ``planning.check_measure`` on them, so the counts are
-the database's, not the planner's. ``submit`` stores the measure with its check:
+``check_stored`` reads the audience's facts from the database grouped (one
+``AudienceFacts`` with a count per group of contacts that share every deciding fact; see
+``marketing.audience.group_facts``) and runs ``planning.check_measure`` on them, so the
+counts are the database's, not the planner's, and a 100,000-contact audience is a few
+dozen groups. ``submit`` stores the measure with its check:
 
 * ``must_not_run`` → state ``rejected`` (by the policy, with its reasons);
 * ``needs_dpo_approval`` → state ``submitted``; it waits for ``approve``/``reject``, the
@@ -30,7 +32,7 @@ Each approved measure becomes (or updates) a processing activity named
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -47,9 +49,10 @@ from sphere.domain import (
     Visibility,
 )
 from sphere.errors import InvalidInput
-from sphere.marketing.audience import ContactFacts, load_facts
+from sphere.marketing.audience import ContactFacts, group_facts, load_facts
 from sphere.marketing.channel import OutreachChannel, Reason
 from sphere.marketing.planning import (
+    AudienceFacts,
     DataItem,
     Measure,
     MeasureKind,
@@ -59,6 +62,7 @@ from sphere.marketing.planning import (
 )
 from sphere.policy import Policy
 from sphere.storage.crypto import Keyring
+from sphere.storage.repositories.fact_groups import audience_groups
 from sphere.storage.repositories.marketing import MarketingRepository, MeasureRecord
 
 FLAG_NAMES = tuple(
@@ -242,9 +246,23 @@ def audience_facts(
 def check_stored(
     session: Session, keyring: Keyring, policy: Policy, spec: MeasureSpec, *, now: datetime
 ) -> PlanningResult:
-    """The planning check with the audience read from the database."""
-    facts = audience_facts(session, keyring, spec, now=now)
-    return check_measure(spec.measure, [f.as_audience() for f in facts], policy, now=now)
+    """The planning check with the audience read from the database: grouped by the facts
+    that decide (``storage.repositories.fact_groups.audience_groups``), each group judged
+    once with its size — never a loop over people."""
+    del keyring  # the facts are flags, identities' kinds and ledger states
+    measure = spec.measure
+    repo = MarketingRepository(session)
+    segment = (
+        repo.get_segment(spec.audience["segment"]).id if spec.audience.get("segment") else None
+    )
+    wanted = spec.audience.get("relationship")
+    audience: list[AudienceFacts] = []
+    for group in audience_groups(session, measure.purpose.value, now=now, segment_id=segment):
+        facts = group_facts(group, measure.purpose, measure.data_items)
+        if wanted and facts.recipient.relationship.value not in wanted:
+            continue
+        audience.append(replace(facts.as_audience(), count=group.count))
+    return check_measure(measure, audience, policy, now=now)
 
 
 def _reason(reason: Reason) -> dict[str, Any]:

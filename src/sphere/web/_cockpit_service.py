@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session
 from sphere.accounts import Principal
 from sphere.cockpit.findings import Finding, compute_findings
 from sphere.cockpit.record import ProcessingRecord, build_record
-from sphere.cockpit.whatif import draft_from_yaml, draft_without_rule
-from sphere.errors import InvalidInput
+from sphere.cockpit.whatif import make_draft as _make_draft
 from sphere.governance.policy_versions import active_policy
 from sphere.policy import Policy
 from sphere.web.runtime import WebRuntime
@@ -21,12 +20,10 @@ def actor_of(principal: Principal) -> str:
 
 
 def make_draft(db: Session, *, yaml: str | None, disable_rule: str | None) -> Policy:
-    """Exactly one of: a YAML draft, or the policy in force with one rule switched off."""
-    if bool(yaml and yaml.strip()) == bool(disable_rule):
-        raise InvalidInput("give either a policy draft (yaml) or a rule to switch off")
-    if disable_rule:
-        return draft_without_rule(active_policy(db), disable_rule)
-    return draft_from_yaml(yaml or "", source="<draft>")
+    """Exactly one of: a YAML draft, or the policy in force with one rule switched off.
+    Loaded here, in the request, so a broken draft answers at once with its line and
+    column (a ``PolicyError``) instead of failing later in a job."""
+    return _make_draft(db, yaml=yaml, disable_rule=disable_rule)
 
 
 def company_handles(runtime: WebRuntime) -> frozenset[str]:

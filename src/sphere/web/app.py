@@ -19,6 +19,7 @@ from sphere import __version__
 from sphere.accounts import make_password_hasher
 from sphere.domain.time import Clock, SystemClock
 from sphere.intake.webhooks import build_webhook_intake
+from sphere.jobs import JobRunner
 from sphere.portal import link_throttle_key
 from sphere.runtime import Runtime, audited_session_factory
 from sphere.settings import Settings, load_settings
@@ -53,9 +54,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = app.state.runtime.jobs
+        if runner is not None:
+            runner.start()
         try:
             yield
         finally:
+            if runner is not None:
+                runner.stop()
             await app.state.intake.handoff.close()
             if owned:
                 db_engine.dispose()
@@ -84,6 +90,7 @@ def create_app(
         csrf_key=derive_key(settings, "csrf"),
         throttle_key=derive_key(settings, "login-throttle"),
         link_throttle_key=link_throttle_key(settings),
+        jobs=JobRunner(core) if web.job_runner else None,
     )
     app.state.engine = db_engine
     app.state.intake = build_webhook_intake(core)

@@ -49,6 +49,19 @@ class WebSettings(BaseSettings):
     )
     smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port.")
     smtp_sender: str = Field("privacy@example.com", description="From address of the e-mails.")
+    job_runner: bool = Field(
+        True,
+        description="Run jobs (what-if, policy apply, dry runs, retention, erasure, exports, "
+        "chain verification) in a background thread of this process. Off: a page that "
+        "starts a job runs it before answering (tests, a single-user laptop).",
+    )
+    job_wait_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=30,
+        description="How long a request waits for the job it started: done by then, the "
+        "result is shown at once; otherwise the job's progress page.",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000", description="Base URL put in front of links sent by e-mail."
     )

@@ -20,6 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from sphere.consent.receipt import Controller
 from sphere.domain.time import Clock
+from sphere.jobs import JobRunner
 from sphere.runtime import Runtime
 from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
@@ -57,6 +58,8 @@ class WebRuntime:
     csrf_key: bytes
     throttle_key: bytes
     link_throttle_key: bytes = b""
+    # The background job runner (``web.job_runner``); None runs jobs inside the request.
+    jobs: JobRunner | None = None
     # Links delivered to the console (no SMTP host): kept here too, for tests and the demo.
     outbox: list[str] = field(default_factory=list)
 

@@ -129,9 +129,9 @@ class AuditRepository:
         if moved.rowcount != 1:
             raise AuditError("audit chain head moved during append; lock_head() first")
 
-    def iter_entries(self, *, batch: int = 1000) -> Iterator[AuditEntry]:
-        """Every entry in ``seq`` order, fetched in batches (keyset pagination)."""
-        after = None
+    def iter_entries(self, *, batch: int = 1000, after: int | None = None) -> Iterator[AuditEntry]:
+        """Every entry (after seq ``after``) in ``seq`` order, fetched in batches (keyset
+        pagination)."""
         while True:
             query = select(AuditEntryRow).order_by(AuditEntryRow.seq).limit(batch)
             if after is not None:

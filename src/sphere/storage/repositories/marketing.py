@@ -26,6 +26,7 @@ from sphere.storage.marketing_tables import (
     SegmentRow,
     ServiceTaskRow,
 )
+from sphere.storage.repositories.dry_runs import DryRunRepository
 from sphere.storage.rights_tables import NoticeDutyRow
 from sphere.storage.tables import ContactRow, ProcessingActivityRow
 
@@ -164,12 +165,28 @@ def _campaign(row: CampaignRow) -> CampaignRecord:
 
 _MEASURE_UPDATABLE = frozenset(
     {
-        "state", "verdict", "eligible", "total", "check_result", "policy_version", "checked_at",
-        "submitted_by", "submitted_at", "dpo_decision", "dpo_reason", "dpo_actor",
-        "decided_at", "processing_activity_id", "kind", "purpose", "channel", "data_items",
-        "audience", "flags",
+        "state",
+        "verdict",
+        "eligible",
+        "total",
+        "check_result",
+        "policy_version",
+        "checked_at",
+        "submitted_by",
+        "submitted_at",
+        "dpo_decision",
+        "dpo_reason",
+        "dpo_actor",
+        "decided_at",
+        "processing_activity_id",
+        "kind",
+        "purpose",
+        "channel",
+        "data_items",
+        "audience",
+        "flags",
     }
-)  # fmt: skip
+)
 _CAMPAIGN_UPDATABLE = frozenset(
     {"state", "refusal", "dry_run_at", "dry_run_audience", "last_run_at"}
 )
@@ -408,6 +425,12 @@ class MarketingRepository:
     def get_campaign(self, name_or_id: str) -> CampaignRecord:
         return _campaign(self._campaign_row(name_or_id))
 
+    def find_campaign(self, name_or_id: str) -> CampaignRecord | None:
+        try:
+            return self.get_campaign(name_or_id)
+        except NotFound:
+            return None
+
     def update_campaign(self, campaign_id: str, **values: Any) -> CampaignRecord:
         unknown = set(values) - _CAMPAIGN_UPDATABLE
         if unknown:
@@ -518,6 +541,7 @@ class MarketingRepository:
             if ids:
                 self.session.execute(delete(table).where(table.id.in_(ids)))
             counts[key] = len(ids)
+        counts["dry_run_lines"] = DryRunRepository(self.session).delete_for_contact(contact_id)
         audiences = 0
         for row in self.session.scalars(select(CampaignRow)):
             planned = list(row.dry_run_audience or ())

@@ -8,6 +8,7 @@ from sphere.web.api import (
     figures,
     health,
     intake,
+    jobs,
     marketing,
     policy,
     portal,
@@ -21,6 +22,7 @@ router.include_router(intake.router)
 router.include_router(auth.router)
 router.include_router(policy.router)
 router.include_router(cockpit.router)
+router.include_router(jobs.router)
 router.include_router(rights.router)
 router.include_router(marketing.router)
 router.include_router(portal_challenges.router)

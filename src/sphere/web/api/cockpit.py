@@ -22,8 +22,8 @@ from sphere.cockpit.policy_history import policy_versions, version_diff
 from sphere.cockpit.record import record_to_jsonld
 from sphere.cockpit.record_pdf import record_to_pdf
 from sphere.cockpit.timeline import contact_timeline
-from sphere.cockpit.whatif import apply_draft, what_if
 from sphere.web._cockpit_service import actor_of, make_draft, record_and_findings
+from sphere.web._jobs import accepted, raise_if_failed, start_job
 from sphere.web.api.policy import MAX_POLICY_CHARS
 from sphere.web.deps import (
     CsrfProtected,
@@ -198,22 +198,41 @@ def get_policy_version_diff(version_id: IdPath, db: DbSession, _dpo: CurrentDpo)
     return {"version": entry.to_dict(), "diff": diff.to_dict()}
 
 
-@router.post("/policy/whatif", dependencies=[CsrfProtected])
-def post_whatif(body: DraftIn, db: DbSession, runtime: Runtime, _editor: PolicyEditor) -> WhatIfOut:
-    """How the draft would decide the STORED data and campaigns; changes nothing."""
-    draft = make_draft(db, yaml=body.yaml, disable_rule=body.disable_rule)
-    result = what_if(db, runtime.keyring, draft, now=runtime.clock.now())
-    return WhatIfOut.model_validate(result.to_dict())
+@router.post(
+    "/policy/whatif",
+    dependencies=[CsrfProtected],
+    response_model=WhatIfOut,
+    responses={202: {"description": "Still running: the job; poll GET /api/v1/jobs/{id}."}},
+)
+def post_whatif(body: DraftIn, db: DbSession, runtime: Runtime, editor: PolicyEditor) -> Any:
+    """How the draft would decide the STORED data and campaigns; changes nothing. A
+    broken draft answers 422 with its line and column at once; the what-if itself runs
+    as a job: its result when done within a moment, else 202 with the job."""
+    make_draft(db, yaml=body.yaml, disable_rule=body.disable_rule)
+    params = {"yaml": body.yaml, "disable_rule": body.disable_rule}
+    job = start_job(db, runtime, "whatif", params, actor=actor_of(editor))
+    raise_if_failed(job)
+    if job.state != "done":
+        return accepted(runtime, job)
+    return WhatIfOut.model_validate(job.result)
 
 
-@router.post("/policy/apply", dependencies=[CsrfProtected])
-def post_apply(body: DraftIn, db: DbSession, runtime: Runtime, editor: PolicyEditor) -> ApplyOut:
-    """Activate the draft and re-evaluate stored data in one audited transaction."""
-    draft = make_draft(db, yaml=body.yaml, disable_rule=body.disable_rule)
-    result = apply_draft(
-        db, runtime.keyring, draft, actor=actor_of(editor), now=runtime.clock.now()
-    )
-    return ApplyOut.model_validate(result.to_dict())
+@router.post(
+    "/policy/apply",
+    dependencies=[CsrfProtected],
+    response_model=ApplyOut,
+    responses={202: {"description": "Still running: the job; poll GET /api/v1/jobs/{id}."}},
+)
+def post_apply(body: DraftIn, db: DbSession, runtime: Runtime, editor: PolicyEditor) -> Any:
+    """Activate the draft and re-evaluate stored data in audited, committed batches (a
+    job that resumes after its last batch if it fails)."""
+    make_draft(db, yaml=body.yaml, disable_rule=body.disable_rule)
+    params = {"yaml": body.yaml, "disable_rule": body.disable_rule}
+    job = start_job(db, runtime, "policy_apply", params, actor=actor_of(editor))
+    raise_if_failed(job)
+    if job.state != "done":
+        return accepted(runtime, job)
+    return ApplyOut.model_validate(job.result)
 
 
 @router.get("/contacts/{contact_id}/timeline")

@@ -20,7 +20,8 @@ from pydantic import BaseModel, Field
 
 from sphere.accounts import Principal, Role
 from sphere.governance.policy_versions import active_policy
-from sphere.marketing.campaigns import dry_run
+from sphere.marketing.campaigns import runnable
+from sphere.marketing.dry_run import stored_report
 from sphere.marketing.measures import (
     STATES,
     approve,
@@ -33,7 +34,10 @@ from sphere.marketing.measures import (
     submit,
 )
 from sphere.marketing.profile_explain import explain_profile
+from sphere.storage.repositories.dry_runs import DryRunRepository
+from sphere.storage.repositories.marketing import MarketingRepository
 from sphere.web._cockpit_service import actor_of
+from sphere.web._jobs import accepted, raise_if_failed, start_job
 from sphere.web.deps import CsrfProtected, CurrentStaff, DbSession, Runtime, require_roles
 
 router = APIRouter(tags=["marketing"])
@@ -130,18 +134,54 @@ def post_reject(
     return {"measure": measure_dict(record)}
 
 
-@router.post("/campaigns/{name}/dry-run", dependencies=[CsrfProtected])
-def post_dry_run(name: NamePath, db: DbSession, runtime: Runtime, who: Planner) -> dict[str, Any]:
-    """Who would be reached now and who not, with the reason per contact id; sends nothing."""
-    report = dry_run(
-        db,
-        runtime.keyring,
-        active_policy(db),
-        name,
-        now=runtime.clock.now(),
-        actor=actor_of(who),
+@router.post(
+    "/campaigns/{name}/dry-run",
+    dependencies=[CsrfProtected],
+    responses={202: {"description": "Still running: the job; poll GET /api/v1/jobs/{id}."}},
+)
+def post_dry_run(name: NamePath, db: DbSession, runtime: Runtime, who: Planner) -> Any:
+    """Who would be reached now and who not, with the reason per contact id; sends
+    nothing. Runs as a job; done within a moment, the counts per reason and the first
+    1,000 lines (``truncated`` says whether there are more: page them with
+    ``GET …/dry-run/lines``); else 202 with the job."""
+    runnable(db, name)
+    job = start_job(db, runtime, "dry_run", {"campaign": name}, actor=actor_of(who))
+    raise_if_failed(job)
+    if job.state != "done":
+        return accepted(runtime, job)
+    return stored_report(db, MarketingRepository(db).get_campaign(name)).as_dict()
+
+
+@router.get("/campaigns/{name}/dry-run/lines")
+def get_dry_run_lines(
+    name: NamePath,
+    db: DbSession,
+    _who: Planner,
+    code: Annotated[str | None, Query(max_length=100)] = None,
+    reached: bool | None = None,
+    after: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9-]+$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """The last dry run's lines by contact id, filtered by reason code and outcome;
+    pass ``next`` back as ``after``."""
+    record = MarketingRepository(db).get_campaign(name)
+    page = DryRunRepository(db).page(
+        record.id, code=code, allowed=reached, after=after, limit=limit + 1
     )
-    return report.as_dict()
+    return {
+        "lines": [
+            {
+                "contact_id": line.contact_id,
+                "allowed": line.group.allowed,
+                "code": line.group.code,
+                "reason": line.group.reason,
+                "article": line.group.article,
+                "legal_basis": line.group.legal_basis,
+            }
+            for line in page[:limit]
+        ],
+        "next": page[limit - 1].contact_id if len(page) > limit else None,
+    }
 
 
 @router.get("/contacts/{contact_id}/profile")

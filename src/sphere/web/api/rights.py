@@ -14,8 +14,6 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from sphere.accounts import Principal, Role
-from sphere.governance.policy_versions import active_policy
-from sphere.portal.requests import carry_out
 from sphere.rights.requests import (
     extend_request,
     get_request,
@@ -24,6 +22,7 @@ from sphere.rights.requests import (
     view,
 )
 from sphere.web._cockpit_service import actor_of
+from sphere.web._jobs import accepted, raise_if_failed, start_request_job
 from sphere.web.deps import CsrfProtected, DbSession, Runtime, require_roles
 
 router = APIRouter(tags=["rights"])
@@ -82,20 +81,22 @@ def post_extend(
     return _one(db, runtime, request_id)
 
 
-@router.post("/requests/{request_id}/complete", dependencies=[CsrfProtected])
+@router.post(
+    "/requests/{request_id}/complete",
+    dependencies=[CsrfProtected],
+    responses={202: {"description": "Still running: the job; poll GET /api/v1/jobs/{id}."}},
+)
 def post_complete(
     request_id: RequestId, db: DbSession, runtime: Runtime, who: RightsOfficer
-) -> dict[str, Any]:
-    """Carry out a verified request (access, erasure, restriction, …) and complete it."""
-    done = carry_out(
-        db,
-        runtime.keyring,
-        active_policy(db),
-        request_id,
-        at=runtime.clock.now(),
-        actor=actor_of(who),
-    )
-    return {"request": _one(db, runtime, request_id), "counts": done.counts}
+) -> Any:
+    """Carry out a verified request (access, erasure with its full cascade, restriction,
+    …) and complete it. Readiness is checked at once (an unverified request is refused
+    here); the work runs as a job: its counts when done within a moment, else 202."""
+    job = start_request_job(db, runtime, request_id, actor=actor_of(who))
+    raise_if_failed(job)
+    if job.state != "done":
+        return accepted(runtime, job)
+    return {"request": _one(db, runtime, request_id), "counts": job.result["counts"]}
 
 
 @router.post("/requests/{request_id}/reject", dependencies=[CsrfProtected])

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from sphere.web.cockpit import contacts, listening, marketing, oversight, pages, requests
+from sphere.web.cockpit import contacts, jobs, listening, marketing, oversight, pages, requests
 
 router = APIRouter()
 router.include_router(pages.router)
@@ -11,5 +11,6 @@ router.include_router(requests.router)
 router.include_router(marketing.router)
 router.include_router(contacts.router)
 router.include_router(listening.router)
+router.include_router(jobs.router)
 
 __all__ = ["router"]

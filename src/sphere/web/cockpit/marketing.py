@@ -11,24 +11,31 @@ form (422), not as an error page.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from sphere.accounts import Principal
 from sphere.domain import Addressing, Collection, DataCategory, Purpose, Visibility
 from sphere.errors import InvalidInput, NotFound
 from sphere.governance.policy_versions import active_policy
-from sphere.marketing.campaigns import dry_run, list_campaigns
+from sphere.marketing.campaigns import list_campaigns, runnable
 from sphere.marketing.channel import OutreachChannel
+from sphere.marketing.dry_run import stored_report
 from sphere.marketing.measures import check_stored, parse_measure, result_dict
 from sphere.marketing.planning import MeasureKind
+from sphere.storage.repositories.dry_runs import DryRunRepository
+from sphere.storage.repositories.marketing import MarketingRepository
 from sphere.web._cockpit_service import actor_of
+from sphere.web._jobs import dry_run_csv_lines, raise_if_failed, start_job
 from sphere.web.api.marketing import Planner
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, DbSession, Runtime
 
 router = APIRouter(prefix="/cockpit/marketing", include_in_schema=False)
+LISTS = ("reached", "not_reached")
+LIST_PAGE = 100
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "kind": tuple(m.value for m in MeasureKind),
@@ -148,11 +155,38 @@ def _dry_run_page(
     db: DbSession,
     csrf_token: str,
     *,
-    report: dict[str, Any] | None = None,
     error: str | None = None,
     status_code: int = 200,
     selected: str | None = None,
+    show: str = "",
+    code: str = "",
+    after: str = "",
 ) -> Response:
+    """The form and, for the selected campaign, its last stored dry run: a summary per
+    reason, the two lists (reached, not reached) a page at a time, filtered by reason."""
+    context: dict[str, Any] = {"report": None, "pages": {}, "codes": [], "next": {}}
+    record = MarketingRepository(db).find_campaign(selected) if selected else None
+    if record is not None and record.dry_run_at is not None:
+        report = stored_report(db, record)
+        repo = DryRunRepository(db)
+        lists = (show,) if show in LISTS else LISTS
+        for name in lists:
+            page = repo.page(
+                record.id,
+                allowed=name == "reached",
+                code=code or None,
+                after=after or None,
+                limit=LIST_PAGE + 1,
+            )
+            context["pages"][name] = page[:LIST_PAGE]
+            context["next"][name] = (
+                page[LIST_PAGE - 1].contact_id if len(page) > LIST_PAGE else None
+            )
+        context.update(
+            report=report,
+            codes=sorted({g.code for g in report.groups}),
+            dry_run_at=record.dry_run_at,
+        )
     return render(
         request,
         runtime,
@@ -162,9 +196,11 @@ def _dry_run_page(
         active="campaign dry run",
         status_code=status_code,
         campaigns=[c.name for c in list_campaigns(db)],
-        report=report,
         error=error,
         selected=selected,
+        show=show if show in LISTS else "",
+        code=code,
+        **context,
     )
 
 
@@ -176,9 +212,14 @@ def dry_run_form(
     db: DbSession,
     csrf_token: CsrfToken,
     campaign: Annotated[str | None, Query(max_length=200)] = None,
+    show: Annotated[str, Query(pattern="^(reached|not_reached)?$")] = "",
+    code: Annotated[str, Query(max_length=100)] = "",
+    after: Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z0-9-]*$")] = "",
 ) -> Response:
-    """The form; ``?campaign=NAME`` preselects a campaign (the findings page links so)."""
-    return _dry_run_page(request, runtime, who, db, csrf_token, selected=campaign)
+    """The form; ``?campaign=NAME`` preselects a campaign (the findings page links so)
+    and shows its last dry run; ``show``, ``code`` and ``after`` page and filter it."""
+    return _dry_run_page(request, runtime, who, db, csrf_token, selected=campaign, show=show,
+                         code=code, after=after)  # fmt: skip
 
 
 @router.post("/dry-run", dependencies=[CsrfProtected])
@@ -190,15 +231,34 @@ def run_dry_run(
     csrf_token: CsrfToken,
     campaign: Text,
 ) -> Response:
+    """Runs the dry run as a job: its lists at once when it ends within a moment, else
+    the job's progress page."""
     try:
-        report = dry_run(
-            db,
-            runtime.keyring,
-            active_policy(db),
-            campaign,
-            now=runtime.clock.now(),
-            actor=actor_of(who),
-        )
+        runnable(db, campaign)
     except (InvalidInput, NotFound) as exc:
         return _dry_run_page(request, runtime, who, db, csrf_token, error=str(exc), status_code=422)
-    return _dry_run_page(request, runtime, who, db, csrf_token, report=report.as_dict())
+    job = start_job(db, runtime, "dry_run", {"campaign": campaign}, actor=actor_of(who))
+    raise_if_failed(job)
+    if job.state != "done":
+        return RedirectResponse(f"/cockpit/jobs/{job.id}", status_code=303)
+    return RedirectResponse(f"/cockpit/marketing/dry-run?{urlencode({'campaign': campaign})}",
+                            status_code=303)  # fmt: skip
+
+
+@router.get("/dry-run.csv")
+def dry_run_csv(
+    runtime: Runtime,
+    _who: Planner,
+    db: DbSession,
+    campaign: Annotated[str, Query(min_length=1, max_length=200)],
+    show: Annotated[str, Query(pattern="^(reached|not_reached)?$")] = "",
+    code: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """The last dry run's lines as CSV (contact id, reached, code, reason, article, legal
+    basis), streamed in pages: constant memory however large the audience."""
+    record = MarketingRepository(db).get_campaign(campaign)
+    return StreamingResponse(
+        dry_run_csv_lines(runtime.session_factory, record.id, show=show, code=code),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="dry-run-{record.id[:8]}.csv"'},
+    )

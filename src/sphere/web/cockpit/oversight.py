@@ -17,10 +17,11 @@ from sphere.cockpit.audit_trail import audit_trail
 from sphere.cockpit.findings import risk_distribution
 from sphere.cockpit.inventory import build_inventories
 from sphere.cockpit.policy_history import policy_versions, version_diff
-from sphere.cockpit.whatif import apply_draft, what_if
 from sphere.errors import InvalidInput
 from sphere.governance.policy_versions import active_policy
+from sphere.storage.repositories.jobs import JobRepository
 from sphere.web._cockpit_service import actor_of, make_draft, record_and_findings
+from sphere.web._jobs import raise_if_failed, start_job
 from sphere.web.api.policy import MAX_POLICY_CHARS
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, PolicyEditor, Runtime
@@ -127,8 +128,24 @@ def versions_page(
 
 @router.get("/whatif")
 def whatif_form(
-    request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
+    request: Request,
+    runtime: Runtime,
+    dpo: CurrentDpo,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    job: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9-]+$")] = None,
 ) -> Response:
+    """The form; ``?job=ID`` shows the result of a what-if job."""
+    result, draft_yaml, disable_rule = None, "", ""
+    if job:
+        found = JobRepository(db).get(job)
+        if found.kind != "whatif":
+            raise InvalidInput(f"job {job} is not a what-if")
+        if found.state != "done":
+            return RedirectResponse(f"/cockpit/jobs/{job}", status_code=303)
+        result = found.result
+        draft_yaml = found.params.get("yaml") or ""
+        disable_rule = found.params.get("disable_rule") or ""
     return render(
         request,
         runtime,
@@ -137,9 +154,9 @@ def whatif_form(
         csrf_token=csrf_token,
         active="what-if",
         policy=active_policy(db),
-        result=None,
-        draft_yaml="",
-        disable_rule="",
+        result=result,
+        draft_yaml=draft_yaml,
+        disable_rule=disable_rule,
     )
 
 
@@ -153,8 +170,15 @@ def whatif_run(
     yaml: DraftYaml = "",
     disable_rule: RuleField = "",
 ) -> Response:
-    draft = make_draft(db, yaml=yaml, disable_rule=disable_rule or None)
-    result = what_if(db, runtime.keyring, draft, now=runtime.clock.now())
+    """Loads the draft now (a broken one answers with its line and column), then runs
+    the what-if as a job: shown at once when it ends within a moment, else its
+    progress page."""
+    make_draft(db, yaml=yaml, disable_rule=disable_rule or None)
+    params = {"yaml": yaml if not disable_rule else None, "disable_rule": disable_rule or None}
+    job = start_job(db, runtime, "whatif", params, actor=actor_of(editor))
+    if job.state != "done":
+        raise_if_failed(job)
+        return RedirectResponse(f"/cockpit/jobs/{job.id}", status_code=303)
     return render(
         request,
         runtime,
@@ -163,7 +187,7 @@ def whatif_run(
         csrf_token=csrf_token,
         active="what-if",
         policy=active_policy(db),
-        result=result,
+        result=job.result,
         draft_yaml=yaml if not disable_rule else "",
         disable_rule=disable_rule,
     )
@@ -181,7 +205,15 @@ def apply_run(
     draft = make_draft(db, yaml=yaml, disable_rule=disable_rule or None)
     if draft.content_hash != expected_hash:
         raise InvalidInput("the draft differs from the one previewed; run the what-if again")
-    result = apply_draft(
-        db, runtime.keyring, draft, actor=actor_of(editor), now=runtime.clock.now()
-    )
-    return RedirectResponse(f"/cockpit/audit?applied={result.policy_version_id}", status_code=303)
+    params = {
+        "yaml": yaml if not disable_rule else None,
+        "disable_rule": disable_rule or None,
+        "expected_hash": expected_hash,
+    }
+    job = start_job(db, runtime, "policy_apply", params, actor=actor_of(editor))
+    raise_if_failed(job)
+    if job.state == "done":
+        return RedirectResponse(
+            f"/cockpit/audit?applied={job.result['policy_version_id']}", status_code=303
+        )
+    return RedirectResponse(f"/cockpit/jobs/{job.id}", status_code=303)

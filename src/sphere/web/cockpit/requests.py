@@ -13,8 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
-from sphere.governance.policy_versions import active_policy
-from sphere.portal.requests import carry_out, verify_request
+from sphere.portal.requests import verify_request
 from sphere.rights.requests import (
     extend_request,
     list_requests,
@@ -22,6 +21,7 @@ from sphere.rights.requests import (
     request_details,
 )
 from sphere.web._cockpit_service import actor_of
+from sphere.web._jobs import raise_if_failed, start_request_job
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, Runtime
 
@@ -75,14 +75,12 @@ def extend(
 
 @router.post("/requests/{request_id}/complete", dependencies=[CsrfProtected])
 def complete(request_id: RequestId, runtime: Runtime, dpo: CurrentDpo, db: DbSession) -> Response:
-    carry_out(
-        db,
-        runtime.keyring,
-        active_policy(db),
-        request_id,
-        at=runtime.clock.now(),
-        actor=actor_of(dpo),
-    )
+    """Carried out as a job (an erasure's cascade can be large): back to the queue when
+    it ends within a moment, else to its progress page."""
+    job = start_request_job(db, runtime, request_id, actor=actor_of(dpo))
+    raise_if_failed(job)
+    if job.state != "done":
+        return RedirectResponse(f"/cockpit/jobs/{job.id}", status_code=303)
     return _back()
 
 

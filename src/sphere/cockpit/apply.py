@@ -1,0 +1,327 @@
+"""Applying a draft policy to the stored data, in set-based batches.
+
+1. **Plan** (one transaction): the what-if (``cockpit.whatif``: groups of records
+   decided under the policy in force and under the draft), then the draft becomes the
+   active version (``governance.policy_versions.apply_policy``, audited
+   ``policy.applied``) and the work is listed — for a job, set-based into
+   ``job_items``: every record of a group the draft no longer lets the company keep is
+   to be deleted; every record of a group that stays but is decided differently gets a
+   new decision-log row. Imported contacts whose import would now be refused are not
+   erased (contract data; erasure is a data-subject right with its own procedure): they
+   are counted as ``contacts_to_review``.
+2. **Batches** of a thousand items, each one transaction: records deleted with
+   everything derived from them (provenance edges, set-based) and one
+   ``interaction.deleted``/``event.deleted`` audit entry per record; new decisions
+   appended. The job's checkpoint (the last item done and the counts) is written in the
+   same transaction, so a failure leaves a consistent, audited state and the job
+   resumes after the last committed batch.
+3. **Summary**: one ``policy.reevaluated`` audit entry with the counts.
+
+Campaigns change nothing on apply: every send is checked again at send time under the
+policy then in force; the summary only counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.audit import AuditBatch
+from sphere.audit import record as audit
+from sphere.cockpit.stored_facts import RecordFacts, stored_record_facts
+from sphere.cockpit.whatif import ApplyResult, StoredWhatIf, campaign_shifts, summarise
+from sphere.domain import Decision
+from sphere.errors import InvalidInput
+from sphere.governance.policy_versions import active_policy, apply_policy
+from sphere.policy import Policy
+from sphere.storage.crypto import Keyring
+from sphere.storage.entities import SourceType
+from sphere.storage.repositories.attributes import AttributeRepository
+from sphere.storage.repositories.decisions import DecisionRepository
+from sphere.storage.repositories.events import EventRepository
+from sphere.storage.repositories.fact_groups import group_ids, group_rows, record_refs
+from sphere.storage.repositories.jobs import JobRepository
+from sphere.storage.repositories.rights import RightsRepository
+
+BATCH = 1000
+REASON = "policy_reevaluation"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    summary: StoredWhatIf
+    policy_version_id: str
+    previous: str
+    delete: dict[str, list[str]]  # record type → group keys to delete
+    decide: list[tuple[str, str, dict[str, Any]]]  # (record type, group key, decision)
+    review: int
+
+
+def _decision_dict(decision: Decision) -> dict[str, Any]:
+    return {
+        "outcome": decision.outcome.value,
+        "purpose": decision.purpose.value,
+        "rule_id": decision.rule_id,
+        "reason": decision.reason,
+        "legal_basis": decision.legal_basis.value if decision.legal_basis else None,
+        "policy_version": decision.policy_version,
+    }
+
+
+def _decision(data: dict[str, Any]) -> Decision:
+    from sphere.domain import LegalBasis, Outcome, Purpose
+
+    return Decision(
+        outcome=Outcome(data["outcome"]),
+        purpose=Purpose(data["purpose"]),
+        rule_id=data["rule_id"],
+        reason=data["reason"],
+        legal_basis=LegalBasis(data["legal_basis"]) if data["legal_basis"] else None,
+        policy_version=data["policy_version"],
+    )
+
+
+def plan(
+    session: Session,
+    keyring: Keyring,
+    draft: Policy,
+    *,
+    actor: str,
+    now: datetime,
+    progress: Any = None,
+) -> Plan:
+    """Decide every group, activate the draft, list the work (in ``session``)."""
+    current = active_policy(session)
+    items: list[RecordFacts] = list(
+        stored_record_facts(session, keyring, policy_in_force=current, now=now, progress=progress)
+    )
+    campaigns = campaign_shifts(session, keyring, current, draft, now=now)
+    summary = summarise(session, items, current, draft, campaigns, now=now)
+    stored = apply_policy(session, draft, actor=actor, at=now)
+    delete: dict[str, list[str]] = {}
+    decide: list[tuple[str, str, dict[str, Any]]] = []
+    review = 0
+    for item in items:
+        before, after = item.decide(current), item.decide(draft)
+        if before.decision.outcome is after.decision.outcome and before.stores == after.stores:
+            continue
+        if item.record_type == "contact":
+            review += item.records if not after.stores else 0
+        elif not after.stores:
+            delete.setdefault(item.record_type, []).append(item.key)
+        else:
+            decide.append((item.record_type, item.key, _decision_dict(after.decision)))
+    return Plan(summary, stored.id, current.version, delete, decide, review)
+
+
+def delete_records(
+    session: Session,
+    keyring: Keyring,
+    record_type: str,
+    ids: list[str],
+    *,
+    actor: str,
+    at: datetime,
+) -> tuple[int, int]:
+    """Delete stored records and everything derived from them; one audit entry per
+    record naming what went. Returns (records deleted, derived attributes removed)."""
+    refs = record_refs(session, record_type, ids)
+    if not refs:
+        return 0, 0
+    kind = SourceType.INTERACTION if record_type == "interaction" else SourceType.EVENT
+    attributes = AttributeRepository(session, keyring)
+    derived = attributes.dependents_by_root(kind, [r.id for r in refs])
+    removed = [a for attrs in derived.values() for a in attrs]
+    attributes.delete(removed)
+    if record_type == "interaction":
+        RightsRepository(session).delete_interactions([r.id for r in refs])
+    else:
+        EventRepository(session, keyring).delete([r.id for r in refs])
+    batch = AuditBatch(session)
+    for ref in refs:
+        own = derived.get(ref.id, [])
+        batch.add(
+            actor=actor,
+            action=f"{record_type}.deleted",
+            subject_id=ref.contact_id or ref.key_id,
+            object_ids=(ref.id, *own),
+            details={"reason": REASON, "derived_removed": len(own)},
+            at=at,
+        )
+    batch.flush()
+    return len(refs), len(removed)
+
+
+def decide_records(
+    session: Session, record_type: str, ids: list[str], decision: Decision, *, at: datetime
+) -> int:
+    """Append the new decision for records that stay (one executemany)."""
+    decisions = DecisionRepository(session)
+    rows = [
+        decisions.prepare(
+            decision,
+            record_type=record_type,
+            record_ref=ref.record_ref,
+            contact_id=ref.contact_id,
+            at=at,
+        )[1]
+        for ref in record_refs(session, record_type, ids)
+    ]
+    decisions.insert_prepared(rows)
+    return len(rows)
+
+
+def _finish(session: Session, plan_data: dict[str, Any], counts: dict[str, int], *, actor: str,
+            at: datetime) -> ApplyResult:  # fmt: skip
+    summary = plan_data["summary"]
+    audit(
+        session,
+        actor=actor,
+        action="policy.reevaluated",
+        object_ids=(plan_data["policy_version_id"],),
+        details={
+            "version": summary["new_version"],
+            "previous": plan_data["previous"],
+            "records": summary["records"],
+            "changed": summary["changed"],
+            **counts,
+            "contacts_to_review": plan_data["review"],
+            "campaigns_checked": summary["campaigns_checked"],
+            "campaigns_changed": summary["campaigns"],
+        },
+        at=at,
+    )
+    return ApplyResult(
+        policy_version_id=plan_data["policy_version_id"],
+        version=summary["new_version"],
+        deleted_interactions=counts["deleted_interactions"],
+        deleted_events=counts["deleted_events"],
+        derived_removed=counts["derived_removed"],
+        decisions_appended=counts["decisions_appended"],
+        contacts_to_review=plan_data["review"],
+        campaigns_changed=summary["campaigns"],
+        whatif=plan_data.get("whatif"),
+    )
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "deleted_interactions": 0,
+        "deleted_events": 0,
+        "derived_removed": 0,
+        "decisions_appended": 0,
+    }
+
+
+def _work(session: Session, keyring: Keyring, kind: str, record_type: str, ids: list[str],
+          decision: Decision | None, counts: dict[str, int], *, actor: str,
+          at: datetime) -> None:  # fmt: skip
+    if kind == "delete":
+        deleted, derived = delete_records(session, keyring, record_type, ids, actor=actor, at=at)
+        counts[f"deleted_{record_type}s"] += deleted
+        counts["derived_removed"] += derived
+    else:
+        assert decision is not None
+        counts["decisions_appended"] += decide_records(session, record_type, ids, decision, at=at)
+
+
+def apply_now(
+    session: Session, keyring: Keyring, draft: Policy, *, actor: str, now: datetime
+) -> ApplyResult:
+    """The whole apply in the caller's transaction (small stores, tests, the CLI's
+    ``--inline``); batches still keep memory bounded."""
+    work = plan(session, keyring, draft, actor=actor, now=now)
+    counts = _counts()
+    for record_type, keys in work.delete.items():
+        for ids in group_ids(session, record_type, keys, now=now, batch=BATCH):
+            _work(session, keyring, "delete", record_type, ids, None, counts, actor=actor, at=now)
+    for record_type, key, decision in work.decide:
+        for ids in group_ids(session, record_type, [key], now=now, batch=BATCH):
+            _work(session, keyring, "decide", record_type, ids, _decision(decision), counts,
+                  actor=actor, at=now)  # fmt: skip
+    data = _plan_data(work)
+    data["whatif"] = work.summary
+    return _finish(session, data, counts, actor=actor, at=now)
+
+
+def _plan_data(work: Plan) -> dict[str, Any]:
+    return {
+        "summary": work.summary.to_dict(),
+        "policy_version_id": work.policy_version_id,
+        "previous": work.previous,
+        "review": work.review,
+        "decisions": [d for _t, _k, d in work.decide],
+    }
+
+
+def apply_in_batches(ctx: Any) -> dict[str, Any]:
+    """The apply as a job (``sphere.jobs``): plan once, then batches with a checkpoint
+    each; a resumed job continues after its last committed batch."""
+    from sphere.cockpit.whatif import make_draft
+
+    job, actor, now = ctx.job, ctx.job.created_by, ctx.now
+    point = dict(job.checkpoint)
+    if "plan" not in point:
+        with ctx.session() as session:
+            draft = make_draft(session, yaml=ctx.params.get("yaml"),
+                               disable_rule=ctx.params.get("disable_rule"))  # fmt: skip
+            expected = ctx.params.get("expected_hash")
+            if expected and draft.content_hash != expected:
+                raise InvalidInput(
+                    "the draft differs from the one previewed; run the what-if again"
+                )
+            work = plan(session, ctx.keyring, draft, actor=actor, now=now, progress=ctx.progress)
+            ctx.progress(0, None, "listing the records to change")
+            items = JobRepository(session)
+            total = 0
+            for record_type, keys in work.delete.items():
+                rows = group_rows(session, record_type, keys, now=now)
+                total += items.add_items_from(job.id, rows, item_type=record_type,
+                                              action="delete", offset=total)  # fmt: skip
+            for number, (record_type, key, _decision_data) in enumerate(work.decide):
+                rows = group_rows(session, record_type, [key], now=now)
+                total += items.add_items_from(job.id, rows, item_type=record_type,
+                                              action=f"decide:{number}", offset=total)  # fmt: skip
+            point = {"plan": _plan_data(work), "after": 0, "total": total, "counts": _counts()}
+            ctx.checkpoint(session, point, done=0)
+    plan_data, total, counts = point["plan"], point["total"], dict(point["counts"])
+    decisions = [_decision(d) for d in plan_data["decisions"]]
+    after = int(point["after"])
+    ctx.progress(after, total, "changing stored records")
+    while True:
+        with ctx.session() as session:
+            batch = JobRepository(session).items(job.id, after=after, limit=BATCH)
+            if not batch:
+                break
+            for (record_type, action), ids in _grouped(batch):
+                kind, _, number = action.partition(":")
+                decision = decisions[int(number)] if number else None
+                _work(session, ctx.keyring, kind, record_type, ids, decision, counts,
+                      actor=actor, at=now)  # fmt: skip
+            after = batch[-1][0]
+            ctx.checkpoint(session, {**point, "after": after, "counts": counts}, done=after)
+        ctx.progress(after, total, "changing stored records")
+    with ctx.session() as session:
+        plan_data = {**plan_data, "whatif": None}
+        result = _finish(session, plan_data, counts, actor=actor, at=now)
+    data = result.to_dict()
+    data["whatif"] = point["plan"]["summary"]
+    return data
+
+
+def _grouped(batch: list[tuple[int, str, str, str]]) -> Iterator[tuple[tuple[str, str], list[str]]]:
+    """Consecutive items of the same type and action, as id lists."""
+    current: tuple[str, str] | None = None
+    ids: list[str] = []
+    for _seq, item_type, ref, action in batch:
+        if (item_type, action) != current:
+            if ids and current is not None:
+                yield current, ids
+            current, ids = (item_type, action), []
+        ids.append(ref)
+    if ids and current is not None:
+        yield current, ids

@@ -1,0 +1,192 @@
+"""The kinds of job and what each does. Every handler takes a ``JobContext`` and returns
+a JSON-safe result summary (ids, counts, codes; the what-if's summary).
+
+=================  ====================================================================
+``whatif``         decide the stored data under a draft policy (read only)
+``policy_apply``   activate a draft and re-evaluate stored data in committed batches;
+                   resumable from its checkpoint (``sphere.cockpit.whatif``)
+``dry_run``        a campaign's dry run over its whole audience, grouped by facts
+``retention``      ``sphere retention run`` (one transaction: all or nothing)
+``request``        carry out a verified data-subject request, e.g. an erasure with its
+                   full cascade (one transaction)
+``export``         the Art. 15/20 archive of one person, kept encrypted under their key
+                   for 24 hours (an erasure makes it unreadable)
+``audit_verify``   verify the whole hash chain in batches, resumable
+=================  ====================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sphere.errors import InvalidInput
+from sphere.jobs.context import JobContext
+
+Handler = Callable[[JobContext], dict[str, Any]]
+EXPORT_KEEP = timedelta(hours=24)
+
+
+def _draft(ctx: JobContext, session: Any) -> Any:
+    from sphere.cockpit.whatif import make_draft
+
+    return make_draft(
+        session, yaml=ctx.params.get("yaml"), disable_rule=ctx.params.get("disable_rule")
+    )
+
+
+def whatif(ctx: JobContext) -> dict[str, Any]:
+    from sphere.cockpit.whatif import what_if
+
+    with ctx.session() as session:
+        draft = _draft(ctx, session)
+        result = what_if(session, ctx.keyring, draft, now=ctx.now, progress=ctx.progress)
+    return result.to_dict()
+
+
+def policy_apply(ctx: JobContext) -> dict[str, Any]:
+    from sphere.cockpit.apply import apply_in_batches
+
+    return apply_in_batches(ctx)
+
+
+def dry_run(ctx: JobContext) -> dict[str, Any]:
+    from sphere.governance.policy_versions import active_policy
+    from sphere.marketing.campaigns import dry_run as run_dry
+
+    with ctx.session() as session:
+        report = run_dry(
+            session,
+            ctx.keyring,
+            active_policy(session),
+            ctx.params["campaign"],
+            now=ctx.now,
+            actor=ctx.job.created_by,
+            progress=ctx.progress,
+        )
+    return report.summary()
+
+
+def retention(ctx: JobContext) -> dict[str, Any]:
+    from sphere.rights.retention import run_retention
+
+    ctx.progress(0, None, "finding what is due")
+    with ctx.session() as session:
+        result = run_retention(
+            session,
+            ctx.keyring,
+            now=ctx.now,
+            actor=ctx.job.created_by,
+            dry_run=bool(ctx.params.get("dry_run")),
+        )
+        ctx.progress(1, 1, "committing")
+    return result.to_dict()
+
+
+def request(ctx: JobContext) -> dict[str, Any]:
+    from sphere.governance.policy_versions import active_policy
+    from sphere.portal.requests import carry_out
+
+    ctx.progress(0, 1, "carrying out the request")
+    with ctx.session() as session:
+        done = carry_out(
+            session,
+            ctx.keyring,
+            active_policy(session),
+            ctx.params["request_id"],
+            at=ctx.now,
+            actor=ctx.job.created_by,
+        )
+    return {"request_id": done.request_id, "type": done.type, "counts": done.counts}
+
+
+def export(ctx: JobContext) -> dict[str, Any]:
+    from sphere.governance.policy_versions import active_policy
+    from sphere.rights.access import access_report, export_archive
+    from sphere.storage.repositories.jobs import JobRepository
+
+    contact_id = ctx.params["contact_id"]
+    ctx.progress(0, 2, "reading everything held")
+    with ctx.session() as session:
+        report = access_report(
+            session, ctx.keyring, active_policy(session), contact_id, now=ctx.now
+        )
+        ctx.progress(1, 2, "writing the archive")
+        archive = export_archive(report)
+        JobRepository(session).add_artifact(
+            ctx.job.id,
+            name=f"data-{contact_id[:8]}-{ctx.now:%Y-%m-%d}.zip",
+            media_type="application/zip",
+            key_id=contact_id,
+            ciphertext=ctx.keyring.encrypt_for(session, contact_id, archive),
+            at=ctx.now,
+            expires_at=ctx.now + EXPORT_KEEP,
+        )
+    return {"contact_id": contact_id, "bytes": len(archive)}
+
+
+def audit_verify(ctx: JobContext) -> dict[str, Any]:
+    """The whole chain against the signed checkpoints (as ``sphere audit verify``), in
+    batches of 10,000 with a checkpoint each, so a stopped run resumes where it was."""
+    from sphere.audit import verify
+    from sphere.audit.checkpoint import load_checkpoints
+    from sphere.audit.keys import load_audit_keys
+    from sphere.storage.repositories.audit import GENESIS_HASH, AuditRepository
+
+    settings = ctx.deps.settings
+    keys = load_audit_keys(settings)
+    checkpoints = (
+        load_checkpoints(settings.resolved_audit_checkpoint_dir, keys.public_key)
+        if keys.public_key is not None
+        else []
+    )
+    point = ctx.job.checkpoint or {}
+    keyed = point.get("keyed")
+    start = (int(point.get("seq", 0)), str(point.get("hash", GENESIS_HASH)), keyed)
+    with ctx.session() as session:
+        total = AuditRepository(session).head()[0]
+    ctx.progress(start[0], total, "verifying the hash chain")
+
+    def step(seq: int, digest: str, keyed_seen: int | None) -> None:
+        ctx.progress(seq, total)
+        with ctx.session() as session:
+            ctx.checkpoint(session, {"seq": seq, "hash": digest, "keyed": keyed_seen}, done=seq)
+
+    with ctx.session() as session:
+        result = verify(
+            session, batch=10_000, keys=keys, checkpoints=checkpoints, start=start, progress=step
+        )
+    return {
+        **result.as_dict(),
+        "head": total,
+        "resumed_from": start[0],
+        "signed_checkpoints": len(checkpoints),
+    }
+
+
+KINDS: dict[str, Handler] = {
+    "whatif": whatif,
+    "policy_apply": policy_apply,
+    "dry_run": dry_run,
+    "retention": retention,
+    "request": request,
+    "export": export,
+    "audit_verify": audit_verify,
+}
+TITLES = {
+    "whatif": "What-if preview",
+    "policy_apply": "Policy apply",
+    "dry_run": "Campaign dry run",
+    "retention": "Retention run",
+    "request": "Data-subject request",
+    "export": "Data export",
+    "audit_verify": "Audit chain verification",
+}
+
+
+def handler_for(kind: str) -> Handler:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise InvalidInput(f"unknown job kind {kind!r}; known: {', '.join(KINDS)}") from None

@@ -1,0 +1,248 @@
+"""The dry run and the planning check over a whole audience, decided per group of
+contacts that share every deciding fact — never per person in Python.
+
+``storage.repositories.fact_groups.audience_groups`` reads the facts of every contact
+of the audience in one query and groups them (relationship, consent state for the
+purpose, objection, restriction, Art. 9 involvement, addressed the company, reachable
+channels, §7(3) UWG conditions, an open Art. 14 duty, messages sent in the frequency
+window). Each group is judged once by the same functions a single send uses
+(``marketing.audience.group_facts`` + ``recipient.check_recipient``), so a dry run and
+the real send decide alike. The dry run stores one verdict per group and, set-based,
+which contact fell into which group (``storage.repositories.dry_runs``): the lists page,
+filter by reason and export without running it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.audit import record as audit
+from sphere.marketing.audience import group_facts
+from sphere.marketing.channel import OutreachChannel
+from sphere.marketing.recipient import QuietHours, RecipientVerdict, check_recipient
+from sphere.policy import Policy
+from sphere.storage.crypto import Keyring
+from sphere.storage.repositories.dry_runs import DryRunGroup, DryRunRepository
+from sphere.storage.repositories.fact_groups import (
+    AudienceGroup,
+    audience_groups,
+    audience_members,
+)
+from sphere.storage.repositories.marketing import (
+    CampaignRecord,
+    MarketingRepository,
+    MeasureRecord,
+)
+
+PAGE = 1000  # recipient lines returned with a dry run (the rest are paged)
+Progress = Callable[..., None]
+RELATIONSHIP_REFUSAL = RecipientVerdict(
+    False,
+    "refused: not in the measure's audience (relationship)",
+    None,
+    "audience.relationship",
+    "GDPR Art. 5(1)(b)",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupVerdict:
+    group: AudienceGroup
+    verdict: RecipientVerdict
+
+
+def segment_id(repo: MarketingRepository, audience: dict[str, Any]) -> str | None:
+    name = audience.get("segment")
+    return repo.get_segment(name).id if name else None
+
+
+def _audience(record: CampaignRecord, measure: MeasureRecord) -> dict[str, Any]:
+    audience = dict(measure.audience)
+    if record.segment_id:
+        audience["segment"] = record.segment_id
+    return audience
+
+
+def campaign_verdicts(
+    session: Session,
+    policy: Policy,
+    record: CampaignRecord,
+    measure: MeasureRecord,
+    *,
+    now: datetime,
+) -> tuple[list[GroupVerdict], dict[str, Any]]:
+    """Every group of the campaign's audience with the verdict a send would get now,
+    and the arguments that select the groups' members again."""
+    from sphere.marketing.campaigns import pure_campaign
+
+    campaign = pure_campaign(record, measure)
+    repo = MarketingRepository(session)
+    selection: dict[str, Any] = {
+        "purpose": campaign.purpose.value,
+        "now": now,
+        "segment_id": segment_id(repo, _audience(record, measure)),
+        "sends_since": now - campaign.cap_window,
+        "channels": [c.value for c in OutreachChannel if c.reaches_person],
+    }
+    wanted = measure.audience.get("relationship")
+    quiet = QuietHours(time.fromisoformat(record.quiet_start), time.fromisoformat(record.quiet_end))
+    verdicts = []
+    for group in audience_groups(session, **selection):
+        facts = group_facts(group, campaign.purpose, campaign.data_items)
+        if wanted and facts.recipient.relationship.value not in wanted:
+            verdict = RELATIONSHIP_REFUSAL
+        else:
+            verdict = check_recipient(
+                facts.recipient,
+                campaign,
+                policy,
+                now=now,
+                sends_in_window=group.sends,
+                quiet_hours=quiet,
+            )
+        verdicts.append(GroupVerdict(group, verdict))
+    return verdicts, selection
+
+
+@dataclass(frozen=True, slots=True)
+class DryRunReport:
+    """A stored dry run: counts per outcome and reason, and the first ``PAGE`` lines."""
+
+    campaign: str
+    campaign_id: str
+    reached_count: int
+    not_reached_count: int
+    codes: dict[str, int]
+    groups: tuple[DryRunGroup, ...]
+    lines: tuple[Any, ...]  # RecipientLine, the first PAGE by contact id
+    mode: str = "dry_run"
+
+    @property
+    def reached(self) -> tuple[Any, ...]:
+        return tuple(line for line in self.lines if line.allowed)
+
+    @property
+    def not_reached(self) -> tuple[Any, ...]:
+        return tuple(line for line in self.lines if not line.allowed)
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.lines) < self.reached_count + self.not_reached_count
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "campaign": self.campaign,
+            "campaign_id": self.campaign_id,
+            "counts": {"reached": self.reached_count, "not_reached": self.not_reached_count},
+            "codes": dict(sorted(self.codes.items())),
+            "groups": len(self.groups),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "campaign": self.campaign,
+            "mode": self.mode,
+            "reached": [line.as_dict() for line in self.reached],
+            "not_reached": [line.as_dict() for line in self.not_reached],
+            "counts": {"reached": self.reached_count, "not_reached": self.not_reached_count},
+            "codes": dict(sorted(self.codes.items())),
+            "truncated": self.truncated,
+        }
+
+
+def stored_report(session: Session, record: CampaignRecord) -> DryRunReport:
+    """The campaign's last stored dry run."""
+    from sphere.marketing.campaigns import RecipientLine
+
+    repo = DryRunRepository(session)
+    groups = repo.groups(record.id)
+    codes: dict[str, int] = {}
+    for group in groups:
+        if not group.allowed:
+            codes[group.code] = codes.get(group.code, 0) + group.count
+    lines = tuple(
+        RecipientLine(
+            contact_id=line.contact_id,
+            allowed=line.group.allowed,
+            code=line.group.code,
+            reason=line.group.reason,
+            article=line.group.article,
+            legal_basis=line.group.legal_basis,
+            retry_at=line.group.retry_at,
+        )
+        for line in repo.page(record.id, limit=PAGE)
+    )
+    return DryRunReport(
+        campaign=record.name,
+        campaign_id=record.id,
+        reached_count=sum(g.count for g in groups if g.allowed),
+        not_reached_count=sum(g.count for g in groups if not g.allowed),
+        codes=codes,
+        groups=tuple(groups),
+        lines=lines,
+    )
+
+
+def run_dry_run(
+    session: Session,
+    keyring: Keyring,
+    policy: Policy,
+    name: str,
+    *,
+    now: datetime,
+    actor: str,
+    progress: Progress | None = None,
+) -> DryRunReport:
+    """Who would be reached now and who not, with the reason per person; sends nothing.
+    Stores the verdicts (replacing the last dry run's) and audits the counts."""
+    from sphere.marketing.campaigns import TIMING_CODES, runnable
+
+    del keyring  # facts are ids, flags and ledger states: nothing to decrypt
+    record, measure = runnable(session, name)
+    if progress is not None:
+        progress(0, 3, "grouping the audience by its facts")
+    verdicts, selection = campaign_verdicts(session, policy, record, measure, now=now)
+    if progress is not None:
+        progress(1, 3, f"storing verdicts for {sum(v.group.count for v in verdicts)} contacts")
+    groups = [
+        {
+            "key": v.group.key,
+            "allowed": v.verdict.allowed,
+            "code": v.verdict.code,
+            "reason": v.verdict.reason,
+            "article": v.verdict.article,
+            "legal_basis": v.verdict.legal_basis.value if v.verdict.legal_basis else None,
+            "retry_at": v.verdict.retry_at,
+            "count": v.group.count,
+        }
+        for v in verdicts
+    ]
+    repo = DryRunRepository(session)
+    members = audience_members(session, keys=[g["key"] for g in groups], **selection)
+    repo.replace(record.id, groups, members)
+    eligible = repo.eligible_ids(record.id, sorted(TIMING_CODES))
+    MarketingRepository(session).update_campaign(
+        record.id, state="dry_run", dry_run_at=now, dry_run_audience=eligible
+    )
+    report = stored_report(session, record)
+    audit(
+        session,
+        actor=actor,
+        action="campaign.dry-run",
+        object_ids=(record.id,),
+        purpose=measure.purpose,
+        details={
+            "reached": report.reached_count,
+            "not_reached": report.not_reached_count,
+            "codes": report.codes,
+        },
+        at=now,
+    )
+    if progress is not None:
+        progress(3, 3, "done")
+    return report

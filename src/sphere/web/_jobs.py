@@ -1,0 +1,185 @@
+"""Glue between requests and jobs: start a job and wait a moment for it, the live view
+of a job (the runner's in-process progress over the stored row), where its result is
+shown. No business rules: the kinds live in ``sphere.jobs.kinds``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.responses import JSONResponse
+
+from sphere.errors import InvalidInput
+from sphere.jobs import submit_and_wait
+from sphere.jobs.kinds import TITLES
+from sphere.storage.db import session_scope
+from sphere.storage.repositories.dry_runs import DryRunRepository
+from sphere.storage.repositories.jobs import JobRecord, JobRepository
+from sphere.web.runtime import WebRuntime
+
+
+class JobFailed(InvalidInput):
+    """The job a request started failed at once; its error says where and why."""
+
+
+def start_job(
+    db: Session, runtime: WebRuntime, kind: str, params: dict[str, Any], *, actor: str
+) -> JobRecord:
+    """Commit the request's work so far (SQLite has one writer: the runner must be able
+    to write), submit the job and wait up to ``job_wait_seconds`` for it."""
+    db.commit()
+    return submit_and_wait(
+        runtime.core,
+        kind,
+        params,
+        actor=actor,
+        runner=runtime.jobs,
+        wait=runtime.web.job_wait_seconds,
+    )
+
+
+def start_request_job(
+    db: Session, runtime: WebRuntime, request_id: str, *, actor: str
+) -> JobRecord:
+    """Check that the request may be carried out now (refused at once otherwise), then
+    carry it out as a job (an erasure's cascade can be large)."""
+    from sphere.rights.requests import RequestType, get_request, require_ready
+
+    request = get_request(db, request_id)
+    require_ready(db, request_id, (RequestType(request.type),), at=runtime.clock.now(), actor=actor)
+    return start_job(db, runtime, "request", {"request_id": request_id}, actor=actor)
+
+
+def resume_job(db: Session, runtime: WebRuntime, job_id: str) -> JobRecord:
+    """Run a failed job again from its checkpoint (in the background when there is a
+    runner; otherwise now)."""
+    from sphere.jobs import ProgressBoard, run_job
+
+    db.commit()
+    if runtime.jobs is None:
+        run_job(runtime.core, ProgressBoard(), job_id)
+    else:
+        runtime.jobs.resume(job_id)
+        runtime.jobs.board.entry(job_id).finished.wait(runtime.web.job_wait_seconds)
+    return JobRepository(db).get(job_id)
+
+
+def accepted(runtime: WebRuntime, job: JobRecord) -> JSONResponse:
+    """202 Accepted with the job and where to poll it."""
+    return JSONResponse(
+        {"job": view(runtime, job).to_dict()},
+        status_code=202,
+        headers={"Location": f"/api/v1/jobs/{job.id}"},
+    )
+
+
+def raise_if_failed(job: JobRecord) -> None:
+    if job.state == "failed":
+        raise JobFailed(f"job {job.id} ({job.kind}) failed: {job.error}")
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """What a page shows of a job: stored state with the runner's live progress."""
+
+    job: JobRecord
+    title: str
+    done: int
+    total: int | None
+    phase: str
+
+    @property
+    def percent(self) -> int | None:
+        if self.job.state == "done":
+            return 100
+        if not self.total:
+            return None
+        return min(100, round(100 * self.done / self.total))
+
+    @property
+    def result_link(self) -> str | None:
+        return result_link(self.job)
+
+    def to_dict(self) -> dict[str, Any]:
+        job = self.job
+        return {
+            "id": job.id,
+            "kind": job.kind,
+            "title": self.title,
+            "state": job.state,
+            "phase": self.phase,
+            "done": self.done,
+            "total": self.total,
+            "percent": self.percent,
+            "error": job.error,
+            "result": job.result if job.state == "done" else None,
+            "result_link": self.result_link,
+            "created_by": job.created_by,
+            "created_at": job.created_at.isoformat(),
+            "started_at": job.started_at.isoformat() if job.started_at else None,
+            "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+            "attempts": job.attempts,
+            "resumable": job.state == "failed",
+        }
+
+
+def view(runtime: WebRuntime, job: JobRecord) -> JobView:
+    live = runtime.jobs.board.get(job.id) if runtime.jobs is not None else None
+    if live is not None and job.state == "running":
+        return JobView(job, TITLES.get(job.kind, job.kind), live.done, live.total, live.phase)
+    return JobView(
+        job, TITLES.get(job.kind, job.kind), job.progress_done, job.progress_total, job.phase
+    )
+
+
+def get_view(db: Session, runtime: WebRuntime, job_id: str) -> JobView:
+    return view(runtime, JobRepository(db).get(job_id))
+
+
+def result_link(job: JobRecord) -> str | None:
+    """Where a finished job's result is read (None: the job page itself shows it)."""
+    if job.state != "done":
+        return None
+    if job.kind == "whatif":
+        return f"/cockpit/whatif?job={job.id}"
+    if job.kind == "policy_apply":
+        return "/cockpit/audit?action=policy.reevaluated"
+    if job.kind == "dry_run":
+        return "/cockpit/marketing/dry-run?" + urlencode(
+            {"campaign": job.params.get("campaign", "")}
+        )
+    if job.kind == "request":
+        return "/cockpit/requests"
+    if job.kind == "export":
+        return f"/cockpit/jobs/{job.id}/file"
+    if job.kind == "audit_verify":
+        return "/cockpit/audit"
+    return None
+
+
+def dry_run_csv_lines(
+    factory: sessionmaker[Session], campaign_id: str, *, show: str = "", code: str = ""
+) -> Iterator[str]:
+    """CSV rows of a stored dry run, read in pages in a session of their own (the
+    response is streamed after the request's session has closed)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["contact_id", "reached", "code", "reason", "article", "legal_basis"])
+    allowed = {"reached": True, "not_reached": False}.get(show)
+    with session_scope(factory) as session:
+        for line in DryRunRepository(session).stream(
+            campaign_id, code=code or None, allowed=allowed
+        ):
+            g = line.group
+            writer.writerow([line.contact_id, "yes" if g.allowed else "no", g.code, g.reason,
+                             g.article, g.legal_basis or ""])  # fmt: skip
+            if out.tell() > 64_000:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+    yield out.getvalue()
