@@ -185,7 +185,7 @@ class Timer:
 
 
 def measure(url: str, now: datetime, args: argparse.Namespace) -> dict[str, Any]:
-    os.sched_setaffinity(0, {0})
+    os.sched_setaffinity(0, {args.core})
     from fastapi.testclient import TestClient
 
     from sphere.accounts import make_password_hasher
@@ -437,6 +437,7 @@ def main() -> None:
     parser.add_argument("--whatif-rule", default="customer-care.addressed")
     parser.add_argument("--apply-rule", default="enrichment.verified-product-content")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--core", type=int, default=0, help="CPU core the measuring runs on")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--phase", choices=("build", "measure"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -461,6 +462,7 @@ def main() -> None:
         "--contacts", str(args.contacts), "--repeat", str(args.repeat),
         "--heavy", str(args.heavy), "--budget", str(args.budget),
         "--whatif-rule", args.whatif_rule, "--apply-rule", args.apply_rule,
+        "--core", str(args.core),
     ]  # fmt: skip
     everything: dict[str, Any] = {}
     for backend in backends:

@@ -327,6 +327,11 @@ class VerifyResult:
     checked: int
     first_broken_seq: int | None = None
     reason: str | None = None
+    # Where an intact walk ended (seq, hash) and the first keyed entry seen: enough to
+    # verify only what was appended since (``verify(start=…)``).
+    last_seq: int = 0
+    last_hash: str = GENESIS_HASH
+    first_keyed_seq: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -438,7 +443,13 @@ def verify(
         return VerifyResult(False, checked, head_seq + 1, "entries beyond the chain head")
     if head_hash != expected_prev:
         return VerifyResult(False, checked, head_seq, "chain head hash does not match")
-    return VerifyResult(True, checked)
+    return VerifyResult(
+        True,
+        checked,
+        last_seq=expected_seq - 1,
+        last_hash=expected_prev,
+        first_keyed_seq=keyed_seen,
+    )
 
 
 def latest(session: Session, *, limit: int = 50) -> list[AuditEntry]:

@@ -30,6 +30,7 @@ _SUBAPPS: tuple[tuple[str, str, str, str], ...] = (
     ("sphere.cli.measure", "app", "measure", "Plan measures and record the DPO's decision."),
     ("sphere.cli.campaign", "app", "campaign", "Create, dry-run, run and list campaigns."),
     ("sphere.cli.profile", "app", "profile", "Explain and build contacts' derived profiles."),
+    ("sphere.cli.job", "app", "job", "Long work with progress: list, show, resume, cancel."),
 )
 _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("sphere.cli.scrub", "scrub", "scrub"),

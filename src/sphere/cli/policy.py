@@ -16,9 +16,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from sphere.cli._output import print_json
+from sphere.cli._output import fail, print_json
 from sphere.cli._runtime import runtime
-from sphere.errors import PolicyError
+from sphere.errors import PolicyError, SphereError
 from sphere.policy import Policy, default_policy, diff_policies, load_policy
 from sphere.settings import load_settings
 
@@ -209,20 +209,34 @@ def apply(
     ),
     as_json: JsonFlag = False,
 ) -> None:
-    """Make FILE the active policy and re-evaluate the stored data (audited)."""
-    from sphere.cockpit.whatif import apply_draft
+    """Make FILE the active policy and re-evaluate the stored data (audited). Runs as a
+    job here, in committed batches with a progress bar; if it stops, `sphere job
+    resume ID` continues after the last committed batch."""
+    from sphere.cli.job import run_with_progress
 
     draft = _load(file, as_json=as_json)
-    with runtime() as rt, rt.session() as session:
-        result = apply_draft(session, rt.keyring, draft, actor=actor, now=rt.clock.now())
+    try:
+        with runtime() as rt:
+            job = run_with_progress(
+                rt, "policy_apply", {"yaml": draft.text, "disable_rule": None}, actor=actor,
+                quiet=as_json,
+            )  # fmt: skip
+    except SphereError as exc:
+        fail(exc)
+    result = job.result
     if as_json:
-        print_json(result.to_dict())
+        print_json(result)
         return
-    for line in _whatif_lines(result.whatif):
+
+    class _Summary:
+        def to_dict(self) -> dict[str, object]:
+            return dict(result["whatif"])
+
+    for line in _whatif_lines(_Summary()):
         typer.echo(line)
     typer.echo(
-        f"applied {result.version}: {result.deleted_interactions} interactions and "
-        f"{result.deleted_events} events deleted ({result.derived_removed} derived), "
-        f"{result.decisions_appended} decisions appended, "
-        f"{result.contacts_to_review} contacts to review"
+        f"applied {result['version']}: {result['deleted_interactions']} interactions and "
+        f"{result['deleted_events']} events deleted ({result['derived_removed']} derived), "
+        f"{result['decisions_appended']} decisions appended, "
+        f"{result['contacts_to_review']} contacts to review"
     )

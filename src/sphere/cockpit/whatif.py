@@ -36,6 +36,7 @@ policy then in force, so the ``policy.reevaluated`` entry only records the count
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -213,6 +214,14 @@ def draft_without_rule(policy: Policy, rule_id: str) -> Policy:
     """
     if rule_id not in {r.id for r in policy.rules}:
         raise NotFound(f"rule {rule_id!r} is not in policy version {policy.version}")
+    return _without_rule(policy, policy.content_hash, rule_id)
+
+
+@functools.lru_cache(maxsize=16)
+def _without_rule(policy: Policy, content_hash: str, rule_id: str) -> Policy:
+    """Memo of ``draft_without_rule`` (writing the YAML costs more than the what-if of a
+    small store; the preview and the apply ask for the same draft)."""
+    del content_hash  # part of the cache key: two loads of one text compare equal by it
     data = policy.to_dict()
     data["rules"] = [r for r in data["rules"] if r["id"] != rule_id]  # type: ignore[union-attr]
     if not data["rules"]:

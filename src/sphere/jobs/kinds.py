@@ -159,6 +159,9 @@ def audit_verify(ctx: JobContext) -> dict[str, Any]:
         )
     return {
         **result.as_dict(),
+        "verified_seq": result.last_seq,
+        "verified_hash": result.last_hash,
+        "first_keyed_seq": result.first_keyed_seq,
         "head": total,
         "resumed_from": start[0],
         "signed_checkpoints": len(checkpoints),

@@ -9,6 +9,7 @@ purpose's declaration) are reported at the rule that causes them.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from enum import StrEnum
@@ -70,7 +71,17 @@ def load_policy(path: Path) -> Policy:
 
 
 def load_policy_text(text: str, *, source: str = "<policy>") -> Policy:
-    """Check and compile a policy given as YAML text; ``source`` names it in errors."""
+    """Check and compile a policy given as YAML text; ``source`` names it in errors.
+
+    Loading costs tens of milliseconds (YAML, checks, the compiled table) and every
+    page that reads the policy in force would pay it; a ``Policy`` is immutable, so the
+    last few loads are remembered by (text, source) — a pure memo, no I/O. Errors are
+    not remembered: a broken draft is checked again each time."""
+    return _load_cached(text, source)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(text: str, source: str) -> Policy:
     reader = _Reader(source)
     data = reader.parse(text)
     version = reader.version(data)

@@ -358,6 +358,64 @@ def list_requests(
     return views
 
 
+@dataclass(frozen=True, slots=True)
+class RequestPage:
+    views: tuple[RequestView, ...]
+    next_after: str | None  # pass back as ``after`` for the next page
+
+
+STATE_GROUPS = {
+    "open": tuple(s.value for s in OPEN_STATES),
+    "closed": (RequestState.COMPLETED.value, RequestState.REJECTED.value),
+}
+
+
+def page_requests(
+    session: Session,
+    *,
+    now: datetime,
+    state: str | None = None,
+    kind: str | None = None,
+    deadline: str | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> RequestPage:
+    """One page of the queue, nearest deadline first: ``state`` is a state or ``open`` /
+    ``closed``; ``kind`` a request type; ``deadline`` ``overdue`` | ``near`` | ``open``
+    (as ``dsr.deadline`` judges it at ``now``); ``after`` the cursor of the last page."""
+    states = STATE_GROUPS.get(state or "", (state,) if state else None)
+    if deadline and states is None:
+        states = STATE_GROUPS["open"]  # only open requests have a deadline state
+    cursor: tuple[datetime, str] | None = None
+    if after:
+        when, _, last_id = after.partition("|")
+        try:
+            cursor = (datetime.fromisoformat(when), last_id)
+        except ValueError:
+            raise InvalidInput("after: not a cursor of this list") from None
+    repository = RightsRepository(session)
+    found: list[RequestView] = []
+    while len(found) <= limit:
+        batch = repository.page_requests(
+            states=states, types=(kind,) if kind else None, after=cursor, limit=200
+        )
+        for request in batch:
+            item = view(request, now=now)
+            state_now = item.deadline_state.value if item.deadline_state else None
+            if deadline is None or state_now == deadline:
+                found.append(item)
+        if len(batch) < 200:
+            break
+        last = batch[-1]
+        cursor = (last.extended_until or last.due_at, last.id)
+    shown = found[:limit]
+    following = None
+    if len(found) > limit:
+        last = shown[-1].request
+        following = f"{(last.extended_until or last.due_at).isoformat()}|{last.id}"
+    return RequestPage(tuple(shown), following)
+
+
 def _counts(result: Mapping[str, Any]) -> dict[str, int]:
     """Only integer counts of a result go into the audit chain."""
     return {

@@ -70,3 +70,16 @@ class JobArtifactRow(Base):
     content_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FindingReviewRow(Base):
+    """The DPO looked at a finding (by code) when it had ``count`` affected objects: it
+    shows as reviewed until its count changes (new evidence reopens it)."""
+
+    __tablename__ = "finding_reviews"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str] = mapped_column(String(100))
+    reviewed_at: Mapped[datetime]

@@ -367,6 +367,11 @@ class AuditEntryRow(Base):
     and a gap must mean a deleted entry."""
 
     __tablename__ = "audit_entries"
+    # The cockpit's audit trail filters by actor and time range, newest first.
+    __table_args__ = (
+        Index("ix_audit_entries_actor_seq", "actor", "seq"),
+        Index("ix_audit_entries_at", "at"),
+    )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     id: Mapped[str] = mapped_column(ID, unique=True, default=new_id)

@@ -8,14 +8,16 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from fastapi import Depends, Query
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import JSONResponse
 
 from sphere.errors import InvalidInput
-from sphere.jobs import submit_and_wait
+from sphere.jobs import submit, submit_and_wait
 from sphere.jobs.kinds import TITLES
 from sphere.storage.db import session_scope
 from sphere.storage.repositories.dry_runs import DryRunRepository
@@ -183,3 +185,102 @@ def dry_run_csv_lines(
                 out.seek(0)
                 out.truncate()
     yield out.getvalue()
+
+
+def start_verification(db: Session, runtime: WebRuntime, *, actor: str) -> JobRecord:
+    """The running chain verification, or a new one (never two at once)."""
+    running = JobRepository(db).find_open("audit_verify", "chain")
+    if running is not None:
+        return running
+    db.commit()  # SQLite has one writer: release the request's transaction first
+    job = submit(runtime.core, "audit_verify", {"key": "chain"}, actor=actor)
+    if runtime.jobs is not None:
+        runtime.jobs.wake()  # no waiting: a page that starts it answers at once
+    return job
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """The audit trail's filters from a query string (validated by ``AuditFilters``)."""
+
+    before: int | None = None
+    actor: str = ""
+    action: str = ""
+    subject: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    def query(self) -> dict[str, Any]:
+        def day(value: date | None) -> datetime | None:
+            return None if value is None else datetime.combine(value, time(), tzinfo=UTC)
+
+        return {
+            "before": self.before,
+            "actor": self.actor or None,
+            "action": self.action or None,
+            "subject": self.subject or None,
+            "since": day(self.since),
+            "until": day(self.until + timedelta(days=1)) if self.until else None,
+        }
+
+    def link(self, before: int | None) -> str:
+        values = {
+            "actor": self.actor,
+            "action": self.action,
+            "subject": self.subject,
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
+            "before": str(before) if before else "",
+        }
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def _audit_query(
+    before: Annotated[int | None, Query(ge=1)] = None,
+    actor: Annotated[str, Query(max_length=100, pattern=r"^[A-Za-z0-9_.:@-]*$")] = "",
+    action: Annotated[str, Query(max_length=100, pattern=r"^[a-z0-9_.-]*$")] = "",
+    subject: Annotated[str, Query(max_length=80, pattern=r"^[A-Za-z0-9_.:-]*$")] = "",
+    since: Annotated[date | None, Query(description="From this UTC day (inclusive).")] = None,
+    until: Annotated[date | None, Query(description="Up to this UTC day (inclusive).")] = None,
+) -> AuditQuery:
+    return AuditQuery(before, actor, action, subject, since, until)
+
+
+AuditFilters = Annotated[AuditQuery, Depends(_audit_query)]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestQuery:
+    state: str = "open"
+    kind: str = ""
+    deadline: str = ""
+    after: str = ""
+
+    def query(self) -> dict[str, Any]:
+        return {
+            "state": self.state or None,
+            "kind": self.kind or None,
+            "deadline": self.deadline or None,
+            "after": self.after or None,
+        }
+
+    def link(self, after: str | None) -> str:
+        values = {"state": self.state, "kind": self.kind, "deadline": self.deadline}
+        values["after"] = after or ""
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+REQUEST_STATES = ("open", "closed", "received", "identity_verified", "in_progress",
+                  "completed", "rejected")  # fmt: skip
+
+
+def _request_query(
+    state: Annotated[str, Query(pattern="^(" + "|".join(REQUEST_STATES) + ")?$")] = "open",
+    kind: Annotated[str, Query(pattern=r"^[a-z_]*$", max_length=40)] = "",
+    deadline: Annotated[str, Query(pattern="^(overdue|near|open)?$")] = "",
+    after: Annotated[str, Query(max_length=120, pattern=r"^[0-9A-Za-z:+.|T-]*$")] = "",
+) -> RequestQuery:
+    return RequestQuery(state, kind, deadline, after)
+
+
+RequestFilters = Annotated[RequestQuery, Depends(_request_query)]

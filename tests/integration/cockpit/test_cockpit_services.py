@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -154,15 +154,23 @@ def test_apply_deletes_what_is_no_longer_permitted_with_audit(seeded: Runtime) -
         assert again.changed == 0
 
 
-def test_audit_trail_pages_and_verifies(seeded: Runtime) -> None:
+def test_audit_trail_pages_filters_and_verifies(seeded: Runtime) -> None:
     with seeded.session() as session:
-        first = audit_trail(session, page=1, per_page=3)
-        second = audit_trail(session, page=2, per_page=3)
+        first = audit_trail(session, per_page=3)
+        second = audit_trail(session, per_page=3, before=first.next_before)
+        stored = audit_trail(session, per_page=200, action="interaction.stored")
+        consents = audit_trail(session, per_page=200, action="consent.")
+        by_actor = audit_trail(session, per_page=200, actor="pipeline")
+        none = audit_trail(session, per_page=200, until=datetime(2000, 1, 1, tzinfo=UTC))
         with pytest.raises(InvalidInput):
-            audit_trail(session, page=0)
+            audit_trail(session, per_page=0)
     assert first.verification.ok and first.total >= 6
     assert len(first.entries) == 3 and first.entries[0].seq == first.total
-    assert second.entries[0].seq == first.entries[-1].seq - 1
+    assert second.entries[0].seq == first.entries[-1].seq - 1 == first.next_before - 1
+    assert stored.entries and {e.action for e in stored.entries} == {"interaction.stored"}
+    assert all(e.action.startswith("consent.") for e in consents.entries)
+    assert by_actor.entries and {e.actor for e in by_actor.entries} == {"pipeline"}
+    assert none.entries == () and none.next_before is None
 
 
 def _customer(rt: Runtime) -> str:

@@ -5,6 +5,7 @@ this module only reads and writes rows. There is no update or delete method.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -149,6 +150,39 @@ class AuditRepository:
             select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).offset(offset).limit(limit)
         )
         return [_entry(r) for r in rows]
+
+    def page(
+        self,
+        *,
+        limit: int,
+        before: int | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        subject_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[AuditEntry]:
+        """Newest first, keyset-paginated on ``seq`` (entries before ``before``), filtered
+        by actor (exact, or a prefix ending in ``:`` such as ``dpo:``), action (exact, or
+        a prefix ending in ``.`` such as ``consent.``), subject and time range. Each
+        filter has an index, so a page costs the same on page 1 and page 10,000."""
+        e = AuditEntryRow
+        query = select(e).order_by(e.seq.desc()).limit(limit)
+        if before is not None:
+            query = query.where(e.seq < before)
+        for column, value, separator in ((e.actor, actor, ":"), (e.action, action, ".")):
+            if value:
+                prefix = value.endswith(separator)
+                query = query.where(
+                    column.startswith(value, autoescape=True) if prefix else column == value
+                )
+        if subject_id:
+            query = query.where(e.subject_id == subject_id)
+        if since is not None:
+            query = query.where(e.at >= since)
+        if until is not None:
+            query = query.where(e.at < until)
+        return [_entry(r) for r in self.session.scalars(query)]
 
     def for_subject(self, subject_id: str) -> list[AuditEntry]:
         rows = self.session.scalars(

@@ -203,6 +203,29 @@ class RightsRepository:
             query = query.where(DsrRequestRow.state.in_(list(states)))
         return [_request(r) for r in self.session.scalars(query)]
 
+    def page_requests(
+        self,
+        *,
+        states: Sequence[str] | None = None,
+        types: Sequence[str] | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 100,
+    ) -> list[DsrRequest]:
+        """Requests ordered by their deadline (the extended one when extended), then id,
+        after ``after`` (keyset pagination) — the queue's order at any size."""
+        r = DsrRequestRow
+        deadline = func.coalesce(r.extended_until, r.due_at)
+        query = select(r).order_by(deadline, r.id).limit(limit)
+        if states:
+            query = query.where(r.state.in_(list(states)))
+        if types:
+            query = query.where(r.type.in_(list(types)))
+        if after is not None:
+            query = query.where(
+                or_(deadline > after[0], and_(deadline == after[0], r.id > after[1]))
+            )
+        return [_request(row) for row in self.session.scalars(query)]
+
     # --- verification challenges ----------------------------------------------------
     def add_verification(
         self,

@@ -17,13 +17,21 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from sphere.cockpit.audit_trail import MAX_PER_PAGE, audit_trail
+from sphere.cockpit.findings import review_finding, with_state
 from sphere.cockpit.inventory import build_inventories
 from sphere.cockpit.policy_history import policy_versions, version_diff
 from sphere.cockpit.record import record_to_jsonld
 from sphere.cockpit.record_pdf import record_to_pdf
 from sphere.cockpit.timeline import contact_timeline
+from sphere.errors import NotFound
 from sphere.web._cockpit_service import actor_of, make_draft, record_and_findings
-from sphere.web._jobs import accepted, raise_if_failed, start_job
+from sphere.web._jobs import (
+    AuditFilters,
+    accepted,
+    raise_if_failed,
+    start_job,
+    start_verification,
+)
 from sphere.web.api.policy import MAX_POLICY_CHARS
 from sphere.web.deps import (
     CsrfProtected,
@@ -161,10 +169,42 @@ def get_record_pdf(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> Respons
 
 
 @router.get("/findings")
-def get_findings(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> dict[str, Any]:
-    """Risk findings computed from the data, most severe first, with evidence and link."""
+def get_findings(
+    db: DbSession,
+    runtime: Runtime,
+    _dpo: CurrentDpo,
+    severity: Annotated[str, Query(pattern="^(high|medium|low|info)?$")] = "",
+    state: Annotated[str, Query(pattern="^(open|reviewed)?$")] = "",
+) -> dict[str, Any]:
+    """Risk findings computed from the data, most severe first, with evidence, link and
+    review state (``open``, or ``reviewed`` until the count changes); filtered by
+    ``severity`` and ``state``."""
     _, findings = record_and_findings(db, runtime)
-    return {"findings": [f.to_dict() for f in findings]}
+    shown = with_state(db, findings, severity=severity or None, state=state or None)
+    return {"findings": [f.to_dict() for f in shown]}
+
+
+class ReviewIn(BaseModel):
+    """What the DPO concluded (a note for colleagues; no personal data)."""
+
+    note: str = Field("", max_length=2000)
+
+
+@router.post("/findings/{code}/review", dependencies=[CsrfProtected])
+def post_finding_review(
+    code: Annotated[str, Path(max_length=100, pattern=r"^[a-z0-9.-]+$")],
+    body: ReviewIn,
+    db: DbSession,
+    runtime: Runtime,
+    editor: PolicyEditor,
+) -> dict[str, Any]:
+    """Mark a current finding reviewed at its current count (audited)."""
+    _, findings = record_and_findings(db, runtime)
+    finding = next((f for f in findings if f.code == code), None)
+    if finding is None:
+        raise NotFound(f"no current finding {code!r}")
+    review_finding(db, finding, note=body.note, actor=actor_of(editor), at=runtime.clock.now())
+    return with_state(db, [finding])[0].to_dict()
 
 
 @router.get("/inventories")
@@ -177,12 +217,20 @@ def get_inventories(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> dict[s
 @router.get("/audit")
 def get_audit(
     db: DbSession,
-    _dpo: CurrentDpo,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    runtime: Runtime,
+    dpo: CurrentDpo,
+    filters: AuditFilters,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
 ) -> dict[str, Any]:
-    """One page of the audit trail, newest first, and the hash-chain verification."""
-    return audit_trail(db, page=page, per_page=per_page).to_dict()
+    """One page of the audit trail, newest first, filtered by actor (exact, or a prefix
+    ending in ``:``), action (exact, or a prefix ending in ``.``), subject and UTC days;
+    pass ``next_before`` back as ``before``. ``verification`` is the last full run of
+    the chain check plus what was appended since (a run is started when none covers a
+    large chain)."""
+    trail = audit_trail(db, per_page=per_page, **filters.query())
+    if trail.verification.needs_run:
+        start_verification(db, runtime, actor=actor_of(dpo))
+    return trail.to_dict()
 
 
 @router.get("/policy/versions")

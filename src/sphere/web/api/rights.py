@@ -17,12 +17,12 @@ from sphere.accounts import Principal, Role
 from sphere.rights.requests import (
     extend_request,
     get_request,
-    list_requests,
+    page_requests,
     reject_request,
     view,
 )
 from sphere.web._cockpit_service import actor_of
-from sphere.web._jobs import accepted, raise_if_failed, start_request_job
+from sphere.web._jobs import REQUEST_STATES, accepted, raise_if_failed, start_request_job
 from sphere.web.deps import CsrfProtected, DbSession, Runtime, require_roles
 
 router = APIRouter(tags=["rights"])
@@ -59,13 +59,26 @@ def get_requests(
     _reader: QueueReader,
     open_only: Annotated[bool, Query()] = False,
     overdue_only: Annotated[bool, Query()] = False,
+    state: Annotated[str, Query(pattern="^(" + "|".join(REQUEST_STATES) + ")?$")] = "",
+    kind: Annotated[str, Query(pattern=r"^[a-z_]*$", max_length=40)] = "",
+    deadline: Annotated[str, Query(pattern="^(overdue|near|open)?$")] = "",
+    after: Annotated[str, Query(max_length=120, pattern=r"^[0-9A-Za-z:+.|T-]*$")] = "",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    """The request queue with each request's deadline, nearest deadline first."""
-    views = list_requests(
-        db, now=runtime.clock.now(), open_only=open_only, overdue_only=overdue_only
+    """The request queue with each request's deadline, nearest deadline first, a page
+    at a time (pass ``next`` back as ``after``); filtered by ``state`` (a state, or
+    ``open``/``closed``), ``kind`` and ``deadline`` (``overdue``/``near``/``open``).
+    ``open_only`` and ``overdue_only`` are the older spellings of two filters."""
+    page = page_requests(
+        db,
+        now=runtime.clock.now(),
+        state=state or ("open" if open_only or overdue_only else None),
+        kind=kind or None,
+        deadline=deadline or ("overdue" if overdue_only else None),
+        after=after or None,
+        limit=limit,
     )
-    views.sort(key=lambda v: (v.deadline_state is None, v.request.due_at))
-    return {"requests": [v.to_dict() for v in views]}
+    return {"requests": [v.to_dict() for v in page.views], "next": page.next_after}
 
 
 def _one(db: DbSession, runtime: Runtime, request_id: str) -> dict[str, Any]:

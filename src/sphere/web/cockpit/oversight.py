@@ -14,14 +14,14 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from sphere.cockpit.audit_trail import audit_trail
-from sphere.cockpit.findings import risk_distribution
+from sphere.cockpit.findings import review_finding, risk_distribution, with_state
 from sphere.cockpit.inventory import build_inventories
 from sphere.cockpit.policy_history import policy_versions, version_diff
-from sphere.errors import InvalidInput
+from sphere.errors import InvalidInput, NotFound
 from sphere.governance.policy_versions import active_policy
 from sphere.storage.repositories.jobs import JobRepository
 from sphere.web._cockpit_service import actor_of, make_draft, record_and_findings
-from sphere.web._jobs import raise_if_failed, start_job
+from sphere.web._jobs import AuditFilters, raise_if_failed, start_job, start_verification
 from sphere.web.api.policy import MAX_POLICY_CHARS
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, PolicyEditor, Runtime
@@ -52,7 +52,13 @@ def record_page(
 
 @router.get("/findings")
 def findings_page(
-    request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
+    request: Request,
+    runtime: Runtime,
+    dpo: CurrentDpo,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    severity: Annotated[str, Query(pattern="^(high|medium|low|info)?$")] = "",
+    state: Annotated[str, Query(pattern="^(open|reviewed)?$")] = "",
 ) -> Response:
     _, findings = record_and_findings(db, runtime)
     return render(
@@ -62,9 +68,28 @@ def findings_page(
         principal=dpo,
         csrf_token=csrf_token,
         active="findings",
-        findings=findings,
+        findings=with_state(db, findings, severity=severity or None, state=state or None),
+        severity=severity,
+        state=state,
         risks=risk_distribution(db, runtime.keyring),
     )
+
+
+@router.post("/findings/{code}/review", dependencies=[CsrfProtected])
+def findings_review(
+    code: Annotated[str, Path(max_length=100, pattern=r"^[a-z0-9.-]+$")],
+    runtime: Runtime,
+    dpo: PolicyEditor,
+    db: DbSession,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Mark a finding reviewed at its current count (it reopens when the count moves)."""
+    _, findings = record_and_findings(db, runtime)
+    finding = next((f for f in findings if f.code == code), None)
+    if finding is None:
+        raise NotFound(f"no current finding {code!r}")
+    review_finding(db, finding, note=note, actor=actor_of(dpo), at=runtime.clock.now())
+    return RedirectResponse(f"/cockpit/findings#{code}", status_code=303)
 
 
 @router.get("/inventories")
@@ -91,8 +116,11 @@ def audit_page(
     dpo: CurrentDpo,
     db: DbSession,
     csrf_token: CsrfToken,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    filters: AuditFilters,
 ) -> Response:
+    trail = audit_trail(db, per_page=50, **filters.query())
+    if trail.verification.needs_run:  # a large chain never fully verified: start a run
+        start_verification(db, runtime, actor=actor_of(dpo))
     return render(
         request,
         runtime,
@@ -100,8 +128,16 @@ def audit_page(
         principal=dpo,
         csrf_token=csrf_token,
         active="audit",
-        trail=audit_trail(db, page=page, per_page=50),
+        trail=trail,
+        filters=filters,
     )
+
+
+@router.post("/audit/verify", dependencies=[CsrfProtected])
+def audit_verify(runtime: Runtime, dpo: CurrentDpo, db: DbSession) -> Response:
+    """Verify the whole chain against the signed checkpoints, as a job."""
+    job = start_verification(db, runtime, actor=actor_of(dpo))
+    return RedirectResponse(f"/cockpit/jobs/{job.id}", status_code=303)
 
 
 @router.get("/policy/versions")

@@ -15,17 +15,19 @@ from starlette.responses import RedirectResponse, Response
 
 from sphere.portal.requests import verify_request
 from sphere.rights.requests import (
+    RequestType,
     extend_request,
-    list_requests,
+    page_requests,
     reject_request,
     request_details,
 )
 from sphere.web._cockpit_service import actor_of
-from sphere.web._jobs import raise_if_failed, start_request_job
+from sphere.web._jobs import RequestFilters, raise_if_failed, start_request_job
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, Runtime
 
 router = APIRouter(prefix="/cockpit", include_in_schema=False)
+PAGE = 50
 
 RequestId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 Reason = Annotated[str, Form(min_length=3, max_length=2000)]
@@ -33,13 +35,19 @@ Reason = Annotated[str, Form(min_length=3, max_length=2000)]
 
 @router.get("/requests")
 def queue(
-    request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
+    request: Request,
+    runtime: Runtime,
+    dpo: CurrentDpo,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    filters: RequestFilters,
 ) -> Response:
-    views = list_requests(db, now=runtime.clock.now())
-    views.sort(key=lambda v: (v.deadline_state is None, v.request.due_at))
+    """Open requests by default, nearest deadline first, a page at a time; filtered by
+    state, kind and deadline."""
+    page = page_requests(db, now=runtime.clock.now(), limit=PAGE, **filters.query())
     details = {  # what the person wrote, for open requests only (decrypted for the DPO)
         v.request.id: text
-        for v in views
+        for v in page.views
         if v.deadline_state is not None
         and (text := request_details(db, runtime.keyring, v.request))
     }
@@ -50,8 +58,11 @@ def queue(
         principal=dpo,
         csrf_token=csrf_token,
         active="requests",
-        views=views,
+        views=list(page.views),
         details=details,
+        filters=filters,
+        next_after=page.next_after,
+        kinds=[t.value for t in RequestType],
     )
 
 

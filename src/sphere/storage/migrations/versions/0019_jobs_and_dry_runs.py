@@ -1,4 +1,5 @@
-"""jobs (state, progress, work lists, artifacts) and stored campaign dry runs
+"""jobs (state, progress, work lists, artifacts), stored campaign dry runs, finding
+reviews, and indexes for the paged audit trail (actor, time)
 
 Revision ID: 0019
 Revises: 0018
@@ -112,9 +113,23 @@ def upgrade() -> None:
         "campaign_dry_run_lines",
         ["campaign_id", "group_no", "contact_id"],
     )
+    op.create_table(
+        "finding_reviews",
+        sa.Column("code", sa.String(length=100), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("reviewed_by", sa.String(length=100), nullable=False),
+        sa.Column("reviewed_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_finding_reviews")),
+    )
+    op.create_index("ix_audit_entries_actor_seq", "audit_entries", ["actor", "seq"])
+    op.create_index("ix_audit_entries_at", "audit_entries", ["at"])
 
 
 def downgrade() -> None:
+    op.drop_table("finding_reviews")
+    op.drop_index("ix_audit_entries_at", table_name="audit_entries")
+    op.drop_index("ix_audit_entries_actor_seq", table_name="audit_entries")
     op.drop_table("campaign_dry_run_lines")
     op.drop_table("campaign_dry_run_groups")
     op.drop_table("job_artifacts")
