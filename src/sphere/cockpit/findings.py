@@ -404,7 +404,7 @@ def _by(values: list[str]) -> str:
 
 
 def _notices(session: Session, policy: Policy, now: datetime) -> list[Finding]:
-    sync_duties(session, policy)
+    sync_duties(session, policy, incremental=True)
     summary = RightsRepository(session).duty_summary(now=now, soon=now + SOON, sample=SAMPLE)
     found: list[Finding] = []
     for code, severity, title, key, when, edge in (

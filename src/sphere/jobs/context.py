@@ -25,7 +25,7 @@ from sphere.domain.time import Clock
 from sphere.errors import SphereError
 from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
-from sphere.storage.db import allows_concurrent_writers, session_scope
+from sphere.storage.db import allows_concurrent_writers, read_only_factory, session_scope
 from sphere.storage.repositories.jobs import JobRecord, JobRepository
 
 WRITE_EVERY = 0.5  # seconds between progress writes to the database
@@ -110,6 +110,12 @@ class JobContext:
     @contextmanager
     def session(self) -> Iterator[Session]:
         with session_scope(self.deps.factory) as session:
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A unit of work that only reads (on SQLite it holds no write lock)."""
+        with session_scope(read_only_factory(self.deps.factory)) as session:
             yield session
 
     def progress(self, done: int, total: int | None = None, phase: str | None = None) -> None:

@@ -39,7 +39,7 @@ def _draft(ctx: JobContext, session: Any) -> Any:
 def whatif(ctx: JobContext) -> dict[str, Any]:
     from sphere.cockpit.whatif import what_if
 
-    with ctx.session() as session:
+    with ctx.read_session() as session:  # reads only: writers go on meanwhile
         draft = _draft(ctx, session)
         result = what_if(session, ctx.keyring, draft, now=ctx.now, progress=ctx.progress)
     return result.to_dict()
@@ -102,6 +102,10 @@ def request(ctx: JobContext) -> dict[str, Any]:
 
 
 def export(ctx: JobContext) -> dict[str, Any]:
+    """Everything held about one person as the Art. 15/20 archive, for staff: kept
+    encrypted under the person's key for 24 hours (an erasure makes it unreadable, the
+    retention run deletes it), audited ``subject.exported``."""
+    from sphere.audit import record as audit
     from sphere.governance.policy_versions import active_policy
     from sphere.rights.access import access_report, export_archive
     from sphere.storage.repositories.jobs import JobRepository
@@ -122,6 +126,15 @@ def export(ctx: JobContext) -> dict[str, Any]:
             ciphertext=ctx.keyring.encrypt_for(session, contact_id, archive),
             at=ctx.now,
             expires_at=ctx.now + EXPORT_KEEP,
+        )
+        audit(
+            session,
+            actor=ctx.job.created_by,
+            action="subject.exported",
+            subject_id=contact_id,
+            object_ids=(ctx.job.id,),
+            details={"bytes": len(archive), "kept_hours": int(EXPORT_KEEP.total_seconds() // 3600)},
+            at=ctx.now,
         )
     return {"contact_id": contact_id, "bytes": len(archive)}
 

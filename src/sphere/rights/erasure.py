@@ -270,15 +270,17 @@ def _send_proofs(
 
 
 def _erase_quarantine(session: Session, keyring: Keyring, values: list[str]) -> int:
-    """Quarantined input whose decrypted payload mentions one of the identifiers."""
+    """Quarantined input whose decrypted payload mentions one of the identifiers (read in
+    batches with their keys preloaded; the matches are deleted with their own keys)."""
     if not values:
         return 0
     needles = [v.lower() for v in values if len(v) >= 3]
     repository = QuarantineRepository(session, keyring)
-    removed = 0
-    for item in repository.list():
-        payload = repository.get(item.id).payload
-        if payload and any(n in payload.lower() for n in needles):
-            repository.delete(item.id)
-            removed += 1
-    return removed
+    matches = [
+        item_id
+        for item_id, payload in repository.payloads()
+        if payload and any(n in payload.lower() for n in needles)
+    ]
+    for item_id in matches:
+        repository.delete(item_id)
+    return len(matches)

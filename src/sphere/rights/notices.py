@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -55,15 +55,26 @@ def duty_dict(duty: NoticeDuty, *, now: datetime) -> dict[str, Any]:
     }
 
 
-def sync_duties(session: Session, policy: Policy) -> int:
+MARK = "notice_duties"
+# Records ingested this long before the last sync are looked at again (workers' clocks
+# may differ a little); a full sync (``incremental=False``) looks at every record.
+OVERLAP = timedelta(days=1)
+
+
+def sync_duties(session: Session, policy: Policy, *, incremental: bool = False) -> int:
     """Create the duties that stored records imply; returns how many are new. Set-based
-    (``RightsRepository.missing_duty_candidates``): only pairs without a duty are read,
-    so calling it on every findings page costs one indexed query in the steady state.
+    (``RightsRepository.missing_duty_candidates``); ``incremental`` looks only at pairs
+    with records ingested since the last sync (less ``OVERLAP``) — what the findings
+    page does on every load — while ``due_duties`` and ``send_notices`` look at all.
     Rules of older policy versions do not inform (their duties are not known here)."""
     repo = RightsRepository(session)
     informing = [r.id for r in policy.rules if Duty.INFORM_ART14 in r.duties]
+    newest = repo.newest_ingested()
+    mark = repo.mark(MARK) if incremental else None
     created = 0
-    for candidate in repo.missing_duty_candidates((c.value for c in SOCIAL_CHANNELS), informing):
+    for candidate in repo.missing_duty_candidates(
+        (c.value for c in SOCIAL_CHANNELS), informing, since=mark - OVERLAP if mark else None
+    ):
         language = candidate.language if candidate.language in LANGUAGES else "de"
         repo.add_duty(
             contact_id=candidate.contact_id,
@@ -74,6 +85,8 @@ def sync_duties(session: Session, policy: Policy) -> int:
             language=language,
         )
         created += 1
+    if newest is not None and (mark is None or newest > mark):
+        repo.set_mark(MARK, newest)
     return created
 
 

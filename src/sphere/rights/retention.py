@@ -35,6 +35,7 @@ from sphere.storage.entities import SourceRef, SourceType
 from sphere.storage.repositories import credentials
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.events import EventRepository
+from sphere.storage.repositories.jobs import JobRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
 from sphere.storage.repositories.rights import RightsRepository
 
@@ -155,7 +156,10 @@ def run_retention(
         destroyed,
         ids,
         quarantine=len(quarantined),
-        credentials=credentials.purge_expired(session, before=now - CREDENTIAL_GRACE),
+        credentials={
+            **credentials.purge_expired(session, before=now - CREDENTIAL_GRACE),
+            "job_artifacts": JobRepository(session).delete_expired_artifacts(now=now),
+        },
         contacts=len(due_contacts),
         contacts_consenting=consenting,
     )

@@ -158,7 +158,9 @@ class CampaignSendRow(Base):
     code: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text, default="")
     legal_basis: Mapped[str | None] = mapped_column(ENUM)
-    decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id", ondelete="SET NULL"))
+    decision_id: Mapped[str | None] = mapped_column(
+        ForeignKey("decisions.id", ondelete="SET NULL"), index=True
+    )
     transport: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(ENUM)
     sent_at: Mapped[datetime] = mapped_column(index=True)

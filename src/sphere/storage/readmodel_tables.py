@@ -18,7 +18,7 @@ counted tables calls it) and rebuilds them from scratch.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,3 +53,13 @@ class HeldPurposeContactsRow(Base):
 
     purpose: Mapped[str] = mapped_column(ENUM, primary_key=True)
     contacts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReadModelMarkRow(Base):
+    """How far an incremental derivation got (e.g. the newest record whose Art. 14 duty
+    was derived), so the next run looks only at what came since."""
+
+    __tablename__ = "readmodel_marks"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    at: Mapped[datetime]

@@ -193,7 +193,7 @@ class InteractionRow(Base):
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
     identity_id: Mapped[str | None] = mapped_column(
-        ForeignKey("identities.id", ondelete="SET NULL")
+        ForeignKey("identities.id", ondelete="SET NULL"), index=True
     )
     source_name: Mapped[str] = mapped_column(String(100))
     channel: Mapped[str] = mapped_column(ENUM)
@@ -207,7 +207,7 @@ class InteractionRow(Base):
     special_categories: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+    decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"), index=True)
     retention_until: Mapped[datetime | None] = mapped_column(index=True)
     deleted_at: Mapped[datetime | None]
     #: Re-identification risk level and the policy's action, for posts stored without a
@@ -233,7 +233,7 @@ class EventRow(Base):
     key_id: Mapped[str | None] = mapped_column(KEY_ID, index=True)
     occurred_at: Mapped[datetime]
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"))
+    decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"), index=True)
     retention_until: Mapped[datetime | None] = mapped_column(index=True)
 
 

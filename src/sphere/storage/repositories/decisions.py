@@ -76,6 +76,7 @@ class DecisionRepository:
             reason=decision.reason,
             decided_at=values["decided_at"],  # type: ignore[arg-type]
         )
+        readmodel.decision_prepared(self.session, values)
         return record, values
 
     def insert_prepared(self, rows: list[dict[str, object]]) -> None:

@@ -162,7 +162,7 @@ class InteractionRepository:
         """Insert rows from ``prepare`` with one executemany (the caller checked absence)."""
         if rows:
             self.session.connection().execute(_INSERT_INTERACTION, rows)
-            readmodel.record_added(self.session, "interaction", [str(r["id"]) for r in rows])
+            readmodel.interactions_inserted(self.session, rows)
 
     def insert_if_absent(
         self, new: NewInteraction, *, at: datetime | None = None
@@ -232,12 +232,16 @@ class InteractionRepository:
         return interaction_id
 
     def latest(self, limit: int) -> list[Interaction]:
-        """The ``limit`` most recently ingested records (newest first)."""
-        rows = self.session.scalars(
-            select(InteractionRow)
-            .order_by(InteractionRow.ingested_at.desc(), InteractionRow.id.desc())
-            .limit(limit)
+        """The ``limit`` most recently ingested records (newest first), their keys
+        unwrapped in one go."""
+        rows = list(
+            self.session.scalars(
+                select(InteractionRow)
+                .order_by(InteractionRow.ingested_at.desc(), InteractionRow.id.desc())
+                .limit(limit)
+            )
         )
+        self.keyring.preload_keys(self.session, [r.key_id for r in rows if r.key_id])
         return [self._entity(r) for r in rows]
 
     def list_for_contact(self, contact_id: str, *, limit: int | None = None) -> list[Interaction]:

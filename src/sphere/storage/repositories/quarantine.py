@@ -7,6 +7,7 @@ problem and the place, never the content.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -122,6 +123,32 @@ class QuarantineRepository:
         if limit is not None:
             query = query.limit(limit)
         return [self._entity(r, with_payload=False) for r in self.session.scalars(query)]
+
+    def payloads(self, *, batch: int = 500) -> Iterator[tuple[str, str | None]]:
+        """(id, decrypted payload) of every item, read in batches with their keys
+        preloaded (an erasure looks for a person's identifiers in all of them)."""
+        after: str | None = None
+        while True:
+            query = (
+                select(QuarantineRow.id, QuarantineRow.key_id, QuarantineRow.payload_ciphertext)
+                .order_by(QuarantineRow.id)
+                .limit(batch)
+            )
+            if after is not None:
+                query = query.where(QuarantineRow.id > after)
+            rows = self.session.execute(query).all()
+            if not rows:
+                return
+            self.keyring.preload_keys(self.session, [k for _, k, _ in rows if k])
+            for item_id, key_id, ciphertext in rows:
+                payload = None
+                if key_id is not None and ciphertext is not None:
+                    try:
+                        payload = self.keyring.decrypt_text(self.session, key_id, ciphertext)
+                    except SubjectKeyDestroyed:
+                        payload = None
+                yield item_id, payload
+            after = rows[-1][0]
 
     def mark_retried(self, item_id: str, *, at: datetime | None = None) -> QuarantineItem:
         row = self._row(item_id)

@@ -48,6 +48,7 @@ from sphere.storage.readmodel_tables import (
     HeldCountRow,
     HeldPurposeContactsRow,
 )
+from sphere.storage.session_cache import transaction_cache
 from sphere.storage.tables import (
     AttributeRow,
     ContactRow,
@@ -286,6 +287,47 @@ def _record(session: Session, record_type: str, ids: list[str], sign: int) -> No
     delta = _measure(session, record_type, ids)
     if delta[0]:
         _pending(session).add(_current_transaction(session), delta, sign)
+
+
+_DECISIONS = "readmodel:decisions"
+
+
+def decision_prepared(session: Session, row: dict[str, object]) -> None:
+    """Remember a prepared decision's dimensions for this transaction, so the records
+    written with it are counted without reading it back (the ingestion hot path)."""
+    transaction_cache(session, _DECISIONS)[str(row["id"])] = (
+        row["purpose"],
+        row["legal_basis"],
+        row["outcome"],
+    )
+
+
+def interactions_inserted(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    """Count interaction rows just inserted from their values (no SELECT), using the
+    dimensions of decisions prepared in this transaction; rows whose decision is not
+    known here are measured in SQL."""
+    decisions = transaction_cache(session, _DECISIONS)
+    counts: Counter[HeldKey] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()
+    unknown: list[str] = []
+    for row in rows:
+        dims = decisions.get(str(row["decision_id"])) if row.get("decision_id") else ("", "", "")
+        if dims is None:
+            unknown.append(str(row["id"]))
+            continue
+        purpose, basis, outcome = (str(v or "") for v in dims)
+        at = row["ingested_at"]
+        assert isinstance(at, datetime)
+        key = HeldKey(
+            "interaction", purpose, basis, outcome, str(row["source_name"] or ""),
+            str(row["channel"] or ""), _special(row["special_categories"]), _day(at),
+        )  # fmt: skip
+        counts[key] += 1
+        if row.get("contact_id") and purpose:
+            pairs[(str(row["contact_id"]), purpose)] += 1
+    if counts:
+        _pending(session).add(_current_transaction(session), (counts, pairs), +1)
+    record_added(session, "interaction", unknown)
 
 
 def contact_erased(session: Session, contact_id: str) -> None:

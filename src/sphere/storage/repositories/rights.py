@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from sphere.storage.readmodel_tables import ReadModelMarkRow
 from sphere.storage.repositories import readmodel
 from sphere.storage.rights_tables import DsrRequestRow, DsrVerificationRow, NoticeDutyRow
 from sphere.storage.tables import (
@@ -353,12 +354,17 @@ class RightsRepository:
         return int(result.rowcount or 0)
 
     def missing_duty_candidates(
-        self, channels: Iterable[str], informing_rules: Iterable[str]
+        self,
+        channels: Iterable[str],
+        informing_rules: Iterable[str],
+        *,
+        since: datetime | None = None,
     ) -> list[DutyCandidate]:
         """(contact, source) pairs of linked interactions from ``channels`` that have no
         duty row yet and of which at least one record was stored under one of
-        ``informing_rules`` — set-based: one GROUP BY with an anti-join on the duties,
-        so a steady state (every duty already derived) returns nothing cheaply.
+        ``informing_rules`` — set-based: one GROUP BY with an anti-join on the duties.
+        With ``since``, only pairs with a record ingested since then are considered (an
+        index range on ``ingested_at``), which is what makes it cheap on every page.
         ``first_ingested_at`` is the first record of the pair (any rule); ``language``
         the language of its latest post that has one."""
         rules = list(informing_rules)
@@ -371,7 +377,15 @@ class RightsRepository:
             .where(n.contact_id == i.contact_id, n.source_name == i.source_name)
             .exists()
         )
-        rows = self.session.execute(
+        pairs = None
+        if since is not None:
+            pairs = (
+                select(i.contact_id, i.source_name)
+                .where(i.contact_id.is_not(None), i.ingested_at >= since)
+                .distinct()
+                .subquery("recent_pairs")
+            )
+        query = (
             select(i.contact_id, i.source_name, func.min(i.channel), func.min(i.ingested_at))
             .join(d, d.id == i.decision_id)
             .join(c, c.id == i.contact_id)
@@ -383,7 +397,13 @@ class RightsRepository:
             )
             .group_by(i.contact_id, i.source_name)
             .having(informs == 1)
-        ).all()
+        )
+        if pairs is not None:  # pairs with a record since ``since`` (all their records count)
+            query = query.join(
+                pairs,
+                and_(pairs.c.contact_id == i.contact_id, pairs.c.source_name == i.source_name),
+            )
+        rows = self.session.execute(query).all()
         found = []
         for contact_id, source_name, channel, first in rows:
             language = self.session.scalar(
@@ -407,6 +427,20 @@ class RightsRepository:
                 )
             )
         return found
+
+    def mark(self, name: str) -> datetime | None:
+        return self.session.scalar(select(ReadModelMarkRow.at).where(ReadModelMarkRow.name == name))
+
+    def set_mark(self, name: str, at: datetime) -> None:
+        row = self.session.get(ReadModelMarkRow, name)
+        if row is None:
+            self.session.add(ReadModelMarkRow(name=name, at=at))
+        else:
+            row.at = at
+        self.session.flush()
+
+    def newest_ingested(self) -> datetime | None:
+        return self.session.scalar(select(func.max(InteractionRow.ingested_at)))
 
     def duty_summary(self, *, now: datetime, soon: datetime, sample: int = 20) -> dict[str, Any]:
         """Open duties overdue (``due_at <= now``) and due by ``soon``: per group the

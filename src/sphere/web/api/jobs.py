@@ -16,9 +16,10 @@ from starlette.responses import Response
 from sphere.accounts import Principal, Role
 from sphere.errors import NotFound, PolicyViolation
 from sphere.jobs.kinds import KINDS
+from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.jobs import JobRecord, JobRepository
 from sphere.web._cockpit_service import actor_of
-from sphere.web._jobs import resume_job, view
+from sphere.web._jobs import accepted, raise_if_failed, resume_job, start_job, view
 from sphere.web.deps import COCKPIT_ROLES, CsrfProtected, CurrentStaff, DbSession, Runtime
 
 router = APIRouter(tags=["jobs"])
@@ -83,6 +84,23 @@ def post_cancel(
     """Cancel a queued job, or ask a running one to stop after its current step."""
     job = may_act(visible(JobRepository(db).get(job_id), who), who)
     return view(runtime, JobRepository(db).request_cancel(job.id, at=runtime.clock.now())).to_dict()
+
+
+@router.post(
+    "/contacts/{contact_id}/export",
+    dependencies=[CsrfProtected],
+    status_code=202,
+    responses={202: {"description": "The export job; its file is at GET /api/v1/jobs/{id}/file."}},
+)
+def post_export(contact_id: JobId, db: DbSession, runtime: Runtime, who: CurrentStaff) -> Any:
+    """Everything held about a contact as the Art. 15/20 zip, made by a job and kept
+    encrypted for 24 hours (DPO and admin)."""
+    if who.role not in (Role.DPO, Role.ADMIN):
+        raise PolicyViolation("only the DPO or an admin may export a contact's data")
+    ContactRepository(db, runtime.keyring).get(contact_id)
+    job = start_job(db, runtime, "export", {"contact_id": contact_id}, actor=actor_of(who))
+    raise_if_failed(job)
+    return accepted(runtime, job)
 
 
 @router.get(

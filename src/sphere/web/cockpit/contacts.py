@@ -10,13 +10,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from sphere.cockpit.contacts import MAX_QUERY_CHARS, find_for_staff
 from sphere.cockpit.timeline import contact_timeline
+from sphere.storage.repositories.contacts import ContactRepository
 from sphere.web._cockpit_service import actor_of
+from sphere.web._jobs import raise_if_failed, start_job
+from sphere.web.api.rights import RightsOfficer
 from sphere.web.cockpit.pages import render
-from sphere.web.deps import CsrfToken, CurrentStaff, DbSession, Runtime
+from sphere.web.deps import CsrfProtected, CsrfToken, CurrentStaff, DbSession, Runtime
 
 router = APIRouter(prefix="/cockpit", include_in_schema=False)
 IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -79,3 +82,15 @@ def timeline_page(
         active="contacts",
         timeline=timeline,
     )
+
+
+@router.post("/contacts/{contact_id}/export", dependencies=[CsrfProtected])
+def export_contact(
+    contact_id: IdPath, runtime: Runtime, dpo: RightsOfficer, db: DbSession
+) -> Response:
+    """Everything held about the contact as a zip, made by a job (a large record takes a
+    while); the job page links the file when it is ready (DPO and admin only)."""
+    ContactRepository(db, runtime.keyring).get(contact_id)  # 404 before any job
+    job = start_job(db, runtime, "export", {"contact_id": contact_id}, actor=actor_of(dpo))
+    raise_if_failed(job)
+    return RedirectResponse(f"/cockpit/jobs/{job.id}", status_code=303)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from sphere.storage.types import UTCDateTime
+
 revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels = None
@@ -60,6 +62,12 @@ def upgrade() -> None:
         sa.Column("contacts", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("purpose", name=op.f("pk_held_purpose_contacts")),
     )
+    op.create_table(
+        "readmodel_marks",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_readmodel_marks")),
+    )
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.create_index("ix_decisions_purpose_decided_at", ["purpose", "decided_at"])
     with op.batch_alter_table("attributes", schema=None) as batch_op:
@@ -75,6 +83,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_attributes_retention_until"))
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.drop_index("ix_decisions_purpose_decided_at")
+    op.drop_table("readmodel_marks")
     op.drop_table("held_purpose_contacts")
     op.drop_table("held_contact_purposes")
     op.drop_table("held_counts")

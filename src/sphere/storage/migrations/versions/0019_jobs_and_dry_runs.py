@@ -1,5 +1,6 @@
 """jobs (state, progress, work lists, artifacts), stored campaign dry runs, finding
-reviews, and indexes for the paged audit trail (actor, time)
+reviews, indexes for the paged audit trail (actor, time) and for deleting decisions and
+identities without scanning the records
 
 Revision ID: 0019
 Revises: 0018
@@ -122,11 +123,24 @@ def upgrade() -> None:
         sa.Column("reviewed_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_finding_reviews")),
     )
+    # Deleting a decision or an identity (erasure, retention) checks the rows that refer
+    # to it: without these indexes every check scans the records.
+    op.create_index(op.f("ix_interactions_decision_id"), "interactions", ["decision_id"])
+    op.create_index(op.f("ix_interactions_identity_id"), "interactions", ["identity_id"])
+    op.create_index(op.f("ix_events_decision_id"), "events", ["decision_id"])
+    op.create_index(op.f("ix_campaign_sends_decision_id"), "campaign_sends", ["decision_id"])
     op.create_index("ix_audit_entries_actor_seq", "audit_entries", ["actor", "seq"])
     op.create_index("ix_audit_entries_at", "audit_entries", ["at"])
 
 
 def downgrade() -> None:
+    for table, column in (
+        ("campaign_sends", "decision_id"),
+        ("events", "decision_id"),
+        ("interactions", "identity_id"),
+        ("interactions", "decision_id"),
+    ):
+        op.drop_index(op.f(f"ix_{table}_{column}"), table_name=table)
     op.drop_table("finding_reviews")
     op.drop_index("ix_audit_entries_at", table_name="audit_entries")
     op.drop_index("ix_audit_entries_actor_seq", table_name="audit_entries")
