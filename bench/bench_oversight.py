@@ -95,6 +95,16 @@ def _settings(home: Path, url: str) -> Any:
     )
 
 
+def _audited(settings: Any, engine: Any) -> Any:
+    """Sessions that key audit entries like the app's (the chain is keyed once the app
+    wrote to it); older code has no audit keys."""
+    try:
+        from sphere.runtime import audited_session_factory
+    except ImportError:
+        return make_session_factory(engine)
+    return audited_session_factory(settings, engine)
+
+
 def _usage() -> dict[str, float]:
     ru = resource.getrusage(resource.RUSAGE_SELF)
     return {"cpu": ru.ru_utime + ru.ru_stime, "peak_rss_mb": ru.ru_maxrss / 1024}
@@ -200,7 +210,7 @@ def measure(url: str, now: datetime, args: argparse.Namespace) -> dict[str, Any]
     with tempfile.TemporaryDirectory(prefix="sphere-bench-home-") as home:
         settings = _settings(Path(home), url)
         engine = make_engine(url)
-        factory = make_session_factory(engine)
+        factory = _audited(settings, engine)
         keyring = Keyring.from_settings(settings)
         clock = FrozenClock(now)
         app = create_app(

@@ -158,7 +158,8 @@ def test_whatif_and_apply_show_progress_until_done(browser: Any, big_server: str
 
         page.get_by_role("button", name="Apply this policy").click()
         page.wait_for_url(re.compile(r".*/cockpit/jobs/[0-9a-f-]+$"))
-        assert page.get_by_role("heading", name="Policy apply", level=1).is_visible()
+        _shoot(page, "apply-started-desktop")
+        page.get_by_role("heading", name="Policy apply", level=1).wait_for(timeout=10_000)
         page.set_viewport_size({"width": 390, "height": 844})
         _shoot(page, "apply-running-390")
         page.get_by_role("link", name="Show the result").wait_for(timeout=300_000)

@@ -43,11 +43,12 @@ from sphere.storage.entities import SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.events import EventRepository
-from sphere.storage.repositories.fact_groups import group_ids, group_rows, record_refs
+from sphere.storage.repositories.fact_groups import group_ids, record_refs, stream_ids
 from sphere.storage.repositories.jobs import JobRepository
 from sphere.storage.repositories.rights import RightsRepository
 
 BATCH = 1000
+LIST_CHUNK = 5000
 REASON = "policy_reevaluation"
 
 
@@ -85,23 +86,18 @@ def _decision(data: dict[str, Any]) -> Decision:
     )
 
 
-def plan(
-    session: Session,
-    keyring: Keyring,
-    draft: Policy,
-    *,
-    actor: str,
-    now: datetime,
-    progress: Any = None,
-) -> Plan:
-    """Decide every group, activate the draft, list the work (in ``session``)."""
+def decide_plan(
+    session: Session, keyring: Keyring, draft: Policy, *, now: datetime, progress: Any = None
+) -> tuple[StoredWhatIf, dict[str, list[str]], list[tuple[str, str, dict[str, Any]]], int, str]:
+    """Decide every group under the policy in force and the draft (reads only): the
+    summary, the group keys to delete per record type, the groups that stay but get a
+    new decision, the imported contacts to review, and the version in force."""
     current = active_policy(session)
     items: list[RecordFacts] = list(
         stored_record_facts(session, keyring, policy_in_force=current, now=now, progress=progress)
     )
     campaigns = campaign_shifts(session, keyring, current, draft, now=now)
     summary = summarise(session, items, current, draft, campaigns, now=now)
-    stored = apply_policy(session, draft, actor=actor, at=now)
     delete: dict[str, list[str]] = {}
     decide: list[tuple[str, str, dict[str, Any]]] = []
     review = 0
@@ -115,7 +111,24 @@ def plan(
             delete.setdefault(item.record_type, []).append(item.key)
         else:
             decide.append((item.record_type, item.key, _decision_dict(after.decision)))
-    return Plan(summary, stored.id, current.version, delete, decide, review)
+    return summary, delete, decide, review, current.version
+
+
+def plan(
+    session: Session,
+    keyring: Keyring,
+    draft: Policy,
+    *,
+    actor: str,
+    now: datetime,
+    progress: Any = None,
+) -> Plan:
+    """Decide every group, activate the draft, list the work (in ``session``)."""
+    summary, delete, decide, review, previous = decide_plan(
+        session, keyring, draft, now=now, progress=progress
+    )
+    stored = apply_policy(session, draft, actor=actor, at=now)
+    return Plan(summary, stored.id, previous, delete, decide, review)
 
 
 def delete_records(
@@ -259,14 +272,23 @@ def _plan_data(work: Plan) -> dict[str, Any]:
 
 
 def apply_in_batches(ctx: Any) -> dict[str, Any]:
-    """The apply as a job (``sphere.jobs``): plan once, then batches with a checkpoint
-    each; a resumed job continues after its last committed batch."""
+    """The apply as a job (``sphere.jobs``), in short transactions so that writers (and,
+    on SQLite, every page) are never held up for long:
+
+    1. decide every group in a read-only unit of work; 2. activate the draft (one short
+    transaction, with the plan as the checkpoint); 3. list the records to change into
+    ``job_items``, streamed from one read in chunks of 5,000, each chunk its own short
+    transaction (a resumed listing starts over); 4. batches of ``BATCH`` items, each
+    with its checkpoint. A resumed job continues at the stage and item it reached; every
+    stage uses the moment the plan was made, so group keys (consent states at that
+    moment) select the same records."""
     from sphere.cockpit.whatif import make_draft
 
-    job, actor, now = ctx.job, ctx.job.created_by, ctx.now
+    job, actor = ctx.job, ctx.job.created_by
     point = dict(job.checkpoint)
     if "plan" not in point:
-        with ctx.session() as session:
+        now = ctx.now
+        with ctx.read_session() as session:
             draft = make_draft(session, yaml=ctx.params.get("yaml"),
                                disable_rule=ctx.params.get("disable_rule"))  # fmt: skip
             expected = ctx.params.get("expected_hash")
@@ -274,20 +296,24 @@ def apply_in_batches(ctx: Any) -> dict[str, Any]:
                 raise InvalidInput(
                     "the draft differs from the one previewed; run the what-if again"
                 )
-            work = plan(session, ctx.keyring, draft, actor=actor, now=now, progress=ctx.progress)
-            ctx.progress(0, None, "listing the records to change")
-            items = JobRepository(session)
-            total = 0
-            for record_type, keys in work.delete.items():
-                rows = group_rows(session, record_type, keys, now=now)
-                total += items.add_items_from(job.id, rows, item_type=record_type,
-                                              action="delete", offset=total)  # fmt: skip
-            for number, (record_type, key, _decision_data) in enumerate(work.decide):
-                rows = group_rows(session, record_type, [key], now=now)
-                total += items.add_items_from(job.id, rows, item_type=record_type,
-                                              action=f"decide:{number}", offset=total)  # fmt: skip
-            point = {"plan": _plan_data(work), "after": 0, "total": total, "counts": _counts()}
+            summary, delete, decide, review, previous = decide_plan(
+                session, ctx.keyring, draft, now=now, progress=ctx.progress
+            )
+        with ctx.session() as session:
+            stored = apply_policy(session, draft, actor=actor, at=now)
+            work = Plan(summary, stored.id, previous, delete, decide, review)
+            point = {
+                "plan": {**_plan_data(work), "delete": delete, "decide": decide},
+                "now": now.isoformat(),
+                "stage": "listing",
+                "after": 0,
+                "total": 0,
+                "counts": _counts(),
+            }
             ctx.checkpoint(session, point, done=0)
+    now = datetime.fromisoformat(point["now"])
+    if point["stage"] == "listing":
+        point = _list_items(ctx, point, now)
     plan_data, total, counts = point["plan"], point["total"], dict(point["counts"])
     decisions = [_decision(d) for d in plan_data["decisions"]]
     after = int(point["after"])
@@ -306,11 +332,42 @@ def apply_in_batches(ctx: Any) -> dict[str, Any]:
             ctx.checkpoint(session, {**point, "after": after, "counts": counts}, done=after)
         ctx.progress(after, total, "changing stored records")
     with ctx.session() as session:
-        plan_data = {**plan_data, "whatif": None}
-        result = _finish(session, plan_data, counts, actor=actor, at=now)
+        result = _finish(session, {**plan_data, "whatif": None}, counts, actor=actor, at=now)
     data = result.to_dict()
     data["whatif"] = point["plan"]["summary"]
     return data
+
+
+def _list_items(ctx: Any, point: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Stage 3: the records of the changing groups into ``job_items``."""
+    plan_data = point["plan"]
+    targets = [(t, keys, "delete") for t, keys in plan_data["delete"].items()]
+    targets += [(t, [key], f"decide:{n}") for n, (t, key, _d) in enumerate(plan_data["decide"])]
+    with ctx.session() as session:
+        JobRepository(session).delete_items(ctx.job.id)
+    total = 0
+    with ctx.read_session() as reading:
+        for record_type, keys, action in targets:
+            for ids in stream_ids(reading, record_type, keys, now=now, chunk=LIST_CHUNK):
+                with ctx.session() as session:
+                    JobRepository(session).add_items(
+                        ctx.job.id,
+                        [
+                            {
+                                "seq": total + n,
+                                "item_type": record_type,
+                                "ref": ref,
+                                "action": action,
+                            }
+                            for n, ref in enumerate(ids, start=1)
+                        ],
+                    )
+                total += len(ids)
+                ctx.progress(total, None, "listing the records to change")
+    point = {**point, "stage": "changing", "total": total}
+    with ctx.session() as session:
+        ctx.checkpoint(session, point, done=0)
+    return point
 
 
 def _grouped(batch: list[tuple[int, str, str, str]]) -> Iterator[tuple[tuple[str, str], list[str]]]:

@@ -14,18 +14,20 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from sphere.errors import NotFound, SphereError
 from sphere.jobs.context import JobCancelled, JobContext, JobDeps, Listener, ProgressBoard
-from sphere.storage.db import session_scope
+from sphere.storage.db import read_only_factory, session_scope
 from sphere.storage.repositories.jobs import JobRecord, JobRepository
 
 log = logging.getLogger(__name__)
 Handler = Callable[[JobContext], dict[str, Any]]
 STALE_AFTER = timedelta(minutes=15)  # no heartbeat for this long: the runner is gone
+STALE_CHECK_SECONDS = 60.0
 
 
 def submit(deps: JobDeps, kind: str, params: dict[str, Any], *, actor: str) -> JobRecord:
@@ -135,16 +137,21 @@ class JobRunner:
         self._wake.set()
 
     def _loop(self) -> None:
+        checked_stale = 0.0
         while not self._stop.is_set():
+            ran = None
             try:
-                now = self.deps.clock.now()
-                with session_scope(self.deps.factory) as session:
-                    JobRepository(session).fail_stale(before=now - STALE_AFTER, at=now)
                 try:
                     wanted: str | None = self._resume.get_nowait()
                 except queue.Empty:
                     wanted = None
-                ran = run_job(self.deps, self.board, wanted)
+                now = self.deps.clock.now()
+                if time.monotonic() - checked_stale > STALE_CHECK_SECONDS:
+                    checked_stale = time.monotonic()
+                    with session_scope(self.deps.factory) as session:
+                        JobRepository(session).fail_stale(before=now - STALE_AFTER, at=now)
+                if wanted is not None or self._work_waiting():
+                    ran = run_job(self.deps, self.board, wanted)
             except NotFound:
                 ran = None
             except Exception:  # keep serving: a broken job must not stop the others
@@ -153,3 +160,9 @@ class JobRunner:
             if ran is None:
                 self._wake.wait(self.poll)
                 self._wake.clear()
+
+    def _work_waiting(self) -> bool:
+        """A queued job exists (read without the write lock, so an idle runner never
+        makes SQLite writers wait)."""
+        with session_scope(read_only_factory(self.deps.factory)) as session:
+            return JobRepository(session).has_queued()

@@ -133,7 +133,8 @@ class JobView:
 def view(runtime: WebRuntime, job: JobRecord) -> JobView:
     live = runtime.jobs.board.get(job.id) if runtime.jobs is not None else None
     if live is not None and job.state == "running":
-        return JobView(job, TITLES.get(job.kind, job.kind), live.done, live.total, live.phase)
+        phase = live.phase or "starting"
+        return JobView(job, TITLES.get(job.kind, job.kind), live.done, live.total, phase)
     return JobView(
         job, TITLES.get(job.kind, job.kind), job.progress_done, job.progress_total, job.phase
     )

@@ -220,6 +220,12 @@ class JobRepository:
         )
         return self.get(job_id)
 
+    def has_queued(self) -> bool:
+        return (
+            self.session.scalar(select(JobRow.id).where(JobRow.state == "queued").limit(1))
+            is not None
+        )
+
     def fail_stale(self, *, before: datetime, at: datetime) -> list[str]:
         """Running jobs whose runner stopped sending heartbeats: mark them failed (the
         checkpoint stays, so they can be resumed)."""
@@ -228,6 +234,8 @@ class JobRepository:
                 select(JobRow.id).where(JobRow.state == "running", JobRow.heartbeat_at < before)
             )
         )
+        if not ids:
+            return []
         for job_id in ids:
             row = self.get(job_id)
             self.finish(
@@ -284,6 +292,13 @@ class JobRepository:
             )
         )
         return self.count_items(job_id) - offset
+
+    def delete_items(self, job_id: str) -> None:
+        self.session.execute(
+            delete(JobItemRow)
+            .where(JobItemRow.job_id == job_id)
+            .execution_options(synchronize_session=False)
+        )
 
     def items(self, job_id: str, *, after: int, limit: int) -> list[tuple[int, str, str, str]]:
         """(seq, item type, ref, action) after ``after``, in order."""
