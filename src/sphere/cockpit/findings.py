@@ -468,14 +468,12 @@ def _requests(session: Session, now: datetime) -> list[Finding]:
 
 def _reidentifiable(session: Session, keyring: Keyring) -> list[Finding]:
     """Text stored without a link to its author at high re-identification risk, kept
-    verbatim because the policy said so (docs/anonymisation.md)."""
-    risks = InteractionRepository(session, keyring).risk_distribution()
-    kept = sorted(
-        i
-        for (level, action), ids in risks.items()
-        if level in ("high", "special") and action == "keep"
-        for i in ids
-    )
+    verbatim because the policy said so (docs/anonymisation.md). Counted from the held
+    read model; a sample of ids as evidence."""
+    del keyring
+    levels = ("high", "special")
+    counts = read.reidentification_counts(session)
+    kept = sum(n for (level, action), n in counts.items() if level in levels and action == "keep")
     if not kept:
         return []
     return [
@@ -483,24 +481,27 @@ def _reidentifiable(session: Session, keyring: Keyring) -> list[Finding]:
             code="reidentification.high-risk-text-kept",
             severity="high",
             title="Re-identifiable text kept",
-            evidence=f"{len(kept)} posts stored without a link to their author have a high "
+            evidence=f"{kept} posts stored without a link to their author have a high "
             "re-identification risk (searchable passages, several quasi-identifiers or a "
             "long history under one pseudonym) and were kept verbatim: the policy's "
             "'reidentification' section keeps them",
-            count=len(kept),
+            count=kept,
             link="/cockpit/findings#reidentification",
             article="GDPR Recital 26, Art. 5(1)(c), Art. 25",
-            object_ids=tuple(kept),
+            object_ids=tuple(read.reidentification_sample(session, levels, "keep", limit=SAMPLE)),
         )
     ]
 
 
 def risk_distribution(session: Session, keyring: Keyring) -> list[tuple[str, str, int]]:
     """(risk level, action, posts) of the stored text without a link to its author."""
+    del keyring
     order = {"low": 0, "medium": 1, "high": 2, "special": 3}
-    risks = InteractionRepository(session, keyring).risk_distribution()
     return sorted(
-        ((level, action, len(ids)) for (level, action), ids in risks.items()),
+        (
+            (level, action, n)
+            for (level, action), n in read.reidentification_counts(session).items()
+        ),
         key=lambda r: (order.get(r[0], 9), r[1]),
     )
 

@@ -5,8 +5,9 @@ a few hundred counter rows instead of scanning a million records.
 * ``held_counts`` — how many records are held, per record type (interaction, event,
   attribute, imported contact), purpose, legal basis and outcome of the decision they
   rest on, source, channel, special categories and the UTC day they were stored. Only
-  counts: no ids, no content. ``""`` stands for "none" in a key column (a NULL would
-  break the primary key that the race-free upsert relies on).
+  counts: no ids, no content. ``reid`` is the re-identification risk level and action of
+  text kept without its author (``sphere.analytics``). ``""`` stands for "none" in a key
+  column (a NULL would break the primary key that the race-free upsert relies on).
 * ``held_contact_purposes`` — per contact and purpose, how many held records; the
   number of rows with ``n > 0`` per purpose is the "contacts" figure of an activity.
 * ``held_purpose_contacts`` — that number, kept current with the transitions of the
@@ -37,6 +38,8 @@ class HeldCountRow(Base):
     channel: Mapped[str] = mapped_column(ENUM, primary_key=True)
     special: Mapped[str] = mapped_column(String(200), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # "<risk level>:<action>" of text kept without its author (re-identification risk)
+    reid: Mapped[str] = mapped_column(String(24), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 

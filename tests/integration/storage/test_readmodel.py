@@ -122,6 +122,9 @@ class History:
             contact_id=contact_id,
             special_categories=frozenset({SpecialCategory.HEALTH}) if special else frozenset(),
             retention_until=at + timedelta(days=30),
+            # text kept without its author carries its re-identification risk and action
+            reid_risk=None if linked else ("high" if special else "low"),
+            reid_action=None if linked else "keep",
         )
         if batched:  # the pipeline's path: prepared rows, one executemany each
             logged, row = decisions.prepare(

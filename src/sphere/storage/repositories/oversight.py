@@ -194,6 +194,29 @@ def special_category_rows(session: Session) -> int:
     )
 
 
+def reidentification_counts(session: Session) -> dict[tuple[str, str], int]:
+    """(risk level, action) → stored posts without a link to their author (read model)."""
+    found: dict[tuple[str, str], int] = {}
+    for row in readmodel.held_rows(session):
+        if row.record_type == "interaction" and row.reid and row.n:
+            level, _, action = row.reid.partition(":")
+            found[(level, action)] = found.get((level, action), 0) + row.n
+    return found
+
+
+def reidentification_sample(
+    session: Session, levels: Iterable[str], action: str, *, limit: int
+) -> list[str]:
+    return list(
+        session.scalars(
+            select(InteractionRow.id)
+            .where(InteractionRow.reid_risk.in_(list(levels)), InteractionRow.reid_action == action)
+            .order_by(InteractionRow.id)
+            .limit(limit)
+        )
+    )
+
+
 def special_category_sample(session: Session, *, limit: int) -> list[str]:
     """Ids of a few stored rows that hold Art. 9 data (evidence for the finding)."""
     ids: list[str] = []

@@ -37,6 +37,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     select,
     union_all,
 )
@@ -74,6 +75,7 @@ class HeldKey:
     channel: str
     special: str  # sorted, comma-separated Art. 9 categories; "" for none
     day: date
+    reid: str = ""  # "<risk level>:<action>" of text kept without its author; "" otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ class HeldRow:
     channel: str
     special: str
     n: int
+    reid: str = ""
 
     @property
     def special_categories(self) -> tuple[str, ...]:
@@ -104,6 +107,10 @@ def _special(value: Any) -> str:
     return ",".join(sorted(value or ()))
 
 
+def _reid(risk: Any, action: Any) -> str:
+    return f"{risk}:{action}" if risk else ""
+
+
 def _day(value: datetime) -> date:
     return value.date()  # UTCDateTime returns aware UTC: the UTC day
 
@@ -114,7 +121,7 @@ def _measure(session: Session, record_type: str, ids: Sequence[str]) -> Delta:
     pairs: Counter[tuple[str, str]] = Counter()
     for start in range(0, len(ids), _CHUNK):
         for row in session.execute(_dimensions(record_type, list(ids[start : start + _CHUNK]))):
-            contact_id, purpose, basis, outcome, source, channel, special, at = row
+            contact_id, purpose, basis, outcome, source, channel, special, at, risk, act = row
             key = HeldKey(
                 record_type,
                 purpose or "",
@@ -124,6 +131,7 @@ def _measure(session: Session, record_type: str, ids: Sequence[str]) -> Delta:
                 channel or "",
                 _special(special),
                 _day(at),
+                _reid(risk, act),
             )
             counts[key] += 1
             if contact_id and purpose:
@@ -133,6 +141,7 @@ def _measure(session: Session, record_type: str, ids: Sequence[str]) -> Delta:
 
 def _dimensions(record_type: str, ids: list[str]) -> Any:
     empty = literal("")
+    none = null()
     if record_type == "interaction":
         i, d = InteractionRow, DecisionRow
         return (
@@ -145,6 +154,8 @@ def _dimensions(record_type: str, ids: list[str]) -> Any:
                 i.channel,
                 i.special_categories,
                 i.ingested_at,
+                i.reid_risk,
+                i.reid_action,
             )
             .outerjoin(d, d.id == i.decision_id)
             .where(i.id.in_(ids))
@@ -161,6 +172,8 @@ def _dimensions(record_type: str, ids: list[str]) -> Any:
                 e.channel,
                 literal("[]"),
                 e.ingested_at,
+                none,
+                none,
             )
             .outerjoin(d, d.id == e.decision_id)
             .where(e.id.in_(ids))
@@ -176,6 +189,8 @@ def _dimensions(record_type: str, ids: list[str]) -> Any:
             empty,
             a.special_categories,
             a.created_at,
+            none,
+            none,
         ).where(a.id.in_(ids))
     if record_type == "contact":  # ids are decision ids of imports; erased contacts hold nothing
         d, c = DecisionRow, ContactRow
@@ -189,6 +204,8 @@ def _dimensions(record_type: str, ids: list[str]) -> Any:
                 empty,
                 literal("[]"),
                 d.decided_at,
+                none,
+                none,
             )
             .join(c, c.id == d.contact_id)
             .where(d.id.in_(ids), d.record_type == "contact", c.erased_at.is_(None))
@@ -321,6 +338,7 @@ def interactions_inserted(session: Session, rows: Sequence[dict[str, object]]) -
         key = HeldKey(
             "interaction", purpose, basis, outcome, str(row["source_name"] or ""),
             str(row["channel"] or ""), _special(row["special_categories"]), _day(at),
+            _reid(row.get("reid_risk"), row.get("reid_action")),
         )  # fmt: skip
         counts[key] += 1
         if row.get("contact_id") and purpose:
@@ -373,6 +391,7 @@ def apply_delta(session: Session, delta: Delta) -> None:
                 c.source == _bind("source"),
                 c.channel == _bind("channel"),
                 c.special == _bind("special"),
+                c.reid == _bind("reid"),
                 c.day == _bind("day"),
                 c.n == 0,
             ),
@@ -395,6 +414,7 @@ def _key_dict(key: HeldKey) -> dict[str, Any]:
         "channel": key.channel,
         "special": key.special,
         "day": key.day,
+        "reid": key.reid,
     }
 
 
@@ -468,6 +488,8 @@ def recompute(session: Session) -> Delta:
             i.channel,
             specials,
             _day_of(session, i.ingested_at),
+            i.reid_risk,
+            i.reid_action,
             func.count(),
         )
         .outerjoin(d, d.id == i.decision_id)
@@ -479,6 +501,8 @@ def recompute(session: Session) -> Delta:
             i.channel,
             specials,
             _day_of(session, i.ingested_at),
+            i.reid_risk,
+            i.reid_action,
         ),
         select(
             literal("event"),
@@ -489,6 +513,8 @@ def recompute(session: Session) -> Delta:
             e.channel,
             literal("[]"),
             _day_of(session, e.ingested_at),
+            null(),
+            null(),
             func.count(),
         )
         .outerjoin(d, d.id == e.decision_id)
@@ -502,6 +528,8 @@ def recompute(session: Session) -> Delta:
             empty,
             cast(a.special_categories, String),
             _day_of(session, a.created_at),
+            null(),
+            null(),
             func.count(),
         ).group_by(
             a.purpose,
@@ -518,6 +546,8 @@ def recompute(session: Session) -> Delta:
             empty,
             literal("[]"),
             _day_of(session, d.decided_at),
+            null(),
+            null(),
             func.count(),
         )
         .join(c, c.id == d.contact_id)
@@ -526,13 +556,31 @@ def recompute(session: Session) -> Delta:
     )
     counts: Counter[HeldKey] = Counter()
     for query in queries:
-        for kind, purpose, basis, outcome, source, channel, special, day, n in session.execute(
-            query
-        ):
+        for (
+            kind,
+            purpose,
+            basis,
+            outcome,
+            source,
+            channel,
+            special,
+            day,
+            risk,
+            act,
+            n,
+        ) in session.execute(query):
             if isinstance(day, str):
                 day = date.fromisoformat(day)
             key = HeldKey(
-                kind, purpose, basis, outcome, source or "", channel or "", _special(special), day
+                kind,
+                purpose,
+                basis,
+                outcome,
+                source or "",
+                channel or "",
+                _special(special),
+                day,
+                _reid(risk, act),
             )
             counts[key] += n
     pairs: Counter[tuple[str, str]] = Counter()
@@ -570,6 +618,7 @@ def stored(session: Session) -> Delta:
             row.channel,
             row.special,
             row.day,
+            row.reid,
         )
         counts[key] = row.n
     pairs: Counter[tuple[str, str]] = Counter()
@@ -651,10 +700,19 @@ def differences(session: Session) -> list[str]:
 def held_rows(session: Session) -> list[HeldRow]:
     """The counters summed over days (zero sums left out)."""
     h = HeldCountRow
-    dims = (h.record_type, h.purpose, h.legal_basis, h.outcome, h.source, h.channel, h.special)
+    dims = (
+        h.record_type,
+        h.purpose,
+        h.legal_basis,
+        h.outcome,
+        h.source,
+        h.channel,
+        h.special,
+        h.reid,
+    )
     total = func.sum(h.n)
     return [
-        HeldRow(*row[:7], n=int(row[7]))
+        HeldRow(*row[:7], n=int(row[8]), reid=row[7])
         for row in session.execute(select(*dims, total).group_by(*dims).having(total != 0))
     ]
 

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=40), nullable=False),
         sa.Column("special", sa.String(length=200), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("reid", sa.String(length=24), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
             "record_type",
@@ -46,6 +47,7 @@ def upgrade() -> None:
             "channel",
             "special",
             "day",
+            "reid",
             name=op.f("pk_held_counts"),
         ),  # fmt: skip
     )
