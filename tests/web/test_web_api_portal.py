@@ -31,9 +31,10 @@ from sphere.consent.ledger import grant
 from sphere.domain import AttributeKind, IdentityKind, LegalBasis, Purpose
 from sphere.domain.time import FrozenClock
 from sphere.rights.requests import RequestType, open_request
+from sphere.runtime import audited_session_factory
 from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
-from sphere.storage.db import make_session_factory, session_scope
+from sphere.storage.db import session_scope
 from sphere.storage.entities import NewAttribute
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.contacts import ContactRepository
@@ -52,7 +53,7 @@ def subjects(settings: Settings, fresh_engine: Engine, clock: FrozenClock) -> di
     also has an interest derived under that consent (so withdrawal deletes something)."""
     keyring = Keyring.from_settings(settings)
     ids = {}
-    with session_scope(make_session_factory(fresh_engine)) as db:
+    with session_scope(audited_session_factory(settings, fresh_engine)) as db:
         contacts = ContactRepository(db, keyring)
         for address in (LENA, OTTO):
             contact = contacts.create(at=clock.now())
@@ -432,7 +433,7 @@ def otto_ids(
     clock: FrozenClock,
 ) -> dict[str, str]:
     """Otto's request id and receipt id (as he sees them himself)."""
-    with session_scope(make_session_factory(fresh_engine)) as db:
+    with session_scope(audited_session_factory(settings, fresh_engine)) as db:
         request = open_request(
             db,
             Keyring.from_settings(settings),

@@ -73,6 +73,7 @@ def test_serve_uses_the_factory_and_secure_cookies_off_loopback(
     monkeypatch.setenv("SPHERE_WEB_COOKIE_SECURE", "unset")  # so the test's change is undone
     monkeypatch.delenv("SPHERE_WEB_COOKIE_SECURE")
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setenv("SPHERE_PSEUDONYM_SECRET", "this installation's own secret")
     serve(host=host, port=8123, secure_cookies=None, proxy_headers=False)
     assert calls == [
         (
@@ -88,3 +89,19 @@ def test_serve_uses_the_factory_and_secure_cookies_off_loopback(
         )
     ]
     assert os.environ["SPHERE_WEB_COOKIE_SECURE"] == expected
+
+
+def test_serve_refuses_a_public_address_with_the_placeholder_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+    import uvicorn
+
+    from sphere.cli.serve import serve
+
+    monkeypatch.delenv("SPHERE_PSEUDONYM_SECRET", raising=False)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: pytest.fail("must not serve"))
+    with pytest.raises(typer.Exit) as exit_info:
+        serve(host="0.0.0.0", port=8123, secure_cookies=None, proxy_headers=False)
+    assert exit_info.value.exit_code == 2
+    assert "SPHERE_PSEUDONYM_SECRET is the public placeholder" in capsys.readouterr().err
