@@ -182,6 +182,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "SPHERE_WEB_COOKIE_SECURE": "false",
         "SPHERE_WEB_PUBLIC_URL": base,
         "PYTHONUNBUFFERED": "1",
+        # every test logs in from 127.0.0.1: the per-client limit is tested in tests/web
+        "SPHERE_WEB_PORTAL_LOGIN_MAX_PER_CLIENT": "1000",
     }
     for name in ("SPHERE_WEB_SMTP_HOST", "SPHERE_MASTER_KEY", "SPHERE_MASTER_KEY_FILE"):
         env.pop(name, None)  # links on the console; the master key from home/master.key

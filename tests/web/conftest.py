@@ -152,3 +152,11 @@ def seeded(settings: Settings, fresh_engine: Engine, clock: FrozenClock, tmp_pat
             )
     seed(rt, tmp_path)
     return rt
+
+
+def sent_links(app: FastAPI) -> list[str]:
+    """Portal log-in links delivered so far: the lookup and the mail happen after the
+    answer (no account enumeration), so wait for that work first."""
+    runtime = app.state.runtime
+    runtime.after_response.drain()
+    return list(runtime.outbox)

@@ -28,7 +28,7 @@ from sphere.storage.crypto import Keyring
 from sphere.storage.db import make_session_factory, session_scope
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.web.runtime import TEMPLATE_DIR
-from tests.web.conftest import PASSWORD, csrf_in
+from tests.web.conftest import PASSWORD, csrf_in, sent_links
 from tests.web.test_web_portal import portal_login
 
 SUBJECT = "mia.probe@example.net"
@@ -170,7 +170,7 @@ def test_public_and_login_pages(client: TestClient, app: FastAPI, subject: str) 
     login = client.get("/portal/login")
     sent = client.post("/portal/login", data={"email": SUBJECT, "csrf_token": csrf_in(login.text)})
     pages["/portal/login (sent)"] = sent.text
-    token_path = "/portal/login/" + app.state.runtime.outbox[-1].rsplit("/", 1)[1]
+    token_path = "/portal/login/" + sent_links(app)[-1].rsplit("/", 1)[1]
     pages["/portal/login/<token>"] = client.get(token_path).text
     handle = client.post(
         "/portal/login/handle",

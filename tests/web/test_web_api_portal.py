@@ -38,7 +38,7 @@ from sphere.storage.db import session_scope
 from sphere.storage.entities import NewAttribute
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.contacts import ContactRepository
-from tests.web.conftest import BASE_URL, csrf_in
+from tests.web.conftest import BASE_URL, csrf_in, sent_links
 
 API = "/api/v1/portal/me"
 LENA = "lena.api@example.com"
@@ -87,7 +87,7 @@ def portal_login(client: TestClient, app: FastAPI, address: str) -> str:
     page = client.get("/portal/login")
     sent = client.post("/portal/login", data={"email": address, "csrf_token": csrf_in(page.text)})
     assert sent.status_code == 200
-    link = app.state.runtime.outbox[-1]
+    link = sent_links(app)[-1]
     path = link.split("127.0.0.1:8000", 1)[1]
     confirm = client.get(path)
     done = client.post(

@@ -21,7 +21,7 @@ from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
 from sphere.storage.db import make_session_factory, session_scope
 from sphere.storage.repositories.contacts import ContactRepository
-from tests.web.conftest import BASE_URL, csrf_in
+from tests.web.conftest import BASE_URL, csrf_in, sent_links
 
 LENA = "lena.beispiel@example.com"
 OTTO = "otto.muster@example.org"
@@ -49,7 +49,7 @@ def portal_login(client: TestClient, app: FastAPI, address: str) -> None:
     assert page.status_code == 200
     sent = client.post("/portal/login", data={"email": address, "csrf_token": csrf_in(page.text)})
     assert sent.status_code == 200
-    link = app.state.runtime.outbox[-1]
+    link = sent_links(app)[-1]
     path = link.split("127.0.0.1:8000", 1)[1]
     confirm = client.get(path)
     token = path.rsplit("/", 1)[1]
@@ -75,10 +75,10 @@ def test_unknown_address_gets_same_answer_and_no_link(
         "/portal/login", data={"email": "nobody@example.net", "csrf_token": csrf_in(page.text)}
     )
     assert answer.status_code == 200
-    assert app.state.runtime.outbox == []
+    assert sent_links(app) == []
     known = client.post("/portal/login", data={"email": LENA, "csrf_token": csrf_in(page.text)})
     assert known.text == answer.text
-    assert len(app.state.runtime.outbox) == 1
+    assert len(sent_links(app)) == 1
 
 
 def test_link_is_single_use_and_cookie_is_strict(
@@ -86,7 +86,7 @@ def test_link_is_single_use_and_cookie_is_strict(
 ) -> None:
     page = client.get("/portal/login")
     client.post("/portal/login", data={"email": LENA, "csrf_token": csrf_in(page.text)})
-    token = app.state.runtime.outbox[-1].rsplit("/", 1)[1]
+    token = sent_links(app)[-1].rsplit("/", 1)[1]
     confirm = client.get(f"/portal/login/{token}")
     csrf = csrf_in(confirm.text)
     first = client.post(
@@ -108,7 +108,7 @@ def test_link_expires_after_15_minutes(
 ) -> None:
     page = client.get("/portal/login")
     client.post("/portal/login", data={"email": LENA, "csrf_token": csrf_in(page.text)})
-    token = app.state.runtime.outbox[-1].rsplit("/", 1)[1]
+    token = sent_links(app)[-1].rsplit("/", 1)[1]
     clock.advance(timedelta(minutes=16))
     confirm = client.get(f"/portal/login/{token}")
     late = client.post(
@@ -126,7 +126,7 @@ def test_links_are_rate_limited_per_address(
         assert client.post("/portal/login", data={"email": LENA, "csrf_token": csrf}).is_success
     refused = client.post("/portal/login", data={"email": LENA, "csrf_token": csrf})
     assert refused.status_code == 429
-    assert len(app.state.runtime.outbox) == 3
+    assert len(sent_links(app)) == 3
 
 
 def test_pages_require_portal_session(client: TestClient) -> None:

@@ -26,9 +26,11 @@ class LoginFailed(AuthenticationError):
 class LoginThrottled(AuthenticationError):
     """Too many failed log-ins for this account or from this address (HTTP: 429)."""
 
-    def __init__(self, until: datetime) -> None:
+    def __init__(
+        self, until: datetime, message: str = "too many failed log-in attempts; try again later"
+    ) -> None:
         self.until = until
-        super().__init__("too many failed log-in attempts; try again later")
+        super().__init__(message)
 
 
 class AccessDenied(SphereError):

@@ -53,7 +53,6 @@ def issue_demo_portal_link(runtime: _Runtime, *, base_url: str = "") -> str:
                 emails[0],
                 at=runtime.clock.now(),
                 throttle_secret=link_throttle_key(runtime.settings),
-                max_per_window=1000,
             )
             if link is not None:
                 return f"{base_url.rstrip('/')}{LOGIN_PATH}{link.token}"

@@ -1,11 +1,13 @@
 """One-time log-in links for the data-subject portal.
 
-A person types their e-mail address; if exactly one living contact has that address
-on file, a link with a 256-bit random token is issued for it. Only the token's SHA-256
-is stored; the link expires after 15 minutes and is redeemable once. Requests per
-address are rate-limited (keyed HMAC of the address, never the clear value), so the
-form cannot be used to flood someone's mailbox. Whether the address is on file is never
-revealed: the caller shows the same answer either way (no account enumeration).
+A person types their e-mail address. ``admit_link_request`` checks that it is one and
+counts the request (``portal.login_throttle``: per address, per client, in total) —
+before any lookup, so known and unknown addresses get the same answer, the same
+throttle and the same time (no account enumeration, issue 18). The caller answers at
+once and only then, after the answer (``WebRuntime.after_response``), calls
+``create_login_link``: if exactly one living contact has that address on file, a link
+with a 256-bit random token is issued for it. Only the token's SHA-256 is stored; the
+link expires after 15 minutes and is redeemable once.
 
 Possession of the mailbox on file is what authenticates the person (the same proof as
 the e-mail code of ``sphere.rights.verification``); nothing is keyed by a guessable id.
@@ -15,24 +17,37 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from sphere.accounts import LoginThrottled
 from sphere.audit import record as audit
 from sphere.domain.time import ensure_utc
-from sphere.errors import NotFound
+from sphere.errors import InvalidInput, NotFound
+from sphere.portal.login_throttle import PortalLoginLimits, admit_login_attempt
 from sphere.rights.subject import find_contacts
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.portal_access import PortalLinkRepository
 
 LINK_TTL = timedelta(minutes=15)
-RATE_WINDOW = timedelta(minutes=15)
-MAX_LINKS_PER_WINDOW = 3
+MAX_ADDRESS_CHARS = 254  # RFC 5321 path limit
 ACTOR = "portal"
+# One @, a non-empty local part without spaces or a leading @, a domain with a dot: what
+# a mail server accepts as a recipient. "@anna" or "anna@" (a social handle) is refused.
+_ADDRESS = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+
+
+class NotAnEmailAddress(InvalidInput):
+    """The e-mail field holds something else (a social handle, a name)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "email: type an e-mail address such as name@example.com; to log in with a "
+            "social-media account, use the form for that below"
+        )
 
 
 class LinkInvalid(NotFound):
@@ -63,6 +78,38 @@ def address_key(secret: bytes, address: str) -> str:
     return hmac.new(secret, address.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def email_address(value: str) -> str:
+    """``value`` normalised (trimmed, lower case) if it is an e-mail address, else
+    ``NotAnEmailAddress``."""
+    address = value.strip().lower()
+    if len(address) > MAX_ADDRESS_CHARS or not _ADDRESS.fullmatch(address):
+        raise NotAnEmailAddress()
+    return address
+
+
+def admit_link_request(
+    session: Session,
+    address: str,
+    *,
+    client_key: str,
+    at: datetime,
+    throttle_secret: bytes,
+    limits: PortalLoginLimits,
+) -> str:
+    """Validate and count a request for a log-in link; the normalised address to hand to
+    ``create_login_link`` after answering. Raises ``NotAnEmailAddress`` or
+    ``LoginThrottled``; looks nothing up, so the work is the same for every address."""
+    value = email_address(address)
+    admit_login_attempt(
+        session,
+        target_key=address_key(throttle_secret, value),
+        client_key=client_key,
+        at=at,
+        limits=limits,
+    )
+    return value
+
+
 def create_login_link(
     session: Session,
     keyring: Keyring,
@@ -70,24 +117,22 @@ def create_login_link(
     *,
     at: datetime,
     throttle_secret: bytes,
-    max_per_window: int = MAX_LINKS_PER_WINDOW,
 ) -> IssuedLink | None:
     """A link for the one living contact with ``address`` on file, else ``None``.
 
-    Raises ``LoginThrottled`` after ``max_per_window`` links for the address within
-    15 minutes (counted only for addresses on file, so the answer reveals nothing).
+    Not throttled here: the request was admitted by ``admit_link_request`` before, and
+    whatever this returns is never shown to the person who asked.
     """
     at = ensure_utc(at)
-    value = address.strip().lower()
-    if "@" not in value:
+    try:
+        value = email_address(address)
+    except NotAnEmailAddress:
         return None
     contacts = [c for c in find_contacts(session, keyring, value) if c.erased_at is None]
     if len(contacts) != 1:
         return None
     key = address_key(throttle_secret, value)
     links = PortalLinkRepository(session)
-    if links.count_since(key, since=at - RATE_WINDOW) >= max_per_window:
-        raise LoginThrottled(at + RATE_WINDOW)
     token = secrets.token_urlsafe(32)
     link = links.add(
         token_sha256=token_hash(token),

@@ -81,3 +81,22 @@ class PortalHandleChallengeRow(Base):
     met_at: Mapped[datetime | None]
     used_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PortalLoginAttemptRow(Base):
+    """One request for a portal log-in (e-mail link or handle challenge), counted by the
+    throttle whether or not the address or handle is on file (no account enumeration).
+
+    ``target_key`` is the keyed HMAC of the address (or channel and handle) and
+    ``client_key`` the keyed HMAC of the client's network address: neither is reversible
+    without the pseudonym secret. Rows expire with the throttle window and are deleted by
+    the retention run (``storage.repositories.credentials``).
+    """
+
+    __tablename__ = "portal_login_attempts"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    target_key: Mapped[str] = mapped_column(String(64), index=True)
+    client_key: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    expires_at: Mapped[datetime]

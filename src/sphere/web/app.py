@@ -62,6 +62,7 @@ def create_app(
         finally:
             if runner is not None:
                 runner.stop()
+            app.state.runtime.after_response.close()
             await app.state.intake.handoff.close()
             if owned:
                 db_engine.dispose()

@@ -12,6 +12,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sphere.accounts import LoginLimits, SessionLimits
+from sphere.portal.login_throttle import PortalLoginLimits
 
 
 class WebSettings(BaseSettings):
@@ -39,6 +40,21 @@ class WebSettings(BaseSettings):
         15, ge=1, description="How long log-in is refused once a limit is reached."
     )
 
+    portal_login_max_per_address: int = Field(
+        3,
+        ge=1,
+        description="Portal log-in requests (e-mail link or handle challenge) per address or "
+        "handle within the window, counted whether or not it is on file.",
+    )
+    portal_login_max_per_client: int = Field(
+        10, ge=1, description="Portal log-in requests per client network address within the window."
+    )
+    portal_login_max_total: int = Field(
+        500, ge=1, description="Portal log-in requests in total within the window (all clients)."
+    )
+    portal_login_window_minutes: int = Field(
+        15, ge=1, description="Window for counting portal log-in requests."
+    )
     portal_session_minutes: int = Field(
         30, ge=1, description="A portal (data-subject) session ends this long after log-in."
     )
@@ -70,6 +86,14 @@ class WebSettings(BaseSettings):
         return SessionLimits(
             idle=timedelta(minutes=self.session_idle_minutes),
             absolute=timedelta(hours=self.session_absolute_hours),
+        )
+
+    def portal_login_limits(self) -> PortalLoginLimits:
+        return PortalLoginLimits(
+            per_target=self.portal_login_max_per_address,
+            per_client=self.portal_login_max_per_client,
+            total=self.portal_login_max_total,
+            window=timedelta(minutes=self.portal_login_window_minutes),
         )
 
     def login_limits(self) -> LoginLimits:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +53,55 @@ def make_templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
+log = logging.getLogger("sphere.web")
+
+
+class AfterResponse:
+    """Work done after the answer has gone out, on one worker thread of this process.
+
+    Why: the portal log-in answers the same, equally fast, for addresses on file and
+    unknown ones (no account enumeration); looking the address up, issuing the link and
+    talking to the mail server happen here, where the asker cannot time them. A failure
+    is logged by its exception type only (never an address or a token) and is lost with
+    the process, like a mail that did not arrive: the person asks again.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None  # started at the first submit
+        self._pending: set[Future[None]] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, what: str, work: Callable[[], None]) -> None:
+        def run() -> None:
+            try:
+                work()
+            except Exception as exc:  # noqa: BLE001 - logged by type; the asker got an answer
+                log.warning("%s failed after the answer: %s", what, type(exc).__name__)
+
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sphere-after")
+            future = self._pool.submit(run)
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until everything submitted so far is done (tests, shutdown)."""
+        with self._lock:
+            pending = list(self._pending)
+        wait(pending, timeout=timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
 @dataclass(frozen=True)
 class WebRuntime:
     core: Runtime
@@ -62,6 +115,7 @@ class WebRuntime:
     jobs: JobRunner | None = None
     # Links delivered to the console (no SMTP host): kept here too, for tests and the demo.
     outbox: list[str] = field(default_factory=list)
+    after_response: AfterResponse = field(default_factory=AfterResponse)
 
     @property
     def settings(self) -> Settings:

@@ -1,4 +1,5 @@
-"""Expired log-in credentials: one-time links, portal and staff sessions, handle challenges.
+"""Expired log-in credentials: one-time links, portal and staff sessions, handle challenges,
+and the portal log-in throttle's attempts.
 
 They hold only hashes of random tokens plus the account they belong to and when they
 were used. Once expired they serve nothing but would keep, for every person who ever
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from sphere.storage.auth_tables import StaffSessionRow
 from sphere.storage.portal_tables import (
     PortalHandleChallengeRow,
+    PortalLoginAttemptRow,
     PortalLoginLinkRow,
     PortalSessionRow,
 )
@@ -25,6 +27,7 @@ _TABLES = {
     "portal_sessions": PortalSessionRow,
     "portal_handle_challenges": PortalHandleChallengeRow,
     "staff_sessions": StaffSessionRow,
+    "portal_login_attempts": PortalLoginAttemptRow,
 }
 
 

@@ -1,5 +1,6 @@
 """One-time log-in links and portal sessions of the data-subject portal
-(``portal_login_links``, ``portal_sessions``).
+(``portal_login_links``, ``portal_sessions``) and the log-in throttle's attempts
+(``portal_login_attempts``).
 
 Only the SHA-256 of each token and a keyed HMAC of the e-mail address are stored (see
 ``storage.portal_tables``); callers pass hashes in, never a token. Claiming a link is a
@@ -11,11 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from sphere.storage.portal_tables import PortalLoginLinkRow, PortalSessionRow
+from sphere.storage.portal_tables import (
+    PortalLoginAttemptRow,
+    PortalLoginLinkRow,
+    PortalSessionRow,
+)
 from sphere.storage.tables import ContactRow
 
 
@@ -62,18 +68,6 @@ def _session(row: PortalSessionRow) -> StoredPortalSession:
 class PortalLinkRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def count_since(self, address_key: str, *, since: datetime) -> int:
-        """Links asked for this address (keyed HMAC) after ``since``: the rate limit."""
-        return int(
-            self.session.scalar(
-                select(func.count())
-                .select_from(PortalLoginLinkRow)
-                .where(PortalLoginLinkRow.address_key == address_key)
-                .where(PortalLoginLinkRow.created_at > since)
-            )
-            or 0
-        )
 
     def add(
         self,
@@ -159,3 +153,37 @@ class PortalSessionRepository:
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)
+
+
+class PortalAttemptRepository:
+    """Log-in requests for the throttle: counted per target (address or handle), per
+    client and in total over a window; keys are keyed HMACs, never clear values."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _count(self, since: datetime, *conditions: Any) -> int:
+        query = (
+            select(func.count())
+            .select_from(PortalLoginAttemptRow)
+            .where(PortalLoginAttemptRow.created_at > since, *conditions)
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def counts_since(
+        self, target_key: str, client_key: str, *, since: datetime
+    ) -> tuple[int, int, int]:
+        """(for this target, from this client, in total) after ``since``."""
+        return (
+            self._count(since, PortalLoginAttemptRow.target_key == target_key),
+            self._count(since, PortalLoginAttemptRow.client_key == client_key),
+            self._count(since),
+        )
+
+    def add(self, *, target_key: str, client_key: str, at: datetime, expires_at: datetime) -> None:
+        self.session.add(
+            PortalLoginAttemptRow(
+                target_key=target_key, client_key=client_key, created_at=at, expires_at=expires_at
+            )
+        )
+        self.session.flush()

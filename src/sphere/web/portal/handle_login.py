@@ -23,14 +23,17 @@ from sphere.portal.handle_login import (
     MAX_HANDLE_CHARS,
     ChallengeInvalid,
     ChallengeState,
+    handle_channel,
     redeem_handle_challenge,
     show_handle_challenge,
     start_handle_challenge,
+    throttle_key,
 )
+from sphere.portal.login_throttle import admit_login_attempt
 from sphere.portal.sessions import BY_HANDLE_CHALLENGE, open_portal_session
 from sphere.web.deps import DbSession, Runtime
 from sphere.web.portal.messages import Messages, pick_language
-from sphere.web.portal.pages import PortalCsrf, _render_with_seed, _seed
+from sphere.web.portal.pages import PortalCsrf, _render_with_seed, _seed, portal_client_key
 from sphere.web.runtime import WebRuntime
 from sphere.web.security import (
     delete_cookie,
@@ -82,6 +85,15 @@ def start(
     channel: Annotated[str, Form(max_length=40)],
     handle: Annotated[str, Form(max_length=4 * MAX_HANDLE_CHARS)],
 ) -> Response:
+    # The per-client and total limits of every portal log-in (the handle's own limit
+    # stays in start_handle_challenge, counted for known and unknown handles alike).
+    admit_login_attempt(
+        db,
+        target_key=throttle_key(runtime.link_throttle_key, handle_channel(channel), handle),
+        client_key=portal_client_key(request, runtime),
+        at=runtime.clock.now(),
+        limits=runtime.web.portal_login_limits(),
+    )
     challenge = start_handle_challenge(
         db,
         runtime.keyring,

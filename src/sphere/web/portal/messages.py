@@ -29,6 +29,9 @@ _EN: dict[str, str] = {
     "login.intro": "Enter the e-mail address we know you by. We send you a link that logs "
     "you in; it works once and for 15 minutes.",
     "login.email": "E-mail address",
+    "login.not_email": "This is not an e-mail address. Type the address we know you by, "
+    "such as name@example.com. To log in with a social-media account (a handle such as "
+    "@name), use the form below.",
     "login.submit": "Send me a log-in link",
     "login.sent": "If this address is on file, a log-in link is on its way. Please check "
     "your mailbox.",
@@ -135,6 +138,9 @@ _DE: dict[str, str] = {
     "login.intro": "Geben Sie die E-Mail-Adresse an, unter der wir Sie kennen. Wir senden "
     "Ihnen einen Anmeldelink; er gilt einmal und 15 Minuten lang.",
     "login.email": "E-Mail-Adresse",
+    "login.not_email": "Das ist keine E-Mail-Adresse. Geben Sie die Adresse an, unter der "
+    "wir Sie kennen, etwa name@example.com. Um sich mit einem Social-Media-Konto (einem "
+    "Kontonamen wie @name) anzumelden, nutzen Sie das Formular weiter unten.",
     "login.submit": "Anmeldelink senden",
     "login.sent": "Wenn diese Adresse bei uns hinterlegt ist, ist ein Anmeldelink unterwegs. "
     "Bitte sehen Sie in Ihr Postfach.",

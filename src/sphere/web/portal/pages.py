@@ -26,7 +26,13 @@ from sphere.portal.consents import (
     withdraw_own_consent,
 )
 from sphere.portal.holdings import group_by_purpose
-from sphere.portal.links import create_login_link, redeem_login_link
+from sphere.portal.links import (
+    NotAnEmailAddress,
+    admit_link_request,
+    create_login_link,
+    redeem_login_link,
+)
+from sphere.portal.login_throttle import client_key
 from sphere.portal.requests import PORTAL_TYPES, export_own_data, open_own_request, own_requests
 from sphere.portal.sessions import (
     LivePortalSession,
@@ -143,23 +149,53 @@ def _render_with_seed(
     )
 
 
+def portal_client_key(request: Request, runtime: WebRuntime) -> str:
+    """The throttle's key for the asking client (its network address as the ASGI server
+    reports it: behind a proxy, run uvicorn with ``--proxy-headers``)."""
+    host = request.client.host if request.client else "unknown"
+    return client_key(runtime.link_throttle_key, host)
+
+
 @router.post("/login", dependencies=[PortalCsrf])
 def login_submit(
     request: Request, runtime: Runtime, email: Annotated[str, Form(max_length=320)]
 ) -> Response:
+    """Same answer, same throttle, same time for every address (no account enumeration):
+    the request is checked and counted without looking the address up; the lookup, the
+    link and the mail happen after the answer (``WebRuntime.after_response``)."""
     lang = pick_language(request)
+    try:
+        with session_scope(runtime.session_factory) as db:
+            address = admit_link_request(
+                db,
+                email,
+                client_key=portal_client_key(request, runtime),
+                at=runtime.clock.now(),
+                throttle_secret=runtime.link_throttle_key,
+                limits=runtime.web.portal_login_limits(),
+            )
+    except NotAnEmailAddress as exc:
+        response = _render(request, runtime, "login.html", sent=False, error=str(exc))
+        response.status_code = 422
+        return response
+    runtime.after_response.submit(
+        "portal log-in link", lambda: _send_login_link(runtime, address, lang)
+    )
+    return _render(request, runtime, "login.html", sent=True)
+
+
+def _send_login_link(runtime: WebRuntime, address: str, lang: str) -> None:
     with session_scope(runtime.session_factory) as db:
         link = create_login_link(
             db,
             runtime.keyring,
-            email,
+            address,
             at=runtime.clock.now(),
             throttle_secret=runtime.link_throttle_key,
         )
     if link is not None:
         url = f"{runtime.web.public_url.rstrip('/')}/portal/login/{link.token}"
         deliver_login_link(runtime, link.address, url, lang=lang)
-    return _render(request, runtime, "login.html", sent=True)
 
 
 @router.get("/login/{token}")
