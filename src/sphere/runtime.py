@@ -22,6 +22,7 @@ from sphere.channels.company import load_company_profile
 from sphere.domain import Clock, SystemClock
 from sphere.errors import ConfigurationError
 from sphere.governance.policy_versions import active_policy
+from sphere.marketing.opt_out import OptOutReplyObserver
 from sphere.pii.analyzer import Analyzer, build_analyzer
 from sphere.pipeline.context import PipelineContext
 from sphere.policy import Policy
@@ -74,16 +75,20 @@ class Runtime:
         return CompanyProfile.build(accounts={})
 
     def pipeline_context(self) -> PipelineContext:
+        profile = self.company_profile()
         return PipelineContext(
             policy=self.policy(),
             analyzer=self.analyzer(),
-            profile=self.company_profile(),
+            profile=profile,
             registry=build_registry(clock=self.clock),
             keyring=self.keyring,
             clock=self.clock,
             batch_size=self.settings.batch_size,
             quarantine_days=self.settings.quarantine_retention_days,
-            observers=(HandleLoginObserver(self.keyring),),
+            observers=(
+                HandleLoginObserver(self.keyring),
+                OptOutReplyObserver(self.keyring, profile),
+            ),
             sentiment=_sentiment_label,
         )
 

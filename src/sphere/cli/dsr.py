@@ -342,8 +342,40 @@ def object_(
     profiling: Annotated[bool, typer.Option(help="Object to profiling.")] = True,
     as_json: JsonFlag = False,
 ) -> None:
-    """Art. 21: stop profiling and direct marketing; derived data is removed."""
+    """Art. 21: stop profiling and direct marketing at once; derived data is removed.
 
+    With --subject the objection is recorded and takes effect now (no verification:
+    stopping processing cannot harm the person); --request carries out an older
+    verified objection request."""
+    if request_id or not subject:
+        result = _execute(RequestType.OBJECTION, request_id, subject, _objection_work(
+            marketing, profiling))  # fmt: skip
+        _emit(result, as_json, f"derived data removed: {result['derived_removed']}")
+        return
+    with runtime() as rt:
+        request = call_service(
+            rt,
+            lambda s: open_request(
+                s,
+                rt.keyring,
+                subject,
+                RequestType.OBJECTION,
+                at=rt.clock.now(),
+                actor=ACTOR,
+                channel="cli",
+                marketing=marketing,
+                profiling=profiling,
+            ),
+        )
+    result = {"request": request.id, "derived_removed": request.result.get("derived_removed", 0)}
+    _emit(
+        result, as_json, f"objection in effect; derived data removed: {result['derived_removed']}"
+    )
+
+
+def _objection_work(
+    marketing: bool, profiling: bool
+) -> Callable[[Session, Runtime, str, str], dict[str, Any]]:
     def work(session: Session, rt: Runtime, contact_id: str, _rid: str) -> dict[str, Any]:
         removed = object_to_processing(
             session,
@@ -356,8 +388,7 @@ def object_(
         )
         return {"derived_removed": len(removed)}
 
-    result = _execute(RequestType.OBJECTION, request_id, subject, work)
-    _emit(result, as_json, f"derived data removed: {result['derived_removed']}")
+    return work
 
 
 @app.command("erase")

@@ -37,6 +37,10 @@ ADVISED_BY_DNT: frozenset[Purpose] = frozenset(
     {Purpose.DIRECT_MARKETING, Purpose.PROFILING, Purpose.ENRICHMENT, Purpose.WEB_ANALYTICS}
 )
 
+# Key in a stored event's payload marking that it arrived with a binding opt-out signal:
+# such an event never feeds profiling, enrichment or targeted marketing.
+OPT_OUT_KEY = "opt_out_signal"
+
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _GPC_KEYS = ("gpc", "sec_gpc", "globalprivacycontrol", "navigator.globalprivacycontrol")
 _DNT_KEYS = ("dnt", "donottrack", "navigator.donottrack")

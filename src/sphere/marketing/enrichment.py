@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
+from sphere.consent.gpc import OPT_OUT_KEY
 from sphere.domain import (
     Addressing,
     AttributeKind,
@@ -213,6 +214,9 @@ def enrich_contact(
     for event in EventRepository(session, keyring).list_for_contact(contact_id):
         if event.payload is None:
             skipped["record.unavailable"] += 1
+            continue
+        if event.payload.get(OPT_OUT_KEY):
+            skipped["signal.opt-out"] += 1  # GPC/ATT: an objection, Art. 21(5)
             continue
         decision = policy.evaluate(
             Facts(

@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
+from sphere.consent.gpc import OPT_OUT_KEY, PrivacySignals, read_privacy_signals
 from sphere.consent.ledger import grant
+from sphere.consent.objection import record_objection
 from sphere.domain import (
     Addressing,
     Channel,
@@ -160,6 +162,7 @@ class EventRecorder:
         self.decisions, self.counters = decisions, counters
         self.before_write = before_write
         self.events = EventRepository(session, ctx.keyring)
+        self.objected: set[str] = set()  # contacts whose GPC objection this batch recorded
 
     def record(self, obs: Observation, summary: IngestSummary) -> None:
         link = self.linker.link_identities(dict(obs.attributes.get("identities") or {}))
@@ -180,6 +183,27 @@ class EventRecorder:
             )
         )
         summary.events += 1
+        opt_out = read_privacy_signals(obs.attributes)
+        contact_id = link.author.contact_id
+        if (
+            opt_out.objects_to_sale_or_sharing
+            and contact_id is not None
+            and not link.author.objected
+            and contact_id not in self.objected
+        ):
+            # Art. 21(5): GPC (or an ATT refusal) from a known person's device is their
+            # objection to direct marketing and the profiling behind it — at once.
+            self.before_write()
+            with self.session.begin_nested():
+                record_objection(
+                    self.session,
+                    self.ctx.keyring,
+                    contact_id,
+                    at=self.ctx.clock.now(),
+                    actor=self.ctx.actor,
+                    channel="gpc",
+                )
+            self.objected.add(contact_id)
         if not (decision.permits_storage and link.author.is_linked):
             self.counters.add(
                 obs.created_at.date(),
@@ -195,10 +219,17 @@ class EventRecorder:
             return
         self.before_write()  # audit entries of the batch must be written before ours
         with self.session.begin_nested():  # the event's writes stand or fall together
-            self._store(obs, decision, link.author.contact_id)
+            self._store(obs, decision, link.author.contact_id, opt_out=opt_out)
         summary.count(_NA, Disposition.LINKED)
 
-    def _store(self, obs: Observation, decision: Decision, contact_id: str | None) -> None:
+    def _store(
+        self,
+        obs: Observation,
+        decision: Decision,
+        contact_id: str | None,
+        *,
+        opt_out: PrivacySignals,
+    ) -> None:
         now = self.ctx.clock.now()
         logged = self.decisions.append(
             decision,
@@ -212,6 +243,10 @@ class EventRecorder:
             for k in ("event_type", "url", "referrer", "platform", "app_version")
             if obs.attributes.get(k) is not None
         }
+        if opt_out.objects_to_sale_or_sharing:
+            # Kept for analytics on its own basis, never a source of profiling or
+            # targeted marketing (marketing.enrichment skips it).
+            payload[OPT_OUT_KEY] = "gpc" if opt_out.gpc else "att"
         event, _ = self.events.insert_if_absent(
             NewEvent(
                 channel=obs.channel,

@@ -24,6 +24,7 @@ from sphere.portal.requests import portal_actor
 from sphere.rights.consents import grant_consent, withdraw_consent
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.consents import ConsentRepository
+from sphere.storage.repositories.contacts import ContactRepository
 
 CHANNEL = "portal"
 
@@ -60,6 +61,23 @@ def consent_switches(
             )
         )
     return switches
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectionState:
+    """What the person objected to (Art. 21); shown back to them in the portal."""
+
+    marketing: bool
+    profiling: bool
+
+    @property
+    def any(self) -> bool:
+        return self.marketing or self.profiling
+
+
+def own_objection(session: Session, keyring: Keyring, contact_id: str) -> ObjectionState:
+    contact = ContactRepository(session, keyring).get(contact_id)
+    return ObjectionState(contact.objected_marketing, contact.objected_profiling)
 
 
 def give_own_consent(

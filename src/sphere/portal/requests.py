@@ -6,8 +6,9 @@
   file by a handle challenge (Art. 12(6)); the portal session's method
   (``portal_login_link`` / ``portal_handle_challenge``) is recorded. Export (Art. 20)
   is carried out at once and returned as the zip; every other request waits for the
-  DPO, who sees it in the cockpit queue with its deadline. Asking for someone else's
-  request id answers ``NotFound`` — exactly as for an id that does not exist.
+  DPO, who sees it in the cockpit queue with its deadline — except an objection, which
+  takes effect at once and is completed in the same transaction (Art. 21(3)). Asking
+  for someone else's request id answers ``NotFound`` — exactly as for an id that does not exist.
 * **Cockpit** (``verify_request``, ``carry_out``): a DPO confirms an identity checked
   by other means, or carries out a verified request of a type that needs no further
   input (access, export, restriction, objection, erasure). Rectification needs the
@@ -106,7 +107,10 @@ def open_own_request(
         actor=actor,
         channel="portal",
         details=details,
+        verified_by=method,
     )
+    if request.state != RequestState.RECEIVED:
+        return request  # an objection: carried out at once (Art. 21(3))
     return _verify(session, request, method=method, at=at, actor=actor)
 
 

@@ -21,15 +21,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
-from sphere.domain import AttributeKind, Channel, IdentityKind, LegalBasis, Purpose
+from sphere.consent.objection import record_objection
+from sphere.domain import AttributeKind, Channel, IdentityKind, LegalBasis
 from sphere.errors import InvalidInput, NotFound
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import Contact, NewAttribute, SourceRef, SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.contacts import ContactRepository
-
-MARKETING_PURPOSES = frozenset({Purpose.DIRECT_MARKETING, Purpose.ENRICHMENT, Purpose.PROFILING})
-PROFILING_PURPOSES = frozenset({Purpose.PROFILING, Purpose.ENRICHMENT})
 
 
 def restrict(
@@ -62,45 +60,20 @@ def object_to_processing(
     actor: str,
     marketing: bool = True,
     profiling: bool = True,
+    channel: str = "cli",
 ) -> list[str]:
-    """Record the objection and delete the derived data it covers; returns their ids."""
-    if not (marketing or profiling):
-        raise InvalidInput("an objection must cover marketing, profiling or both")
-    ContactRepository(session, keyring).set_flags(
-        contact_id,
-        objected_marketing=True if marketing else None,
-        objected_profiling=True if profiling else None,
-    )
-    purposes = (MARKETING_PURPOSES if marketing else frozenset()) | (
-        PROFILING_PURPOSES if profiling else frozenset()
-    )
-    attributes = AttributeRepository(session, keyring)
-    direct = [
-        a.id
-        for a in attributes.list_for_contact(contact_id)
-        if a.kind is AttributeKind.DERIVED and a.purpose in purposes
-    ]
-    removed = list(
-        dict.fromkeys(
-            [*direct, *attributes.dependents_of(SourceRef(SourceType.ATTRIBUTE, i) for i in direct)]
-        )
-    )
-    attributes.delete(removed)
-    audit(
+    """Record the objection and delete the derived data it covers; returns their ids
+    (``sphere.consent.objection``: it takes effect at once, Art. 21(3))."""
+    return record_objection(
         session,
-        actor=actor,
-        action="subject.objected",
-        subject_id=contact_id,
-        object_ids=removed,
-        details={
-            "marketing": marketing,
-            "profiling": profiling,
-            "derived_removed": len(removed),
-            "article": "art21",
-        },
+        keyring,
+        contact_id,
         at=at,
+        actor=actor,
+        channel=channel,
+        marketing=marketing,
+        profiling=profiling,
     )
-    return removed
 
 
 def rectify_identity(

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
+from sphere.consent.objection import record_objection
 from sphere.dsr.deadline import DeadlineState, Extension, RequestDeadline
 from sphere.errors import InvalidInput, NotFound
 from sphere.rights.refusal import refuse
@@ -149,8 +150,18 @@ def open_request(
     channel: str = "email",
     requester: str | None = None,
     details: str | None = None,
+    verified_by: str | None = None,
+    marketing: bool = True,
+    profiling: bool = True,
 ) -> DsrRequest:
     """Record a request as received and compute its deadline.
+
+    An **objection** takes effect in this same transaction (Art. 21(2), (3): no review,
+    no waiting for staff): the contact's objection flags are set, derived data is
+    deleted (``sphere.consent.objection``) and the request is completed — verified by
+    ``verified_by`` (the portal log-in) or recorded as needing no verification, because
+    stopping processing cannot harm the person. ``marketing``/``profiling`` say what the
+    objection covers (both by default).
 
     ``details`` is what the person told us with it (what to correct, which processing
     they object to); it is stored encrypted under the contact's key, at most
@@ -200,7 +211,61 @@ def open_request(
         },
         at=at,
     )
+    if request_type is RequestType.OBJECTION:
+        return _object_at_once(
+            session,
+            keyring,
+            request,
+            at=at,
+            actor=actor,
+            verified_by=verified_by or OBJECTION_NEEDS_NO_VERIFICATION,
+            marketing=marketing,
+            profiling=profiling,
+        )
     return request
+
+
+OBJECTION_NEEDS_NO_VERIFICATION = "not_required_art21"
+
+
+def _object_at_once(
+    session: Session,
+    keyring: Keyring,
+    request: DsrRequest,
+    *,
+    at: datetime,
+    actor: str,
+    verified_by: str,
+    marketing: bool,
+    profiling: bool,
+) -> DsrRequest:
+    assert request.contact_id is not None
+    RightsRepository(session).update_request(
+        request.id, state=RequestState.IN_PROGRESS.value, verified_at=at,
+        verification_method=verified_by,
+    )  # fmt: skip
+    removed = record_objection(
+        session,
+        keyring,
+        request.contact_id,
+        at=at,
+        actor=actor,
+        channel=request.channel,
+        marketing=marketing,
+        profiling=profiling,
+    )
+    return complete_request(
+        session,
+        request.id,
+        at=at,
+        actor=actor,
+        result={
+            "derived_removed": len(removed),
+            "marketing": marketing,
+            "profiling": profiling,
+            "effective_at": at.isoformat(),
+        },
+    )
 
 
 def extend_request(

@@ -98,6 +98,15 @@ _EN: dict[str, str] = {
     "requests.deadline": "Answer due",
     "requests.none": "You have no requests.",
     "requests.opened": "Your request was received.",
+    "requests.objected": (
+        "Your objection took effect at once: we no longer use your data for advertising "
+        "or for the profiling behind it, and what we had derived about you for these "
+        "purposes has been deleted (Art. 21(3) GDPR)."
+    ),
+    "consents.objected": (
+        "You have objected to the use of your data for advertising and profiling "
+        "(Art. 21 GDPR). We respect it for every channel."
+    ),
     "type.access": "Access to my data (Art. 15)",
     "type.portability": "Copy of my data (Art. 20)",
     "type.erasure": "Erase my data (Art. 17)",
@@ -209,6 +218,15 @@ _DE: dict[str, str] = {
     "requests.deadline": "Antwort fällig",
     "requests.none": "Sie haben keine Anträge gestellt.",
     "requests.opened": "Ihr Antrag ist eingegangen.",
+    "requests.objected": (
+        "Ihr Widerspruch wirkt sofort: Wir verwenden Ihre Daten nicht mehr für Werbung "
+        "und die dafür betriebene Profilbildung; was wir dafür über Sie abgeleitet hatten, "
+        "ist gelöscht (Art. 21 Abs. 3 DSGVO)."
+    ),
+    "consents.objected": (
+        "Sie haben der Verwendung Ihrer Daten für Werbung und Profilbildung widersprochen "
+        "(Art. 21 DSGVO). Das gilt für jeden Kanal."
+    ),
     "type.access": "Auskunft über meine Daten (Art. 15)",
     "type.portability": "Kopie meiner Daten (Art. 20)",
     "type.erasure": "Meine Daten löschen (Art. 17)",

@@ -21,6 +21,7 @@ from sphere.governance.policy_versions import active_policy
 from sphere.portal.consents import (
     consent_switches,
     give_own_consent,
+    own_objection,
     own_receipt,
     own_receipts,
     withdraw_own_consent,
@@ -246,7 +247,15 @@ def consents(
         {"switch": s, "notice": t.consent_notice(s)}
         for s in consent_switches(db, active_policy(db), subject, now=runtime.clock.now())
     ]
-    return _render(request, runtime, "consents.html", "consents", switches=switches, done=done)
+    return _render(
+        request,
+        runtime,
+        "consents.html",
+        "consents",
+        switches=switches,
+        done=done,
+        objection=own_objection(db, runtime.keyring, subject),
+    )
 
 
 @router.post("/consents", dependencies=[PortalCsrf])
@@ -291,6 +300,7 @@ def change_consent(
             for s in consent_switches(db, policy, subject, now=now)
         ],
         done=done,
+        objection=own_objection(db, runtime.keyring, subject),
     )
 
 
@@ -334,7 +344,7 @@ def open_request_form(
         "requests",
         views=views,
         types=PORTAL_TYPES,
-        done=t("requests.opened"),
+        done=t("requests.objected" if kind is RequestType.OBJECTION else "requests.opened"),
     )
 
 
