@@ -1,5 +1,13 @@
 """Detect personal data and special categories in a post, and minimise what is kept.
 
+Two steps, because the policy needs only the first: ``screen`` finds the special
+categories (Art. 9 DSGVO) and the language, which the gate decides on; ``detect`` runs
+the PII analyzer, whose spans only matter for a record that is stored (minimisation,
+the re-identification check, the audit entry's entity counts). A post the gate
+discards or keeps only as an anonymous count is never analysed: its text is not kept,
+so there is nothing to scrub (the anonymous listening counts read products and
+sentiment words, not the analyzer's spans).
+
 Whatever the scrubber finds, the text of a post is treated as personal data (it is
 encrypted and kept only under a decision). Minimisation keeps the company-relevant part:
 order and customer numbers stay (service needs them), the company's own handles stay;
@@ -34,13 +42,26 @@ class Detection:
         return counts
 
 
-def detect(analyzer: Analyzer, text: str, *, language: str | None) -> Detection:
+def screen(text: str, *, language: str | None) -> Detection:
+    """Special categories and language, without the analyzer's spans (what the gate needs)."""
     if not text:
         return Detection((), frozenset(), language)
     lang = language if language in ("de", "en") else None
-    spans = tuple(analyzer.analyze(text, lang=lang))
     special = frozenset(f.category for f in detect_special_categories(text, lang=lang))
-    return Detection(spans, special, lang or language)
+    return Detection((), special, lang or language)
+
+
+def detect(
+    analyzer: Analyzer, text: str, *, language: str | None, screened: Detection | None = None
+) -> Detection:
+    """The full detection; ``screened`` is this text's :func:`screen` result, if known."""
+    if screened is None:
+        screened = screen(text, language=language)
+    if not text:
+        return screened
+    lang = language if language in ("de", "en") else None
+    spans = tuple(analyzer.analyze(text, lang=lang))
+    return Detection(spans, screened.special, screened.language)
 
 
 def minimise(text: str, detection: Detection, *, company_handles: frozenset[str]) -> str:

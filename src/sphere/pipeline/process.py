@@ -44,7 +44,7 @@ from sphere.pipeline.cascade import delete_interaction
 from sphere.pipeline.consents import consent_lookup, consents_lookup
 from sphere.pipeline.context import PipelineContext
 from sphere.pipeline.counters import AggregateBuffer, ListeningBuffer
-from sphere.pipeline.detect import Detection, detect, minimise
+from sphere.pipeline.detect import Detection, detect, minimise, screen
 from sphere.pipeline.facts import build_facts
 from sphere.pipeline.gate import gate
 from sphere.pipeline.link import Link, Linker
@@ -250,7 +250,8 @@ class RecordProcessor:
             self.summary.company_posts += 1
             return
         link = self.linker.link(obs)
-        detection = detect(self.ctx.analyzer, obs.text, language=obs.language)
+        # The gate needs special categories only; the analyzer runs for stored records.
+        screened = screen(obs.text, language=obs.language)
 
         def facts_for(purpose: Purpose):  # noqa: ANN202 - local closure
             return build_facts(
@@ -258,7 +259,7 @@ class RecordProcessor:
                 addressing=addressing.addressing,
                 author=link.author,
                 collection=self.source.collection,
-                has_special_category=bool(detection.special),
+                has_special_category=bool(screened.special),
                 is_about_company=addressing.is_about_company,
                 on_company_page=obs.on_company_page,
                 purpose=purpose,
@@ -281,7 +282,7 @@ class RecordProcessor:
                 result.decision,
                 addressing.addressing,
                 addressing.evidence,
-                detection,
+                detect(self.ctx.analyzer, obs.text, language=obs.language, screened=screened),
                 topic="company" if addressing.is_about_company else "other",
             )
         else:
@@ -297,7 +298,7 @@ class RecordProcessor:
                 and obs.text
             ):  # social listening: anonymous counts of products and sentiment
                 self.listening.add(
-                    obs.created_at.date(), obs.channel.value, obs.text, detection.language
+                    obs.created_at.date(), obs.channel.value, obs.text, screened.language
                 )
         self.summary.count(addressing.addressing.value, result.disposition)
 

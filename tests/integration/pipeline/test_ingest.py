@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from sphere.audit import latest, verify
 from sphere.domain import Channel
 from sphere.errors import InvalidInput
+from sphere.pii.analyzer import Analyzer
 from sphere.pipeline.gate import Disposition
 from sphere.pipeline.runner import ingest_file
 from sphere.runtime import Runtime
@@ -390,3 +392,37 @@ def test_shared_identifier_is_not_linked_twice(rt, tmp_path) -> None:
     summary = _ingest(rt, crm, "crm")
     assert summary.contacts_imported == 2 and summary.total(Disposition.QUARANTINED) == 0
     assert summary.notes == {"phone already belongs to another contact; not linked": 1}
+
+
+class _CountingAnalyzer(Analyzer):
+    """The real analyzer, remembering which texts it was asked about."""
+
+    def __init__(self, real: Analyzer) -> None:
+        super().__init__(real.registry, score_threshold=real.score_threshold)
+        self.texts: list[str] = []
+
+    def analyze(self, text, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        self.texts.append(text)
+        return super().analyze(text, **kwargs)
+
+
+def test_only_stored_posts_are_analysed(rt, tmp_path) -> None:
+    """The gate decides on special categories alone; the PII analyzer (the costliest
+    stage) runs only for a post that is stored — a counted or discarded text is not kept."""
+    stored = "Wann kommt das Makro 100? Gruß an Lena Beispiel"
+    posts = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            mastodon_status("5", stored, account_id="996", username="a", mention_company=True),
+            mastodon_status("6", "Das Tele 70-200 von Optiklinse", account_id="995", username="b"),
+            mastodon_status("7", "Treffen am Samstag", visibility="private", account_id="994"),
+        ],
+    )
+    ctx = rt.pipeline_context()
+    counting = _CountingAnalyzer(ctx.analyzer)
+    summary = ingest_file(rt.factory, replace(ctx, analyzer=counting), posts, source_name="masto")
+    assert summary.total(Disposition.PSEUDONYMISED) == 1
+    assert summary.total(Disposition.AGGREGATE_ONLY) == 1
+    assert summary.total(Disposition.DISCARDED) == 1
+    assert len(counting.texts) == 1 and counting.texts[0].endswith(stored)
+    assert "<PERSON_1>" in (_stored_text(rt, "5") or "")
