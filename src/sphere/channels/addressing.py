@@ -8,7 +8,10 @@ DIRECT
 ADDRESSED
     mentions a company account (also among many mentions), replies to a company account
     or post, is written on the company's page/forum, or sits in a conversation the company
-    started or takes part in (the caller passes those ids in :class:`ThreadContext`).
+    started or takes part in (its posts, conversation ids and reply chains), or is the
+    author's follow-up in a conversation or reply chain the author opened by addressing
+    the company, before the company answered (the caller passes all of these in
+    :class:`ThreadContext`; ``sphere.pipeline.threads`` keeps them across batches).
 PUBLIC_MENTION
     public and not addressed: names the brand, a product or a company hashtag, quotes a
     company post, or does not refer to the company at all (evidence says which).
@@ -22,7 +25,10 @@ Text matching is done on a folded form: NFKC, case folding, and a small confusab
 match. A folded-only handle match still counts as addressing (the author meant the
 company) and the evidence says look-alike characters were folded. ``@handles`` inside
 URLs (``https://x.com/optiklinse``), e-mail addresses and code (`` `@optiklinse` ``) are not
-mentions. Mentions the platform marked (``obs.mentions``) are trusted as given.
+mentions; ``.@optiklinse`` (X's idiom for a public reply-style mention) is one. An @-mention
+of a company account of *another* channel does not address the company here, but names it
+(``references_company``). Mentions the platform marked (``obs.mentions``) are trusted as
+given.
 """
 
 from __future__ import annotations
@@ -85,7 +91,9 @@ _CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _HASHTAG = re.compile(r"(?<![\w&/])[#＃](\w+)")
 _URL_HINT = re.compile(r"/|www\.", re.IGNORECASE)  # every _URL match holds one of them
-_MENTION = re.compile(r"(?<![\w@/.])[@＠]([\w][\w.-]*(?:@[\w-]+(?:\.[\w-]+)+)?)")
+# "@x" not inside a word, URL path or e-mail; ".@x" (a dot right before, not after a word) is
+# X's idiom for a mention that everyone sees, and counts.
+_MENTION = re.compile(r"(?<![\w@/])(?<![\w@/]\.)[@＠]([\w][\w.-]*(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 
 def fold(text: str) -> str:
@@ -153,11 +161,22 @@ class CompanyProfile:
 
 @dataclass(frozen=True, slots=True)
 class ThreadContext:
-    """What the caller knows about conversations: ids of company posts, and conversations
-    (``conversation_id``) the company started or takes part in."""
+    """What the caller knows about conversations.
+
+    ``company_post_ids``: posts the company's accounts wrote. ``company_conversation_ids``:
+    conversations (X ``conversation_id``, Bluesky reply ``root``, Facebook post of a comment
+    thread) the company started or takes part in. ``company_thread_post_ids``: other posts
+    in those conversations and reply chains (a Mastodon ``in_reply_to_id`` chain has no
+    conversation id; each reply extends it). ``opened_conversations`` / ``opened_post_ids``
+    map a conversation or post to the authors (``channel_user_id``) who opened it by
+    addressing the company: their own follow-ups address the company too, before the
+    company has answered; other people's replies there do not."""
 
     company_post_ids: AbstractSet[str] = frozenset()
     company_conversation_ids: AbstractSet[str] = frozenset()
+    company_thread_post_ids: AbstractSet[str] = frozenset()
+    opened_conversations: Mapping[str, AbstractSet[str]] = field(default_factory=dict)
+    opened_post_ids: Mapping[str, AbstractSet[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +240,21 @@ def _brand_evidence(obs: Observation, profile: CompanyProfile) -> list[str]:
     stripped = strip_non_prose(obs.text)
     prose = fold(stripped)
     evidence = []
+    if "@" in stripped or "＠" in stripped:  # a company account of another channel names it
+        for channel, accounts in profile.accounts.items():
+            if channel is obs.channel:
+                continue
+            account = next(
+                (
+                    a
+                    for raw in text_mentions(obs.text)
+                    if (a := _account_match(raw, accounts, channel))
+                ),
+                None,
+            )
+            if account is not None:
+                evidence.append(f"names company account @{account} ({channel.value})")
+                break
     for name in profile.brand_names:
         if _name_pattern(name).search(prose):
             evidence.append(f"names brand {name!r}")
@@ -233,6 +267,19 @@ def _brand_evidence(obs: Observation, profile: CompanyProfile) -> list[str]:
         if tag in tags:
             evidence.append(f"uses company hashtag #{tag}")
     return evidence
+
+
+def _follow_up(obs: Observation, thread: ThreadContext) -> list[str]:
+    """The author adds to a conversation or reply chain they opened by addressing the
+    company (the company has not answered yet, or answered elsewhere)."""
+    author = obs.author.channel_user_id if obs.author is not None else None
+    if author is None:
+        return []
+    if obs.conversation_id and author in thread.opened_conversations.get(obs.conversation_id, ()):
+        return [f"follow-up in conversation {obs.conversation_id} the author opened to the company"]
+    if obs.in_reply_to_id and author in thread.opened_post_ids.get(obs.in_reply_to_id, ()):
+        return [f"follow-up to the author's own post {obs.in_reply_to_id} to the company"]
+    return []
 
 
 def classify(
@@ -259,6 +306,8 @@ def classify(
         evidence.append(f"reply to company account {obs.in_reply_to_user_id}")
     if obs.in_reply_to_id and obs.in_reply_to_id in thread.company_post_ids:
         evidence.append(f"reply to company post {obs.in_reply_to_id}")
+    elif obs.in_reply_to_id and obs.in_reply_to_id in thread.company_thread_post_ids:
+        evidence.append(f"reply in a reply chain the company takes part in ({obs.in_reply_to_id})")
 
     if obs.visibility is Visibility.COMPANY_DIRECT:
         return AddressingResult(
@@ -285,6 +334,8 @@ def classify(
         and not any(e.startswith("reply to company") for e in evidence)
     ):
         evidence.append(f"in conversation {obs.conversation_id} the company takes part in")
+    if not evidence:
+        evidence.extend(_follow_up(obs, thread))
 
     if evidence:
         if len(obs.mentions) > 3 and any(e.startswith("mentions company") for e in evidence):

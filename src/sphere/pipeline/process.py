@@ -51,6 +51,7 @@ from sphere.pipeline.link import Link, Linker
 from sphere.pipeline.records import ContactImporter, EventRecorder
 from sphere.pipeline.reidentify import PSEUDONYM_PREFIX, Reidentifier
 from sphere.pipeline.summary import IngestSummary
+from sphere.pipeline.threads import ThreadMemory
 from sphere.storage.entities import Interaction, NewInteraction, Source
 from sphere.storage.faults import is_conflict, is_shared_key_race, is_transient
 from sphere.storage.limits import storable_text
@@ -60,6 +61,7 @@ from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.listening import ListeningRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
+from sphere.storage.repositories.threads import ThreadMarkRepository
 from sphere.storage.repositories.tombstones import DELETED, SUPERSEDED, TombstoneRepository
 
 log = logging.getLogger(__name__)
@@ -135,7 +137,9 @@ class RecordProcessor:
         )
         # The profile's accounts are already folded (lower-case, no leading @).
         self.company_handles = frozenset().union(*ctx.profile.accounts.values())
-        self.thread = ctx.threads.context()
+        self.threads = ThreadMemory(
+            ThreadMarkRepository(session), ctx.keyring, keep_for=ctx.thread_keep_for
+        )
 
     # -- entry points ----------------------------------------------------------------
     def process_batch(self, records: Sequence[RawRecord]) -> None:
@@ -172,6 +176,10 @@ class RecordProcessor:
         if not observations:
             return
         self.linker.prefetch(observations)
+        self.threads.prefetch(
+            (o for o in observations if o.kind in _POSTS or o.kind is ObservationKind.EDIT),
+            now=self.ctx.clock.now(),
+        )
         if self.buffered:
             wanted: dict[Channel, list[str]] = {}
             for obs in observations:
@@ -241,12 +249,11 @@ class RecordProcessor:
 
     # -- posts -----------------------------------------------------------------------
     def _post(self, obs: Observation, *, is_edit: bool = False) -> None:
-        addressing = classify(obs, self.ctx.profile, thread=self.thread)
-        if addressing.addressing is Addressing.NOT_APPLICABLE and obs.author is not None:
-            # The company's own post: remember the thread, store nothing about people.
-            self.ctx.threads.post_ids.add(obs.source_id)
-            if obs.conversation_id:
-                self.ctx.threads.conversation_ids.add(obs.conversation_id)
+        addressing = classify(obs, self.ctx.profile, thread=self.threads.context)
+        company_post = addressing.addressing is Addressing.NOT_APPLICABLE and obs.author is not None
+        self.threads.learn(obs, addressing, company_post=company_post)
+        if company_post:
+            # The company's own post: the thread is remembered, nothing about people stored.
             self.summary.company_posts += 1
             return
         link = self.linker.link(obs)
@@ -488,6 +495,7 @@ class RecordProcessor:
     def finish(self) -> None:
         """Write what the batch buffered (records, counters); call before commit."""
         self.flush_pending()
+        self.threads.flush(now=self.ctx.clock.now())
         self.counters.flush(self.aggregates)
         self.listening.flush(ListeningRepository(self.session))
 

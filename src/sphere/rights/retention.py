@@ -9,7 +9,9 @@ The run deletes the records, their decision-log rows, and crypto-shreds per-reco
 pseudonym keys that no remaining row uses. It also deletes quarantined inputs past
 their deadline (``SPHERE_QUARANTINE_RETENTION_DAYS``; their per-record keys are
 destroyed) and log-in credentials a day after they expired (one-time links, portal and
-staff sessions, handle challenges: hashes only, but a record of who logged in when).
+staff sessions, handle challenges: hashes only, but a record of who logged in when),
+and keyed conversation marks past their expiry (``thread_marks``, customer-care
+retention from their last use).
 Last, contacts past their own deadline (set by the CRM import: last import + the
 import purpose's retention; every re-import extends it) are erased like an Art. 17
 request (``erasure.erase_contact``, crypto-shredding their key) when nothing else keeps
@@ -38,6 +40,7 @@ from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.jobs import JobRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
 from sphere.storage.repositories.rights import RightsRepository
+from sphere.storage.repositories.threads import ThreadMarkRepository
 
 _SHREDDABLE = ("record:", "pseudo:", "retained:")
 CREDENTIAL_GRACE = timedelta(days=1)
@@ -127,7 +130,10 @@ def run_retention(
             0,
             ids,
             quarantine=len(quarantined),
-            credentials=credentials.count_expired(session, before=now - CREDENTIAL_GRACE),
+            credentials={
+                **credentials.count_expired(session, before=now - CREDENTIAL_GRACE),
+                "thread_marks": ThreadMarkRepository(session).count_expired(now=now),
+            },
             contacts=len(due_contacts),
             contacts_consenting=consenting,
         )
@@ -159,6 +165,7 @@ def run_retention(
         credentials={
             **credentials.purge_expired(session, before=now - CREDENTIAL_GRACE),
             "job_artifacts": JobRepository(session).delete_expired_artifacts(now=now),
+            "thread_marks": ThreadMarkRepository(session).purge_expired(now=now),
         },
         contacts=len(due_contacts),
         contacts_consenting=consenting,

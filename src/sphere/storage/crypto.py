@@ -235,6 +235,12 @@ class Keyring:
         message = "\x1f".join((kind.value, channel, normalize_identity(kind, value)))
         return hmac.digest(self._pseudonym_secret, message.encode("utf-8"), "sha256").hex()
 
+    def thread_mark(self, channel: str, kind: str, *ids: str) -> str:
+        """HMAC-SHA256 (hex) of ``thread | channel | kind | ids…``: the key of a
+        conversation mark (``thread_marks``), unlinkable without the secret."""
+        message = "\x1f".join(("thread", channel, kind, *ids))
+        return hmac.digest(self._pseudonym_secret, message.encode("utf-8"), "sha256").hex()
+
     # --- data keys ------------------------------------------------------------------
 
     def _kek(self, subject_id: str, salt: bytes, master: MasterKey | None = None) -> AESGCM:

@@ -25,6 +25,11 @@ PROFILE = CompanyProfile.build(
 THREAD = ThreadContext(
     company_post_ids=frozenset(DOC["thread"]["company_post_ids"]),
     company_conversation_ids=frozenset(DOC["thread"]["company_conversation_ids"]),
+    company_thread_post_ids=frozenset(DOC["thread"]["company_thread_post_ids"]),
+    opened_conversations={
+        k: frozenset(v) for k, v in DOC["thread"]["opened_conversations"].items()
+    },
+    opened_post_ids={k: frozenset(v) for k, v in DOC["thread"]["opened_post_ids"].items()},
 )
 
 
@@ -95,8 +100,33 @@ def post(text: str, **fields: Any) -> Observation:
             "company is one of 5 mentioned accounts",
         ),
         (post("lol", quoted_id="900"), "quotes company post 900 (quoting alone does not address)"),
+        (post(".@optiklinse fix it"), "mentions company account @optiklinse"),
+        (
+            post("ok", author=Author("2999999999"), conversation_id="conv-opened-1"),
+            "follow-up in conversation conv-opened-1 the author opened to the company",
+        ),
+        (
+            post("ok", channel=Channel.MASTODON, in_reply_to_id="950"),
+            "reply in a reply chain the company takes part in (950)",
+        ),
+        (
+            post("see @optiklinse.example", channel=Channel.MASTODON),
+            "names company account @optiklinse.example (bluesky)",
+        ),
     ],
-    ids=["mention", "lookalike", "reply-post", "reply-account", "page", "many", "quote"],
+    ids=[
+        "mention",
+        "lookalike",
+        "reply-post",
+        "reply-account",
+        "page",
+        "many",
+        "quote",
+        "dot-mention",
+        "follow-up",
+        "reply-chain",
+        "other-channel-account",
+    ],
 )
 def test_evidence_is_readable(obs: Observation, evidence: str) -> None:
     assert evidence in classify(obs, PROFILE, thread=THREAD).evidence
