@@ -186,6 +186,11 @@ class AddressingResult:
     references_company: bool = False  # names the company, a brand, product or hashtag
 
     @property
+    def is_addressed(self) -> bool:
+        """DIRECT or ADDRESSED: the author expects an answer from the company."""
+        return self.addressing in (Addressing.DIRECT, Addressing.ADDRESSED)
+
+    @property
     def is_about_company(self) -> bool:
         return self.references_company or self.addressing in (
             Addressing.DIRECT,

@@ -50,6 +50,7 @@ from sphere.pipeline.gate import gate
 from sphere.pipeline.link import Link, Linker
 from sphere.pipeline.records import ContactImporter, EventRecorder
 from sphere.pipeline.reidentify import PSEUDONYM_PREFIX, Reidentifier
+from sphere.pipeline.review import ReviewQueue, care_decision
 from sphere.pipeline.summary import IngestSummary
 from sphere.pipeline.threads import ThreadMemory
 from sphere.storage.entities import Interaction, NewInteraction, Source
@@ -61,6 +62,7 @@ from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.listening import ListeningRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
+from sphere.storage.repositories.reviews import ReviewRepository
 from sphere.storage.repositories.threads import ThreadMarkRepository
 from sphere.storage.repositories.tombstones import DELETED, SUPERSEDED, TombstoneRepository
 
@@ -137,6 +139,14 @@ class RecordProcessor:
         )
         # The profile's accounts are already folded (lower-case, no leading @).
         self.company_handles = frozenset().union(*ctx.profile.accounts.values())
+        self.reviews = ReviewQueue(
+            ctx,
+            repository=ReviewRepository(session),
+            decisions=self.decisions,
+            keys=self.keys,
+            audit=self.audit_batch,
+            company_handles=self.company_handles,
+        )
         self.threads = ThreadMemory(
             ThreadMarkRepository(session), ctx.keyring, keep_for=ctx.thread_keep_for
         )
@@ -278,6 +288,13 @@ class RecordProcessor:
             addressing=addressing.addressing,
             is_linked=link.author.is_linked,
         )
+        care = care_decision(result) if addressing.is_addressed else None
+        # Addressed to the company, but customer care needs consent or a person: the
+        # request must not vanish into a count (pipeline.review).
+        if care is not None and self.reviews.open(
+            obs, addressing=addressing.addressing, link=link, decision=care, screened=screened
+        ):
+            self.summary.note("addressed to the company, needs consent or review: queued")
         if result.disposition.stores_personal_data:
             # Only stored records can be duplicates (counts are not kept per record).
             if not is_edit and self._is_stored(obs):
@@ -375,6 +392,7 @@ class RecordProcessor:
             record_ref=f"{obs.channel.value}:{obs.source_id}",
             contact_id=link.author.contact_id,
             at=now,
+            special_categories=(c.value for c in detection.special),
         )
         retention = now + decision.retention if decision.retention else None
         row = self.interactions.prepare(

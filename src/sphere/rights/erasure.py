@@ -63,6 +63,7 @@ from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.marketing import MarketingRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
+from sphere.storage.repositories.reviews import ReviewRepository
 from sphere.storage.repositories.rights import RightsRepository
 
 LEGAL_RETENTION = timedelta(days=3653)  # HGB §257(4), AO §147(3): ten years
@@ -188,6 +189,9 @@ def erase_contact(
     counts["verifications"] = rights.delete_verifications_of_contact(contact_id)
     counts["notice_duties"] = rights.delete_duties_of_contact(contact_id)
     counts["quarantine"] = _erase_quarantine(session, keyring, values)
+    counts["review_items"] = ReviewRepository(session).delete_for_subjects(
+        [contact_id, *pseudo_keys], contact_id=contact_id
+    )
     for identity in identities:
         contacts.remove_identity(identity.id)
     counts["identities"] = len(identities)

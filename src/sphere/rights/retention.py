@@ -11,7 +11,7 @@ their deadline (``SPHERE_QUARANTINE_RETENTION_DAYS``; their per-record keys are
 destroyed) and log-in credentials a day after they expired (one-time links, portal and
 staff sessions, handle challenges: hashes only, but a record of who logged in when),
 and keyed conversation marks past their expiry (``thread_marks``, customer-care
-retention from their last use).
+retention from their last use), and review-queue items past theirs (30 days).
 Last, contacts past their own deadline (set by the CRM import: last import + the
 import purpose's retention; every re-import extends it) are erased like an Art. 17
 request (``erasure.erase_contact``, crypto-shredding their key) when nothing else keeps
@@ -39,6 +39,7 @@ from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.jobs import JobRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
+from sphere.storage.repositories.reviews import ReviewRepository
 from sphere.storage.repositories.rights import RightsRepository
 from sphere.storage.repositories.threads import ThreadMarkRepository
 
@@ -133,6 +134,7 @@ def run_retention(
             credentials={
                 **credentials.count_expired(session, before=now - CREDENTIAL_GRACE),
                 "thread_marks": ThreadMarkRepository(session).count_expired(now=now),
+                "review_items": ReviewRepository(session).count_expired(now=now),
             },
             contacts=len(due_contacts),
             contacts_consenting=consenting,
@@ -166,6 +168,7 @@ def run_retention(
             **credentials.purge_expired(session, before=now - CREDENTIAL_GRACE),
             "job_artifacts": JobRepository(session).delete_expired_artifacts(now=now),
             "thread_marks": ThreadMarkRepository(session).purge_expired(now=now),
+            "review_items": ReviewRepository(session).purge_expired(now=now),
         },
         contacts=len(due_contacts),
         contacts_consenting=consenting,

@@ -182,6 +182,8 @@ class DecisionRow(Base):
     rule_id: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Art. 9 categories found in what was decided on (None: not recorded / none found)
+    special_categories: Mapped[list[Any] | None] = mapped_column()
 
 
 class InteractionRow(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -48,8 +49,10 @@ class DecisionRepository:
         record_ref: str,
         contact_id: str | None = None,
         at: datetime | None = None,
+        special_categories: Iterable[str] = (),
     ) -> tuple[DecisionRecord, dict[str, object]]:
-        """The log entry and its row, for ``insert_prepared`` (batched writes)."""
+        """The log entry and its row, for ``insert_prepared`` (batched writes);
+        ``special_categories`` are the Art. 9 categories found (recorded in the log)."""
         values = {
             "id": new_id(),
             "record_type": record_type,
@@ -62,6 +65,7 @@ class DecisionRepository:
             "rule_id": decision.rule_id,
             "reason": decision.reason,
             "decided_at": at or utcnow(),
+            "special_categories": sorted(special_categories) or None,
         }
         record = DecisionRecord(
             id=str(values["id"]),

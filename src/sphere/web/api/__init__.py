@@ -13,6 +13,7 @@ from sphere.web.api import (
     policy,
     portal,
     portal_challenges,
+    reviews,
     rights,
 )
 
@@ -28,5 +29,6 @@ router.include_router(marketing.router)
 router.include_router(portal_challenges.router)
 router.include_router(portal.router)
 router.include_router(figures.router)
+router.include_router(reviews.router)
 
 __all__ = ["router"]

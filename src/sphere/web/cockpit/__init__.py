@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from sphere.web.cockpit import contacts, jobs, listening, marketing, oversight, pages, requests
+from sphere.web.cockpit import (
+    contacts,
+    jobs,
+    listening,
+    marketing,
+    oversight,
+    pages,
+    requests,
+    reviews,
+)
 
 router = APIRouter()
 router.include_router(pages.router)
@@ -12,5 +21,6 @@ router.include_router(marketing.router)
 router.include_router(contacts.router)
 router.include_router(listening.router)
 router.include_router(jobs.router)
+router.include_router(reviews.router)
 
 __all__ = ["router"]
