@@ -71,6 +71,9 @@ FLAG_NAMES = tuple(
     if f.name not in ("name", "kind", "purpose", "data_items", "channel")
 )
 STATES = ("draft", "submitted", "approved", "rejected")
+# A measure names the kinds of data it uses, not the data: a few dozen at most. The cap
+# keeps one request from turning the planning check into minutes of CPU (issue 18).
+MAX_DATA_ITEMS = 100
 POLICY_ACTOR = "policy"
 
 
@@ -156,6 +159,11 @@ def parse_measure(data: object) -> MeasureSpec:
     items = data.get("data_items")
     if not isinstance(items, Sequence) or isinstance(items, str) or not items:
         raise InvalidInput("measure.data_items: must be a non-empty list")
+    if len(items) > MAX_DATA_ITEMS:
+        raise InvalidInput(
+            f"measure.data_items: at most {MAX_DATA_ITEMS} items (name each kind of data "
+            f"once), got {len(items)}"
+        )
     flags = data.get("flags") or {}
     if not isinstance(flags, Mapping):
         raise InvalidInput("measure.flags: must be a mapping")

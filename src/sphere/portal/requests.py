@@ -19,18 +19,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
-from sphere.errors import InvalidInput, NotFound
+from sphere.domain.time import ensure_utc
+from sphere.errors import InvalidInput, NotFound, SphereError
 from sphere.policy import Policy
 from sphere.rights.access import access_report, export_archive
 from sphere.rights.controls import object_to_processing, restrict
 from sphere.rights.erasure import erase_contact
 from sphere.rights.requests import (
+    MAX_DETAILS_CHARS,
+    OPEN_STATES,
     RequestState,
     RequestType,
     RequestView,
@@ -54,6 +57,39 @@ PORTAL_TYPES = (
     RequestType.RECTIFICATION,
     RequestType.RESTRICTION,
 )
+
+
+MAX_PORTAL_REQUESTS_PER_DAY = 20
+DAY = timedelta(hours=24)
+
+
+class TooManyRequests(SphereError):
+    """More portal requests within 24 hours than any person needs (HTTP: 429)."""
+
+    def __init__(self, until: datetime) -> None:
+        self.until = until
+        super().__init__(
+            f"you have made {MAX_PORTAL_REQUESTS_PER_DAY} requests within 24 hours; further "
+            f"ones are refused as excessive (Art. 12(5) GDPR) until {until:%Y-%m-%d %H:%M} "
+            "UTC. Your open requests are being handled; you can see them on this page."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OwnRequest:
+    """The request opened, or the open one of the same kind it was merged into."""
+
+    request: DsrRequest
+    merged: bool
+
+
+def _admit(repo: RightsRepository, contact_id: str, at: datetime) -> list[DsrRequest]:
+    """The subject's requests; ``TooManyRequests`` past the daily limit."""
+    mine = repo.list_requests(contact_id=contact_id)
+    recent = sorted(ensure_utc(r.received_at) for r in mine if ensure_utc(r.received_at) > at - DAY)
+    if len(recent) >= MAX_PORTAL_REQUESTS_PER_DAY:
+        raise TooManyRequests(recent[-MAX_PORTAL_REQUESTS_PER_DAY] + DAY)
+    return mine
 
 
 def portal_actor(contact_id: str) -> str:
@@ -92,12 +128,22 @@ def open_own_request(
     at: datetime,
     method: str = PORTAL_METHOD,
     details: str | None = None,
-) -> DsrRequest:
+) -> OwnRequest:
     """Open a request for the logged-in subject; verified by the portal log-in.
-    ``details``: what the person wants us to know (stored encrypted)."""
+    ``details``: what the person wants us to know (stored encrypted). A request of a
+    kind still open is merged into that one (see the module doc)."""
     if request_type not in PORTAL_TYPES:
         raise InvalidInput(f"request type {request_type.value!r} is not offered here")
+    at = ensure_utc(at)
     actor = portal_actor(contact_id)
+    repo = RightsRepository(session)
+    mine = _admit(repo, contact_id, at)
+    states = {s.value for s in OPEN_STATES}
+    for earlier in mine:
+        if earlier.type == request_type.value and earlier.state in states:
+            return OwnRequest(
+                _merge(session, keyring, earlier, details, at=at, actor=actor), merged=True
+            )
     request = open_request(
         session,
         keyring,
@@ -110,8 +156,49 @@ def open_own_request(
         verified_by=method,
     )
     if request.state != RequestState.RECEIVED:
-        return request  # an objection: carried out at once (Art. 21(3))
-    return _verify(session, request, method=method, at=at, actor=actor)
+        return OwnRequest(request, merged=False)  # an objection: carried out at once (Art. 21(3))
+    return OwnRequest(_verify(session, request, method=method, at=at, actor=actor), merged=False)
+
+
+def _merge(
+    session: Session,
+    keyring: Keyring,
+    request: DsrRequest,
+    details: str | None,
+    *,
+    at: datetime,
+    actor: str,
+) -> DsrRequest:
+    """Append new details to the open request (one text, still encrypted, still within
+    ``MAX_DETAILS_CHARS``) and record that the person asked again."""
+    added = (details or "").strip()
+    if added:
+        assert request.contact_id is not None
+        before = (
+            keyring.decrypt_text(session, request.contact_id, request.details_ciphertext)
+            if request.details_ciphertext
+            else ""
+        )
+        text = f"{before}\n\n{added}" if before else added
+        if len(text) > MAX_DETAILS_CHARS:
+            raise InvalidInput(
+                f"details: your open request already holds {len(before)} of "
+                f"{MAX_DETAILS_CHARS} characters; shorten what you add"
+            )
+        request = RightsRepository(session).update_request(
+            request.id,
+            details_ciphertext=keyring.encrypt_for(session, request.contact_id, text),
+        )
+    audit(
+        session,
+        actor=actor,
+        action="dsr.request_merged",
+        subject_id=request.contact_id,
+        object_ids=(request.id,),
+        details={"type": request.type, "details_added": bool(added)},
+        at=at,
+    )
+    return request
 
 
 def own_request(
@@ -143,6 +230,7 @@ def export_own_data(
     """Art. 20 at once: a portability request, verified by the log-in, carried out and
     completed in this transaction. Returns the request id and the zip."""
     actor = portal_actor(contact_id)
+    _admit(RightsRepository(session), contact_id, ensure_utc(at))
     request = open_request(
         session, keyring, contact_id, RequestType.PORTABILITY, at=at, actor=actor, channel="portal"
     )

@@ -26,6 +26,7 @@ from sphere.settings import Settings, load_settings
 from sphere.storage.crypto import Keyring
 from sphere.storage.db import make_engine
 from sphere.web.api import router as api_router
+from sphere.web.body_limit import BodyLimitMiddleware
 from sphere.web.cockpit import router as cockpit_router
 from sphere.web.config import WebSettings
 from sphere.web.errors import install_error_handlers
@@ -96,6 +97,7 @@ def create_app(
     app.state.engine = db_engine
     app.state.intake = build_webhook_intake(core)
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, limit=web.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, hsts=web.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_router)

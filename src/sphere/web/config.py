@@ -78,6 +78,12 @@ class WebSettings(BaseSettings):
         description="How long a request waits for the job it started: done by then, the "
         "result is shown at once; otherwise the job's progress page.",
     )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (bytes); larger ones are refused with 413 "
+        "before they are read. The webhook intake has its own limit.",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000", description="Base URL put in front of links sent by e-mail."
     )

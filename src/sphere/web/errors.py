@@ -61,6 +61,7 @@ from sphere.intake.errors import (
     PayloadTooLarge,
     SignatureInvalid,
 )
+from sphere.portal.requests import TooManyRequests
 from sphere.rights.refusal import Refused
 from sphere.web.runtime import WebRuntime
 from sphere.web.security import csrf_seed, csrf_token_for
@@ -69,6 +70,7 @@ logger = logging.getLogger("sphere.web")
 
 _STATUS: tuple[tuple[type[BaseException], int, str], ...] = (
     (LoginThrottled, 429, "too_many_attempts"),
+    (TooManyRequests, 429, "too_many_requests"),
     (AuthenticationError, 401, "not_authenticated"),
     (AccessDenied, 403, "forbidden"),
     (SignatureInvalid, 401, "signature_invalid"),
@@ -182,6 +184,9 @@ async def handle_sphere_error(request: Request, exc: Exception) -> Response:
         now = _runtime(request).clock.now()
         seconds = max(1, math.ceil((exc.until - now).total_seconds()))
         headers["Retry-After"] = str(seconds)
+    if isinstance(exc, TooManyRequests):
+        now = _runtime(request).clock.now()
+        headers["Retry-After"] = str(max(1, math.ceil((exc.until - now).total_seconds())))
     if isinstance(exc, IntakeBusy):
         headers["Retry-After"] = "5"
     if status == 401 and is_api(request.url.path) and not isinstance(exc, SignatureInvalid):
@@ -218,7 +223,9 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
     message = {404: "no such page", 405: "method not allowed"}.get(status, str(exc.detail))
     headers = dict(exc.headers or {})
     if is_api(request.url.path):
-        code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            status, "http_error"
+        )
         return _json(status, {"code": code, "message": message}, headers)
     return _html(request, status, message, headers=headers)
 

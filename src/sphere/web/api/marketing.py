@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from sphere.accounts import Principal, Role
 from sphere.governance.policy_versions import active_policy
 from sphere.marketing.campaigns import runnable
 from sphere.marketing.dry_run import stored_report
 from sphere.marketing.measures import (
+    MAX_DATA_ITEMS,
     STATES,
     approve,
     check_stored,
@@ -48,23 +49,73 @@ MeasureReader = Annotated[Principal, Depends(require_roles(*PLANNER_ROLES, Role.
 Decider = Annotated[Principal, Depends(require_roles(Role.DPO, Role.ADMIN))]
 NamePath = Annotated[str, Path(min_length=1, max_length=200)]
 IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
-MeasureBody = Annotated[
-    dict[str, Any],
-    Body(
-        description="A measure: name, kind, purpose, channel, data_items, audience, flags "
-        "(as for `sphere marketing check`).",
-        examples=[
-            {
-                "name": "spring newsletter",
-                "kind": "campaign",
-                "purpose": "direct_marketing",
-                "channel": "email",
-                "data_items": [{"category": "contact_data", "label": "e-mail address"}],
-                "audience": {},
-            }
-        ],
-    ),
-]
+Token = Annotated[str, Field(max_length=60)]
+
+
+class DataItemIn(BaseModel):
+    """One kind of data the measure uses (values as for `sphere marketing check`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    category: Token
+    collection: Token | None = None
+    visibility: Token | None = None
+    addressing: Token | None = None
+    label: str = Field("", max_length=200)
+
+
+class AudienceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    segment: str | None = Field(None, max_length=200)
+    relationship: list[Token] | None = Field(None, max_length=20)
+
+
+class FlagsIn(BaseModel):
+    """What the planners declare (see ``sphere.marketing.planning.Measure``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    systematic_profiling: bool | None = None
+    large_scale: bool | None = None
+    combines_sources: bool | None = None
+    special_categories: bool | None = None
+    vulnerable_people: bool | None = None
+    innovative_technology: bool | None = None
+    automated_decision_with_legal_effect: bool | None = None
+    human_review_recorded: bool | None = None
+    explicit_consent_recorded: bool | None = None
+    similar_products_only: bool | None = None
+    objection_notice_in_message: bool | None = None
+    dpia_reference: str | None = Field(None, max_length=200)
+
+
+class MeasureIn(BaseModel):
+    """A measure (as for `sphere marketing check`); every list and text is bounded."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "spring newsletter",
+                    "kind": "campaign",
+                    "purpose": "direct_marketing",
+                    "channel": "email",
+                    "data_items": [{"category": "contact_data", "label": "e-mail address"}],
+                    "audience": {},
+                }
+            ]
+        },
+    )
+    name: str = Field(max_length=200)
+    kind: Token
+    purpose: Token
+    channel: Token
+    data_items: list[DataItemIn] = Field(min_length=1, max_length=MAX_DATA_ITEMS)
+    audience: AudienceIn | None = None
+    flags: FlagsIn | None = None
+
+    def plain(self) -> dict[str, Any]:
+        """The measure as the service reads it (unset fields left to its defaults)."""
+        return self.model_dump(exclude_none=True)
 
 
 class DecisionIn(BaseModel):
@@ -74,20 +125,23 @@ class DecisionIn(BaseModel):
 
 
 @router.post("/measures/check", dependencies=[CsrfProtected])
-def post_check(body: MeasureBody, db: DbSession, runtime: Runtime, _who: Planner) -> dict[str, Any]:
+def post_check(body: MeasureIn, db: DbSession, runtime: Runtime, _who: Planner) -> dict[str, Any]:
     """The planning check against the stored contacts; stores nothing."""
-    spec = parse_measure(body)
+    spec = parse_measure(body.plain())
     result = check_stored(db, runtime.keyring, active_policy(db), spec, now=runtime.clock.now())
     return result_dict(result)
 
 
 @router.post("/measures", dependencies=[CsrfProtected])
-def post_measure(
-    body: MeasureBody, db: DbSession, runtime: Runtime, who: Planner
-) -> dict[str, Any]:
+def post_measure(body: MeasureIn, db: DbSession, runtime: Runtime, who: Planner) -> dict[str, Any]:
     """Check and store a measure; the verdict decides its state (see the module doc)."""
     record, result = submit(
-        db, runtime.keyring, active_policy(db), body, actor=actor_of(who), now=runtime.clock.now()
+        db,
+        runtime.keyring,
+        active_policy(db),
+        body.plain(),
+        actor=actor_of(who),
+        now=runtime.clock.now(),
     )
     return {"measure": measure_dict(record), "check": result_dict(result)}
 

@@ -298,6 +298,7 @@ class ConsentChangeIn(BaseModel):
     )
     notice_sha256: str | None = Field(
         None,
+        max_length=64,
         pattern=r"^[0-9a-f]{64}$",
         description="Optional: notice_sha256 of the notice shown. If the notice has changed "
         "since (a new policy), the grant is refused so the new text can be shown first.",
@@ -417,6 +418,11 @@ class RequestOut(BaseModel):
     days_left: int
     overdue: bool
     description: str = Field(description="The deadline in words.")
+    merged: bool = Field(
+        False,
+        description="True when this answer to POST /requests is your open request of the "
+        "same kind, which the new one (and its details) was added to.",
+    )
 
     @classmethod
     def of(cls, v: RequestView) -> RequestOut:
@@ -472,7 +478,9 @@ def get_requests(runtime: Runtime, db: DbSession, me: Me) -> RequestsOut:
 @router.post("/requests", status_code=201, dependencies=[PortalCsrf], responses={**CSRF, **INVALID})
 def post_request(body: RequestIn, runtime: Runtime, db: DbSession, me: Me) -> RequestOut:
     """Open a request (access, erasure, objection, rectification, restriction). Your
-    log-in with the one-time link verifies your identity; the DPO handles it."""
+    log-in with the one-time link verifies your identity; the DPO handles it. A request
+    of a kind you already have open is added to that one (``merged``: true); more than
+    20 requests within 24 hours are refused with 429 (Art. 12(5) GDPR)."""
     now = runtime.clock.now()
     opened = open_own_request(
         db,
@@ -483,7 +491,8 @@ def post_request(body: RequestIn, runtime: Runtime, db: DbSession, me: Me) -> Re
         method=me.method,
         details=body.details,
     )
-    return RequestOut.of(own_request(db, me.contact_id, opened.id, now=now))
+    out = RequestOut.of(own_request(db, me.contact_id, opened.request.id, now=now))
+    return out.model_copy(update={"merged": opened.merged})
 
 
 @router.get("/requests/{request_id}", responses={**NOT_FOUND, **INVALID})

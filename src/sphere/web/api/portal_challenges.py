@@ -31,6 +31,7 @@ class ChallengePostIn(BaseModel):
     """One post or message as the platform delivered it."""
 
     channel: str = Field(
+        max_length=40,
         pattern="^(" + "|".join(_CHANNELS) + ")$",
         description="Channel whose adapter parses the payload: " + ", ".join(_CHANNELS) + ".",
     )

@@ -47,6 +47,7 @@ class RejectIn(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
     code: str = Field(
         "manifestly_unfounded",
+        max_length=40,
         pattern="^(" + "|".join(REJECT_CODES) + ")$",
         description="Ground of refusal: " + ", ".join(REJECT_CODES) + ".",
     )

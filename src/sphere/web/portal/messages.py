@@ -107,6 +107,8 @@ _EN: dict[str, str] = {
         "You have objected to the use of your data for advertising and profiling "
         "(Art. 21 GDPR). We respect it for every channel."
     ),
+    "requests.merged": "You already have an open request of this kind. We have added this "
+    "to it (with what you wrote); it keeps its deadline.",
     "type.access": "Access to my data (Art. 15)",
     "type.portability": "Copy of my data (Art. 20)",
     "type.erasure": "Erase my data (Art. 17)",
@@ -227,6 +229,8 @@ _DE: dict[str, str] = {
         "Sie haben der Verwendung Ihrer Daten für Werbung und Profilbildung widersprochen "
         "(Art. 21 DSGVO). Das gilt für jeden Kanal."
     ),
+    "requests.merged": "Sie haben bereits einen offenen Antrag dieser Art. Wir haben diesen "
+    "(mit Ihren Angaben) dort ergänzt; die Frist bleibt bestehen.",
     "type.access": "Auskunft über meine Daten (Art. 15)",
     "type.portability": "Kopie meiner Daten (Art. 20)",
     "type.erasure": "Meine Daten löschen (Art. 17)",

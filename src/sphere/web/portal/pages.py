@@ -326,7 +326,7 @@ def open_request_form(
     except ValueError as exc:
         raise InvalidInput("unknown request type") from exc
     now = runtime.clock.now()
-    open_own_request(
+    opened = open_own_request(
         db,
         runtime.keyring,
         login.contact_id,
@@ -344,7 +344,13 @@ def open_request_form(
         "requests",
         views=views,
         types=PORTAL_TYPES,
-        done=t("requests.objected" if kind is RequestType.OBJECTION else "requests.opened"),
+        done=t(
+            "requests.merged"
+            if opened.merged
+            else "requests.objected"
+            if kind is RequestType.OBJECTION
+            else "requests.opened"
+        ),
     )
 
 
