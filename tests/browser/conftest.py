@@ -25,7 +25,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _seed(url: str, home: Path) -> dict[str, str]:
+def _seed(
+    url: str, home: Path, seed_more: Callable[[Any, Any], None] | None = None
+) -> dict[str, str]:
     from sphere.accounts import Role, create_staff_user, make_password_hasher
     from sphere.consent.ledger import grant
     from sphere.domain import Channel, IdentityKind, Purpose
@@ -137,6 +140,8 @@ def _seed(url: str, home: Path) -> dict[str, str]:
                     grant(db, contact.id, purpose, channel="web", at=now, actor="seed")
                 subjects[address] = contact.id
             _seed_listening(db, now.date())
+            if seed_more is not None:
+                seed_more(db, keyring)
     finally:
         engine.dispose()
     return subjects
@@ -169,8 +174,22 @@ def _seed_listening(db: Any, today: Any) -> None:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     home = tmp_path_factory.mktemp("browser-home")
+    with serve(home) as server:
+        yield server
+
+
+@contextmanager
+def serve(
+    home: Path,
+    *,
+    env_extra: dict[str, str] | None = None,
+    uvicorn_args: tuple[str, ...] = ("--log-level", "warning"),
+    seed_more: Callable[[Any, Any], None] | None = None,
+) -> Iterator[LiveServer]:
+    """A seeded database in ``home`` and the app served on a free port until the block
+    ends; ``seed_more(db, keyring)`` adds to the seed, ``uvicorn_args`` set its logging."""
     db_url = f"sqlite:///{(home / 'sphere.db').as_posix()}"
-    subjects = _seed(db_url, home)
+    subjects = _seed(db_url, home, seed_more)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -187,6 +206,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     }
     for name in ("SPHERE_WEB_SMTP_HOST", "SPHERE_MASTER_KEY", "SPHERE_MASTER_KEY_FILE"):
         env.pop(name, None)  # links on the console; the master key from home/master.key
+    env.update(env_extra or {})
     log = (home / "server.log").open("w")
     process = subprocess.Popen(
         [
@@ -199,8 +219,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "127.0.0.1",
             "--port",
             str(port),
-            "--log-level",
-            "warning",
+            *uvicorn_args,
         ],
         env=env,
         stdout=log,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from sphere.accounts import Role
 from sphere.audit import latest
@@ -62,7 +63,7 @@ def test_agent_finds_a_contact_by_exact_identifier_and_the_search_is_audited(
 ) -> None:
     make_user("agent@example.com", Role.AGENT)
     _form_login(client, "agent@example.com")
-    page = client.get("/cockpit/contacts", params={"q": LENA})
+    page = _search(client, LENA)
     assert page.status_code == 200
     assert "1 contact found" in page.text
     assert "email" in page.text and "mastodon handle" in page.text
@@ -71,8 +72,8 @@ def test_agent_finds_a_contact_by_exact_identifier_and_the_search_is_audited(
     link = page.text.split('href="/cockpit/contacts/', 1)[1].split('"', 1)[0]
     contact_id = link.removesuffix("/timeline")
 
-    assert "1 contact found" in client.get("/cockpit/contacts?q=mastodon:lena_fotografie").text
-    nobody = client.get("/cockpit/contacts", params={"q": "lena.beispiel@example"})
+    assert "1 contact found" in _search(client, "mastodon:lena_fotografie").text
+    nobody = _search(client, "lena.beispiel@example")
     assert "0 contacts found" in nobody.text  # no partial matches
     with seeded.session() as session:
         lookups = [e for e in latest(session, limit=10) if e.action == "staff.contact_lookup"]
@@ -92,11 +93,28 @@ def test_search_input_is_checked_and_escaped(
 ) -> None:
     make_user("agent@example.com", Role.AGENT)
     _form_login(client, "agent@example.com")
-    hostile = client.get("/cockpit/contacts", params={"q": '"><script>alert(1)</script>'})
+    hostile = _search(client, '"><script>alert(1)</script>')
     assert hostile.status_code == 200
     assert "<script>alert" not in hostile.text and "&lt;script&gt;" in hostile.text
-    too_long = client.get("/cockpit/contacts", params={"q": "x" * 201})
+    too_long = _search(client, "x" * 201)
     assert too_long.status_code == 422
     assert "q" in too_long.text and "200" in too_long.text
-    empty = client.get("/cockpit/contacts", params={"q": "   "})
+    empty = _search(client, "   ")
     assert empty.status_code == 200 and "found" not in empty.text
+
+
+def _search(client: TestClient, q: str) -> Response:
+    """Search as the form does: a POST, so the identifier never enters a URL."""
+    page = client.get("/cockpit/contacts")
+    return client.post("/cockpit/contacts", data={"q": q, "csrf_token": csrf_in(page.text)})
+
+
+def test_the_search_is_a_post_and_a_query_string_searches_nothing(
+    client: TestClient, seeded: Runtime, make_user: Callable[..., str]
+) -> None:
+    make_user("agent@example.com", Role.AGENT)
+    _form_login(client, "agent@example.com")
+    page = client.get("/cockpit/contacts", params={"q": LENA})
+    assert 'method="post" action="/cockpit/contacts"' in page.text
+    assert "found" not in page.text and LENA not in page.text
+    assert client.post("/cockpit/contacts", data={"q": LENA}).status_code == 403  # CSRF
