@@ -10,6 +10,7 @@ from sphere.accounts.exceptions import (
     LoginFailed,
     LoginThrottled,
     NotAuthenticated,
+    PasswordChangeRequired,
 )
 from sphere.accounts.service import (
     IssuedSession,
@@ -19,6 +20,7 @@ from sphere.accounts.service import (
     Role,
     SessionLimits,
     authenticate,
+    change_password,
     create_api_token,
     create_session,
     create_staff_user,
@@ -39,10 +41,12 @@ __all__ = [
     "LoginLimits",
     "LoginThrottled",
     "NotAuthenticated",
+    "PasswordChangeRequired",
     "Principal",
     "Role",
     "SessionLimits",
     "authenticate",
+    "change_password",
     "create_api_token",
     "create_session",
     "create_staff_user",

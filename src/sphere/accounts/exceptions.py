@@ -35,3 +35,15 @@ class LoginThrottled(AuthenticationError):
 
 class AccessDenied(SphereError):
     """The caller is known but their role may not do this (HTTP: 403)."""
+
+
+class PasswordChangeRequired(AccessDenied):
+    """The account's password is known to others (a demo account): nothing but changing
+    it is allowed until it is changed (HTTP: 403; the cockpit redirects to the form)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this account must change its password before it can do anything else: open "
+            "/cockpit/password, or POST /api/v1/auth/password with current_password and "
+            "new_password"
+        )

@@ -80,6 +80,7 @@ class Principal:
     via: Literal["session", "token"]
     credential_id: str  # session id or token id (never the token itself)
     display_name: str = ""
+    must_change_password: bool = False  # sessions only; see PasswordChangeRequired
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ def _principal(user: StaffUser, *, via: Literal["session", "token"], credential:
         via=via,
         credential_id=credential,
         display_name=user.display_name,
+        must_change_password=via == "session" and user.must_change_password,
     )
 
 
@@ -166,9 +168,12 @@ def create_staff_user(
     display_name: str = "",
     hasher: PasswordHasher | None = None,
     clock: Clock | None = None,
+    must_change_password: bool = False,
 ) -> StaffUser:
     """Create an account. User names are lower-case ``[a-z0-9._@-]``, 2–100 characters;
-    passwords need at least ``MIN_PASSWORD_LENGTH`` characters."""
+    passwords need at least ``MIN_PASSWORD_LENGTH`` characters. ``must_change_password``
+    for a password others know (the demo prints its own): its sessions may do nothing but
+    change it (``change_password``)."""
     name = normalize_username(username)
     if not _USERNAME.match(name):
         raise InvalidInput("user name must be 2-100 characters of a-z, 0-9, '.', '_', '@', '-'")
@@ -181,7 +186,34 @@ def create_staff_user(
         password_hash=password_hash,
         display_name=display_name.strip(),
         at=_now(clock),
+        must_change_password=must_change_password,
     )
+
+
+def change_password(
+    db: Session,
+    user_id: str,
+    current: str,
+    new: str,
+    *,
+    hasher: PasswordHasher,
+) -> None:
+    """The owner sets a new password: the current one must match (``LoginFailed``), the
+    new one must be long enough and differ from it (``InvalidInput``). Clears a forced
+    change."""
+    repo = StaffRepository(db)
+    user = repo.get_user(user_id)
+    try:
+        hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput("current_password: this is not the current password") from None
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"new_password: a password needs at least {MIN_PASSWORD_LENGTH} characters"
+        )
+    if new == current:
+        raise InvalidInput("new_password: choose a password different from the current one")
+    repo.replace_password(user.id, hasher.hash(new))
 
 
 def list_staff_users(db: Session) -> list[StaffUser]:

@@ -81,7 +81,10 @@ def demo(
                 f"{report.story.campaigns} draft campaign, {report.story.requests} "
                 "data-subject requests (two need the DPO now: see Findings)"
             )
-        typer.echo("log in to the cockpit as (user / role / password):")
+        typer.echo(
+            "log in to the cockpit as (user / role / password; each account must choose "
+            "its own password at the first log-in):"
+        )
         for username, role, password in demo_logins():
             typer.echo(f"  {username:<10} {role:<9} {password}")
         typer.echo(f"portal, one-time link for a demo customer (15 minutes): {portal_link}")

@@ -170,6 +170,7 @@ def _create_staff(rt: Runtime) -> list[str]:
                     display_name=name,
                     hasher=hasher,
                     clock=rt.clock,
+                    must_change_password=True,  # the printed password is everyone's
                 )
                 created.append(username)
     return created

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sphere.accounts import (
     AccessDenied,
     NotAuthenticated,
+    PasswordChangeRequired,
     Principal,
     Role,
     resolve_session,
@@ -30,6 +31,8 @@ from sphere.web.security import SAFE_METHODS, check_csrf, csrf_seed, csrf_token_
 
 # Ending your own session changes no data, so the read-only role may do it.
 READ_ONLY_EXEMPT_PATHS = frozenset({"/cockpit/logout", "/api/v1/auth/logout"})
+# What a session that must change its password may still reach (issue 18: demo accounts).
+PASSWORD_CHANGE_PATHS = READ_ONLY_EXEMPT_PATHS | {"/cockpit/password", "/api/v1/auth/password"}
 
 
 def get_runtime(request: Request) -> WebRuntime:
@@ -97,6 +100,8 @@ def get_principal(request: Request, db: DbSession, runtime: Runtime) -> Principa
         and request.url.path not in READ_ONLY_EXEMPT_PATHS
     ):
         raise AccessDenied(f"role {principal.role.value!r} is read-only")
+    if principal.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     request.state.principal = principal
     return principal
 

@@ -45,7 +45,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sphere.accounts import AccessDenied, AuthenticationError, LoginThrottled, NotAuthenticated
+from sphere.accounts import (
+    AccessDenied,
+    AuthenticationError,
+    LoginThrottled,
+    NotAuthenticated,
+    PasswordChangeRequired,
+)
 from sphere.errors import (
     ConsentError,
     InvalidInput,
@@ -72,6 +78,7 @@ _STATUS: tuple[tuple[type[BaseException], int, str], ...] = (
     (LoginThrottled, 429, "too_many_attempts"),
     (TooManyRequests, 429, "too_many_requests"),
     (AuthenticationError, 401, "not_authenticated"),
+    (PasswordChangeRequired, 403, "password_change_required"),
     (AccessDenied, 403, "forbidden"),
     (SignatureInvalid, 401, "signature_invalid"),
     (ChallengeRefused, 403, "challenge_refused"),
@@ -196,6 +203,8 @@ async def handle_sphere_error(request: Request, exc: Exception) -> Response:
         if isinstance(exc, PolicyError):
             error.update(message=exc.detail, file=exc.file, line=exc.line, column=exc.column)
         return _json(status, error, headers)
+    if isinstance(exc, PasswordChangeRequired) and request.method in ("GET", "HEAD"):
+        return RedirectResponse("/cockpit/password", status_code=303)
     if isinstance(exc, NotAuthenticated) and request.method in ("GET", "HEAD"):
         target = "/portal/login" if request.url.path.startswith("/portal") else "/cockpit/login"
         return RedirectResponse(target, status_code=303)

@@ -22,6 +22,7 @@ from sphere.rights.requests import list_requests
 from sphere.runtime import Runtime, open_runtime
 from sphere.settings import Settings, load_settings
 from sphere.storage.db import upgrade
+from sphere.storage.repositories.staff import StaffRepository
 from sphere.storage.tables import AuditEntryRow
 from tests.conftest import TEST_MASTER_KEY, TEST_PSEUDONYM_SECRET
 
@@ -53,6 +54,9 @@ def test_demo_builds_once_with_its_history(demo_runtime: Runtime) -> None:
     assert sum(s.contacts_imported for s in first.summaries) > 100
     assert first.consents_recorded > 0
     assert sorted(first.staff_created) == sorted(name for name, _, _ in DEMO_STAFF)
+    with demo_runtime.session() as session:  # the printed password must be replaced first
+        users = StaffRepository(session).list_users()
+        assert users and all(u.must_change_password for u in users)
     assert first.story.to_dict() == {"measures": 1, "campaigns": 1, "requests": len(REQUESTS)}
     now = rt.clock.now()
     with rt.session() as session:

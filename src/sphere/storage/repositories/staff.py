@@ -28,6 +28,7 @@ class StaffUser:
     created_at: datetime
     last_login_at: datetime | None
     password_hash: str = field(repr=False)
+    must_change_password: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ def _user(row: StaffUserRow) -> StaffUser:
         created_at=row.created_at,
         last_login_at=row.last_login_at,
         password_hash=row.password_hash,
+        must_change_password=bool(row.must_change_password),
     )
 
 
@@ -121,6 +123,7 @@ class StaffRepository:
         password_hash: str,
         display_name: str = "",
         at: datetime,
+        must_change_password: bool = False,
     ) -> StaffUser:
         if self.session.scalar(select(StaffUserRow.id).where(StaffUserRow.username == username)):
             raise InvalidInput(f"staff user {username!r} already exists")
@@ -131,6 +134,7 @@ class StaffRepository:
             display_name=display_name,
             created_at=at,
             is_active=True,
+            must_change_password=must_change_password,
         )
         self.session.add(row)
         self.session.flush()
@@ -162,6 +166,15 @@ class StaffRepository:
         if row is None:
             raise NotFound(f"staff user {user_id} not found")
         row.password_hash = password_hash
+        self.session.flush()
+
+    def replace_password(self, user_id: str, password_hash: str) -> None:
+        """A password chosen by its owner: the hash, and no forced change any more."""
+        row = self.session.get(StaffUserRow, user_id)
+        if row is None:
+            raise NotFound(f"staff user {user_id} not found")
+        row.password_hash = password_hash
+        row.must_change_password = False
         self.session.flush()
 
     def set_active(self, user_id: str, *, is_active: bool) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from sphere.accounts import Principal, revoke_session
+from sphere.accounts import Principal, change_password, revoke_session
 from sphere.errors import InvalidInput
 from sphere.web._login import log_in
 from sphere.web.deps import CsrfProtected, CurrentStaff, DbSession, Runtime
@@ -28,11 +28,21 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class PasswordIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
 class MeOut(BaseModel):
     username: str
     display_name: str
     role: str
     via: str
+    must_change_password: bool = Field(
+        False,
+        description="True for an account created with a password others know (the demo's): "
+        "every other call answers 403 password_change_required until it is changed.",
+    )
 
     @classmethod
     def of(cls, principal: Principal) -> MeOut:
@@ -41,6 +51,7 @@ class MeOut(BaseModel):
             display_name=principal.display_name,
             role=principal.role.value,
             via=principal.via,
+            must_change_password=principal.must_change_password,
         )
 
 
@@ -73,6 +84,17 @@ def logout(
         raise InvalidInput("API tokens are not logged out; revoke them with 'sphere staff revoke'")
     revoke_session(db, request.cookies.get(runtime.session_cookie, ""), clock=runtime.clock)
     delete_cookie(response, runtime, runtime.session_cookie)
+
+
+@router.post("/auth/password", status_code=204, dependencies=[CsrfProtected])
+def password(body: PasswordIn, principal: CurrentStaff, db: DbSession, runtime: Runtime) -> None:
+    """Change the password of the signed-in member of staff (the current one must match;
+    the new one needs 12 characters). Clears a forced change."""
+    if principal.via != "session" or principal.user_id is None:
+        raise InvalidInput("API tokens have no password; sign in with a session to change it")
+    change_password(
+        db, principal.user_id, body.current_password, body.new_password, hasher=runtime.hasher
+    )
 
 
 @router.get("/me")

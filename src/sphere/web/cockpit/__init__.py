@@ -9,12 +9,14 @@ from sphere.web.cockpit import (
     marketing,
     oversight,
     pages,
+    password,
     requests,
     reviews,
 )
 
 router = APIRouter()
 router.include_router(pages.router)
+router.include_router(password.router)
 router.include_router(oversight.router)
 router.include_router(requests.router)
 router.include_router(marketing.router)
