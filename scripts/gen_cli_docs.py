@@ -36,6 +36,9 @@ EXAMPLES: dict[str, str] = {
     "consent withdraw": "sphere consent withdraw --subject lena@example.com --purpose profiling",
     "db current": "sphere db current --json",
     "db downgrade": "sphere db downgrade -1",
+    "db backup": "sphere db backup --out /var/backups/sphere",
+    "db restore": "sphere db restore --data sphere-20261203T020000000000Z.db "
+    "--keys subject-keys-20261203T020000000000Z.json --to /var/lib/sphere/restored.db",
     "db rotate-key": "sphere db rotate-key --new-key-file /etc/sphere/master-2.key --generate",
     "db read-model": "sphere db read-model --json",
     "job list": "sphere job list --state failed",

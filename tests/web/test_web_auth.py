@@ -33,6 +33,7 @@ def test_api_login_ok_sets_hardened_cookie_and_me_answers(
         "display_name": "Test dpo",
         "role": "dpo",
         "via": "session",
+        "must_change_password": False,
     }
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("__Host-sphere_session=")

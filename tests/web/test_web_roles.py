@@ -95,6 +95,7 @@ def test_api_token_authenticates_without_cookie_or_csrf(
         "display_name": "",
         "role": "dpo",
         "via": "token",
+        "must_change_password": False,
     }
     response = client.post("/api/v1/policy/validate", json={"yaml": default_yaml}, headers=headers)
     assert response.status_code == 200

@@ -89,6 +89,58 @@ def current(
     typer.echo(f"{revision or 'empty'} — {state}")
 
 
+@app.command("backup")
+def backup(
+    out: Path = typer.Option(..., "--out", help="Directory for the backup files."),
+    keys_only: bool = typer.Option(
+        False, "--keys-only", help="Only the subject keys (PostgreSQL: data by pg_dump)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object."),
+) -> None:
+    """Back up so that erased people stay unreadable: the database without subject keys,
+    and the current subject keys in a file of their own; older key files in OUT are
+    deleted (docs/security.md, "Keys and backups"). Run it after every erasure run."""
+    from sphere.cli._runtime import runtime
+    from sphere.storage.backup import take_backup
+
+    try:
+        with runtime() as rt, rt.session() as session:
+            made = take_backup(
+                session,
+                rt.settings.resolved_database_url,
+                out,
+                at=rt.clock.now(),
+                keys_only=keys_only,
+            )
+    except SphereError as exc:
+        fail(exc)
+    if as_json:
+        print_json(made.to_dict())
+        return
+    if made.data is not None:
+        typer.echo(f"data (no subject keys): {made.data}")
+    typer.echo(f"subject keys ({made.subject_keys}): {made.keys}")
+    for stale in made.key_files_removed:
+        typer.echo(f"deleted older key file: {stale}")
+
+
+@app.command("restore")
+def restore(
+    data: Path = typer.Option(..., "--data", help="A data file written by sphere db backup."),
+    keys: Path = typer.Option(..., "--keys", help="The NEWEST subject key file."),
+    to: Path = typer.Option(..., "--to", help="New SQLite database file to create."),
+) -> None:
+    """Restore a data backup with the newest subject keys into a new SQLite file: people
+    erased since the backup was taken have no key there and stay unreadable."""
+    from sphere.storage.backup import restore_backup
+
+    try:
+        count = restore_backup(data, keys, to)
+    except SphereError as exc:
+        fail(exc)
+    typer.echo(f"restored into {to} with {count} subject keys; point SPHERE_DATABASE_URL at it")
+
+
 @app.command("rotate-key")
 def rotate_key(
     new_key_file: Path = typer.Option(

@@ -170,7 +170,25 @@ def load_master_key(settings: Settings) -> MasterKey:
         raise ConfigurationError(
             f"master key file {path} is readable by others (mode {mode:o}); chmod 600 it"
         )
+    _refuse_key_beside_database(settings, path)
     return MasterKey.from_base64(path.read_text(encoding="ascii"))
+
+
+def _refuse_key_beside_database(settings: Settings, path: Path) -> None:
+    """In production the master key may not share a directory with the SQLite database:
+    a plain copy of that directory (the backup everyone makes first) would carry the key
+    that decrypts it. Development keeps both in SPHERE_HOME on purpose, for a one-folder
+    demo; ``sphere db backup`` never copies keys (docs/security.md, "Keys and backups")."""
+    url = settings.resolved_database_url
+    if settings.env != "prod" or not url.startswith("sqlite:///"):
+        return
+    database = Path(url.removeprefix("sqlite:///")).resolve()
+    if database.parent == path.resolve().parent:
+        raise ConfigurationError(
+            f"master key file {path} lies beside the database {database}: a copy of that "
+            "directory would carry the key that decrypts it; move the key elsewhere and "
+            "set SPHERE_MASTER_KEY_FILE (e.g. /etc/sphere/master.key), see docs/security.md"
+        )
 
 
 def _create_key_file(path: Path) -> None:
