@@ -70,7 +70,7 @@ from sphere.intake.errors import (
 from sphere.portal.requests import TooManyRequests
 from sphere.rights.refusal import Refused
 from sphere.web.runtime import WebRuntime
-from sphere.web.security import csrf_seed, csrf_token_for
+from sphere.web.security import csrf_token_for
 
 logger = logging.getLogger("sphere.web")
 
@@ -165,7 +165,7 @@ def _html(
 
 def _login_page(request: Request, status: int, message: str, headers: dict[str, str]) -> Response:
     runtime = _runtime(request)
-    seed = csrf_seed(request, runtime)
+    seed = request.cookies.get(runtime.presession_cookie)  # as the form (cockpit/pages.py)
     context = {
         "error": message,
         "csrf_token": csrf_token_for(runtime.csrf_key, seed) if seed else "",

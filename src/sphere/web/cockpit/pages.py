@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from sphere.accounts import Principal, Role, revoke_session
+from sphere.accounts import NotAuthenticated, Principal, Role, resolve_session, revoke_session
+from sphere.storage.db import session_scope
 from sphere.web._login import log_in
 from sphere.web._policy_view import policy_in_force
 from sphere.web.deps import (
@@ -25,6 +26,7 @@ from sphere.web.deps import (
 )
 from sphere.web.runtime import WebRuntime
 from sphere.web.security import (
+    check_csrf,
     csrf_token_for,
     delete_cookie,
     new_presession_token,
@@ -107,7 +109,19 @@ def render(
 
 @router.get("/login")
 def login_form(request: Request, runtime: Runtime) -> Response:
-    """The log-in form. Sets a pre-session cookie the form's CSRF token is bound to."""
+    """The log-in form. Sets a pre-session cookie the form's CSRF token is bound to. A
+    live session goes to its landing page; a stale session cookie (idle or expired) is
+    deleted here, so it can no longer get in the way of signing in again."""
+    stale = request.cookies.get(runtime.session_cookie)
+    if stale:
+        try:
+            with session_scope(runtime.session_factory) as db:
+                principal = resolve_session(
+                    db, stale, limits=runtime.web.session_limits(), clock=runtime.clock
+                )
+            return RedirectResponse(landing_for(principal.role), status_code=303)
+        except NotAuthenticated:
+            pass
     seed = request.cookies.get(runtime.presession_cookie) or new_presession_token()
     response = runtime.templates.TemplateResponse(
         request,
@@ -115,10 +129,18 @@ def login_form(request: Request, runtime: Runtime) -> Response:
         {"csrf_token": csrf_token_for(runtime.csrf_key, seed), "error": None, "principal": None},
     )
     set_cookie(response, runtime, runtime.presession_cookie, seed)
+    if stale:
+        delete_cookie(response, runtime, runtime.session_cookie)
     return response
 
 
-@router.post("/login", dependencies=[CsrfProtected])
+async def login_csrf(request: Request, runtime: Runtime) -> None:
+    """The log-in form's token is bound to the pre-session cookie, whatever session
+    cookie the browser still sends (a stale one must not make signing in fail)."""
+    await check_csrf(request, runtime, seed=request.cookies.get(runtime.presession_cookie, ""))
+
+
+@router.post("/login", dependencies=[Depends(login_csrf)])
 def login_submit(
     request: Request,
     runtime: Runtime,
