@@ -36,7 +36,7 @@ def _object_in_portal(rt: Runtime, contact_id: str) -> None:
     with rt.session() as session:
         request = open_own_request(
             session, rt.keyring, contact_id, RequestType.OBJECTION, at=rt.clock.now()
-        )
+        ).request
         assert request.state == RequestState.COMPLETED  # no staff step (Art. 21(3))
         assert request.verification_method == "portal_login_link"
 
