@@ -154,7 +154,10 @@ def measure_full(url: str, posts: Path, crm: Path | None, *, no_pii: bool) -> di
             # bench also runs against an older checkout for before/after figures).
             freeze = getattr(sphere.runtime, "freeze_long_lived", None)
             if freeze is not None:
-                freeze()
+                try:
+                    freeze(ctx)  # loads the name tagger's model first
+                except TypeError:  # older code: no argument, the model loads lazily
+                    freeze()
             crm_seconds = 0.0
             contacts = 0
             if crm is not None:

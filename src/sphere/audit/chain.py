@@ -298,6 +298,9 @@ class AuditBatch:
 
     def flush(self) -> None:
         if not self.pending:
+            # Entries may have been taken out again (records a deletion overtook):
+            # nothing is unwritten, so ``record`` may append.
+            transaction_cache(self.session, "audit").pop("pending", None)
             return
         keys = session_keys(self.session)
         head = _head(self.session, AuditRepository(self.session))

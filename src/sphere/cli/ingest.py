@@ -84,7 +84,7 @@ def ingest(
     summary = IngestSummary(source=source)
     with runtime() as rt:
         ctx = rt.pipeline_context()
-        freeze_long_lived()  # the analyzer's model is never garbage: stop re-scanning it
+        freeze_long_lived(ctx)  # the analyzer's model is never garbage: stop re-scanning it
         show_progress = is_terminal() and not as_json
         with Progress(
             TextColumn("{task.description}"),

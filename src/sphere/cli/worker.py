@@ -13,6 +13,7 @@ from sphere.cli._runtime import runtime
 from sphere.errors import ConfigurationError
 from sphere.intake.stream import StreamNames
 from sphere.intake.worker import Worker
+from sphere.runtime import freeze_long_lived
 
 
 def worker(
@@ -36,6 +37,9 @@ def worker(
         settings = rt.settings
         if not settings.nats_url:
             raise ConfigurationError("sphere worker needs SPHERE_NATS_URL (NATS with JetStream)")
+        # Built once here (the runtime keeps policy and analyzer for the worker's context),
+        # then out of the garbage collector's sight, as `sphere ingest` does.
+        freeze_long_lived(rt.pipeline_context())
         instance = Worker(
             rt,
             url=settings.nats_url,

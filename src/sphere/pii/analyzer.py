@@ -100,6 +100,12 @@ class Analyzer:
             out.append(Span(start, end, span.type, span.score, span.recognizer, span.explanation))
         return out
 
+    def warm_up(self) -> None:
+        """Load now what recognizers load on first use (the name tagger's model, phone
+        metadata), e.g. before a long run freezes its long-lived heap (``gc.freeze``)."""
+        for lang in sorted(SUPPORTED_LANGUAGES):
+            self.analyze("Anna Beispiel, Musterstraße 1, 10115 Berlin, +49 30 1234567", lang=lang)
+
 
 def build_analyzer(
     *,

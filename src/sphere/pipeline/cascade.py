@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from sphere.audit import AuditBatch
 from sphere.audit import record as audit
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import Interaction, SourceRef, SourceType
@@ -22,10 +23,13 @@ def delete_interaction(
     actor: str,
     reason_code: str,
     at: datetime,
+    audit_batch: AuditBatch | None = None,
 ) -> list[str]:
     """Delete ``interaction`` and every attribute derived from it; returns their ids.
 
     ``reason_code`` is a token such as ``platform_deletion`` (audit details hold no prose).
+    With ``audit_batch`` (the pipeline's) the audit entry joins the batch's pending
+    entries, in order, instead of being appended at once.
     """
     attributes = AttributeRepository(session, keyring)
     derived = attributes.dependents_of([SourceRef(SourceType.INTERACTION, interaction.id)])
@@ -33,13 +37,26 @@ def delete_interaction(
     InteractionRepository(session, keyring).delete_by_source(
         interaction.channel, interaction.source_id
     )
-    audit(
-        session,
-        actor=actor,
-        action="interaction.deleted",
-        subject_id=interaction.contact_id or interaction.key_id,
-        object_ids=(interaction.id, *derived),
-        details={"reason": reason_code, "derived_removed": len(derived)},
-        at=at,
-    )
+    subject_id = interaction.contact_id or interaction.key_id
+    object_ids = (interaction.id, *derived)
+    details = {"reason": reason_code, "derived_removed": len(derived)}
+    if audit_batch is not None:
+        audit_batch.add(
+            actor=actor,
+            action="interaction.deleted",
+            subject_id=subject_id,
+            object_ids=object_ids,
+            details=details,
+            at=at,
+        )
+    else:
+        audit(
+            session,
+            actor=actor,
+            action="interaction.deleted",
+            subject_id=subject_id,
+            object_ids=object_ids,
+            details=details,
+            at=at,
+        )
     return derived

@@ -225,9 +225,7 @@ class RecordProcessor:
                 elif obs.kind is ObservationKind.EVENT:
                     self.event_recorder.record(obs, self.summary)  # own SAVEPOINT if it writes
                 else:
-                    self.flush_pending()  # later steps may read or change what is pending
-                    with self.session.begin_nested():
-                        self._dispatch(obs)
+                    self._dispatch_isolated(obs)
         except SphereError as exc:
             self._quarantine(raw, str(exc))
         except Exception as exc:  # a bug or a database fault: keep the record, go on
@@ -235,6 +233,38 @@ class RecordProcessor:
                 raise  # a lost race or a lost server: the batch is retried, nothing lost
             log.exception("record %s:%d failed", self.file, raw.line)
             self._quarantine(raw, f"internal error ({type(exc).__name__}); see logs")
+
+    def _dispatch_isolated(self, obs: Observation) -> None:
+        """``obs`` in a SAVEPOINT of its own. What the batch has pending is written first
+        when the record may read or change it: always, except for a platform deletion or
+        edit of a post not pending in this batch (most of them), whose audit entry then
+        joins the pending ones in order. Should the record fail, what it added to the
+        pending rows goes with its SAVEPOINT."""
+        key = (obs.channel, obs.source_id)
+        if not (
+            self.buffered
+            and obs.kind in (ObservationKind.DELETION, ObservationKind.EDIT)
+            and key not in self.pending_keys
+        ):
+            self.flush_pending()
+        marks = (
+            len(self.audit_batch.pending),
+            len(self.pending_decisions),
+            len(self.pending_interactions),
+            set(self.pending_keys),
+            set(self.pending_edits),
+        )
+        try:
+            with self.session.begin_nested():
+                self._dispatch(obs)
+        except Exception:
+            del self.audit_batch.pending[marks[0] :]
+            if not self.audit_batch.pending:
+                self.audit_batch.discard()  # nothing pending: record() may write again
+            del self.pending_decisions[marks[1] :]
+            del self.pending_interactions[marks[2] :]
+            self.pending_keys, self.pending_edits = marks[3], marks[4]
+            raise
 
     def _observe(self, obs: Observation) -> None:
         """Hand ``obs`` to the registered observers that want it (rare: a pre-check)."""
@@ -532,6 +562,7 @@ class RecordProcessor:
             actor=self.ctx.actor,
             reason_code="platform_deletion",
             at=self.ctx.clock.now(),
+            audit_batch=self.audit_batch,
         )
 
     def _edit(self, obs: Observation) -> None:
@@ -551,6 +582,7 @@ class RecordProcessor:
             actor=self.ctx.actor,
             reason_code="platform_edit",
             at=self.ctx.clock.now(),
+            audit_batch=self.audit_batch,
         )
         self._post(replace(obs, kind=ObservationKind.POST), is_edit=True)
 

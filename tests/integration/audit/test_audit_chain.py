@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from sphere.audit import canonical_json, compute_hash, record, verify
+from sphere.audit import AuditBatch, canonical_json, compute_hash, record, verify
 from sphere.domain import LegalBasis, Purpose
 from sphere.errors import AuditError
 from sphere.storage.db import make_session_factory, session_scope
@@ -221,3 +221,16 @@ def test_second_writer_waits_for_the_head_lock(fresh_engine: Engine) -> None:
 def test_naive_time_refused(session: Session) -> None:
     with pytest.raises(AuditError, match="timezone"):
         record(session, actor="pipeline", action="a.b", at=datetime(2026, 1, 1))
+
+
+def test_a_batch_whose_entries_were_all_taken_back_lets_record_append(session: Session) -> None:
+    """The pipeline takes back the entries of records a platform deletion overtook
+    (``RecordProcessor._drop_deleted``); when none is left the flush writes nothing and
+    must clear the "unwritten entries" mark, else every later ``record`` in the
+    transaction failed (an edit of a stored post was quarantined)."""
+    batch = AuditBatch(session)
+    batch.add(actor="pipeline", action="interaction.stored", object_ids=["interaction-1"], at=T0)
+    batch.pending = []  # as _drop_deleted does
+    batch.flush()
+    entry = record(session, actor="pipeline", action="interaction.deleted", at=T0)
+    assert entry.seq == 1 and verify(session).ok
