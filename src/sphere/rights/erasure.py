@@ -12,6 +12,8 @@ What goes, for one contact:
 * decision-log rows of those records, identities (e-mail, phone, handles, customer
   number, cookie/device ids), verification challenges, Art. 14 duties, quarantined
   input whose payload mentions one of the identifiers;
+* portal log-in links, portal sessions and handle challenges (used or not: kept, they
+  would record when the person logged in);
 * the subject key (destroyed: a database copy cannot decrypt what it still holds once
   the master key was rotated, see ``sphere.storage.crypto``) and the pseudonym-scope
   keys (deleted outright, so no blind index of a handle remains, and a later post by the
@@ -60,6 +62,7 @@ from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.audit import AuditRepository
 from sphere.storage.repositories.consents import ConsentRepository
 from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.credentials import delete_portal_credentials_of
 from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.marketing import MarketingRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
@@ -187,6 +190,7 @@ def erase_contact(
     counts.update(marketing_counts)
     counts["decisions"] = rights.delete_decisions(decision_ids)
     counts["verifications"] = rights.delete_verifications_of_contact(contact_id)
+    counts["portal_credentials"] = delete_portal_credentials_of(session, contact_id)
     counts["notice_duties"] = rights.delete_duties_of_contact(contact_id)
     counts["quarantine"] = _erase_quarantine(session, keyring, values)
     counts["review_items"] = ReviewRepository(session).delete_for_subjects(

@@ -157,3 +157,29 @@ def test_contacts_past_their_deadline_go_when_nothing_keeps_them(rt, tmp_path: P
         assert verify(session).ok
         summary = next(e for e in latest(session, limit=30) if e.action == "retention.run")
         assert summary.details["contacts"] == 1
+
+
+def test_portal_credentials_go_with_an_erasure_not_a_day_later(rt, tmp_path: Path) -> None:
+    """Issue 18: log-in link rows outlived an erasure until the retention run, a day after
+    they expired (a record of when the erased person logged in)."""
+    from sphere.domain import Channel
+    from sphere.portal.handle_login import start_handle_challenge
+    from sphere.rights.erasure import erase_contact
+    from sphere.storage.portal_tables import PortalHandleChallengeRow
+
+    customer = seed_customer(rt, tmp_path)
+    now = rt.clock.now()
+    with rt.session() as session:
+        assert create_login_link(session, rt.keyring, EMAIL, at=now, throttle_secret=b"k" * 32)
+        create_login_link(session, rt.keyring, EMAIL, at=now, throttle_secret=b"k" * 32)
+        open_portal_session(session, customer.contact_id, at=now, ttl=timedelta(minutes=30))
+        start_handle_challenge(
+            session, rt.keyring, Channel.MASTODON, "@nobody", at=now, throttle_secret=b"k" * 32
+        )
+    with rt.session() as session:
+        result = erase_contact(session, rt.keyring, customer.contact_id, at=now, actor="dpo")
+        assert result.counts["portal_credentials"] == 3
+    with rt.session() as session:
+        assert _count(session, PortalLoginLinkRow) == _count(session, PortalSessionRow) == 0
+        assert _count(session, PortalHandleChallengeRow) == 1  # someone else's (no contact)
+        assert verify(session).ok

@@ -54,3 +54,18 @@ def purge_expired(session: Session, *, before: datetime) -> dict[str, int]:
         )
         removed[name] = int(result.rowcount or 0)
     return removed
+
+
+def delete_portal_credentials_of(session: Session, contact_id: str) -> int:
+    """Every portal log-in link, session and handle challenge of one contact, used or
+    not (an erasure: they would otherwise stay until the retention run, a day after
+    they expired, recording when the erased person logged in)."""
+    removed = 0
+    for table in (PortalLoginLinkRow, PortalSessionRow, PortalHandleChallengeRow):
+        result = session.execute(
+            delete(table)
+            .where(table.contact_id == contact_id)
+            .execution_options(synchronize_session=False)
+        )
+        removed += int(result.rowcount or 0)
+    return removed
