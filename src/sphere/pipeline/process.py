@@ -58,6 +58,7 @@ from sphere.storage.faults import is_conflict, is_shared_key_race, is_transient
 from sphere.storage.limits import storable_text
 from sphere.storage.repositories.aggregates import AggregateRepository
 from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.counted import CountedPostRepository
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.listening import ListeningRepository
@@ -352,7 +353,11 @@ class RecordProcessor:
                 and obs.text
             ):  # social listening: anonymous counts of products and sentiment
                 self.listening.add(
-                    obs.created_at.date(), obs.channel.value, obs.text, screened.language
+                    obs.created_at.date(),
+                    obs.channel.value,
+                    obs.text,
+                    screened.language,
+                    token=self._counted_token(obs),
                 )
         self.summary.count(addressing.addressing.value, result.disposition)
 
@@ -537,15 +542,28 @@ class RecordProcessor:
         self, obs: Observation, addressing: Addressing, outcome: Outcome, topic: str
     ) -> None:
         self.counters.add(
-            obs.created_at.date(), obs.channel.value, addressing.value, outcome.value, topic
+            obs.created_at.date(),
+            obs.channel.value,
+            addressing.value,
+            outcome.value,
+            topic,
+            token=self._counted_token(obs),
         )
 
+    def _counted_token(self, obs: Observation) -> str | None:
+        if not obs.source_id:
+            return None
+        return self.ctx.keyring.counted_token(obs.channel.value, obs.source_id)
+
     def finish(self) -> None:
-        """Write what the batch buffered (records, counters); call before commit."""
+        """Write what the batch buffered (records, counters); call before commit. Posts
+        counted anonymously before (a re-delivery) are not counted again."""
         self.flush_pending()
         self.threads.flush(now=self.ctx.clock.now())
-        self.counters.flush(self.aggregates)
-        self.listening.flush(ListeningRepository(self.session))
+        tokens = self.counters.tokens() | self.listening.tokens()
+        fresh = CountedPostRepository(self.session).claim(tokens, at=self.ctx.clock.now())
+        self.counters.flush(self.aggregates, fresh)
+        self.listening.flush(ListeningRepository(self.session), fresh)
 
     # -- platform deletions and edits -----------------------------------------------
     def _delete(self, obs: Observation) -> None:

@@ -211,6 +211,11 @@ class EventRecorder:
                 _NA,
                 decision.outcome.value,
                 str(obs.attributes.get("event_type") or "event"),
+                token=(
+                    self.ctx.keyring.counted_token(obs.channel.value, obs.source_id)
+                    if obs.source_id
+                    else None
+                ),
             )
             summary.count(_NA, Disposition.AGGREGATE_ONLY)
             return

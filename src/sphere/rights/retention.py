@@ -36,6 +36,7 @@ from sphere.storage.crypto import Keyring
 from sphere.storage.entities import SourceRef, SourceType
 from sphere.storage.repositories import credentials
 from sphere.storage.repositories.attributes import AttributeRepository
+from sphere.storage.repositories.counted import CountedPostRepository
 from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.jobs import JobRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
@@ -134,6 +135,7 @@ def run_retention(
             credentials={
                 **credentials.count_expired(session, before=now - CREDENTIAL_GRACE),
                 "thread_marks": ThreadMarkRepository(session).count_expired(now=now),
+                "counted_posts": CountedPostRepository(session).count_expired(now=now),
                 "review_items": ReviewRepository(session).count_expired(now=now),
             },
             contacts=len(due_contacts),
@@ -168,6 +170,7 @@ def run_retention(
             **credentials.purge_expired(session, before=now - CREDENTIAL_GRACE),
             "job_artifacts": JobRepository(session).delete_expired_artifacts(now=now),
             "thread_marks": ThreadMarkRepository(session).purge_expired(now=now),
+            "counted_posts": CountedPostRepository(session).purge_expired(now=now),
             "review_items": ReviewRepository(session).purge_expired(now=now),
         },
         contacts=len(due_contacts),

@@ -259,6 +259,13 @@ class Keyring:
         message = "\x1f".join(("thread", channel, kind, *ids))
         return hmac.digest(self._pseudonym_secret, message.encode("utf-8"), "sha256").hex()
 
+    def counted_token(self, channel: str, source_id: str) -> str:
+        """HMAC-SHA256 (hex) of ``counted | channel | source id``: a post or event counted
+        anonymously (``counted_posts``), so a re-delivery is not counted twice;
+        unlinkable without the secret."""
+        message = "\x1f".join(("counted", channel, source_id))
+        return hmac.digest(self._pseudonym_secret, message.encode("utf-8"), "sha256").hex()
+
     # --- data keys ------------------------------------------------------------------
 
     def _kek(self, subject_id: str, salt: bytes, master: MasterKey | None = None) -> AESGCM:

@@ -426,3 +426,37 @@ def test_only_stored_posts_are_analysed(rt, tmp_path) -> None:
     assert summary.total(Disposition.DISCARDED) == 1
     assert len(counting.texts) == 1 and counting.texts[0].endswith(stored)
     assert "<PERSON_1>" in (_stored_text(rt, "5") or "")
+
+
+def test_a_redelivery_under_another_name_is_not_counted_twice(rt, tmp_path) -> None:
+    """Issue 18: the same posts re-delivered under another file name (with one new post,
+    so the file's content differs) doubled the anonymous aggregates and listening counts."""
+    from sphere.storage.counted_tables import CountedPostRow
+    from sphere.storage.listening_tables import ListeningCountRow
+
+    talk = [
+        mastodon_status(
+            str(100 + i),
+            "Das neue Tele 70-200 von Optiklinse ist super",
+            account_id=str(900 + i),
+            username=f"andere{i}",
+        )
+        for i in range(3)
+    ]
+    first = write_jsonl(tmp_path / "export-monday.jsonl", [*talk, talk[0]])  # a repeat inside
+    _ingest(rt, first)
+    again = write_jsonl(
+        tmp_path / "export-again.jsonl",
+        [*talk, mastodon_status("200", "Tele 70-200 bestellt", account_id="950", username="neu")],
+    )
+    summary = _ingest(rt, again)
+    assert summary.total(Disposition.AGGREGATE_ONLY) == 4  # it was read, and judged
+    with rt.session() as session:
+        assert session.scalar(select(func.sum(AggregateRow.count))) == 4  # was 7
+        products = session.scalar(
+            select(func.sum(ListeningCountRow.count)).where(ListeningCountRow.kind == "product")
+        )
+        assert products == 4  # three posts once, the new one once
+        tokens = session.scalars(select(CountedPostRow.token)).all()
+        assert len(tokens) == 4 and all(len(t) == 64 for t in tokens)
+        assert not any("100" in t[:3] for t in tokens)  # keyed tokens, not the ids
