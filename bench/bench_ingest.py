@@ -23,7 +23,8 @@ and CPU belong to that measurement alone), each on its own new database:
 Throughput is input lines per second (posts, edits, deletes and malformed lines alike),
 and per CPU-second of the measuring process (all its threads; the steadier figure on a
 shared machine); "proc CPU s" also counts its start-up (imports, migrations, policy and
-analyzer, the CRM import). SQL statements are counted with a ``before_cursor_execute``
+analyzer, the CRM import); "whole process" is that without the CRM import, i.e. what
+``sphere ingest FILE`` costs as one process. SQL statements are counted with a ``before_cursor_execute``
 listener (an executemany is one). The PostgreSQL server's CPU (another process, not
 pinned) is not included. SQLite databases are temp files; PostgreSQL databases
 ``sphere_bench_<random>`` are created on ``--pg-url`` (trust auth as in tests) and dropped.
@@ -158,12 +159,13 @@ def measure_full(url: str, posts: Path, crm: Path | None, *, no_pii: bool) -> di
                     freeze(ctx)  # loads the name tagger's model first
                 except TypeError:  # older code: no argument, the model loads lazily
                     freeze()
-            crm_seconds = 0.0
+            crm_seconds = crm_cpu = 0.0
             contacts = 0
             if crm is not None:
-                started = time.perf_counter()
+                started, crm_before = time.perf_counter(), _usage()["cpu"]
                 crm_summary = ingest_file(rt.factory, ctx, crm, source_name=CRM_SOURCE)
                 crm_seconds = time.perf_counter() - started
+                crm_cpu = _usage()["cpu"] - crm_before
                 contacts = crm_summary.contacts_imported
             event.listen(rt.engine, "before_cursor_execute", statements)
             before = _usage()
@@ -187,6 +189,7 @@ def measure_full(url: str, posts: Path, crm: Path | None, *, no_pii: bool) -> di
         "deletions": summary.deletions,
         "crm_contacts": contacts,
         "crm_seconds": crm_seconds,
+        "crm_cpu": crm_cpu,
         "statements": statements.count,
         "duplicates": summary.duplicates,
         "quarantined": summary.quarantine_total,
@@ -305,6 +308,11 @@ def bench_backend(
         results[phase]["per_second"] = lines / results[phase]["wall"]
         results[phase]["per_cpu_second"] = lines / max(results[phase]["cpu"], 1e-9)
         results[phase]["per_process_cpu_second"] = lines / max(results[phase]["process_cpu"], 1e-9)
+    # `sphere ingest FILE` as one process: start-up plus the ingestion, not the CRM import
+    # that prepares the database (timed apart).
+    whole = results["full"]["process_cpu"] - results["full"].get("crm_cpu", 0.0)
+    results["full"]["whole_cpu"] = whole
+    results["full"]["per_whole_cpu_second"] = lines / max(whole, 1e-9)
     results["full"]["statements_per_line"] = results["full"]["statements"] / lines
     results["ratio"] = results["full"]["per_second"] / results["raw"]["per_second"]
     results["cpu_ratio"] = results["full"]["per_cpu_second"] / results["raw"]["per_cpu_second"]
@@ -325,8 +333,10 @@ def report(backend: str, r: dict[str, Any], *, no_pii: bool) -> None:
         )
     print(
         f"full pipeline: {full['per_cpu_second']:,.0f} input lines per CPU-second "
-        f"(ingestion; {full['per_process_cpu_second']:,.0f} counting the whole process with "
-        f"start-up), {full['statements_per_line']:.2f} SQL statements per input line "
+        f"(ingestion; {full['per_whole_cpu_second']:,.0f} for the whole process with its "
+        f"start-up, {full['whole_cpu']:.1f} CPU-s, without the CRM import; "
+        f"{full['per_process_cpu_second']:,.0f} with it), "
+        f"{full['statements_per_line']:.2f} SQL statements per input line "
         f"({full['statements']:,} statements)"
     )
     verdict = "meets" if r["ratio"] >= TARGET_RATIO else "BELOW"
@@ -350,7 +360,7 @@ def report(backend: str, r: dict[str, Any], *, no_pii: bool) -> None:
     if full["crm_contacts"]:
         print(
             f"CRM import (not timed above): {full['crm_contacts']} contacts in "
-            f"{full['crm_seconds']:.1f} s"
+            f"{full['crm_seconds']:.1f} s ({full['crm_cpu']:.1f} CPU-s)"
         )
 
 

@@ -66,6 +66,13 @@ _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _BREAK = re.compile(r"<[A-Z_]+_\d+>|[.!?;:\n…#]|https?://\S+|www\.\S+")
 
 
+@lru_cache(maxsize=1024)
+def _literal(term: str) -> re.Pattern[str]:
+    """``term`` as a case-insensitive pattern, compiled once (products and company terms
+    are checked against every stored post)."""
+    return re.compile(re.escape(term), re.IGNORECASE)
+
+
 @lru_cache(maxsize=1)
 def frequent_words() -> frozenset[str]:
     """Lower-case words frequent in German and English posts (shipped resource, built by
@@ -132,16 +139,16 @@ def assess(
     quasi: list[str] = []
     # A product of the company is one quasi-identifier, not also a number and a rare
     # word: it is taken out before those are counted ("Makro 100").
-    found = [p for p in products if p and re.search(re.escape(p), text, re.IGNORECASE)]
+    found = [p for p in products if p and _literal(p).search(text)]
     if found:
         quasi.append("product")
         for name in found:
-            text = re.sub(re.escape(name), "<PRODUCT_0>", text, flags=re.IGNORECASE)
+            text = _literal(name).sub("<PRODUCT_0>", text)
     # The company's own handles and brands, and links, say nothing about the author.
     text = _URL.sub("<URL_0>", text)
     for term in company_terms:
         if term:
-            text = re.sub(re.escape(term), "<COMPANY_0>", text, flags=re.IGNORECASE)
+            text = _literal(term).sub("<COMPANY_0>", text)
     run = _longest_run(text)
     rare = _rare(text, vocab)
     types = set(entity_types)

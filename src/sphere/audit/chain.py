@@ -97,6 +97,40 @@ def session_keys(session: Session) -> AuditKeys | None:
     return keys if isinstance(keys, AuditKeys) else None
 
 
+_FLOAT_LIMIT = 1.7976931348623157e308
+
+
+def _as_stored(value: Any) -> Any:
+    """``json.loads(json.dumps(value))`` for the plain values audit details hold (dicts
+    with string keys, lists, tuples, exact str/int/bool/None and finite floats) without
+    the text round trip; None for anything else (the caller then takes the round trip).
+    Called per stored record on the ingestion path."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return value if -_FLOAT_LIMIT <= value <= _FLOAT_LIMIT else None
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                return None
+            plain = _as_stored(item)
+            if plain is None and item is not None:
+                return None
+            out[key] = plain
+        return out
+    if kind is list or kind is tuple:
+        items = []
+        for item in value:
+            plain = _as_stored(item)
+            if plain is None and item is not None:
+                return None
+            items.append(plain)
+        return items
+    return None
+
+
 def _check_token(value: str, where: str) -> None:
     # One regex pass for whitespace (``\s`` is exactly ``str.isspace``), "@" and a phone
     # number's "+digit": this runs for every string of every audit entry.
@@ -168,10 +202,13 @@ def _prepare(
     for object_id in object_list:
         _check_token(object_id, "object id")
     check_details(clean_details)
-    try:
-        clean_details = json.loads(json.dumps(clean_details))  # JSON round trip, as stored
-    except (TypeError, ValueError):
-        raise AuditError("audit details are not JSON-serialisable") from None
+    plain = _as_stored(clean_details)
+    if plain is None:
+        try:
+            plain = json.loads(json.dumps(clean_details))  # JSON round trip, as stored
+        except (TypeError, ValueError):
+            raise AuditError("audit details are not JSON-serialisable") from None
+    clean_details = plain
     try:
         when = (ensure_utc(at) if at is not None else utcnow()).astimezone(UTC)
     except ValueError:

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from sphere.cli._output import is_terminal, print_json
 from sphere.cli._runtime import runtime
-from sphere.intake.files import publish_file
 from sphere.pipeline.runner import ingest_file
 from sphere.pipeline.summary import IngestSummary
 from sphere.runtime import freeze_long_lived
@@ -50,6 +49,10 @@ def print_summary(summary: IngestSummary) -> None:
 
 
 def _publish(files: list[Path], source: str, *, as_json: bool) -> None:
+    # Imported here: the stream client (nats) is start-up cost `sphere ingest` without
+    # --via-stream does not need.
+    from sphere.intake.files import publish_file
+
     results = []
     with runtime() as rt:
         for path in files:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from sphere.domain import Channel
 from sphere.storage.intake_tables import TombstoneRow
@@ -27,6 +29,19 @@ DELETED, SUPERSEDED = "deleted", "superseded"
 def _lock_id(key: Key) -> int:
     digest = hashlib.sha256(f"sphere.post:{key[0].value}:{key[1]}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@cache
+def _add_statement(is_postgres: bool, *, replace: bool) -> Executable:
+    """The upsert of one mark, built once (values come as parameters): a deletion's mark
+    overwrites the row (reason and time: the inserted ones), a superseding one never."""
+    statement = (postgresql.insert if is_postgres else sqlite.insert)(TombstoneRow)
+    if replace:
+        return statement.on_conflict_do_update(
+            index_elements=["channel", "source_id"],
+            set_={"reason": statement.excluded.reason, "deleted_at": statement.excluded.deleted_at},
+        )
+    return statement.on_conflict_do_nothing()
 
 
 class TombstoneRepository:
@@ -48,18 +63,10 @@ class TombstoneRepository:
 
     def add(self, key: Key, *, at: datetime, reason: str = DELETED) -> None:
         """Mark ``key``; a deletion replaces a ``superseded`` mark, never the reverse."""
-        insert = postgresql.insert if self.is_postgres else sqlite.insert
-        statement = insert(TombstoneRow).values(
-            channel=key[0].value, source_id=key[1], deleted_at=at, reason=reason
+        self.session.execute(
+            _add_statement(self.is_postgres, replace=reason == DELETED),
+            {"channel": key[0].value, "source_id": key[1], "deleted_at": at, "reason": reason},
         )
-        if reason == DELETED:
-            statement = statement.on_conflict_do_update(
-                index_elements=["channel", "source_id"],
-                set_={"reason": DELETED, "deleted_at": at},
-            )
-        else:
-            statement = statement.on_conflict_do_nothing()
-        self.session.execute(statement)
 
     def among(self, keys: Iterable[Key]) -> dict[Key, str]:
         """Which of ``keys`` are marked, with the reason (one query)."""
