@@ -24,9 +24,9 @@ Throughput is input lines per second (posts, edits, deletes and malformed lines 
 and per CPU-second of the measuring process (all its threads; the steadier figure on a
 shared machine); "proc CPU s" also counts its start-up (imports, migrations, policy and
 analyzer, the CRM import); "whole process" is that without the CRM import, i.e. what
-``sphere ingest FILE`` costs as one process. SQL statements are counted with a ``before_cursor_execute``
-listener (an executemany is one). The PostgreSQL server's CPU (another process, not
-pinned) is not included. SQLite databases are temp files; PostgreSQL databases
+``sphere ingest FILE`` costs as one process. SQL statements are counted with a
+``before_cursor_execute`` listener (an executemany is one). The PostgreSQL server's CPU
+(another process, not pinned) is not included. SQLite databases are temp files; PostgreSQL databases
 ``sphere_bench_<random>`` are created on ``--pg-url`` (trust auth as in tests) and dropped.
 """
 
