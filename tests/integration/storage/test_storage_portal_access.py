@@ -10,6 +10,7 @@ from sphere.rights.requests import RequestState
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories import AggregateRepository, ContactRepository, oversight
 from sphere.storage.repositories.portal_access import (
+    PortalAttemptRepository,
     PortalLinkRepository,
     PortalSessionRepository,
 )
@@ -47,19 +48,28 @@ def test_link_is_claimed_once_only(session: Session, keyring: Keyring) -> None:
     assert claimed is not None and claimed.used_at == AT + timedelta(minutes=1)
 
 
-def test_links_counted_per_address_key_within_window(session: Session, keyring: Keyring) -> None:
-    contact = ContactRepository(session, keyring).create(at=AT)
-    links = PortalLinkRepository(session)
-    _add_link(links, contact.id, token="b1", key="k1", at=AT - timedelta(minutes=20))
-    _add_link(links, contact.id, token="b2", key="k1", at=AT - timedelta(minutes=10))
-    _add_link(links, contact.id, token="b3", key="k1", at=AT)
-    _add_link(links, contact.id, token="b4", key="k2", at=AT)
+def test_attempts_counted_per_target_client_and_total_within_window(session: Session) -> None:
+    """The portal log-in throttle counts requests, not links: known or not (issue 18)."""
+    attempts = PortalAttemptRepository(session)
+
+    def add(target: str, client: str, at: datetime) -> None:
+        attempts.add(
+            target_key=target.ljust(64, "0"),
+            client_key=client.ljust(64, "0"),
+            at=at,
+            expires_at=at + timedelta(minutes=15),
+        )
+
+    add("k1", "c1", AT - timedelta(minutes=20))
+    add("k1", "c1", AT - timedelta(minutes=10))
+    add("k1", "c2", AT)
+    add("k2", "c1", AT)
 
     since = AT - timedelta(minutes=15)
-    assert links.count_since("k1".ljust(64, "0"), since=since) == 2  # the 20-minute-old one is out
-    assert links.count_since("k2".ljust(64, "0"), since=since) == 1
-    assert links.count_since("k3".ljust(64, "0"), since=since) == 0
-    assert links.count_since("k1".ljust(64, "0"), since=AT) == 0  # strictly after ``since``
+    key = "k1".ljust(64, "0")
+    assert attempts.counts_since(key, "c1".ljust(64, "0"), since=since) == (2, 2, 3)
+    assert attempts.counts_since("k3".ljust(64, "0"), "c3".ljust(64, "0"), since=since) == (0, 0, 3)
+    assert attempts.counts_since(key, "c1".ljust(64, "0"), since=AT) == (0, 0, 0)  # strictly after
 
 
 def test_session_lookup_shows_expiry_and_revocation(session: Session, keyring: Keyring) -> None:
