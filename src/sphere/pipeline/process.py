@@ -376,7 +376,7 @@ class RecordProcessor:
             obs.channel, ()
         ) and obs.source_id not in self._stored.get(obs.channel, ()):
             return None
-        return self.interactions.get_by_source(obs.channel, obs.source_id)
+        return self.interactions.get_by_source(obs.channel, obs.source_id, with_text=False)
 
     def _locked_record(self, obs: Observation, *, reason: str) -> Interaction | None:
         """Serialise with workers touching the same post, leave the tombstone, and read
@@ -388,7 +388,7 @@ class RecordProcessor:
         tombstones.lock([key])
         tombstones.add(key, at=self.ctx.clock.now(), reason=reason)
         if tombstones.is_postgres:
-            return self.interactions.get_by_source(obs.channel, obs.source_id)
+            return self.interactions.get_by_source(obs.channel, obs.source_id, with_text=False)
         return self._stored_record(obs)
 
     def _deleted(self, interaction: Interaction) -> None:

@@ -43,9 +43,9 @@ class InteractionRepository:
         self.session = session
         self.keyring = keyring
 
-    def _entity(self, row: InteractionRow) -> Interaction:
+    def _entity(self, row: InteractionRow, *, with_text: bool = True) -> Interaction:
         text: str | None = None
-        if row.text_ciphertext is not None and row.key_id is not None:
+        if with_text and row.text_ciphertext is not None and row.key_id is not None:
             try:
                 text = self.keyring.decrypt_text(self.session, row.key_id, row.text_ciphertext)
             except SubjectKeyDestroyed:
@@ -216,9 +216,13 @@ class InteractionRepository:
             raise NotFound(f"interaction {interaction_id} not found")
         return self._entity(row)
 
-    def get_by_source(self, channel: Channel, source_id: str) -> Interaction | None:
+    def get_by_source(
+        self, channel: Channel, source_id: str, *, with_text: bool = True
+    ) -> Interaction | None:
+        """The stored record; ``with_text=False`` leaves its text encrypted (``text`` None:
+        a platform deletion or edit needs the record, not what it says)."""
         row = self._by_source(channel, source_id)
-        return None if row is None else self._entity(row)
+        return None if row is None else self._entity(row, with_text=with_text)
 
     def delete_by_source(self, channel: Channel, source_id: str) -> str | None:
         """Delete the record the platform reports deleted; returns its id, or None."""
