@@ -118,6 +118,23 @@ class Activity:
     last_run: datetime | None
     balancing_test: str | None
     measures: tuple[str, ...] = ()  # approved marketing measures run under this purpose
+    # what the held records rest on: basis code → records, from the decisions that stored
+    # them (the declared ``legal_basis`` may differ: enrichment with consent is 6(1)(a))
+    bases_in_use: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def bases_in_use_articles(self) -> tuple[str, ...]:
+        return tuple(LegalBasis(code).article for code, _n in self.bases_in_use)
+
+    def bases_released(self, k: int) -> tuple[str, ...]:
+        """The bases in use as a public page may show them: only those resting on at
+        least ``k`` records (a basis held for one person would single that person's
+        consent out — the k-threshold of every anonymous figure, docs/policy.md)."""
+        return tuple(LegalBasis(code).article for code, n in self.bases_in_use if n >= k)
+
+    @property
+    def bases_in_use_counted(self) -> tuple[tuple[str, int], ...]:
+        return tuple((LegalBasis(code).article, n) for code, n in self.bases_in_use)
 
     @property
     def dpia_missing(self) -> bool:
@@ -150,6 +167,7 @@ class Activity:
             "last_run": self.last_run.isoformat() if self.last_run else None,
             "balancing_test": self.balancing_test,
             "measures": list(self.measures),
+            "bases_in_use": dict(self.bases_in_use),
         }
 
 
@@ -234,6 +252,7 @@ def build_record(session: Session, policy: Policy, *, now: datetime) -> Processi
                 last_run=max(last_runs) if last_runs else None,
                 balancing_test=spec.balancing_test,
                 measures=tuple(r.name.removeprefix("measure:") for r in rows),
+                bases_in_use=used.bases,
             )
         )
     return ProcessingRecord(

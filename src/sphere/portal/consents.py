@@ -53,7 +53,8 @@ def consent_switches(
             ConsentSwitch(
                 purpose=purpose,
                 description=spec.description,
-                legal_basis=spec.legal_basis,
+                # a switch is a consent, whatever the purpose's declared basis without one
+                legal_basis=LegalBasis.CONSENT,
                 retention_days=spec.retention_days,
                 is_on=bool(status and status.is_valid),
                 since=status.since if status else None,

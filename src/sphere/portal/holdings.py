@@ -58,7 +58,10 @@ def group_by_purpose(report: Mapping[str, Any], say: Say) -> list[PurposeGroup]:
         if group is None:
             title = say(PROVIDED) if key == PROVIDED else key.replace("_", " ").capitalize()
             group = groups[key] = PurposeGroup(key, title, info.get("description", ""))
-        code = row.get("legal_basis") or info.get("legal_basis")
+        # The record's basis is the one its decision names — never the purpose's
+        # declared basis (enrichment is declared on Art. 6(1)(f) but may store with
+        # consent): one fact, one answer in portal, export and record.
+        code = row.get("legal_basis")
         basis = LegalBasis(code) if code else None
         retention = row.get("retention_until") or None
         group.items.append(

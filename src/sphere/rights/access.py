@@ -6,7 +6,9 @@ derived (interests, scores, segments) — each with its purpose, legal basis, so
 recipients, retention, and for derived data the records it was derived from and the
 explanation of how. It also lists consents, the decision log about the person's
 records, records stored under a pseudonym of one of the person's handles, requests and
-Art. 14 duties. The report is plain JSON-serialisable data.
+Art. 14 duties, and whether profiling or automated decisions take place, with their
+logic and consequences in German and English (``rights.profiling``, Art. 15(1)(h)).
+The report is plain JSON-serialisable data.
 
 ``export_archive`` packs it for portability: ``data.json`` (everything),
 one CSV per kind of datum (UTF-8, header row; a value starting with ``= + - @`` is
@@ -31,6 +33,7 @@ from sqlalchemy.orm import Session
 from sphere.domain import IdentityKind
 from sphere.errors import NotFound
 from sphere.policy import Policy
+from sphere.rights.profiling import profiling_statement
 from sphere.storage.crypto import Keyring, pseudonym_subject
 from sphere.storage.entities import DecisionRecord
 from sphere.storage.repositories.attributes import AttributeRepository
@@ -59,7 +62,6 @@ def _purpose_info(policy: Policy, purpose: str | None) -> dict[str, Any]:
                 "purpose": purpose,
                 "purpose_description": spec.description,
                 "retention_days": spec.retention_days,
-                "policy_legal_basis": spec.legal_basis.value,
             }
     return {"purpose": purpose}
 
@@ -70,7 +72,9 @@ def _decision_dict(decision: DecisionRecord | None) -> dict[str, Any]:
     return {
         "decision_id": decision.id,
         "purpose": decision.purpose.value,
+        # the one basis of the record: the decision that stored it (issue 13, point 7)
         "legal_basis": decision.legal_basis.value if decision.legal_basis else None,
+        "legal_basis_article": decision.legal_basis.article if decision.legal_basis else None,
         "rule": decision.rule_id,
         "reason": decision.reason,
         "policy_version": decision.policy_version,
@@ -293,6 +297,8 @@ def access_report(
             }
             for p, spec in policy.purposes.items()
         },
+        # Art. 15(1)(h): profiling and automated decisions, in plain words (de, en)
+        "profiling": profiling_statement(session, keyring, contact_id),
         "rights": [
             "rectification (Art. 16)",
             "erasure (Art. 17)",
@@ -370,6 +376,16 @@ def render_html(report: Mapping[str, Any]) -> str:
             cells = "".join(f"<td>{esc(_cell(row.get(c)))}</td>" for c in columns)
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</table>")
+    for lang, words in (report.get("profiling") or {}).get("text", {}).items():
+        parts.append(f'<section lang="{esc(lang)}"><h2>{esc(words["title"])}</h2>')
+        parts.append(f"<p>{esc(words['summary'])}</p>")
+        if words["logic"]:
+            parts.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in words["logic"]) + "</ul>")
+        for key in ("changes", "consequences"):
+            if words[key]:
+                parts.append(f"<p>{esc(words[key])}</p>")
+        parts += [f"<p>{esc(x)}</p>" for x in words["automated_decisions"]]
+        parts.append(f"<p>{esc(words['your_rights'])}</p></section>")
     parts.append("<h2>Your rights</h2><ul>")
     parts += [f"<li>{esc(r)}</li>" for r in report.get("rights", [])]
     parts.append("</ul></body></html>")

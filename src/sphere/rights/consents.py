@@ -2,7 +2,8 @@
 
 Wraps ``sphere.consent.ledger``: a consent for a purpose the policy does not declare is
 refused (and audited) — a person cannot agree to something the controller never said
-it does. Withdrawal deletes dependent derived data (see the ledger).
+it does. Withdrawal deletes dependent derived data (see the ledger) and the records
+stored on that consent (``rights.withdrawal``), in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sphere.domain import Purpose
 from sphere.domain.consent import ConsentRecord
 from sphere.policy import Policy
 from sphere.rights.refusal import refuse
+from sphere.rights.withdrawal import delete_consent_based_records
 from sphere.storage.crypto import Keyring
 
 
@@ -81,4 +83,8 @@ def withdraw_consent(
     actor: str,
 ) -> tuple[ConsentRecord, list[str]]:
     checked = known_purpose(session, policy, purpose, at=at, actor=actor, contact_id=contact_id)
-    return withdraw(session, keyring, contact_id, checked, channel=channel, at=at, actor=actor)
+    entry, removed = withdraw(
+        session, keyring, contact_id, checked, channel=channel, at=at, actor=actor
+    )
+    delete_consent_based_records(session, keyring, contact_id, checked, at=at, actor=actor)
+    return entry, removed

@@ -62,6 +62,8 @@ class PurposeUsage:
     contacts: int = 0
     last_decided_at: datetime | None = None
     sources: tuple[str, ...] = ()
+    # records held per legal basis of the decision that stored them (basis code → n)
+    bases: tuple[tuple[str, int], ...] = ()
 
     @property
     def records(self) -> int:
@@ -117,6 +119,7 @@ def usage_by_purpose(session: Session, purposes: Iterable[str]) -> dict[str, Pur
     purpose, and the latest decision of each of ``purposes`` (an index lookup each)."""
     counts: dict[str, dict[str, int]] = {}
     sources: dict[str, set[str]] = {}
+    bases: dict[str, dict[str, int]] = {}
     kinds = {
         "interaction": "interactions",
         "event": "events",
@@ -130,6 +133,9 @@ def usage_by_purpose(session: Session, purposes: Iterable[str]) -> dict[str, Pur
         per[kinds[row.record_type]] = per.get(kinds[row.record_type], 0) + row.n
         if row.record_type == "interaction" and row.n > 0:
             sources.setdefault(row.purpose, set()).add(row.source)
+        if row.legal_basis:
+            per_basis = bases.setdefault(row.purpose, {})
+            per_basis[row.legal_basis] = per_basis.get(row.legal_basis, 0) + row.n
     contacts = readmodel.purpose_contacts(session)
     wanted = list(dict.fromkeys([*purposes, *counts]))
     last = readmodel.last_decided(session, wanted)
@@ -142,6 +148,7 @@ def usage_by_purpose(session: Session, purposes: Iterable[str]) -> dict[str, Pur
             contacts=contacts.get(p, 0),
             last_decided_at=last.get(p),
             sources=tuple(sorted(sources.get(p, set()))),
+            bases=tuple(sorted((b, n) for b, n in bases.get(p, {}).items() if n > 0)),
         )
         for p in wanted
         if p in counts or p in last

@@ -507,6 +507,28 @@ class RightsRepository:
             condition = or_(condition, EventRow.key_id.in_(list(key_ids)))
         return list(self.session.scalars(select(EventRow.id).where(condition)))
 
+    def consent_based_records(
+        self, contact_id: str, purpose: str, bases: Sequence[str]
+    ) -> tuple[list[str], list[str]]:
+        """Ids of the contact's interactions and events whose decision rests on one of
+        ``bases`` (consent: art6_1_a, art9_2_a) for ``purpose``."""
+        found: list[list[str]] = []
+        for table in (InteractionRow, EventRow):
+            found.append(
+                list(
+                    self.session.scalars(
+                        select(table.id)
+                        .join(DecisionRow, DecisionRow.id == table.decision_id)
+                        .where(
+                            table.contact_id == contact_id,
+                            DecisionRow.purpose == purpose,
+                            DecisionRow.legal_basis.in_(list(bases)),
+                        )
+                    )
+                )
+            )
+        return found[0], found[1]
+
     def delete_interactions(self, interaction_ids: Sequence[str]) -> int:
         if not interaction_ids:
             return 0

@@ -226,6 +226,11 @@ class DataOut(BaseModel):
     lang: Lang
     generated_at: datetime
     groups: list[PurposeGroupOut]
+    profiling: dict[str, Any] = Field(
+        description="Art. 15(1)(h): whether profiling or automated decisions take place, "
+        "the logic (data, scores, what they change) and the consequences, in `lang`; "
+        "facts (interests, scores with contributions, segments) for clients."
+    )
 
 
 @router.get("/data", responses=INVALID)
@@ -245,6 +250,10 @@ def get_data(
             PurposeGroupOut.model_validate(g, from_attributes=True)
             for g in group_by_purpose(report, t)
         ],
+        profiling={
+            **{k: v for k, v in report["profiling"].items() if k != "text"},
+            "text": report["profiling"]["text"][_lang(t)],
+        },
     )
 
 

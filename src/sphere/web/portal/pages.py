@@ -234,7 +234,12 @@ def overview(request: Request, runtime: Runtime, db: DbSession, subject: Subject
     t = Messages(pick_language(request))
     report = access_report(db, runtime.keyring, active_policy(db), subject, now=runtime.clock.now())
     return _render(
-        request, runtime, "overview.html", "overview", groups=group_by_purpose(report, t)
+        request,
+        runtime,
+        "overview.html",
+        "overview",
+        groups=group_by_purpose(report, t),
+        profiling=report["profiling"]["text"][t.lang],  # Art. 15(1)(h)
     )
 
 

@@ -23,5 +23,7 @@ def transparency(request: Request, runtime: Runtime, db: DbSession) -> Response:
     record = build_record(db, active_policy(db), now=now)
     months = transparency_figures(db, now=now, policy=ReleasePolicy.from_settings(runtime.settings))
     return runtime.templates.TemplateResponse(
-        request, "public/transparency.html", {"record": record, "months": months}
+        request,
+        "public/transparency.html",
+        {"record": record, "months": months, "k": runtime.settings.release_k},
     )
