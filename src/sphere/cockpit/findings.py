@@ -125,6 +125,21 @@ class Finding:
             "links": [{"label": label, "href": href} for label, href in self.links[:20]],
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """A finding as ``to_dict`` wrote it (a stored snapshot, ``sphere.jobs.findings``)."""
+        return cls(
+            code=data["code"],
+            severity=data["severity"],
+            title=data["title"],
+            evidence=data["evidence"],
+            count=int(data["count"]),
+            link=data["link"],
+            article=data["article"],
+            object_ids=tuple(data.get("object_ids", ())),
+            links=tuple((link["label"], link["href"]) for link in data.get("links", ())),
+        )
+
 
 def _retention(session: Session, now: datetime) -> list[Finding]:
     found = read.expired(session, now=now, sample=SAMPLE)

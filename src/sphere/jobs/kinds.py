@@ -12,6 +12,8 @@ a JSON-safe result summary (ids, counts, codes; the what-if's summary).
 ``export``         the Art. 15/20 archive of one person, kept encrypted under their key
                    for 24 hours (an erasure makes it unreadable)
 ``audit_verify``   verify the whole hash chain in batches, resumable
+``findings``       a snapshot of every finding on a large installation
+                   (``sphere.jobs.findings``)
 =================  ====================================================================
 """
 
@@ -181,6 +183,22 @@ def audit_verify(ctx: JobContext) -> dict[str, Any]:
     }
 
 
+def findings(ctx: JobContext) -> dict[str, Any]:
+    """A snapshot of every finding (``sphere.jobs.findings``); the notice check may write
+    the Art. 14 duties the stored records imply, so it runs in a writing session."""
+    from sphere.cockpit.record import build_record
+    from sphere.governance.policy_versions import active_policy
+    from sphere.jobs.findings import snapshot_result
+
+    with ctx.session() as session:
+        policy = active_policy(session)
+        record = build_record(session, policy, now=ctx.now)
+        return snapshot_result(
+            session, record, policy, now=ctx.now, keyring=ctx.keyring,
+            company_handles=frozenset(ctx.params.get("company_handles", ())),
+        )  # fmt: skip
+
+
 KINDS: dict[str, Handler] = {
     "whatif": whatif,
     "policy_apply": policy_apply,
@@ -189,6 +207,7 @@ KINDS: dict[str, Handler] = {
     "request": request,
     "export": export,
     "audit_verify": audit_verify,
+    "findings": findings,
 }
 TITLES = {
     "whatif": "What-if preview",
@@ -198,6 +217,7 @@ TITLES = {
     "request": "Data-subject request",
     "export": "Data export",
     "audit_verify": "Audit chain verification",
+    "findings": "Findings snapshot",
 }
 
 

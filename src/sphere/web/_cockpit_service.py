@@ -3,13 +3,15 @@ the actor token for audit entries. No business rules: those are in ``sphere.cock
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.orm import Session
 
 from sphere.accounts import Principal
-from sphere.cockpit.findings import Finding, compute_findings
 from sphere.cockpit.record import ProcessingRecord, build_record
 from sphere.cockpit.whatif import make_draft as _make_draft
 from sphere.governance.policy_versions import active_policy
+from sphere.jobs.findings import FindingsSettings, FindingsView, current_findings
 from sphere.policy import Policy
 from sphere.web.runtime import WebRuntime
 
@@ -32,16 +34,33 @@ def company_handles(runtime: WebRuntime) -> frozenset[str]:
     return frozenset(a.lstrip("@").lower() for values in accounts.values() for a in values)
 
 
-def record_and_findings(db: Session, runtime: WebRuntime) -> tuple[ProcessingRecord, list[Finding]]:
+def record_only(db: Session, runtime: WebRuntime) -> ProcessingRecord:
+    """The record of processing (Art. 30) from the held read model, without findings."""
+    return build_record(db, active_policy(db), now=runtime.clock.now())
+
+
+def record_and_findings(
+    db: Session, runtime: WebRuntime, *, actor: str = "system:cockpit"
+) -> tuple[ProcessingRecord, FindingsView]:
+    """The record and the findings to show with it: computed now on a small
+    installation, from the newest snapshot job on a large one (``sphere.jobs.findings``)."""
     now = runtime.clock.now()
     policy = active_policy(db)
     record = build_record(db, policy, now=now)
-    findings = compute_findings(
+    web = runtime.web
+    view = current_findings(
         db,
-        runtime.keyring,
+        runtime.core,
+        runtime.jobs,
         record,
+        policy,
         now=now,
         company_handles=company_handles(runtime),
-        policy=policy,
+        settings=FindingsSettings(
+            inline_max=web.findings_inline_max_records,
+            max_age=timedelta(seconds=web.findings_max_age_seconds),
+            wait=web.job_wait_seconds,
+        ),
+        actor=actor,
     )
-    return record, findings
+    return record, view

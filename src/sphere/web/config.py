@@ -78,6 +78,18 @@ class WebSettings(BaseSettings):
         description="How long a request waits for the job it started: done by then, the "
         "result is shown at once; otherwise the job's progress page.",
     )
+    findings_inline_max_records: int = Field(
+        100_000,
+        ge=0,
+        description="Up to this many held records the findings are computed on every view; "
+        "above it they come from a snapshot job refreshed in the background.",
+    )
+    findings_max_age_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="A findings snapshot older than this is shown with its time while a "
+        "new one is computed in the background.",
+    )
     max_body_bytes: int = Field(
         1024 * 1024,
         ge=1024,

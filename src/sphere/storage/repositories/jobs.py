@@ -255,6 +255,16 @@ class JobRepository:
                 return _record(row)
         return None
 
+    def latest_done(self, kind: str) -> JobRecord | None:
+        """The job of ``kind`` that finished successfully last (a stored snapshot)."""
+        row = self.session.scalars(
+            select(JobRow)
+            .where(JobRow.kind == kind, JobRow.state == "done")
+            .order_by(JobRow.finished_at.desc(), JobRow.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else _record(row)
+
     def page(
         self,
         *,

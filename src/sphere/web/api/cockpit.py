@@ -24,7 +24,7 @@ from sphere.cockpit.record import record_to_jsonld
 from sphere.cockpit.record_pdf import record_to_pdf
 from sphere.cockpit.timeline import contact_timeline
 from sphere.errors import NotFound
-from sphere.web._cockpit_service import actor_of, make_draft, record_and_findings
+from sphere.web._cockpit_service import actor_of, make_draft, record_and_findings, record_only
 from sphere.web._jobs import (
     AuditFilters,
     accepted,
@@ -133,7 +133,7 @@ class ApplyOut(BaseModel):
 @router.get("/record")
 def get_record(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> dict[str, Any]:
     """The record of processing activities (GDPR Art. 30), built live."""
-    record, _ = record_and_findings(db, runtime)
+    record = record_only(db, runtime)
     return record.to_dict()
 
 
@@ -144,7 +144,7 @@ def get_record(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> dict[str, A
 )
 def get_record_jsonld(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> Response:
     """The record in the W3C Data Privacy Vocabulary (DPV) as JSON-LD."""
-    record, _ = record_and_findings(db, runtime)
+    record = record_only(db, runtime)
     body = json.dumps(record_to_jsonld(record), ensure_ascii=False, indent=2)
     return Response(
         body,
@@ -160,7 +160,7 @@ def get_record_jsonld(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> Resp
 )
 def get_record_pdf(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> Response:
     """The record as a PDF for a supervisory authority."""
-    record, _ = record_and_findings(db, runtime)
+    record = record_only(db, runtime)
     return Response(
         record_to_pdf(record),
         media_type=PDF,
@@ -179,9 +179,13 @@ def get_findings(
     """Risk findings computed from the data, most severe first, with evidence, link and
     review state (``open``, or ``reviewed`` until the count changes); filtered by
     ``severity`` and ``state``."""
-    _, findings = record_and_findings(db, runtime)
-    shown = with_state(db, findings, severity=severity or None, state=state or None)
-    return {"findings": [f.to_dict() for f in shown]}
+    view = record_and_findings(db, runtime)[1]
+    shown = with_state(db, view.findings, severity=severity or None, state=state or None)
+    return {
+        "findings": [f.to_dict() for f in shown],
+        "computed_at": view.as_of.isoformat() if view.as_of else None,
+        "refreshing": view.refreshing,
+    }
 
 
 class ReviewIn(BaseModel):
@@ -199,7 +203,7 @@ def post_finding_review(
     editor: PolicyEditor,
 ) -> dict[str, Any]:
     """Mark a current finding reviewed at its current count (audited)."""
-    _, findings = record_and_findings(db, runtime)
+    findings = record_and_findings(db, runtime)[1].findings
     finding = next((f for f in findings if f.code == code), None)
     if finding is None:
         raise NotFound(f"no current finding {code!r}")
@@ -210,8 +214,8 @@ def post_finding_review(
 @router.get("/inventories")
 def get_inventories(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> dict[str, Any]:
     """Processes, data flows and infrastructure, each with the codes of its findings."""
-    record, findings = record_and_findings(db, runtime)
-    return build_inventories(db, record, findings).to_dict()
+    record, view = record_and_findings(db, runtime)
+    return build_inventories(db, record, view.findings).to_dict()
 
 
 @router.get("/audit")

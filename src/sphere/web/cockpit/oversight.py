@@ -37,7 +37,7 @@ IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-
 def record_page(
     request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
 ) -> Response:
-    record, findings = record_and_findings(db, runtime)
+    record, view = record_and_findings(db, runtime)
     return render(
         request,
         runtime,
@@ -46,7 +46,8 @@ def record_page(
         csrf_token=csrf_token,
         active="record of processing",
         record=record,
-        findings=findings,
+        findings=view.findings,
+        findings_view=view,
     )
 
 
@@ -60,7 +61,7 @@ def findings_page(
     severity: Annotated[str, Query(pattern="^(high|medium|low|info)?$")] = "",
     state: Annotated[str, Query(pattern="^(open|reviewed)?$")] = "",
 ) -> Response:
-    _, findings = record_and_findings(db, runtime)
+    _, view = record_and_findings(db, runtime)
     return render(
         request,
         runtime,
@@ -68,7 +69,8 @@ def findings_page(
         principal=dpo,
         csrf_token=csrf_token,
         active="findings",
-        findings=with_state(db, findings, severity=severity or None, state=state or None),
+        findings=with_state(db, view.findings, severity=severity or None, state=state or None),
+        findings_view=view,
         severity=severity,
         state=state,
         risks=risk_distribution(db, runtime.keyring),
@@ -84,7 +86,7 @@ def findings_review(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Mark a finding reviewed at its current count (it reopens when the count moves)."""
-    _, findings = record_and_findings(db, runtime)
+    findings = record_and_findings(db, runtime)[1].findings
     finding = next((f for f in findings if f.code == code), None)
     if finding is None:
         raise NotFound(f"no current finding {code!r}")
@@ -96,7 +98,8 @@ def findings_review(
 def inventories_page(
     request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken
 ) -> Response:
-    record, findings = record_and_findings(db, runtime)
+    record, view = record_and_findings(db, runtime)
+    findings = view.findings
     return render(
         request,
         runtime,
@@ -106,6 +109,7 @@ def inventories_page(
         active="inventories",
         inventories=build_inventories(db, record, findings),
         findings={f.code: f for f in findings},
+        findings_view=view,
     )
 
 

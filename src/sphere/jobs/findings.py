@@ -1,0 +1,124 @@
+"""Findings at scale: computed inline on a small installation, from a snapshot job on a
+large one, so a cockpit page never waits for a scan of every stored row.
+
+Most findings are set-based SQL over whole tables (identities without a basis, derived
+data without valid consent, consent lapses, Art. 14 duties): a few milliseconds at a
+thousand records, seconds at a million. Above ``inline_max`` held records (the held read
+model says how many, in one read) the findings come from the newest ``findings`` job;
+one older than ``max_age``, or made under another policy version, is shown with its time
+while a new one runs in the background (never two at once). The first view on a large
+installation waits ``wait`` seconds for the first snapshot. Art. 39(1)(b) asks the DPO to
+monitor compliance, not for a figure to the second; the pages say when it was computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sphere.cockpit.findings import Finding, compute_findings
+from sphere.cockpit.record import ProcessingRecord
+from sphere.jobs.context import JobDeps
+from sphere.jobs.runner import JobRunner, submit, submit_and_wait
+from sphere.policy import Policy
+from sphere.storage.repositories import readmodel
+from sphere.storage.repositories.jobs import JobRecord, JobRepository
+
+KIND = "findings"
+KEY = "findings"
+
+
+@dataclass(frozen=True, slots=True)
+class FindingsView:
+    """The findings a page shows and how current they are: ``as_of`` None means the
+    first snapshot is still being computed (``refreshing``)."""
+
+    findings: list[Finding]
+    as_of: datetime | None
+    snapshot: bool = False
+    refreshing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FindingsSettings:
+    inline_max: int
+    max_age: timedelta
+    wait: float
+
+
+def held_total(session: Session) -> int:
+    """Held records of every type, from the read model's counters."""
+    return sum(row.n for row in readmodel.held_rows(session))
+
+
+def snapshot_result(
+    session: Session, record: ProcessingRecord, policy: Policy, *, now: datetime,
+    keyring: Any, company_handles: frozenset[str],
+) -> dict[str, Any]:  # fmt: skip
+    """What a ``findings`` job stores: every finding, when and under which policy."""
+    found = compute_findings(
+        session, keyring, record, now=now, company_handles=company_handles, policy=policy
+    )
+    return {
+        "computed_at": now.isoformat(),
+        "policy_hash": record.policy_hash,
+        "findings": [f.to_dict() for f in found],
+    }
+
+
+def _view(job: JobRecord, *, refreshing: bool) -> FindingsView:
+    result = job.result
+    return FindingsView(
+        [Finding.from_dict(f) for f in result.get("findings", [])],
+        datetime.fromisoformat(result["computed_at"]),
+        snapshot=True,
+        refreshing=refreshing,
+    )
+
+
+def current_findings(
+    session: Session,
+    deps: JobDeps,
+    runner: JobRunner | None,
+    record: ProcessingRecord,
+    policy: Policy,
+    *,
+    now: datetime,
+    company_handles: frozenset[str],
+    settings: FindingsSettings,
+    actor: str,
+) -> FindingsView:
+    """The findings to show now (see the module docstring)."""
+    if held_total(session) <= settings.inline_max:
+        found = compute_findings(
+            session, deps.keyring, record, now=now, company_handles=company_handles, policy=policy
+        )
+        return FindingsView(found, now)
+    jobs = JobRepository(session)
+    latest = jobs.latest_done(KIND)
+    fresh = (
+        latest is not None
+        and latest.result.get("policy_hash") == record.policy_hash
+        and now - datetime.fromisoformat(latest.result["computed_at"]) <= settings.max_age
+    )
+    if latest is not None and fresh:
+        return _view(latest, refreshing=False)
+    if jobs.find_open(KIND, KEY) is not None:
+        return _refreshing(latest)
+    session.commit()  # SQLite has one writer: release the request's transaction first
+    params = {"key": KEY, "company_handles": sorted(company_handles)}
+    if latest is None or runner is None:  # the first snapshot (or no runner): wait for it
+        job = submit_and_wait(deps, KIND, params, actor=actor, runner=runner, wait=settings.wait)
+        return _view(job, refreshing=False) if job.state == "done" else _refreshing(latest)
+    submit(deps, KIND, params, actor=actor)
+    runner.wake()
+    return _view(latest, refreshing=True)
+
+
+def _refreshing(latest: JobRecord | None) -> FindingsView:
+    if latest is None:
+        return FindingsView([], None, snapshot=True, refreshing=True)
+    return _view(latest, refreshing=True)
