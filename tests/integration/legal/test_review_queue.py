@@ -96,3 +96,42 @@ def test_review_items_expire_after_thirty_days(rt: Runtime, lena: Customer, tmp_
         result = run_retention(session, rt.keyring, now=later, actor="test")
         assert result.credentials["review_items"] == 1
         assert session.scalars(select(ReviewItemRow)).all() == []
+
+
+def test_text_is_kept_minimised_only_where_the_policy_declares_art_9_2_e(
+    rt: Runtime, lena: Customer, tmp_path: Path
+) -> None:
+    """With ``special_category_basis: art9_2_e`` for customer care, a PUBLIC post keeps
+    its text minimised and encrypted for answering; a private message still keeps none."""
+    from sphere.governance.policy_versions import apply_policy
+    from sphere.policy import default_policy_path, load_policy_text
+
+    text = (
+        default_policy_path()
+        .read_text(encoding="utf-8")
+        .replace(
+            "    retention_days: 180\n    dpia_required: false\n",
+            "    retention_days: 180\n    dpia_required: false\n    special_category_basis: art9_2_e\n",
+            1,
+        )
+    )
+    assert "special_category_basis: art9_2_e" in text
+    with rt.session() as session:
+        apply_policy(session, load_policy_text(text), actor="dpo", at=rt.clock.now())
+    rt.forget_policy()
+    public = mastodon_status(
+        "80", f"{CHEMO}, frag mal Max Mustermann", mention_company=True, account_id=ACCOUNT_ID
+    )
+    private = mastodon_status(
+        "81", CHEMO, mention_company=True, account_id=ACCOUNT_ID, visibility="direct"
+    )
+    ingest(rt, write_jsonl(tmp_path / "p.jsonl", [public, private]), "masto")
+    with rt.session() as session:
+        views = {v.item.post_ref: v for v in list_reviews(session, rt.keyring, language="de")}
+        kept = views["mastodon:80"].item
+        assert kept.text_basis == "art9_2_e" and kept.text is not None
+        assert "Chemo" in kept.text  # what she asked about, for answering her
+        assert "Max Mustermann" not in kept.text  # a third party's name is minimised away
+        row = session.scalars(select(ReviewItemRow).where(ReviewItemRow.id == kept.id)).one()
+        assert b"Chemo" not in (row.text_ciphertext or b"")  # encrypted at rest
+        assert views["mastodon:81"].item.text is None  # not made public: no text
