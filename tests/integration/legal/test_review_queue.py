@@ -111,7 +111,8 @@ def test_text_is_kept_minimised_only_where_the_policy_declares_art_9_2_e(
         .read_text(encoding="utf-8")
         .replace(
             "    retention_days: 180\n    dpia_required: false\n",
-            "    retention_days: 180\n    dpia_required: false\n    special_category_basis: art9_2_e\n",
+            "    retention_days: 180\n    dpia_required: false\n"
+            "    special_category_basis: art9_2_e\n",
             1,
         )
     )
