@@ -129,6 +129,7 @@ def restore(
     data: Path = typer.Option(..., "--data", help="A data file written by sphere db backup."),
     keys: Path = typer.Option(..., "--keys", help="The NEWEST subject key file."),
     to: Path = typer.Option(..., "--to", help="New SQLite database file to create."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object."),
 ) -> None:
     """Restore a data backup with the newest subject keys into a new SQLite file: people
     erased since the backup was taken have no key there and stay unreadable."""
@@ -138,6 +139,9 @@ def restore(
         count = restore_backup(data, keys, to)
     except SphereError as exc:
         fail(exc)
+    if as_json:
+        print_json({"database": str(to), "subject_keys": count})
+        return
     typer.echo(f"restored into {to} with {count} subject keys; point SPHERE_DATABASE_URL at it")
 
 
