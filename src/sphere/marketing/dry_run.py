@@ -223,7 +223,7 @@ def run_dry_run(
         for v in verdicts
     ]
     repo = DryRunRepository(session)
-    members = audience_members(session, keys=[g["key"] for g in groups], **selection)
+    members = audience_members(session, keys=None, **selection)  # every group is stored
     repo.replace(record.id, groups, members)
     eligible = repo.eligible_ids(record.id, sorted(TIMING_CODES))
     MarketingRepository(session).update_campaign(

@@ -554,20 +554,22 @@ def audience_groups(
 def audience_members(
     session: Session,
     purpose: str,
-    keys: Sequence[str],
+    keys: Sequence[str] | None,
     *,
     now: datetime,
     segment_id: str | None = None,
     sends_since: datetime | None = None,
     channels: Sequence[str] = (),
 ) -> Any:
-    """A subquery of (contact_id, key) of the audience's contacts in the groups ``keys``."""
+    """A subquery of (contact_id, key) of the audience's contacts in the groups ``keys``
+    (None: in every group, without comparing each contact's key with a list)."""
     analytic(session)
     base, _ = _audience_query(
         purpose, now=now, segment_id=segment_id, sends_since=sends_since, channels=channels
     )
     rows = base.subquery("audience")
-    return select(rows.c.contact_id, rows.c.key).where(rows.c.key.in_(list(keys)))
+    query = select(rows.c.contact_id, rows.c.key)
+    return query if keys is None else query.where(rows.c.key.in_(list(keys)))
 
 
 def chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
