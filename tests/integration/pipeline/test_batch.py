@@ -163,9 +163,10 @@ def test_observers_see_the_posts_they_want_in_the_batch_transaction(rt, tmp_path
     assert summary.total(Disposition.PSEUDONYMISED) == 3
 
 
-def test_the_runtime_registers_the_portal_login_check(rt) -> None:
+def test_the_runtime_registers_the_pipeline_observers(rt) -> None:
+    """The portal's log-in phrase check and the marketing opt-out reply ('STOP')."""
     names = [type(o).__name__ for o in rt.pipeline_context().observers]
-    assert names == ["HandleLoginObserver"]
+    assert names == ["HandleLoginObserver", "OptOutReplyObserver"]
     assert all(o.wants is not None for o in rt.pipeline_context().observers)
 
 
