@@ -10,8 +10,9 @@ cockpit view has something true to show:
 * **Data-subject requests** from customers who wrote in, each at the time it was
   received (the legal deadline runs from receipt, Art. 12(3)): access requests answered
   within a week (the transparency page's figures), an erasure request received today,
-  an access request whose month is nearly over, and an objection already past its
-  deadline — the findings page and the request queue show both.
+  an access request whose month is nearly over, and a restriction request already past
+  its deadline — the findings page and the request queue show both. (An objection is
+  carried out at once, Art. 21(3), so it never waits.)
 
 Idempotent like the rest of ``sphere demo``: a checkpoint under the pseudo-source
 ``demo-story`` records that it ran. Contacts are chosen from the scenario's consent
@@ -65,7 +66,7 @@ REQUESTS: tuple[tuple[RequestType, int, int | None], ...] = (
     (RequestType.RECTIFICATION, 20, 2),
     (RequestType.ERASURE, 0, None),
     (RequestType.ACCESS, 26, None),  # near its deadline
-    (RequestType.OBJECTION, 34, None),  # past its deadline
+    (RequestType.RESTRICTION, 34, None),  # past its deadline (an objection would be done at once)
 )
 MARKETER = "marketing"
 DPO = "dpo"
