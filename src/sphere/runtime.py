@@ -20,6 +20,7 @@ from sphere.audit.keys import SESSION_INFO, load_audit_keys
 from sphere.channels import CompanyProfile, build_registry
 from sphere.channels.company import load_company_profile
 from sphere.domain import Clock, SystemClock
+from sphere.domain.minors import digital_consent_age
 from sphere.errors import ConfigurationError
 from sphere.governance.policy_versions import active_policy
 from sphere.marketing.opt_out import OptOutReplyObserver
@@ -85,6 +86,9 @@ class Runtime:
             clock=self.clock,
             batch_size=self.settings.batch_size,
             quarantine_days=self.settings.quarantine_retention_days,
+            minor_age=digital_consent_age(
+                self.settings.member_state, self.settings.digital_consent_age
+            ),
             observers=(
                 HandleLoginObserver(self.keyring),
                 OptOutReplyObserver(self.keyring, profile),

@@ -85,6 +85,21 @@ class Settings(BaseSettings):
         "(docs/channels.md). Default: SPHERE_HOME/company.yaml if it exists.",
     )
     batch_size: int = Field(500, description="Records per committed transaction when ingesting.")
+    member_state: str = Field(
+        "DE",
+        min_length=2,
+        max_length=2,
+        description="ISO 3166-1 code of the member state whose law sets the age of digital "
+        "consent (GDPR Art. 8(1): 16; lowered to 13-15 by some states; Germany 16). Below "
+        "it a person counts as a minor: no profiling, enrichment or marketing without a "
+        "holder of parental responsibility's consent.",
+    )
+    digital_consent_age: int | None = Field(
+        None,
+        ge=13,
+        le=16,
+        description="Overrides the member state's age of digital consent (13-16).",
+    )
     quarantine_retention_days: int = Field(
         30,
         ge=1,

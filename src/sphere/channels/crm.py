@@ -6,7 +6,9 @@ Columns (German export headers in brackets are accepted as aliases):
 ``consent_email`` [Einwilligung_Email], ``consent_phone`` [Einwilligung_Telefon],
 ``consent_newsletter`` [Einwilligung_Newsletter] — booleans (true/false, ja/nein, 1/0);
 ``updated_at`` [Geaendert_am] required, ISO 8601 with zone; ``is_employee`` [Mitarbeiter]
-boolean. Social accounts the customer gave us, per channel: ``x_username``, ``x_user_id``,
+boolean; ``birth_date`` [Geburtsdatum, date_of_birth, dob] ``YYYY-MM-DD`` or
+``DD.MM.YYYY`` — used only to tell whether the person is a minor (GDPR Art. 8), never
+stored. Social accounts the customer gave us, per channel: ``x_username``, ``x_user_id``,
 ``mastodon_acct``, ``mastodon_account_id``, ``bluesky_handle``, ``bluesky_did``,
 ``facebook_user_id``, ``forum_user_id`` — they become channel-scoped handle identities in
 ``attributes["handles"]`` (channel value → account names/ids), the only way a post is
@@ -43,6 +45,9 @@ ALIASES = {
     "geaendert_am": "updated_at",
     "geändert_am": "updated_at",
     "mitarbeiter": "is_employee",
+    "geburtsdatum": "birth_date",
+    "date_of_birth": "birth_date",
+    "dob": "birth_date",
 }
 HANDLE_COLUMNS: dict[str, Channel] = {
     "x_username": Channel.X,
@@ -55,6 +60,16 @@ HANDLE_COLUMNS: dict[str, Channel] = {
     "forum_user_id": Channel.FORUM,
 }
 CONSENT_COLUMNS = ("consent_email", "consent_phone", "consent_newsletter")
+_BIRTH_DATE = re.compile(r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})$")
+
+
+def _birth_date(row: Fields) -> str | None:
+    value = row.opt("birth_date", max_len=20)
+    if value and not _BIRTH_DATE.match(value.strip()):
+        raise row.bad("birth_date", "not a date (YYYY-MM-DD or DD.MM.YYYY)")
+    return value.strip() if value else None
+
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()/.-]{5,30}$")
 
@@ -106,6 +121,7 @@ class CrmAdapter:
                     "consents": consents,
                     "handles": handles,
                     "is_employee": bool(row.flag("is_employee")),
+                    "birth_date": _birth_date(row),
                     "attribute_kind": AttributeKind.PROVIDED.value,
                 },
                 raw_ref=ref,

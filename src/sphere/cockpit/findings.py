@@ -48,6 +48,7 @@ from sqlalchemy import JSON, LargeBinary, String, Text
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
+from sphere.cockpit.minors import minors_in_marketing
 from sphere.cockpit.record import ProcessingRecord
 from sphere.domain import Collection, Purpose
 from sphere.dsr.deadline import NEAR_DEADLINE_DAYS, DeadlineState
@@ -416,6 +417,31 @@ def _campaign_consent(session: Session, keyring: Keyring, now: datetime) -> list
     ]
 
 
+def _minors(session: Session, keyring: Keyring) -> list[Finding]:
+    """Minors (Art. 8, Recital 38) in segments or pending campaigns' audiences."""
+    segments, audiences = minors_in_marketing(session, keyring)
+    people = sorted({c for ids in [*segments.values(), *audiences.values()] for c in ids})
+    if not people:
+        return []
+    parts = [f"segment '{name}': {len(ids)}" for name, ids in segments.items()]
+    parts += [f"campaign '{name}' audience: {len(ids)}" for name, ids in audiences.items()]
+    return [
+        Finding(
+            code="minors.in-marketing",
+            severity="high",
+            title="Minors in segments or campaign audiences",
+            evidence=f"{len(people)} contact(s) flagged as minors: "
+            + "; ".join(parts)
+            + ". Without a holder of parental responsibility's consent they are excluded at "
+            "send time; remove them or record that consent",
+            count=len(people),
+            link="/cockpit/marketing",
+            article="GDPR Art. 8(1), Recital 38",
+            object_ids=tuple(people),
+        )
+    ]
+
+
 def _by(values: list[str]) -> str:
     return ", ".join(f"{n} {value}" for value, n in sorted(Counter(values).items()))
 
@@ -545,6 +571,7 @@ def compute_findings(
         *_unencrypted(session),
         *_third_party(session, keyring, company_handles),
         *_campaign_consent(session, keyring, now),
+        *_minors(session, keyring),
         *_notices(session, policy, now),
         *_requests(session, now),
         *_reidentifiable(session, keyring),

@@ -8,16 +8,16 @@ provenance, and the audit entry lists what was removed (ids and counts only).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
-from sphere.consent.state import ConsentStatus, current_states
+from sphere.consent.state import ConsentStatus, current_state, current_states
 from sphere.domain import ConsentState, LegalBasis, Purpose
-from sphere.domain.consent import ConsentRecord
+from sphere.domain.consent import ConsentRecord, DataUse
 from sphere.errors import ConsentError
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import SourceRef, SourceType
@@ -45,7 +45,14 @@ def grant(
     notice_hash: str | None = None,
     evidence: Mapping[str, Any] | None = None,
     expires_at: datetime | None = None,
+    sources: Iterable[str] | None = None,
+    categories: Iterable[str] | None = None,
+    guardian: bool = False,
 ) -> ConsentRecord:
+    """Append a consent. ``sources``/``categories`` narrow what it covers (Art. 4(11));
+    None: what the notice shown describes for the purpose, from any source. ``guardian``:
+    given or authorised by a holder of parental responsibility (Art. 8(1)) — what lets a
+    minor's data be used for profiling, enrichment or marketing."""
     entry = ConsentRepository(session).append(
         contact_id,
         purpose,
@@ -56,6 +63,9 @@ def grant(
         evidence=evidence,
         expires_at=expires_at,
         at=at,
+        sources=sources,
+        categories=categories,
+        guardian=guardian,
     )
     audit(
         session,
@@ -65,7 +75,13 @@ def grant(
         object_ids=(entry.id,),
         purpose=purpose,
         legal_basis=LegalBasis.EXPLICIT_CONSENT if explicit else LegalBasis.CONSENT,
-        details={"channel": channel, "explicit": explicit},
+        details={
+            "channel": channel,
+            "explicit": explicit,
+            "sources": "+".join(entry.sources) if entry.sources else "any",
+            "categories": "+".join(entry.categories) if entry.categories else "any",
+            "guardian": guardian,
+        },
         at=at,
     )
     return entry
@@ -112,6 +128,20 @@ def withdraw(
 
 def states(session: Session, contact_id: str, *, now: datetime) -> dict[Purpose, ConsentStatus]:
     return current_states(ConsentRepository(session).for_contact(contact_id), now=now)
+
+
+def state_for(
+    session: Session,
+    contact_id: str,
+    purpose: Purpose,
+    *,
+    now: datetime,
+    uses: Iterable[DataUse] = (),
+) -> ConsentStatus:
+    """The consent for ``purpose`` that covers every one of ``uses`` (Art. 4(11))."""
+    return current_state(
+        ConsentRepository(session).for_contact(contact_id), purpose, now=now, uses=uses
+    )
 
 
 def state_pairs(

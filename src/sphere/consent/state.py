@@ -16,6 +16,10 @@ Rules, for one purpose:
    the EDPB (Guidelines 05/2020, para. 110) recommends refreshing consent at appropriate
    intervals, and the policy sets that interval.
 5. ``given`` otherwise → EXPLICIT when ``explicit`` (Art. 9(2)(a)), else GIVEN.
+6. Asked for particular ``uses`` (data categories from sources), only records whose
+   scope covers every one of them count, and withdrawals (Art. 4(11): consent is
+   specific — a newsletter tick in the CRM is no consent to use a birthday from a
+   Facebook comment).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sphere.domain import ConsentState, Purpose
-from sphere.domain.consent import ConsentAction, ConsentRecord, _utc, notice_hash
+from sphere.domain.consent import ConsentAction, ConsentRecord, DataUse, _utc, notice_hash
 from sphere.errors import InvalidInput
 
 __all__ = [
@@ -48,6 +52,8 @@ class ConsentStatus:
     record_id: str | None
     reason_text: str
 
+    guardian: bool = False  # the record was given by a holder of parental responsibility
+
     @property
     def is_valid(self) -> bool:
         """True when processing may rely on consent right now."""
@@ -59,7 +65,11 @@ def _day(value: datetime) -> str:
 
 
 def current_state(
-    records: Iterable[ConsentRecord], purpose: Purpose, *, now: datetime
+    records: Iterable[ConsentRecord],
+    purpose: Purpose,
+    *,
+    now: datetime,
+    uses: Iterable[DataUse] = (),
 ) -> ConsentStatus:
     """The consent state for ``purpose`` at ``now`` (rules in the module docstring).
 
@@ -70,12 +80,25 @@ def current_state(
     now = _utc(now, "now")
     purpose = Purpose(purpose)
     name = purpose.value
+    needed = tuple(uses)
     relevant = [r for r in records if r.purpose is purpose and r.recorded_at <= now]
     if len({r.contact_id for r in relevant}) > 1:
         raise InvalidInput(f"consent records for {name!r} belong to more than one contact")
+    if needed:
+        relevant = [r for r in relevant if all(r.covers(u) for u in needed)]
     if not relevant:
+        covering = (
+            " that covers " + "; ".join(f"{u.category.value} from {u.source or 'any source'}"
+                                        for u in needed)
+            if needed
+            else ""
+        )  # fmt: skip
         return ConsentStatus(
-            purpose, ConsentState.NONE, None, None, f"no consent for purpose {name!r} on record"
+            purpose,
+            ConsentState.NONE,
+            None,
+            None,
+            f"no consent for purpose {name!r}{covering} on record",
         )
     # max() keeps the first maximal element; reversed() makes ledger order break ties.
     latest = max(reversed(relevant), key=lambda r: r.recorded_at)
@@ -104,6 +127,7 @@ def current_state(
         latest.recorded_at,
         latest.id,
         f"{kind} for {name!r} given on {_day(latest.recorded_at)}{until}",
+        guardian=latest.guardian,
     )
 
 

@@ -32,7 +32,9 @@ class Purpose(StrEnum):
 _DPV_PURPOSE: dict[Purpose, str] = {
     Purpose.CUSTOMER_CARE: "dpv:CustomerCare",
     Purpose.SERVICE_PROVISION: "dpv:ServiceProvision",
-    Purpose.ENRICHMENT: "dpv:PersonalisedAdvertising",
+    # CRM enrichment for after-sales care; personalised advertising is ``profiling`` /
+    # ``direct_marketing`` and needs consent (CJEU C-252/21).
+    Purpose.ENRICHMENT: "dpv:CustomerRelationshipManagement",
     Purpose.PROFILING: "dpv:CreatePersonalizedRecommendations",
     Purpose.DIRECT_MARKETING: "dpv:DirectMarketing",
     Purpose.PUBLIC_MONITORING: "dpv:SocialMediaMarketing",

@@ -7,8 +7,9 @@ their own time:
 * relationship: employee (``contacts.is_employee``); verified customer when a customer
   number identity is on file (linked through a provided identity, like the pipeline's
   linker); prospect otherwise;
-* consent for the purpose: the consent ledger's current state, and the ledger record it
-  rests on (the derived data's provenance edge);
+* consent for the purpose: the consent ledger's current state — counting only consents
+  whose scope covers every data item's category and source (Art. 4(11)) — and the
+  ledger record it rests on (the derived data's provenance edge);
 * objection (Art. 21): ``objected_marketing`` for direct marketing and lead generation,
   ``objected_profiling`` for profiling and enrichment;
 * restriction (Art. 18): ``contacts.restricted``;
@@ -20,7 +21,9 @@ their own time:
   company (Recital 47);
 * §7(3) UWG: an e-mail identity whose verification method is ``purchase`` was obtained
   with a sale and the customer was informed of the right to object then;
-* Art. 14: an open notice duty (``notice_duties``) for the contact.
+* Art. 14: an open notice duty (``notice_duties``) for the contact;
+* Art. 8: the contact's minor flag, and whether the consent it rests on was given by a
+  holder of parental responsibility.
 
 ``load_facts`` reads them for one contact (a send); ``group_facts`` turns a group of
 contacts that share all of them (read in SQL for a whole audience) into the same
@@ -35,7 +38,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sphere.consent.ledger import states
+from sphere.consent.ledger import state_for
 from sphere.domain import (
     Addressing,
     ConsentState,
@@ -44,6 +47,7 @@ from sphere.domain import (
     Purpose,
     Relationship,
 )
+from sphere.domain.consent import DataUse
 from sphere.marketing.channel import OutreachChannel
 from sphere.marketing.planning import AudienceFacts, DataItem
 from sphere.marketing.recipient import RecipientFacts
@@ -95,6 +99,8 @@ class ContactFacts:
             email_from_purchase=base.email_from_purchase,
             informed_of_objection=base.informed_of_objection,
             provenance_recorded=base.provenance_recorded,
+            minor=base.minor,
+            guardian_consent=base.guardian_consent,
         )
 
 
@@ -150,10 +156,17 @@ def load_facts(
         for i in InteractionRepository(session, keyring).list_for_contact(contact_id)
         if i.deleted_at is None
     ]
-    status = states(session, contact_id, now=now).get(purpose)
-    consent = status.state if status is not None else ConsentState.NONE
-    consent_id = status.record_id if status is not None and status.is_valid else None
-    uses_content = any(item.category in CONTENT_CATEGORIES for item in data_items)
+    items = tuple(data_items)
+    status = state_for(
+        session,
+        contact_id,
+        purpose,
+        now=now,
+        uses=[DataUse(item.category, item.source) for item in items],
+    )
+    consent = status.state
+    consent_id = status.record_id if status.is_valid else None
+    uses_content = any(item.category in CONTENT_CATEGORIES for item in items)
     special = uses_content and any(i.special_categories for i in interactions)
     email_from_purchase = any(
         i.kind is IdentityKind.EMAIL and i.verification_method == PURCHASE_METHOD
@@ -170,6 +183,8 @@ def load_facts(
         channels=channels_of(identities),
         email_from_purchase=email_from_purchase,
         informed_of_objection=email_from_purchase,
+        minor=contact.is_minor,
+        guardian_consent=status.is_valid and status.guardian,
     )
     return ContactFacts(
         recipient=recipient,
@@ -216,5 +231,7 @@ def group_facts(
         channels=frozenset(channels),
         email_from_purchase=group.email_from_purchase,
         informed_of_objection=group.email_from_purchase,
+        minor=group.minor,
+        guardian_consent=group.guardian,
     )
     return ContactFacts(recipient=recipient, consent_id=None, art14_notice_due=group.notice_due)

@@ -20,13 +20,15 @@ Dry run: lists every contact of the audience with the verdict ``check_recipient`
 now and the reason — decided once per group of contacts that share every deciding fact,
 stored, paged and exported (``marketing.dry_run``). Run: recomputes the audience and
 checks EVERY recipient again with the facts as they are at send time (consent withdrawn
-or an objection since the dry run → refused with that reason); contacts who joined the
-audience after the dry run are not reached (narrowed: a new dry run must list them
-first); contacts who left it are not reached either. Frequency caps and quiet hours are
-applied per recipient. Each attempt becomes a ``campaign_sends`` row (sent | refused |
-failed), a decision-log row and an audit entry. Offers carry no merge fields: a message
-holds no personal data beyond the address it is sent to. Advertising messages end with
-the objection notice (§7(3) Nr. 4 UWG, GDPR Art. 21(4)).
+or an objection since the dry run → refused with that reason); contacts the dry run did
+not list as reached are not reached: refused with the reason that holds now (e.g. still
+no consent), or — if they would be allowed now — as having joined or become eligible
+after the dry run (a new dry run must list them first); contacts who left it are not
+reached either. Frequency caps and quiet hours are applied per recipient. Each attempt
+becomes a ``campaign_sends`` row (sent | refused | failed), a decision-log row and an
+audit entry. Offers carry no merge fields: a message holds no personal data beyond the
+address it is sent to. Advertising messages end with the objection notice (§7(3) Nr. 4
+UWG, GDPR Art. 21(4)).
 
 A message is handed to the transport before the transaction commits; if the commit then
 fails, the message has gone without its record — the transport's own log (SMTP server,
@@ -443,14 +445,18 @@ def run(
 
     for cid in list(dict.fromkeys([*planned, *current])):
         if cid not in planned:
-            verdict = RecipientVerdict(
-                False,
-                "refused: joined the audience after the dry run; a new dry run must list them "
-                "first",
-                None,
-                "audience.changed-after-dry-run",
-                "GDPR Art. 5(2), company rule",
-            )
+            # Not listed as reached by the dry run: excluded then (and refused now with the
+            # reason that holds now), or new to the audience since — never sent either way.
+            verdict = _verdict(session, keyring, policy, campaign, record, measure, cid, now=now)
+            if verdict.allowed or verdict.code in TIMING_CODES:
+                verdict = RecipientVerdict(
+                    False,
+                    "refused: not listed as reached by the dry run (joined the audience or "
+                    "became eligible since); a new dry run must list them first",
+                    None,
+                    "audience.changed-after-dry-run",
+                    "GDPR Art. 5(2), company rule",
+                )
         elif cid not in current:
             verdict = RecipientVerdict(
                 False,

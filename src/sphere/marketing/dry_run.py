@@ -79,6 +79,7 @@ def campaign_verdicts(
     """Every group of the campaign's audience with the verdict a send would get now,
     and the arguments that select the groups' members again."""
     from sphere.marketing.campaigns import pure_campaign
+    from sphere.marketing.planning import data_uses
 
     campaign = pure_campaign(record, measure)
     repo = MarketingRepository(session)
@@ -88,6 +89,7 @@ def campaign_verdicts(
         "segment_id": segment_id(repo, _audience(record, measure)),
         "sends_since": now - campaign.cap_window,
         "channels": [c.value for c in OutreachChannel if c.reaches_person],
+        "uses": data_uses(campaign.data_items),
     }
     wanted = measure.audience.get("relationship")
     quiet = QuietHours(time.fromisoformat(record.quiet_start), time.fromisoformat(record.quiet_end))

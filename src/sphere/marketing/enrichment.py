@@ -4,7 +4,8 @@ attribute with provenance.
 
 When it runs (GDPR Art. 5(1)(b), 6(1), 9, 18, 21):
 
-1. never for an erased or restricted contact (Art. 18(2)) or one who objected to
+1. never for an erased or restricted contact (Art. 18(2)), a minor without the consent of
+   a holder of parental responsibility (Art. 8(1), Recital 38), or one who objected to
    profiling/enrichment (Art. 21(1)/(2));
 2. each stored text and event is put to the policy with its own facts (purpose,
    visibility, addressing, relationship, category, collection, the contact's consent) and
@@ -13,7 +14,12 @@ When it runs (GDPR Art. 5(1)(b), 6(1), 9, 18, 21):
    legitimate interest, Art. 6(1)(f));
 3. a text flagged with a special category (Art. 9(1)) is used only with explicit consent
    for the purpose (Art. 9(2)(a)); the pure ``derive`` functions also skip texts in
-   which they detect one.
+   which they detect one;
+4. consent counts for a text or event only if its scope covers that category of data
+   from that channel (Art. 4(11)): a CRM newsletter tick covers no Facebook comment;
+5. after a withdrawal of consent to profiling nothing is rebuilt for profiling or
+   enrichment on another basis (Art. 7(3)); on legitimate interest no scores are built
+   (cross-selling potential, churn risk: profiling for marketing, CJEU C-252/21).
 
 What is stored: one ``attributes`` row per result (kind ``derived``), encrypted under the
 contact's key, with the purpose, legal basis, the policy version and rule, an
@@ -35,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
 from sphere.consent.gpc import OPT_OUT_KEY
+from sphere.consent.state import ConsentStatus, current_state
 from sphere.domain import (
     Addressing,
     AttributeKind,
@@ -47,6 +54,7 @@ from sphere.domain import (
     Purpose,
     Visibility,
 )
+from sphere.domain.consent import ConsentRecord, DataUse
 from sphere.errors import NotFound
 from sphere.marketing.audience import load_facts
 from sphere.marketing.catalogue import Catalogue, optiklinse_catalogue
@@ -64,6 +72,7 @@ from sphere.policy import Policy
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import Attribute, NewAttribute, SourceRef, SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
+from sphere.storage.repositories.consents import ConsentRepository
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.interactions import InteractionRepository
@@ -71,6 +80,8 @@ from sphere.storage.repositories.sources import SourceRepository
 
 ENRICHMENT_NAMES = ("interest", "sentiment", "cross_selling_potential", "churn_risk")
 DERIVED_PURPOSES = (Purpose.PROFILING, Purpose.ENRICHMENT)
+# Minors (Art. 8, Recital 38): not without a holder of parental responsibility's consent.
+MINOR_PURPOSES = frozenset({Purpose.PROFILING, Purpose.ENRICHMENT, Purpose.DIRECT_MARKETING})
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +134,15 @@ def gate_contact(
             f"the person objected; no processing for purpose '{purpose.value}'",
             "GDPR Art. 21(1)-(3)",
         )
+    if contact.is_minor and purpose in MINOR_PURPOSES:
+        status = current_state(ConsentRepository(session).for_contact(contact_id), purpose, now=now)
+        if not (status.is_valid and status.guardian):
+            return Reason(
+                "minor.no-guardian-consent",
+                f"the person is a minor; no processing for purpose '{purpose.value}' without "
+                "the consent of a holder of parental responsibility",
+                "GDPR Art. 8(1), Recital 38",
+            )
     return None
 
 
@@ -165,8 +185,25 @@ def enrich_contact(
         return EnrichmentResult(contact_id, purpose, refusal=refusal)
 
     facts = load_facts(session, keyring, contact_id, purpose, now=now)
-    consent = facts.recipient.consent
-    explicit = consent is ConsentState.EXPLICIT
+    ledger = ConsentRepository(session).for_contact(contact_id)
+    withdrawn = _profiling_withdrawn(ledger, purpose, now=now)
+    if withdrawn is not None:
+        audit(
+            session,
+            actor=actor,
+            action="enrichment.refused",
+            subject_id=contact_id,
+            purpose=purpose,
+            details={"code": withdrawn.code},
+            at=now,
+        )
+        return EnrichmentResult(contact_id, purpose, refusal=withdrawn)
+
+    def consent_for(category: DataCategory, source: str) -> ConsentStatus:
+        """Consent for ``purpose`` covering this category from this source (Art. 4(11))."""
+        return current_state(ledger, purpose, now=now, uses=(DataUse(category, source),))
+
+    relied_on: list[ConsentStatus] = []
     relationship = facts.recipient.relationship
     skipped: Counter[str] = Counter()
     decisions: list[Decision] = []
@@ -179,15 +216,17 @@ def enrich_contact(
         if item.deleted_at is not None or not item.text:
             skipped["record.unavailable"] += 1
             continue
-        if item.special_categories and not explicit:
-            skipped["special-category.no-explicit-consent"] += 1
-            continue
         collection = _collection(sources, item.source_name, collections)
         category = (
             DataCategory.PRODUCT_CONTENT
             if catalogue.match(item.text)
             else DataCategory.GENERAL_CONTENT
         )
+        status = consent_for(category, item.channel.value)
+        consent = status.state
+        if item.special_categories and consent is not ConsentState.EXPLICIT:
+            skipped["special-category.no-explicit-consent"] += 1
+            continue
         decision = policy.evaluate(
             Facts(
                 purpose=purpose,
@@ -205,6 +244,8 @@ def enrich_contact(
             skipped[decision.rule_id] += 1
             continue
         decisions.append(decision)
+        if status.is_valid:
+            relied_on.append(status)
         used_special = used_special or bool(item.special_categories)
         texts.append(
             SourceText(item.id, item.text, item.created_at, item.language, item.kind.value)
@@ -218,6 +259,8 @@ def enrich_contact(
         if event.payload.get(OPT_OUT_KEY):
             skipped["signal.opt-out"] += 1  # GPC/ATT: an objection, Art. 21(5)
             continue
+        status = consent_for(DataCategory.BEHAVIOURAL, event.channel.value)
+        consent = status.state
         decision = policy.evaluate(
             Facts(
                 purpose=purpose,
@@ -234,6 +277,8 @@ def enrich_contact(
             skipped[decision.rule_id] += 1
             continue
         decisions.append(decision)
+        if status.is_valid:
+            relied_on.append(status)
         url = str(event.payload.get("url") or event.payload.get("path") or "")
         events.append(SourceEvent(event.id, event.kind, url, event.occurred_at))
 
@@ -266,16 +311,18 @@ def enrich_contact(
         )
 
     bases = Counter(d.legal_basis for d in decisions if d.legal_basis is not None)
+    consent_record = max(relied_on, key=lambda st: st.since or now).record_id if relied_on else None
+    explicit = any(st.state is ConsentState.EXPLICIT for st in relied_on)
     basis = (
         LegalBasis.CONSENT
-        if LegalBasis.CONSENT in bases and facts.consent_id
+        if LegalBasis.CONSENT in bases and consent_record
         else (bases.most_common(1)[0][0] if bases else LegalBasis.CONSENT)
     )
     if used_special and basis is LegalBasis.CONSENT:
         basis = LegalBasis.EXPLICIT_CONSENT  # Art. 9(2)(a): special-category texts were used
     rule_id = Counter(d.rule_id for d in decisions).most_common(1)[0][0]
     consent_id = (
-        facts.consent_id if basis in (LegalBasis.CONSENT, LegalBasis.EXPLICIT_CONSENT) else None
+        consent_record if basis in (LegalBasis.CONSENT, LegalBasis.EXPLICIT_CONSENT) else None
     )
     spec = policy.purposes.get(purpose)
     retention = now + timedelta(days=spec.retention_days) if spec else None
@@ -288,14 +335,25 @@ def enrich_contact(
     sentiment = derive_sentiment(texts, explicit_consent=explicit, purpose=purpose)
     if sentiment is not None:
         derived.append(sentiment)
-    derived.append(
-        derive_cross_selling(
-            texts, catalogue, owned=owned, events=events, explicit_consent=explicit, purpose=purpose
+    if consent_id is not None:
+        # Scores (cross-selling potential, churn risk) are profiling for marketing: only on
+        # consent. On legitimate interest enrichment keeps facts for after-sales care and
+        # never builds them (CJEU C-252/21 Meta v Bundeskartellamt).
+        derived.append(
+            derive_cross_selling(
+                texts,
+                catalogue,
+                owned=owned,
+                events=events,
+                explicit_consent=explicit,
+                purpose=purpose,
+            )
         )
-    )
-    derived.append(
-        derive_churn_risk(texts, now=now, events=events, explicit_consent=explicit, purpose=purpose)
-    )
+        derived.append(
+            derive_churn_risk(
+                texts, now=now, events=events, explicit_consent=explicit, purpose=purpose
+            )
+        )
     event_ids = {e.id for e in events}
     stored: list[Attribute] = []
     for attr in derived:
@@ -350,6 +408,26 @@ def enrich_contact(
         skipped=dict(skipped),
         replaced=len(replaced),
         legal_basis=basis,
+    )
+
+
+def _profiling_withdrawn(
+    ledger: Sequence[ConsentRecord], purpose: Purpose, *, now: datetime
+) -> Reason | None:
+    """After a withdrawal of consent to profiling, nothing may rebuild what it covered on
+    another basis (Art. 7(3); EDPB Guidelines 05/2020 on consent, paras. 121-123: no
+    silent switch to legitimate interest)."""
+    if purpose not in DERIVED_PURPOSES:
+        return None
+    status = current_state(ledger, Purpose.PROFILING, now=now)
+    if status.state is not ConsentState.WITHDRAWN:
+        return None
+    since = f" since {status.since:%Y-%m-%d}" if status.since else ""
+    return Reason(
+        "consent.withdrawn-profiling",
+        f"consent to profiling was withdrawn{since}; enrichment may not rebuild interests "
+        "or scores on another basis",
+        "GDPR Art. 7(3), Art. 6(1)(f); CJEU C-252/21",
     )
 
 

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from sphere.audit import record as audit
 from sphere.domain import (
     Addressing,
+    Channel,
     Collection,
     DataCategory,
     LegalBasis,
@@ -59,6 +60,7 @@ from sphere.marketing.planning import (
     PlanningResult,
     Verdict,
     check_measure,
+    data_uses,
 )
 from sphere.policy import Policy
 from sphere.storage.crypto import Keyring
@@ -96,7 +98,7 @@ def _enum(enum: type[Any], value: object, path: str) -> Any:
 def parse_data_item(data: object, path: str) -> DataItem:
     if not isinstance(data, Mapping):
         raise InvalidInput(f"{path}: must be a mapping")
-    unknown = set(data) - {"category", "collection", "visibility", "addressing", "label"}
+    unknown = set(data) - {"category", "collection", "visibility", "addressing", "label", "source"}
     if unknown:
         raise InvalidInput(f"{path}: unknown key {sorted(unknown)[0]!r}")
     if "category" not in data:
@@ -109,17 +111,23 @@ def parse_data_item(data: object, path: str) -> DataItem:
             Addressing, data.get("addressing", "not_applicable"), f"{path}.addressing"
         ),
         label=str(data.get("label", "")),
+        source=_enum(Channel, data["source"], f"{path}.source").value
+        if data.get("source")
+        else None,
     )
 
 
 def data_item_dict(item: DataItem) -> dict[str, str]:
-    return {
+    out = {
         "category": item.category.value,
         "collection": item.collection.value,
         "visibility": item.visibility.value,
         "addressing": item.addressing.value,
         "label": item.label,
     }
+    if item.source is not None:
+        out["source"] = item.source
+    return out
 
 
 def _audience(data: object) -> dict[str, Any]:
@@ -265,7 +273,13 @@ def check_stored(
     )
     wanted = spec.audience.get("relationship")
     audience: list[AudienceFacts] = []
-    for group in audience_groups(session, measure.purpose.value, now=now, segment_id=segment):
+    for group in audience_groups(
+        session,
+        measure.purpose.value,
+        now=now,
+        segment_id=segment,
+        uses=data_uses(measure.data_items),
+    ):
         facts = group_facts(group, measure.purpose, measure.data_items)
         if wanted and facts.recipient.relationship.value not in wanted:
             continue

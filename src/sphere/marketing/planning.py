@@ -22,7 +22,9 @@ loaded policy, and returns a :class:`PlanningResult` with a verdict:
 How one contact group is judged, in this order (the first failing check excludes it,
 so every contact is counted under exactly one exclusion reason):
 
-1. restricted processing (GDPR Art. 18(2)): only storage is allowed;
+1. restricted processing (GDPR Art. 18(2)): only storage is allowed; minors (Art. 8(1),
+   Recital 38) for marketing, profiling and enrichment without the consent of a holder
+   of parental responsibility;
 2. every data item through ``policy.evaluate`` with the group's facts (purpose,
    visibility, addressing, relationship, data category, collection, consent,
    objection) — an objection to direct marketing is the policy's rule (Art. 21(3));
@@ -71,6 +73,9 @@ from sphere.errors import InvalidInput
 from sphere.marketing.channel import OutreachChannel, Reason, of
 from sphere.policy import Policy
 
+# Minors (Art. 8(1), Recital 38) are excluded from these unless a holder of parental
+# responsibility consented; those who remain make the measure need the DPO's approval.
+MINOR_PURPOSES = frozenset({Purpose.DIRECT_MARKETING, Purpose.PROFILING, Purpose.ENRICHMENT})
 ART14_PERIOD = timedelta(days=30)  # Art. 14(3)(a): within a reasonable period, at most a month
 DEFAULT_LARGE_SCALE = 10_000  # contacts; WP243/WP248 give no number, the DPO sets it
 
@@ -102,10 +107,17 @@ class DataItem:
     visibility: Visibility = Visibility.PUBLIC
     addressing: Addressing = Addressing.NOT_APPLICABLE
     label: str = ""
+    source: str | None = None  # the channel the datum comes from (crm, facebook, …)
 
     @property
     def name(self) -> str:
         return self.label or self.category.value
+
+
+def data_uses(items: Iterable[DataItem]) -> list[tuple[str, str | None]]:
+    """(category, source) of every datum a measure uses: the consent asked for must
+    cover all of them (Art. 4(11), Art. 6(1)(a))."""
+    return list(dict.fromkeys((i.category.value, i.source) for i in items))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +139,7 @@ class AudienceFacts:
     special_categories: bool = False
     art14_notice_due: bool = False
     minor: bool = False
+    guardian_consent: bool = False  # Art. 8(1): a holder of parental responsibility consented
     addressed_company: bool = False
     channels: frozenset[OutreachChannel] = frozenset()
     email_from_purchase: bool = False
@@ -407,6 +420,18 @@ def assess_contact(measure: Measure, group: AudienceFacts, policy: Policy) -> Co
     decisions = tuple(policy.evaluate(item_facts(measure, i, group)) for i in measure.data_items)
     if group.restricted:
         return ContactAssessment(group, _restricted(group.count), decisions)
+    if group.minor and measure.purpose in MINOR_PURPOSES and not group.guardian_consent:
+        return ContactAssessment(
+            group,
+            Reason(
+                "minor.no-guardian-consent",
+                f"minors: no processing for purpose '{measure.purpose.value}' without the "
+                "consent of a holder of parental responsibility",
+                "GDPR Art. 8(1), Recital 38",
+                group.count,
+            ),
+            decisions,
+        )
 
     uwg_conflict = False
     for item, decision in zip(measure.data_items, decisions, strict=True):
@@ -516,9 +541,16 @@ def _policy_exclusion(
 ) -> Reason:
     purpose = measure.purpose.value
     if decision.outcome is Outcome.NEEDS_CONSENT and group.consent is ConsentState.NONE:
+        scoped = [i for i in measure.data_items if i.source is not None]
+        covering = (
+            " that covers "
+            + "; ".join(f"'{i.name}' ({i.category.value} from {i.source})" for i in scoped)
+            if scoped
+            else ""
+        )
         return Reason(
             "consent.missing",
-            f"no consent for purpose '{purpose}'",
+            f"no consent for purpose '{purpose}'{covering}",
             decision.article or "GDPR Art. 6(1)(a)",
             group.count,
         )

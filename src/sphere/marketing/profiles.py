@@ -13,10 +13,11 @@ call the consent ledger must remember.
 
 Gates: restricted (Art. 18) and objecting (Art. 21) contacts are never scored or
 segmented; the policy is asked for the purpose (consent for ``profiling`` under the
-default policy); a model that drives an automated decision with legal or similarly
-significant effect is refused unless explicit consent (Art. 22(2)(c)) and a human review
-(Art. 22(3)) are recorded; a segment that targets a special category (Art. 9(1)) is
-refused when defined.
+default policy) and a score or segment never rests on legitimate interest (CJEU
+C-252/21: personalised advertising needs consent); a model that drives an automated
+decision with legal or similarly significant effect is refused unless explicit consent
+(Art. 22(2)(c)) and a human review (Art. 22(3)) are recorded; a segment that targets a
+special category (Art. 9(1)) is refused when defined.
 """
 
 from __future__ import annotations
@@ -151,6 +152,17 @@ def _consent_gate(
         )
         return (
             Reason(code, decision.reason.rstrip("."), decision.article or "GDPR Art. 6(1)"),
+            None,
+            decision.rule_id,
+        )
+    if decision.legal_basis is LegalBasis.LEGITIMATE_INTEREST:
+        return (
+            Reason(
+                "legitimate-interest.no-scores",
+                f"scores and segments for purpose '{purpose.value}' are profiling for marketing "
+                "or personalised advertising; they need consent, not legitimate interest",
+                "GDPR Art. 6(1)(a), Art. 21(2); CJEU C-252/21 Meta v Bundeskartellamt",
+            ),
             None,
             decision.rule_id,
         )

@@ -51,6 +51,8 @@ class RecipientFacts:
     informed_of_objection: bool = False
     provenance_recorded: bool = True
     time_zone: str = DEFAULT_TIME_ZONE
+    minor: bool = False  # GDPR Art. 8
+    guardian_consent: bool = False
 
     def as_audience(self) -> AudienceFacts:
         return AudienceFacts(
@@ -65,6 +67,8 @@ class RecipientFacts:
             email_from_purchase=self.email_from_purchase,
             informed_of_objection=self.informed_of_objection,
             provenance_recorded=self.provenance_recorded,
+            minor=self.minor,
+            guardian_consent=self.guardian_consent,
         )
 
 

@@ -3,25 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from sphere.consent.gpc import objected_purposes, read_privacy_signals
-from sphere.consent.ledger import state_pairs, state_pairs_many
+from sphere.consent.state import current_states
 from sphere.consent.tcf import decode_tc_string, tcf_consent_for
 from sphere.domain import Clock, ConsentState, Purpose
+from sphere.domain.consent import ConsentRecord
 from sphere.errors import InvalidInput
+from sphere.storage.repositories.consents import ConsentRepository
 
-ConsentLookup = Callable[[str], tuple[tuple[Purpose, ConsentState], ...]]
+
+@dataclass(frozen=True, slots=True)
+class LedgerView:
+    """A contact's consent states at ``as_of`` and the ledger they come from (so the
+    gate can ask for consent that covers a particular source and category)."""
+
+    pairs: tuple[tuple[Purpose, ConsentState], ...]
+    records: tuple[ConsentRecord, ...]
+    as_of: datetime
 
 
-ConsentsLookup = Callable[[Collection[str]], dict[str, tuple[tuple[Purpose, ConsentState], ...]]]
+ConsentLookup = Callable[[str], LedgerView]
+ConsentsLookup = Callable[[Collection[str]], dict[str, LedgerView]]
+
+
+def _view(records: list[ConsentRecord], now: datetime) -> LedgerView:
+    pairs = tuple((p, s.state) for p, s in current_states(records, now=now).items())
+    return LedgerView(pairs, tuple(records), now)
 
 
 def consent_lookup(session: Session, clock: Clock) -> ConsentLookup:
-    def lookup(contact_id: str) -> tuple[tuple[Purpose, ConsentState], ...]:
-        return state_pairs(session, contact_id, now=clock.now())
+    def lookup(contact_id: str) -> LedgerView:
+        return _view(ConsentRepository(session).for_contact(contact_id), clock.now())
 
     return lookup
 
@@ -29,10 +47,10 @@ def consent_lookup(session: Session, clock: Clock) -> ConsentLookup:
 def consents_lookup(session: Session, clock: Clock) -> ConsentsLookup:
     """:func:`consent_lookup` for the contacts of a whole batch (one ledger read)."""
 
-    def lookup(
-        contact_ids: Collection[str],
-    ) -> dict[str, tuple[tuple[Purpose, ConsentState], ...]]:
-        return state_pairs_many(session, contact_ids, now=clock.now())
+    def lookup(contact_ids: Collection[str]) -> dict[str, LedgerView]:
+        now = clock.now()
+        ledgers = ConsentRepository(session).for_contacts(contact_ids)
+        return {cid: _view(records, now) for cid, records in ledgers.items()}
 
     return lookup
 

@@ -25,6 +25,9 @@ class PipelineContext:
     batch_size: int = 500
     actor: str = "pipeline"
     quarantine_days: int = 30  # SPHERE_QUARANTINE_RETENTION_DAYS
+    # Under this age a person is a minor (GDPR Art. 8(1); SPHERE_MEMBER_STATE,
+    # SPHERE_DIGITAL_CONSENT_AGE).
+    minor_age: int = 16
     # Other services' interest in posts (registered by ``sphere.runtime``): see observers.py.
     observers: tuple[Observer, ...] = ()
     # Sentiment label ("positive" | "neutral" | "negative") of a text for the anonymous

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from sphere.consent.state import current_state
 from sphere.domain import (
     Addressing,
     Collection,
@@ -14,6 +16,7 @@ from sphere.domain import (
     Relationship,
     Visibility,
 )
+from sphere.domain.consent import ConsentRecord, DataUse
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +30,26 @@ class AuthorState:
     objected: bool = False
     restricted: bool = False
     consents: tuple[tuple[Purpose, ConsentState], ...] = ()
+    # The ledger itself, read with the states at ``as_of``: asked for particular data
+    # uses, only consents whose scope covers them count (Art. 4(11)).
+    ledger: tuple[ConsentRecord, ...] = ()
+    as_of: datetime | None = None
+    minor: bool = False  # GDPR Art. 8: flagged as a minor (pipeline.minors)
 
     @property
     def is_linked(self) -> bool:
         return self.contact_id is not None
 
-    def consent_for(self, purpose: Purpose) -> ConsentState:
+    def guardian_consent(self, purpose: Purpose) -> bool:
+        """A valid consent for ``purpose`` given by a holder of parental responsibility."""
+        if self.as_of is None:
+            return False
+        status = current_state(self.ledger, purpose, now=self.as_of)
+        return status.is_valid and status.guardian
+
+    def consent_for(self, purpose: Purpose, *, uses: tuple[DataUse, ...] = ()) -> ConsentState:
+        if uses and self.as_of is not None:
+            return current_state(self.ledger, purpose, now=self.as_of, uses=uses).state
         for p, state in self.consents:
             if p is purpose:
                 return state
@@ -77,7 +94,10 @@ def build_facts(
     is_about_company: bool,
     on_company_page: bool = False,
     purpose: Purpose = Purpose.PUBLIC_MONITORING,
+    source: str | None = None,
 ) -> Facts:
+    """``source``: the channel the post came from; the consent asked for must cover
+    this category of data from this source (Art. 4(11))."""
     if has_special_category:
         category = DataCategory.SPECIAL_CATEGORY
     elif is_about_company:
@@ -91,7 +111,9 @@ def build_facts(
         relationship=relationship_of(author),
         data_category=category,
         collection=collection,
-        consent=author.consent_for(purpose),
+        consent=author.consent_for(
+            purpose, uses=(DataUse(category, source),) if source is not None else ()
+        ),
         objection=author.objected,
         provenance_recorded=True,
     )

@@ -8,24 +8,21 @@ People mentioned in a post are never looked up and never become contacts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from sphere.domain import (
     Channel,
-    ConsentState,
     IdentityKind,
     Observation,
     ObservationKind,
-    Purpose,
 )
+from sphere.pipeline.consents import ConsentLookup, ConsentsLookup, LedgerView
 from sphere.pipeline.facts import UNLINKED, AuthorState
 from sphere.storage.crypto import Keyring, pseudonym_subject
 from sphere.storage.entities import Contact
 from sphere.storage.repositories.contacts import ContactRepository
 
-ConsentLookup = Callable[[str], tuple[tuple[Purpose, ConsentState], ...]]
-ConsentsLookup = Callable[[Collection[str]], dict[str, tuple[tuple[Purpose, ConsentState], ...]]]
 _KINDS = frozenset(kind.value for kind in IdentityKind)
 
 
@@ -127,6 +124,14 @@ class Linker:
             subject = self._pseudonyms[(channel, account)] = pseudonym_subject(index)
         return Link(UNLINKED, key_subject=subject)
 
+    def mark_minor(self, contact_id: str) -> AuthorState | None:
+        """Remember that the contact was just flagged as a minor (later posts of the batch
+        are judged with it); returns the updated author state."""
+        state = self._states.get(contact_id)
+        if state is not None:
+            state = self._states[contact_id] = replace(state, minor=True)
+        return state
+
     def link_identities(self, identities: dict[str, str]) -> Link:
         """Link an event through its cookie, device or customer-number identity."""
         for kind_value, value in identities.items():
@@ -172,7 +177,7 @@ class Linker:
         self,
         contact_id: str,
         kinds: set[IdentityKind],
-        consents: tuple[tuple[Purpose, ConsentState], ...],
+        consents: LedgerView,
     ) -> AuthorState:
         contact = self._locked.get(contact_id) or self.contacts.get(contact_id)
         return AuthorState(
@@ -182,5 +187,8 @@ class Linker:
             identity_verified=True,  # stored identities are provided or verified
             objected=contact.objected_marketing or contact.objected_profiling,
             restricted=contact.restricted,
-            consents=consents,
+            consents=consents.pairs,
+            ledger=consents.records,
+            as_of=consents.as_of,
+            minor=contact.minor_since is not None,
         )

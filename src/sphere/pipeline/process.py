@@ -39,6 +39,7 @@ from sphere.domain import (
 )
 from sphere.domain.risk import RiskAction
 from sphere.errors import SphereError
+from sphere.pii.age import is_minor_statement, may_state_age
 from sphere.pipeline.admission import admit
 from sphere.pipeline.cascade import delete_interaction
 from sphere.pipeline.consents import consent_lookup, consents_lookup
@@ -48,6 +49,7 @@ from sphere.pipeline.detect import Detection, detect, minimise, screen
 from sphere.pipeline.facts import build_facts
 from sphere.pipeline.gate import gate
 from sphere.pipeline.link import Link, Linker
+from sphere.pipeline.minors import flag_minor, minor_evaluate
 from sphere.pipeline.records import ContactImporter, EventRecorder
 from sphere.pipeline.reidentify import PSEUDONYM_PREFIX, Reidentifier
 from sphere.pipeline.review import ReviewQueue, care_decision
@@ -298,6 +300,8 @@ class RecordProcessor:
             self.summary.company_posts += 1
             return
         link = self.linker.link(obs)
+        if link.author.is_linked and not link.author.minor and may_state_age(obs.text):
+            link = self._minor_statement(obs, link)
         # The gate needs special categories only; the analyzer runs for stored records.
         screened = screen(obs.text, language=obs.language)
 
@@ -311,11 +315,12 @@ class RecordProcessor:
                 is_about_company=addressing.is_about_company,
                 on_company_page=obs.on_company_page,
                 purpose=purpose,
+                source=obs.channel.value,
             )
 
         result = gate(
             facts_for,
-            self.ctx.policy.evaluate,
+            minor_evaluate(self.ctx.policy.evaluate, link.author, self.ctx.policy.version),
             addressing=addressing.addressing,
             is_linked=link.author.is_linked,
         )
@@ -360,6 +365,30 @@ class RecordProcessor:
                     token=self._counted_token(obs),
                 )
         self.summary.count(addressing.addressing.value, result.disposition)
+
+    def _minor_statement(self, obs: Observation, link: Link) -> Link:
+        """A linked author states an age under the age of digital consent: flag them
+        (rare — the pre-check is a regex), so this post and later ones see it."""
+        today = self.ctx.clock.now().date()
+        statement = is_minor_statement(obs.text, today=today, threshold=self.ctx.minor_age)
+        contact_id = link.author.contact_id
+        if statement is None or contact_id is None:
+            return link
+        self.flush_pending()  # the batch's audit entries go first, in order
+        with self.session.begin_nested():
+            flag_minor(
+                self.session,
+                self.ctx.keyring,
+                contact_id,
+                evidence=f"{statement.kind}:{obs.channel.value}:{obs.source_id}",
+                kind=statement.kind,
+                channel=obs.channel.value,
+                threshold=self.ctx.minor_age,
+                at=self.ctx.clock.now(),
+                actor=self.ctx.actor,
+            )
+        author = self.linker.mark_minor(contact_id) or replace(link.author, minor=True)
+        return replace(link, author=author)
 
     def _is_stored(self, obs: Observation) -> bool:
         key = (obs.channel, obs.source_id)

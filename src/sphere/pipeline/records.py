@@ -8,6 +8,7 @@ visibility in policy facts is ``company_direct``: the question for them is the p
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,13 +28,16 @@ from sphere.domain import (
     Purpose,
     Visibility,
 )
+from sphere.domain.consent import DataUse
 from sphere.errors import InvalidInput
+from sphere.pii.age import birth_date_age
 from sphere.pipeline.consents import event_consent
 from sphere.pipeline.context import PipelineContext
 from sphere.pipeline.counters import AggregateBuffer
 from sphere.pipeline.facts import contact_import_facts, relationship_of
 from sphere.pipeline.gate import Disposition
 from sphere.pipeline.link import Linker
+from sphere.pipeline.minors import flag_minor
 from sphere.pipeline.summary import IngestSummary
 from sphere.storage.entities import NewEvent, Source
 from sphere.storage.faults import LostRace
@@ -79,6 +83,7 @@ class ContactImporter:
         if known is not None:
             if decision.permits_storage and keep_until is not None:
                 self.contacts.extend_retention(known.contact_id, keep_until)
+                self._minor(known.contact_id, obs, at=now)
             summary.duplicates += 1
             return
         if not decision.permits_storage:
@@ -123,8 +128,26 @@ class ContactImporter:
             at=now,
         )
         self._consents(contact.id, obs.attributes.get("consents") or {}, at=now)
+        self._minor(contact.id, obs, at=now)
         summary.contacts_imported += 1
         summary.count(_NA, Disposition.LINKED)
+
+    def _minor(self, contact_id: str, obs: Observation, *, at: datetime) -> None:
+        """A date of birth in the CRM under the age of digital consent: a minor (Art. 8)."""
+        born = obs.attributes.get("birth_date")
+        age = birth_date_age(born, today=at.date()) if isinstance(born, str) else None
+        if age is not None and age < self.ctx.minor_age:
+            flag_minor(
+                self.session,
+                self.ctx.keyring,
+                contact_id,
+                evidence=f"birth_date:crm:{self.source.name}",
+                kind="birth_date",
+                channel=Channel.CRM.value,
+                threshold=self.ctx.minor_age,
+                at=at,
+                actor=self.ctx.actor,
+            )
 
     def _consents(self, contact_id: str, flags: dict[str, Any], *, at: Any) -> None:
         granted: set[Purpose] = set()
@@ -140,6 +163,10 @@ class ContactImporter:
                 at=at,
                 actor=self.ctx.actor,
                 evidence={"source": self.source.name, "column": column},
+                # A tick in the CRM covers the contact data held there, nothing else
+                # (Art. 4(11)): not a birthday from a social comment.
+                sources=(Channel.CRM.value,),
+                categories=(DataCategory.CONTACT_DATA.value,),
             )
             granted.add(purpose)
 
@@ -168,7 +195,9 @@ class EventRecorder:
         link = self.linker.link_identities(dict(obs.attributes.get("identities") or {}))
         state, objection = event_consent(obs.attributes, Purpose.WEB_ANALYTICS)
         if link.author.is_linked:
-            ledger = link.author.consent_for(Purpose.WEB_ANALYTICS)
+            ledger = link.author.consent_for(
+                Purpose.WEB_ANALYTICS, uses=(DataUse(DataCategory.BEHAVIOURAL, obs.channel.value),)
+            )
             state = ledger if ledger.value != "none" else state
         decision = self.ctx.policy.evaluate(
             Facts(

@@ -40,8 +40,27 @@ _PURPOSE_KEYS = (
     "retention_days",
     "dpia_required",
     "balancing_test",
+    "legitimate_interest_override",
     "description",
 )
+# Purposes that profile people for marketing or personalised advertising: ``profiling``,
+# or a purpose whose DPV term says so. The CJEU held that such processing cannot rest on
+# legitimate interest as a rule (C-252/21, Meta v Bundeskartellamt, paras. 115-118);
+# consent (Art. 6(1)(a)) is the basis. Plain direct marketing may rest on legitimate
+# interest (Recital 47; §7(3) UWG for e-mail) and is not caught. A policy may still choose
+# Art. 6(1)(f) only with ``legitimate_interest_override`` carrying a balancing test of
+# substance (WP217, EDPB Guidelines 1/2024).
+ADVERTISING_PURPOSES = frozenset({Purpose.PROFILING})
+ADVERTISING_DPV = frozenset(
+    {
+        "dpv:PersonalisedAdvertising",
+        "dpv:TargetedAdvertising",
+        "dpv:PersonalisedMarketing",
+        "dpv:CreatePersonalizedRecommendations",
+    }
+)
+OVERRIDE_FIELDS = ("interest", "necessity", "impact", "safeguards", "reasonable_expectations")
+OVERRIDE_MIN_WORDS = 12  # a field of substance, not a one-liner
 _RULE_KEYS = ("id", "when", "outcome", "duties", "reason", "article", "description")
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -320,6 +339,16 @@ class _Reader:
                 self.value_at(body, "legal_basis"),
             )
         dpv = self.text(body, "dpv", owner) if "dpv" in body else ""
+        override = None
+        advertising = purpose in ADVERTISING_PURPOSES or (dpv or purpose.dpv) in ADVERTISING_DPV
+        if basis is LegalBasis.LEGITIMATE_INTEREST and advertising:
+            override = self.override(body, owner)
+        elif "legitimate_interest_override" in body:
+            self.fail(
+                f"{owner}: 'legitimate_interest_override' only applies to profiling or "
+                "personalised advertising on legitimate interest",
+                self.key_at(body, "legitimate_interest_override"),
+            )
         description = self.text(body, "description", owner) if "description" in body else ""
         return PurposeSpec(
             purpose=purpose,
@@ -330,9 +359,54 @@ class _Reader:
             dpia_required=bool(dpia),
             dpv=dpv,
             balancing_test=balancing,
+            legitimate_interest_override=override,
             description=description,
             marks=SourceMarks(self.source, tuple(marks)),
         )
+
+    def override(self, body: CommentedMap, owner: str) -> tuple[tuple[str, str], ...]:
+        """The documented balancing test that lets a marketing/advertising purpose rest on
+        legitimate interest; refused unless every field is there and of substance."""
+        if "legitimate_interest_override" not in body:
+            self.fail(
+                f"{owner} profiles people for marketing or personalised advertising and rests "
+                "on legitimate interest; that needs consent (GDPR Art. 6(1)(a); CJEU C-252/21 "
+                "Meta v Bundeskartellamt) — or an explicit 'legitimate_interest_override' with "
+                f"{', '.join(OVERRIDE_FIELDS)}",
+                self.value_at(body, "legal_basis"),
+            )
+        node = body["legitimate_interest_override"]
+        where = f"{owner}.legitimate_interest_override"
+        if not isinstance(node, CommentedMap):
+            self.fail(
+                f"{where} must be a mapping with {', '.join(OVERRIDE_FIELDS)}",
+                self.value_at(body, "legitimate_interest_override"),
+            )
+        for key in node:
+            if key not in OVERRIDE_FIELDS:
+                self.fail(f"{where}: unknown key {key!r}", self.key_at(node, key))
+        fields: list[tuple[str, str]] = []
+        for name in OVERRIDE_FIELDS:
+            if name not in node:
+                self.fail(
+                    f"{where} is missing '{name}' (a balancing test states the interest, "
+                    "necessity, impact on the person, safeguards and reasonable expectations)",
+                    self.key_at(body, "legitimate_interest_override"),
+                )
+            text = self.text(node, name, where)
+            if len(text.split()) < OVERRIDE_MIN_WORDS:
+                self.fail(
+                    f"{where}.{name} is too thin to document a balancing test (at least "
+                    f"{OVERRIDE_MIN_WORDS} words, GDPR Art. 5(2), Art. 6(1)(f))",
+                    self.value_at(node, name),
+                )
+            if any(text == other for _, other in fields):
+                self.fail(
+                    f"{where}.{name} repeats another field; each must say something of its own",
+                    self.value_at(node, name),
+                )
+            fields.append((name, text))
+        return tuple(fields)
 
     def reidentification(self, data: CommentedMap) -> dict[RiskLevel, RiskAction] | None:
         """Optional ``reidentification:`` mapping of risk level to action for posts stored

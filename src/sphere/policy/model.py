@@ -68,6 +68,9 @@ class PurposeSpec:
     balancing_test: str | None = None
     special_category_basis: LegalBasis | None = None
     description: str = ""
+    # (field, text) of the documented balancing test that lets a marketing/advertising
+    # purpose rest on legitimate interest (loader: C-252/21); None = no override.
+    legitimate_interest_override: tuple[tuple[str, str], ...] | None = None
     marks: SourceMarks = field(default=SourceMarks(), compare=False, repr=False)
 
     @property
@@ -88,6 +91,8 @@ class PurposeSpec:
         }
         if self.balancing_test is not None:
             data["balancing_test"] = self.balancing_test
+        if self.legitimate_interest_override is not None:
+            data["legitimate_interest_override"] = dict(self.legitimate_interest_override)
         if self.special_category_basis is not None:
             data["special_category_basis"] = self.special_category_basis.value
         if self.description:

@@ -39,6 +39,12 @@ class Contact:
     objected_profiling: bool = False
     erased_at: datetime | None = None
     retention_until: datetime | None = None
+    minor_since: datetime | None = None  # GDPR Art. 8: flagged as a minor since then
+    minor_evidence: str | None = None
+
+    @property
+    def is_minor(self) -> bool:
+        return self.minor_since is not None
 
 
 @dataclass(frozen=True, slots=True)

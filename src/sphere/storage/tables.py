@@ -105,6 +105,10 @@ class ContactRow(Base):
     # (last import + the import purpose's retention), extended by every re-import. None
     # for contacts not imported (the retention run leaves those alone).
     retention_until: Mapped[datetime | None] = mapped_column(index=True)
+    # A minor (GDPR Art. 8, Recital 38): since when, and the evidence (kind of statement
+    # and the record it was found in — never the age or the date itself).
+    minor_since: Mapped[datetime | None]
+    minor_evidence: Mapped[str | None] = mapped_column(String(200))
 
 
 class SubjectKeyRow(Base):
@@ -266,6 +270,11 @@ class ConsentRow(Base):
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
+    # What the consent covers (Art. 4(11)): ",crm," / ",contact_data," — NULL = not narrowed.
+    sources: Mapped[str | None] = mapped_column(String(400))
+    data_categories: Mapped[str | None] = mapped_column(String(400))
+    # Given or authorised by a holder of parental responsibility (Art. 8(1)).
+    guardian: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AttributeRow(Base):

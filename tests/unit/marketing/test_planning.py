@@ -397,7 +397,7 @@ SCENARIOS = [
     Scenario(
         "minors-in-profiled-audience--art8--art35-1--wp248",
         campaign("school holiday offer", CRM_EMAIL, systematic_profiling=True),
-        (group(80, consent=GIVEN), group(20, consent=GIVEN, minor=True)),
+        (group(80, consent=GIVEN), group(20, consent=GIVEN, minor=True, guardian_consent=True)),
         Verdict.NEEDS_DPO_APPROVAL,
         100,
         ("vulnerable.minors", "dpia.missing", "dpia.criteria"),

@@ -11,10 +11,11 @@ entry has no row (state ``none``). An equivalence test compares both on random l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from sphere.storage.tables import ConsentRow
@@ -23,21 +24,36 @@ VALID = ("given", "explicit")
 
 
 def consent_states(
-    now: datetime, *, purposes: tuple[str, ...] | None = None, name: str = "consent_states"
+    now: datetime,
+    *,
+    purposes: tuple[str, ...] | None = None,
+    name: str = "consent_states",
+    uses: Sequence[tuple[str, str | None]] = (),
 ) -> Any:
-    """A subquery of (contact_id, purpose, state, record_id, expires_at) at ``now``;
-    give two of them in one query different ``name``s."""
+    """A subquery of (contact_id, purpose, state, record_id, expires_at, guardian) at ``now``;
+    give two of them in one query different ``name``s. ``uses`` — (data category,
+    source or None) pairs — keeps only consents whose scope covers all of them, and
+    withdrawals (``ConsentRecord.covers``; scopes are stored as ``,a,b,``)."""
     c = ConsentRow
     rank = (
         func.row_number()
         .over(partition_by=(c.contact_id, c.purpose), order_by=(c.recorded_at.desc(), c.id.desc()))
         .label("rank")
     )
-    latest = select(c.contact_id, c.purpose, c.action, c.explicit, c.expires_at, c.id, rank).where(
-        c.recorded_at <= now
-    )
+    latest = select(
+        c.contact_id, c.purpose, c.action, c.explicit, c.expires_at, c.id, c.guardian, rank
+    ).where(c.recorded_at <= now)
     if purposes is not None:
         latest = latest.where(c.purpose.in_(purposes))
+    if uses:
+        covered = []
+        for category, source in uses:
+            covered.append(
+                or_(c.data_categories.is_(None), c.data_categories.like(f"%,{category},%"))
+            )
+            if source is not None:
+                covered.append(or_(c.sources.is_(None), c.sources.like(f"%,{source},%")))
+        latest = latest.where(or_(c.action == "withdrawn", and_(*covered)))
     ranked = latest.subquery(f"{name}_ranked")
     state = case(
         (ranked.c.action == "withdrawn", "withdrawn"),
@@ -52,6 +68,7 @@ def consent_states(
             state,
             ranked.c.id.label("record_id"),
             ranked.c.expires_at,
+            ranked.c.guardian,
         )
         .where(ranked.c.rank == 1)
         .subquery(name)

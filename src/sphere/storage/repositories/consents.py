@@ -33,7 +33,21 @@ def _record(row: ConsentRow) -> ConsentRecord:
         channel=row.channel,
         expires_at=row.expires_at,
         evidence=dict(row.evidence or {}),
+        sources=unpack_scope(row.sources),
+        categories=unpack_scope(row.data_categories),
+        guardian=bool(row.guardian),
     )
+
+
+def pack_scope(values: Iterable[str] | None) -> str | None:
+    """``,a,b,`` — searchable with ``LIKE '%,a,%'`` on SQLite and PostgreSQL alike."""
+    if values is None:
+        return None
+    return "," + ",".join(sorted({str(v) for v in values})) + ","
+
+
+def unpack_scope(value: str | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(v for v in value.split(",") if v)
 
 
 _INSERT_CONSENT = insert(ConsentRow.__table__)
@@ -67,6 +81,9 @@ class ConsentRepository:
         evidence: Mapping[str, Any] | None = None,
         expires_at: datetime | None = None,
         at: datetime | None = None,
+        sources: Iterable[str] | None = None,
+        categories: Iterable[str] | None = None,
+        guardian: bool = False,
     ) -> ConsentRecord:
         if action not in ("given", "withdrawn"):
             raise InvalidInput(f"unknown consent action {action!r}; use given or withdrawn")
@@ -81,6 +98,9 @@ class ConsentRepository:
             channel=channel,
             expires_at=expires_at,
             evidence=dict(evidence or {}),
+            sources=None if sources is None or action == "withdrawn" else tuple(sources),
+            categories=None if categories is None or action == "withdrawn" else tuple(categories),
+            guardian=guardian and action == "given",
         )
         # Core INSERT: contact imports record consents for thousands of contacts.
         self.session.connection().execute(
@@ -96,6 +116,9 @@ class ConsentRepository:
                 "evidence": dict(evidence or {}),
                 "expires_at": record.expires_at,
                 "recorded_at": record.recorded_at,
+                "sources": pack_scope(record.sources),
+                "data_categories": pack_scope(record.categories),
+                "guardian": record.guardian,
             },
         )
         return record

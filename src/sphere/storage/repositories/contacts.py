@@ -32,6 +32,8 @@ def _contact(row: ContactRow) -> Contact:
         objected_profiling=row.objected_profiling,
         erased_at=row.erased_at,
         retention_until=row.retention_until,
+        minor_since=row.minor_since,
+        minor_evidence=row.minor_evidence,
     )
 
 
@@ -197,6 +199,15 @@ class ContactRepository:
             row.erased_at = erased_at
         self.session.flush()
         return _contact(row)
+
+    def flag_minor(self, contact_id: str, evidence: str, *, at: datetime) -> bool:
+        """Mark the contact as a minor (Art. 8) with the evidence; False if already marked."""
+        row = self._row(contact_id)
+        if row.minor_since is not None:
+            return False
+        row.minor_since, row.minor_evidence = at, evidence[:200]
+        self.session.flush()
+        return True
 
     # --- identities -------------------------------------------------------------------
 

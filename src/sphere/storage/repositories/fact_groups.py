@@ -407,6 +407,8 @@ class AudienceGroup:
     email_from_purchase: bool
     notice_due: bool
     sends: int
+    minor: bool = False  # GDPR Art. 8
+    guardian: bool = False  # the consent was given by a holder of parental responsibility
 
 
 def _flag(condition: Any) -> Any:
@@ -420,9 +422,10 @@ def _audience_query(
     segment_id: str | None,
     sends_since: datetime | None,
     channels: Sequence[str],
+    uses: Sequence[tuple[str, str | None]] = (),
 ) -> tuple[Any, list[Any]]:
     c = ContactRow
-    states = consent_states(now, purposes=(purpose,), name="audience_states")
+    states = consent_states(now, purposes=(purpose,), name="audience_states", uses=uses)
     ids = (
         select(
             IdentityRow.contact_id,
@@ -483,6 +486,8 @@ def _audience_query(
         func.coalesce(ids.c.purchase, 0),
         duties.c.contact_id.is_not(None),
         sent,
+        c.minor_since.is_not(None),
+        func.coalesce(states.c.guardian, False),
     ]
     query = (
         select(c.id.label("contact_id"), _key(*columns).label("key"))
@@ -514,12 +519,19 @@ def audience_groups(
     segment_id: str | None = None,
     sends_since: datetime | None = None,
     channels: Sequence[str] = (),
+    uses: Sequence[tuple[str, str | None]] = (),
 ) -> list[AudienceGroup]:
     """The audience (living contacts, of a segment when given) grouped by its facts for
     ``purpose`` at ``now``; with ``sends_since``, messages sent since then on
-    ``channels`` count as a fact too (the frequency cap)."""
+    ``channels`` count as a fact too (the frequency cap). ``uses`` — (category, source)
+    of the data the measure uses — count only consents that cover them (Art. 4(11))."""
     base, _ = _audience_query(
-        purpose, now=now, segment_id=segment_id, sends_since=sends_since, channels=channels
+        purpose,
+        now=now,
+        segment_id=segment_id,
+        sends_since=sends_since,
+        channels=channels,
+        uses=uses,
     )
     rows = base.subquery("audience")
     names = [c.name for c in rows.c][2:]
@@ -546,6 +558,8 @@ def audience_groups(
                 email_from_purchase=bool(v[11]),
                 notice_due=bool(v[12]),
                 sends=int(v[13] or 0),
+                minor=bool(v[14]),
+                guardian=bool(v[15]),
             )
         )
     return groups
@@ -560,12 +574,18 @@ def audience_members(
     segment_id: str | None = None,
     sends_since: datetime | None = None,
     channels: Sequence[str] = (),
+    uses: Sequence[tuple[str, str | None]] = (),
 ) -> Any:
     """A subquery of (contact_id, key) of the audience's contacts in the groups ``keys``
     (None: in every group, without comparing each contact's key with a list)."""
     analytic(session)
     base, _ = _audience_query(
-        purpose, now=now, segment_id=segment_id, sends_since=sends_since, channels=channels
+        purpose,
+        now=now,
+        segment_id=segment_id,
+        sends_since=sends_since,
+        channels=channels,
+        uses=uses,
     )
     rows = base.subquery("audience")
     query = select(rows.c.contact_id, rows.c.key)
