@@ -67,6 +67,8 @@ EXAMPLES: dict[str, str] = {
     "measure reject": 'sphere measure reject "spring newsletter" --reason "no consent"',
     "measure submit": "sphere measure submit measure.yaml",
     "notices due": "sphere notices due --json",
+    "dpia approve": "sphere dpia approve enrichment --reference DPIA-2026-07",
+    "dpia list": "sphere dpia list --json",
     "notices send": (
         "sphere notices send --controller Optiklinse --controller-contact … "
         "--authority … --out-dir notices/"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sphere.domain import FrozenClock
+from sphere.governance.dpia import held_purposes, record_dpia_approval
 from sphere.governance.sources import add_source
 from sphere.runtime import Runtime, open_runtime
 from sphere.settings import Settings
@@ -18,6 +19,16 @@ SOURCES = (
 )
 
 
+def approve_all_dpias(runtime: Runtime) -> None:
+    """Record an approved DPIA for every purpose the policy requires one for (Art. 35(1)):
+    the company of most tests did its DPIAs; tests of the hold start without them."""
+    with runtime.session() as session:
+        for purpose in held_purposes(session, runtime.policy()):
+            record_dpia_approval(session, runtime.policy(), purpose.value,
+                                 f"DPIA-TEST-{purpose.value}", actor="test",
+                                 at=runtime.clock.now())  # fmt: skip
+
+
 @contextmanager
 def runtime_for_tests(
     settings: Settings,
@@ -26,6 +37,7 @@ def runtime_for_tests(
     sources: tuple[tuple[str, str, str], ...] = SOURCES,
     clock: FrozenClock | None = None,
     batch_size: int = 5,
+    approve_dpias: bool = True,
 ) -> Iterator[Runtime]:
     settings = settings.model_copy(update={"database_url": db_url, "batch_size": batch_size})
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -41,6 +53,8 @@ def runtime_for_tests(
                 actor="test",
                 at=runtime.clock.now(),
             )
+    if approve_dpias:
+        approve_all_dpias(runtime)
     try:
         yield runtime
     finally:

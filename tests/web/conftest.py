@@ -23,7 +23,7 @@ from sphere.web.app import create_app
 from sphere.web.config import WebSettings
 from tests.factories import COMPANY_YAML
 from tests.integration.cockpit.conftest import seed
-from tests.runtimes import SOURCES
+from tests.runtimes import SOURCES, approve_all_dpias
 
 PASSWORD = "correct horse battery staple"
 BASE_URL = "https://testserver"
@@ -150,6 +150,7 @@ def seeded(settings: Settings, fresh_engine: Engine, clock: FrozenClock, tmp_pat
             add_source(
                 session, name, channel=channel, collection=collection, actor="test", at=clock.now()
             )
+    approve_all_dpias(rt)  # the company did its DPIAs (else enrichment is held, Art. 35(1))
     seed(rt, tmp_path)
     return rt
 

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sphere.domain import DataCategory, LegalBasis, Purpose
+from sphere.governance.dpia import dpia_approvals
 from sphere.governance.sources import list_sources
 from sphere.policy import Policy
 from sphere.storage.repositories import oversight as read
@@ -214,14 +215,18 @@ def build_record(session: Session, policy: Policy, *, now: datetime) -> Processi
             return SourceEntry(name, "", "unregistered")
         return SourceEntry(name, source.channel.value, source.collection.value)
 
+    approvals = dpia_approvals(session)
     activities: list[Activity] = []
     for purpose, spec in policy.purposes.items():
         used = usage.get(purpose.value, read.PurposeUsage())
         rows = measures.get(purpose.value, [])
         source_names = sorted(used.sources)
         statuses = [r.dpia_status for r in rows if r.dpia_status]
+        approval = approvals.get(purpose.value)
         if statuses:
             dpia_status = statuses[0]
+        elif approval is not None:
+            dpia_status = f"approved ({approval.reference})"
         else:
             dpia_status = "missing" if spec.dpia_required else "not required"
         last_runs = [t for t in (used.last_decided_at, *(r.last_run_at for r in rows)) if t]

@@ -24,6 +24,7 @@ from sphere.demo.scenario import ScenarioSize, generate_scenario
 from sphere.demo.story import StoryReport, play_story
 from sphere.domain import Collection, ConsentState, IdentityKind, Purpose
 from sphere.errors import InvalidInput
+from sphere.governance.dpia import held_purposes, record_dpia_approval
 from sphere.governance.sources import add_source, list_sources
 from sphere.pipeline.runner import ingest_file
 from sphere.pipeline.summary import IngestSummary
@@ -86,6 +87,16 @@ def company_yaml(company: dict[str, Any]) -> str:
 
 def _register_sources(rt: Runtime, adapters: list[str]) -> None:
     with rt.session() as session:
+        for purpose in sorted(held_purposes(session, rt.policy()), key=lambda p: p.value):
+            # The fictional company carried out its DPIAs before processing (Art. 35(1)).
+            record_dpia_approval(
+                session,
+                rt.policy(),
+                purpose.value,
+                f"DPIA-DEMO-{purpose.value}",
+                actor="demo",
+                at=rt.clock.now(),
+            )
         known = {s.name for s in list_sources(session)}
         for adapter in adapters:
             if adapter not in known:

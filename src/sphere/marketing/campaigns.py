@@ -48,6 +48,8 @@ from sqlalchemy.orm import Session
 from sphere.audit import record as audit
 from sphere.domain import DataCategory, Decision, IdentityKind, Outcome, Purpose
 from sphere.errors import InvalidInput
+from sphere.governance.dpia import dpia_hold
+from sphere.governance.policy_versions import active_policy
 from sphere.marketing.audience import addressed, load_facts
 from sphere.marketing.channel import OutreachChannel, Reason
 from sphere.marketing.dry_run import DryRunReport, run_dry_run
@@ -363,6 +365,9 @@ def runnable(session: Session, name: str) -> tuple[CampaignRecord, MeasureRecord
         raise InvalidInput(
             f"measure {measure.name!r} is {measure.state}; campaign {record.name!r} cannot run"
         )
+    held = dpia_hold(session, active_policy(session), Purpose(measure.purpose))
+    if held is not None:
+        raise InvalidInput(f"campaign {record.name!r} is held: {held} (GDPR Art. 35(1))")
     return record, measure
 
 

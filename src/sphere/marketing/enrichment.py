@@ -56,6 +56,7 @@ from sphere.domain import (
 )
 from sphere.domain.consent import ConsentRecord, DataUse
 from sphere.errors import NotFound
+from sphere.governance.dpia import dpia_hold
 from sphere.marketing.audience import load_facts
 from sphere.marketing.catalogue import Catalogue, optiklinse_catalogue
 from sphere.marketing.channel import Reason
@@ -69,6 +70,7 @@ from sphere.marketing.derive import (
     derive_sentiment,
 )
 from sphere.policy import Policy
+from sphere.policy.dpia import HOLD_ARTICLE, HOLD_RULE
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import Attribute, NewAttribute, SourceRef, SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
@@ -115,9 +117,20 @@ def remove_derived(
 
 
 def gate_contact(
-    session: Session, keyring: Keyring, contact_id: str, purpose: Purpose, *, now: datetime
+    session: Session,
+    keyring: Keyring,
+    contact_id: str,
+    purpose: Purpose,
+    *,
+    now: datetime,
+    policy: Policy | None = None,
 ) -> Reason | None:
-    """Why no derived processing may happen for this contact now, or None."""
+    """Why no derived processing may happen for this contact now, or None. With
+    ``policy``: also held while the purpose's DPIA is not approved (Art. 35(1))."""
+    if policy is not None:
+        held = dpia_hold(session, policy, purpose)
+        if held is not None:
+            return Reason(HOLD_RULE, held, HOLD_ARTICLE)
     contact = ContactRepository(session, keyring).get(contact_id)
     if contact.erased_at is not None:
         return Reason("contact.erased", "the contact was erased", "GDPR Art. 17")
@@ -171,7 +184,7 @@ def enrich_contact(
 ) -> EnrichmentResult:
     """Derive and store the contact's attributes for ``purpose`` (see the module doc)."""
     catalogue = catalogue or optiklinse_catalogue()
-    refusal = gate_contact(session, keyring, contact_id, purpose, now=now)
+    refusal = gate_contact(session, keyring, contact_id, purpose, now=now, policy=policy)
     if refusal is not None:
         audit(
             session,

@@ -184,7 +184,7 @@ def score_contact(
     human_review_by: str | None = None,
 ) -> ScoreOutcome:
     """Score one contact with ``model`` from their derived attributes and store it."""
-    refusal = gate_contact(session, keyring, contact_id, model.purpose, now=now)
+    refusal = gate_contact(session, keyring, contact_id, model.purpose, now=now, policy=policy)
     facts = load_facts(session, keyring, contact_id, model.purpose, now=now)
     basis: LegalBasis | None = None
     rule_id = ""
@@ -430,7 +430,7 @@ def compute_segment(
     refused: dict[str, Reason] = {}
     ids = list(contact_ids) if contact_ids is not None else repo.active_contact_ids()
     for cid in ids:
-        refusal = gate_contact(session, keyring, cid, purpose, now=now)
+        refusal = gate_contact(session, keyring, cid, purpose, now=now, policy=policy)
         facts = load_facts(session, keyring, cid, purpose, now=now)
         basis: LegalBasis | None = None
         rule_id = ""

@@ -55,6 +55,7 @@ from sphere.pipeline.reidentify import PSEUDONYM_PREFIX, Reidentifier
 from sphere.pipeline.review import ReviewQueue, care_decision
 from sphere.pipeline.summary import IngestSummary
 from sphere.pipeline.threads import ThreadMemory
+from sphere.policy.dpia import dpia_evaluate, held_purposes
 from sphere.storage.entities import Interaction, NewInteraction, Source
 from sphere.storage.faults import is_conflict, is_shared_key_race, is_transient
 from sphere.storage.limits import storable_text
@@ -62,6 +63,7 @@ from sphere.storage.repositories.aggregates import AggregateRepository
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.counted import CountedPostRepository
 from sphere.storage.repositories.decisions import DecisionRepository
+from sphere.storage.repositories.dpia import DpiaRepository
 from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.listening import ListeningRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
@@ -117,6 +119,9 @@ class RecordProcessor:
             ],
         )
         self.quarantine_repo = QuarantineRepository(session, ctx.keyring)
+        # Purposes held for want of an approved DPIA (Art. 35(1)), read once per batch.
+        held = held_purposes(ctx.policy, DpiaRepository(session).latest())
+        self.evaluate = dpia_evaluate(ctx.policy.evaluate, held, ctx.policy.version)
         self.keys = ctx.keyring.key_batch(session)
         self.linker = Linker(
             self.contacts,
@@ -139,6 +144,7 @@ class RecordProcessor:
             decisions=self.decisions,
             counters=self.counters,
             before_write=self.flush_pending,
+            evaluate=self.evaluate,
         )
         # The profile's accounts are already folded (lower-case, no leading @).
         self.company_handles = frozenset().union(*ctx.profile.accounts.values())
@@ -320,7 +326,7 @@ class RecordProcessor:
 
         result = gate(
             facts_for,
-            minor_evaluate(self.ctx.policy.evaluate, link.author, self.ctx.policy.version),
+            minor_evaluate(self.evaluate, link.author, self.ctx.policy.version),
             addressing=addressing.addressing,
             is_linked=link.author.is_linked,
         )

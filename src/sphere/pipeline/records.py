@@ -184,10 +184,12 @@ class EventRecorder:
         decisions: DecisionRepository,
         counters: AggregateBuffer,
         before_write: Callable[[], None],
+        evaluate: Callable[[Facts], Decision] | None = None,
     ) -> None:
         self.session, self.ctx, self.source, self.linker = session, ctx, source, linker
         self.decisions, self.counters = decisions, counters
         self.before_write = before_write
+        self.evaluate = evaluate or ctx.policy.evaluate
         self.events = EventRepository(session, ctx.keyring)
         self.objected: set[str] = set()  # contacts whose GPC objection this batch recorded
 
@@ -199,7 +201,7 @@ class EventRecorder:
                 Purpose.WEB_ANALYTICS, uses=(DataUse(DataCategory.BEHAVIOURAL, obs.channel.value),)
             )
             state = ledger if ledger.value != "none" else state
-        decision = self.ctx.policy.evaluate(
+        decision = self.evaluate(
             Facts(
                 purpose=Purpose.WEB_ANALYTICS,
                 visibility=Visibility.COMPANY_DIRECT,

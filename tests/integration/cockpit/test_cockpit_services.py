@@ -39,7 +39,9 @@ def test_record_is_built_live_from_policy_and_data(seeded: Runtime) -> None:
     assert care.sources[0].collection == "official_api"
     assert care.legal_basis_article == "GDPR Art. 6(1)(f)" and care.retention_days == 180
     enrichment = record.activity("enrichment")
-    assert enrichment.records == 1 and enrichment.dpia_status == "missing"
+    # the test company recorded its DPIAs (runtime_for_tests); without one nothing would be
+    # stored for enrichment at all (Art. 35(1): tests/integration/legal/test_dpia_gate.py)
+    assert enrichment.records == 1 and enrichment.dpia_status == "approved (DPIA-TEST-enrichment)"
     service = record.activity("service_provision")
     assert service.contacts >= 1 and service.last_run is not None
     assert record.activity("web_analytics").records == 0
@@ -57,7 +59,8 @@ def test_record_exports_dpv_jsonld_and_pdf(seeded: Runtime) -> None:
     assert care["@type"] == "dpv:PersonalDataHandling"
     assert care["dpv:hasLegalBasis"][0]["@id"] == "eu-gdpr:A6-1-f"
     assert care["dpv:hasStorageCondition"]["dpv:hasDuration"]["rdfs:label"] == "P180D"
-    assert handlings["enrichment"]["dpv:hasImpactAssessment"]["dpv:hasStatus"] == "missing"
+    impact = handlings["enrichment"]["dpv:hasImpactAssessment"]
+    assert impact["dpv:hasStatus"] == "approved (DPIA-TEST-enrichment)"
     pdf = record_to_pdf(record, controller="Optiklinse <GmbH> (→ test)")
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
     assert len(pdf) > 1500
@@ -71,8 +74,7 @@ def test_findings_have_evidence_and_links(seeded: Runtime) -> None:
         )
         codes = {f.code: f for f in findings}
         assert "scraped" in codes["source.scraper"].evidence
-        assert "enrichment (1 records)" in codes["dpia.missing"].evidence
-        assert codes["dpia.missing"].severity == "high"
+        assert "dpia.missing" not in codes  # approved DPIAs on record; else processing is held
         assert "retention.expired" not in codes
         assert "storage.unencrypted-personal-field" not in codes
         assert all(f.link.startswith("/cockpit/") for f in findings)

@@ -26,6 +26,7 @@ from sphere.runtime import Runtime, open_runtime
 from sphere.settings import Settings
 from sphere.web.app import create_app
 from tests.integration.marketing.conftest import NOW, TELE_POSTS, seed_contact
+from tests.runtimes import approve_all_dpias
 from tests.web.conftest import sent_links
 from tests.web.test_web_portal import portal_login
 
@@ -55,6 +56,7 @@ def mrt(settings: Settings, migrated_db_url: str) -> Iterator[Runtime]:
         add_source(
             session, "masto", channel="mastodon", collection="official_api", actor="test", at=NOW
         )
+    approve_all_dpias(runtime)  # profiling needs its DPIA first (Art. 35(1))
     yield runtime
     runtime.close()
 

@@ -28,6 +28,7 @@ from sphere.settings import Settings
 from sphere.storage.entities import NewInteraction
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.interactions import InteractionRepository
+from tests.runtimes import approve_all_dpias
 
 # Monday 2026-06-01 12:00 UTC = 14:00 in Berlin: outside quiet hours.
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -45,6 +46,7 @@ def rt(settings: Settings, migrated_db_url: str) -> Iterator[Runtime]:
         add_source(
             session, "scraped", channel="mastodon", collection="scraper", actor="test", at=NOW
         )
+    approve_all_dpias(runtime)
     yield runtime
     runtime.close()
 

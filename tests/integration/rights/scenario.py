@@ -21,6 +21,7 @@ from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.interactions import InteractionRepository
 from tests.factories import CRM_HEADER, crm_row, mastodon_status, write_jsonl
+from tests.runtimes import approve_all_dpias
 
 EMAIL = "lena.beispiel@example.com"
 PHONE = "+49301234567"
@@ -44,8 +45,12 @@ def ingest(rt: Runtime, path: Path, source: str) -> None:
     ingest_file(rt.factory, rt.pipeline_context(), path, source_name=source)
 
 
-def seed_customer(rt: Runtime, tmp_path: Path) -> Customer:
-    """Lena (CRM, with her Mastodon account) posts twice; Max is another customer."""
+def seed_customer(rt: Runtime, tmp_path: Path, *, approve_dpias: bool = True) -> Customer:
+    """Lena (CRM, with her Mastodon account) posts twice; Max is another customer. The
+    company has approved its DPIAs unless ``approve_dpias`` is false (then the product
+    post is held, Art. 35(1))."""
+    if approve_dpias:
+        approve_all_dpias(rt)
     crm = tmp_path / "crm.csv"
     crm.write_text(
         CRM_HEADER
@@ -81,7 +86,7 @@ def seed_customer(rt: Runtime, tmp_path: Path) -> Customer:
         contact = contacts.find_by_identity(IdentityKind.EMAIL, EMAIL)
         assert contact is not None
         interactions = InteractionRepository(session, rt.keyring).list_for_contact(contact.id)
-        assert len(interactions) == 2, "both posts are linked to the customer"
+        assert len(interactions) == (2 if approve_dpias else 1), "posts linked to the customer"
         indexes = tuple(
             rt.keyring.blind_index(i.kind, i.channel, i.value or "")
             for i in contacts.identities(contact.id)

@@ -26,6 +26,7 @@ from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.marketing import MarketingRepository
 from tests.integration.marketing.conftest import NOW, TELE_POSTS, Post, seed_contact
 from tests.integration.rights.scenario import scan
+from tests.runtimes import approve_all_dpias
 
 EMAIL = "anna.beispiel@example.com"
 HANDLE = "anna_tele_fan"
@@ -66,6 +67,7 @@ def mrt(settings: Settings, migrated_db_url: str) -> Iterator[Runtime]:
         add_source(
             session, "masto", channel="mastodon", collection="official_api", actor="test", at=NOW
         )
+    approve_all_dpias(runtime)  # profiling needs its DPIA first (Art. 35(1))
     yield runtime
     runtime.close()
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from sphere.web.api import (
     auth,
     cockpit,
+    dpia,
     figures,
     health,
     intake,
@@ -22,6 +23,7 @@ router.include_router(health.router)
 router.include_router(intake.router)
 router.include_router(auth.router)
 router.include_router(policy.router)
+router.include_router(dpia.router)
 router.include_router(cockpit.router)
 router.include_router(jobs.router)
 router.include_router(rights.router)
