@@ -168,7 +168,10 @@ def audit_verify(ctx: JobContext) -> dict[str, Any]:
         with ctx.session() as session:
             ctx.checkpoint(session, {"seq": seq, "hash": digest, "keyed": keyed_seen}, done=seq)
 
-    with ctx.session() as session:
+    # Verifying only reads: on SQLite a writing unit of work would hold the one write lock
+    # for the whole chain (staff log-ins failed with "database is locked" meanwhile) and
+    # block its own checkpoints, which commit in short transactions of their own.
+    with ctx.read_session() as session:
         result = verify(
             session, batch=10_000, keys=keys, checkpoints=checkpoints, start=start, progress=step
         )
