@@ -17,6 +17,7 @@ import typer
 from sphere.cli._output import print_json
 from sphere.cli._runtime import runtime
 from sphere.cli.measure import read_document
+from sphere.dsr.notice import Party
 from sphere.errors import InvalidInput
 from sphere.marketing.campaigns import (
     CampaignReport,
@@ -29,6 +30,7 @@ from sphere.marketing.campaigns import (
 from sphere.marketing.transport import Transport
 from sphere.marketing.transport.smtp import SmtpTransport
 from sphere.marketing.transport.webhook import WebhookTransport
+from sphere.rights.notices import NoticeParties
 
 app = typer.Typer(help="Create, dry-run, run and list campaigns.", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -105,14 +107,34 @@ def run_(
     webhook_secret_env: Annotated[
         str, typer.Option(help="Environment variable holding the webhook signing secret.")
     ] = "SPHERE_WEBHOOK_SECRET",
+    controller: Annotated[
+        str | None, typer.Option(help="Controller named in Art. 14 info.")
+    ] = None,
+    controller_contact: Annotated[str, typer.Option(help="The controller's address.")] = "",
+    authority: Annotated[str | None, typer.Option(help="Supervisory authority (Art. 14).")] = None,
+    authority_contact: Annotated[str, typer.Option(help="Its address or web site.")] = "",
     actor: Actor = "cli",
     as_json: JsonFlag = False,
 ) -> None:
-    """Send the campaign; every recipient is checked again at send time."""
+    """Send the campaign; every recipient is checked again at send time. With
+    --controller and --authority, a campaign with ``art14: attach`` carries the
+    Art. 14 information to people who have not received it; otherwise they are held."""
     transport = _transport(smtp_host, smtp_port, sender, webhook_url, webhook_secret_env)
     with runtime() as rt, rt.session() as session:
+        parties = None
+        if controller and authority:
+            parties = NoticeParties(
+                Party(controller, controller_contact), Party(authority, authority_contact)
+            )
         report = run(
-            session, rt.keyring, rt.policy(), name, transport, now=rt.clock.now(), actor=actor
+            session,
+            rt.keyring,
+            rt.policy(),
+            name,
+            transport,
+            now=rt.clock.now(),
+            actor=actor,
+            notice_parties=parties,
         )
     data = report.as_dict()
     print_json(data) if as_json else _print_report(data)

@@ -172,6 +172,7 @@ def load_facts(
         i.kind is IdentityKind.EMAIL and i.verification_method == PURCHASE_METHOD
         for i in identities
     )
+    notice_due = MarketingRepository(session).notice_due(contact_id)
     recipient = RecipientFacts(
         contact_id=contact_id,
         relationship=relationship_of(contact, identities),
@@ -185,11 +186,12 @@ def load_facts(
         informed_of_objection=email_from_purchase,
         minor=contact.is_minor,
         guardian_consent=status.is_valid and status.guardian,
+        art14_notice_due=notice_due,
     )
     return ContactFacts(
         recipient=recipient,
         consent_id=consent_id,
-        art14_notice_due=MarketingRepository(session).notice_due(contact_id),
+        art14_notice_due=notice_due,
     )
 
 
@@ -233,5 +235,6 @@ def group_facts(
         informed_of_objection=group.email_from_purchase,
         minor=group.minor,
         guardian_consent=group.guardian,
+        art14_notice_due=group.notice_due,
     )
     return ContactFacts(recipient=recipient, consent_id=None, art14_notice_due=group.notice_due)

@@ -10,6 +10,8 @@ A campaign is plain data (JSON/YAML)::
     max_sends: 3                      # frequency cap per contact …
     cap_window_days: 7                # … in this many days, across campaigns
     quiet_hours: {start: "20:00", end: "08:00"}   # recipient's local time
+    art14: hold                       # or attach: people whose Art. 14 information is
+                                      # due get it in the message (e-mail), else held
 
 Refused at creation (stored with state ``refused``, reason and audit entry, nothing is
 ever sent): the measure is not approved; it or the segment targets a special category
@@ -56,9 +58,22 @@ from sphere.marketing.dry_run import DryRunReport, run_dry_run
 from sphere.marketing.measures import audience_contacts, spec_from_record
 from sphere.marketing.planning import MeasureKind
 from sphere.marketing.profiles import targets_special_category
-from sphere.marketing.recipient import Campaign, QuietHours, RecipientVerdict, check_recipient
+from sphere.marketing.recipient import (
+    ART14_HELD,
+    Campaign,
+    QuietHours,
+    RecipientVerdict,
+    check_recipient,
+)
 from sphere.marketing.transport import DeliveryError, OutboundMessage, Transport
 from sphere.policy import Policy
+from sphere.rights.notices import (
+    DueNotice,
+    NoticeParties,
+    due_notice,
+    record_notice_given,
+    sync_duties,
+)
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.decisions import DecisionRepository
@@ -83,6 +98,7 @@ OBJECTION_NOTICE = (
     "advertising at any time; just reply STOP."
 )
 TIMING_CODES = frozenset({"quiet-hours", "frequency.cap"})
+ART14_MODES = ("hold", "attach")
 ADVERTISING_KINDS = frozenset({MeasureKind.CAMPAIGN, MeasureKind.LEAD_GENERATION})
 
 
@@ -158,7 +174,7 @@ def _parse(data: object) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         raise InvalidInput("campaign: must be a mapping")
     known = {"name", "measure", "segment", "offer", "channel", "max_sends", "cap_window_days",
-             "quiet_hours"}  # fmt: skip
+             "quiet_hours", "art14"}  # fmt: skip
     unknown = set(data) - known
     if unknown:
         raise InvalidInput(f"campaign: unknown key {sorted(unknown)[0]!r}")
@@ -189,7 +205,11 @@ def _parse(data: object) -> dict[str, Any]:
             channel = OutreachChannel(channel).value
         except ValueError:
             raise InvalidInput("campaign.channel: unknown channel") from None
+    art14 = data.get("art14", "hold")
+    if art14 not in ART14_MODES:
+        raise InvalidInput("campaign.art14: 'attach' (carry the Art. 14 information) or 'hold'")
     return {
+        "art14_mode": art14,
         "name": name.strip(),
         "measure": data["measure"],
         "segment": segment,
@@ -294,6 +314,7 @@ def pure_campaign(record: CampaignRecord, measure: MeasureRecord) -> Campaign:
         cap_window=timedelta(days=record.cap_window_days),
         similar_products_only=spec.similar_products_only,
         objection_notice_in_message=spec.objection_notice_in_message,
+        art14_mode=record.art14_mode,
     )
 
 
@@ -434,12 +455,16 @@ def run(
     *,
     now: datetime,
     actor: str,
+    notice_parties: NoticeParties | None = None,
 ) -> CampaignReport:
-    """Send the campaign (see the module docstring for every check)."""
+    """Send the campaign (see the module docstring for every check). ``notice_parties``
+    name the controller and authority in the Art. 14 information a campaign with
+    ``art14: attach`` carries; without them those people are held."""
     record, measure = runnable(session, name)
     if record.dry_run_at is None or record.state != "dry_run":
         raise InvalidInput(f"campaign {record.name!r} needs a dry run before it runs")
     campaign = pure_campaign(record, measure)
+    sync_duties(session, policy, incremental=True)  # Art. 14 duties of new records
     repo = MarketingRepository(session)
     decisions = DecisionRepository(session)
     planned = list(record.dry_run_audience)
@@ -472,6 +497,9 @@ def run(
             )
         else:
             verdict = _verdict(session, keyring, policy, campaign, record, measure, cid, now=now)
+        notice = None
+        if verdict.allowed and campaign.art14_mode == "attach":
+            verdict, notice = _art14(session, policy, cid, verdict, notice_parties)
         send_id = str(uuid.uuid4())
         status, code = ("refused", verdict.code)
         if verdict.allowed:
@@ -484,7 +512,7 @@ def run(
                 purpose=campaign.purpose.value,
                 legal_basis=verdict.legal_basis.value if verdict.legal_basis else None,
                 subject=record.offer["subject"],
-                body=body,
+                body=body + (ART14_SEPARATOR + notice.text if notice else ""),
                 to=to,
                 in_reply_to=in_reply_to,
             )
@@ -493,6 +521,8 @@ def run(
                 status = "sent"
             except DeliveryError as exc:
                 status, code = "failed", exc.code
+            if status == "sent" and notice is not None:
+                record_notice_given(session, notice, at=now, actor=actor, via="campaign")
         decision = decisions.append(
             Decision(
                 outcome=Outcome.ALLOW if verdict.allowed else Outcome.DENY,
@@ -551,6 +581,32 @@ def run(
     return report
 
 
+ART14_SEPARATOR = "\n\n--\n"
+
+
+def _art14(
+    session: Session,
+    policy: Policy,
+    contact_id: str,
+    verdict: RecipientVerdict,
+    parties: NoticeParties | None,
+) -> tuple[RecipientVerdict, DueNotice | None]:
+    """The Art. 14 notice an allowed message must carry, or a hold when it cannot."""
+    if not MarketingRepository(session).notice_due(contact_id):
+        return verdict, None
+    if parties is None:
+        held = RecipientVerdict(
+            False,
+            "held: the Art. 14 information is due with this first communication and the run "
+            "was given no controller and authority details to carry it",
+            verdict.legal_basis,
+            ART14_HELD,
+            "GDPR Art. 14(3)(b)",
+        )
+        return held, None
+    return verdict, due_notice(session, policy, contact_id, parties)
+
+
 def campaign_dict(session: Session, record: CampaignRecord) -> dict[str, Any]:
     repo = MarketingRepository(session)
     sends = repo.sends(campaign_id=record.id)
@@ -565,6 +621,7 @@ def campaign_dict(session: Session, record: CampaignRecord) -> dict[str, Any]:
         "max_sends": record.max_sends,
         "cap_window_days": record.cap_window_days,
         "quiet_hours": {"start": record.quiet_start, "end": record.quiet_end},
+        "art14": record.art14_mode,
         "dry_run_at": record.dry_run_at.isoformat() if record.dry_run_at else None,
         "last_run_at": record.last_run_at.isoformat() if record.last_run_at else None,
         "sends": {s: sum(1 for x in sends if x.status == s) for s in ("sent", "refused", "failed")},

@@ -26,6 +26,7 @@ from sphere.marketing.audience import group_facts
 from sphere.marketing.channel import OutreachChannel
 from sphere.marketing.recipient import QuietHours, RecipientVerdict, check_recipient
 from sphere.policy import Policy
+from sphere.rights.notices import sync_duties
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.dry_runs import DryRunGroup, DryRunRepository
 from sphere.storage.repositories.fact_groups import (
@@ -206,6 +207,7 @@ def run_dry_run(
 
     del keyring  # facts are ids, flags and ledger states: nothing to decrypt
     record, measure = runnable(session, name)
+    sync_duties(session, policy, incremental=True)  # Art. 14 duties of new records
     if progress is not None:
         progress(0, 3, "grouping the audience by its facts")
     verdicts, selection = campaign_verdicts(session, policy, record, measure, now=now)

@@ -13,7 +13,10 @@ with the recipient's facts as they are at send time, through the same
    here (it needs the DPO's approval first);
 3. the frequency cap: at most ``campaign.max_sends`` messages in ``campaign.cap_window``
    (a company rule against unreasonable nuisance, §7(1) UWG);
-4. quiet hours in the recipient's time zone (default Europe/Berlin): refused with
+4. the Art. 14 information (data obtained from social media) is due at the latest with
+   the first communication (Art. 14(3)(b)): a person who has not received it is held
+   (``art14.held``) unless the campaign carries it (``art14_mode: attach``, e-mail only);
+5. quiet hours in the recipient's time zone (default Europe/Berlin): refused with
    ``retry_at``, the end of the quiet period in UTC. Webhooks reach no person and are
    exempt from caps and quiet hours.
 
@@ -33,6 +36,7 @@ from sphere.marketing.planning import AudienceFacts, DataItem, Measure, MeasureK
 from sphere.policy import Policy
 
 DEFAULT_TIME_ZONE = "Europe/Berlin"
+ART14_HELD = "art14.held"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,7 @@ class RecipientFacts:
     time_zone: str = DEFAULT_TIME_ZONE
     minor: bool = False  # GDPR Art. 8
     guardian_consent: bool = False
+    art14_notice_due: bool = False  # the Art. 14 information has not been given yet
 
     def as_audience(self) -> AudienceFacts:
         return AudienceFacts(
@@ -85,6 +90,7 @@ class Campaign:
     cap_window: timedelta = timedelta(days=7)
     similar_products_only: bool = False
     objection_notice_in_message: bool = False
+    art14_mode: str = "hold"  # attach | hold (Art. 14(3)(b))
 
     def as_measure(self) -> Measure:
         return Measure(
@@ -179,9 +185,26 @@ def check_recipient(
                 retry_at=retry,
             )
     article = basis.article if basis is not None else ""
+    carries = ""
+    if recipient.art14_notice_due and campaign.channel.reaches_person:
+        if campaign.art14_mode != "attach" or campaign.channel is not OutreachChannel.EMAIL:
+            how = (
+                "the campaign holds people until it is sent"
+                if campaign.art14_mode != "attach"
+                else f"a message by {campaign.channel.value} cannot carry it"
+            )
+            return RecipientVerdict(
+                False,
+                "held: the information on data obtained from social media (Art. 14) has not "
+                f"been given yet and is due at the latest with the first communication; {how}",
+                basis,
+                ART14_HELD,
+                "GDPR Art. 14(3)(b)",
+            )
+        carries = "; the message carries the Art. 14 information (first communication)"
     return RecipientVerdict(
         True,
-        f"allowed for purpose '{campaign.purpose.value}' via {campaign.channel.value}",
+        f"allowed for purpose '{campaign.purpose.value}' via {campaign.channel.value}{carries}",
         basis,
         "allowed",
         article,

@@ -129,6 +129,66 @@ def notice_input(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeParties:
+    """Who the Art. 14 information names: the controller, the supervisory authority and,
+    if appointed, the DPO (Art. 14(1)(a), (b), (2)(e))."""
+
+    controller: Party
+    supervisory_authority: Party
+    dpo: Party | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DueNotice:
+    contact_id: str
+    language: str
+    text: str
+    sha256: str
+    duty_ids: tuple[str, ...]
+
+
+def due_notice(
+    session: Session, policy: Policy, contact_id: str, parties: NoticeParties
+) -> DueNotice | None:
+    """The Art. 14 notice a contact has not received yet, rendered in their language —
+    not yet recorded as sent (a campaign records it once the message is delivered)."""
+    duties = RightsRepository(session).duties(open_only=True, contact_id=contact_id)
+    if not duties:
+        return None
+    language = duties[0].language if duties[0].language in LANGUAGES else "de"
+    inputs = notice_input(
+        policy,
+        controller=parties.controller,
+        supervisory_authority=parties.supervisory_authority,
+        dpo=parties.dpo,
+        channels=tuple(d.channel for d in duties),
+    )
+    text = render_notice(inputs, language).text
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return DueNotice(contact_id, language, text, digest, tuple(d.id for d in duties))
+
+
+def record_notice_given(
+    session: Session, notice: DueNotice, *, at: datetime, actor: str, via: str
+) -> int:
+    """Record a delivered notice (the duties it covered) with an audit entry."""
+    count = RightsRepository(session).mark_duties_sent(
+        notice.contact_id, at=at, notice_sha256=notice.sha256, language=notice.language
+    )
+    audit(
+        session,
+        actor=actor,
+        action="notice.sent",
+        subject_id=notice.contact_id,
+        object_ids=notice.duty_ids,
+        details={"language": notice.language, "duties": count, "sha256": notice.sha256,
+                 "article": "art14", "via": via},
+        at=at,
+    )  # fmt: skip
+    return count
+
+
 def send_notices(
     session: Session,
     policy: Policy,

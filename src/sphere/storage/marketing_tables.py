@@ -133,6 +133,9 @@ class CampaignRow(Base):
     cap_window_days: Mapped[int] = mapped_column(Integer, default=7)
     quiet_start: Mapped[str] = mapped_column(String(5), default="20:00")
     quiet_end: Mapped[str] = mapped_column(String(5), default="08:00")
+    # People whose Art. 14 information is still due: "attach" it to the message, or
+    # "hold" them until it is sent (GDPR Art. 14(3)(b)).
+    art14_mode: Mapped[str] = mapped_column(String(10), default="hold", server_default="hold")
     state: Mapped[str] = mapped_column(ENUM, index=True)
     refusal: Mapped[dict[str, Any]] = mapped_column(default=dict)
     dry_run_at: Mapped[datetime | None]

@@ -87,7 +87,8 @@ def newsletter_campaign(rt: Runtime, name: str = "tele", spec: dict | None = Non
                 approve(session, rt.policy(), record.name, actor="dpo", reason="checked", now=NOW)
         create_campaign(
             session,
-            {"name": name, "measure": spec["name"], "offer": OFFER},
+            # people whose Art. 14 information is due are reached with it (Art. 14(3)(b))
+            {"name": name, "measure": spec["name"], "offer": OFFER, "art14": "attach"},
             actor="mkt",
             now=NOW,
         )

@@ -108,6 +108,7 @@ class CampaignRecord:
     last_run_at: datetime | None
     created_by: str
     created_at: datetime
+    art14_mode: str = "hold"  # attach | hold: people whose Art. 14 information is due
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,7 @@ def _campaign(row: CampaignRow) -> CampaignRecord:
         offer=dict(row.offer or {}),
         refusal=dict(row.refusal or {}),
         dry_run_audience=tuple(row.dry_run_audience or ()),
+        art14_mode=row.art14_mode or "hold",
     )
 
 
