@@ -20,6 +20,7 @@ from urllib.parse import quote
 from sphere.demo._malformed import interleave, malformed_lines
 from sphere.demo._people import Contact
 from sphere.demo._plan import draw_times
+from sphere.demo._tcf import banner_choice
 from sphere.demo._wire import FileStats, dumps, iso_naive, iso_z
 
 SITE = "https://www.optiklinse.example"
@@ -86,8 +87,10 @@ class _Visitor:
 
 
 def _tcf(rng: random.Random) -> str:
+    """A valid TC string of one of the banner choices (``demo._tcf``). The 42 draws keep
+    the generator's sequence, and so the rest of the demo, as it was."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    return "CQ" + "".join(rng.choice(alphabet) for _ in range(42))
+    return banner_choice("".join(rng.choice(alphabet) for _ in range(42)))
 
 
 def _web_url(rng: random.Random, kind: str, visitor: _Visitor) -> str:

@@ -281,3 +281,17 @@ def test_default_scenario_within_budget(tmp_path: Path) -> None:
     assert time.process_time() - started < 15.0
     assert manifest.counts["posts"] == 30000
     assert 0.005 < manifest.contacts["employees"] / manifest.contacts["total"] < 0.02
+
+
+def test_web_visitors_send_valid_tc_strings_and_gpc(small_scenario: Scenario) -> None:
+    """The demo exercises the privacy signals: every TCF string decodes (IAB TCF v2.2
+    core segment) and gives analytics consent for some visitors, not for others; some
+    visitors send Global Privacy Control."""
+    from sphere.consent.tcf import decode_tc_string, tcf_consent_for
+
+    out, manifest = small_scenario
+    events = _good_json(out / manifest.file("web").path)
+    strings = [e["tcf_string"] for e in events if e.get("tcf_string")]
+    assert strings and any(e.get("gpc") == "1" for e in events)
+    states = {tcf_consent_for(decode_tc_string(s), Purpose.WEB_ANALYTICS) for s in strings}
+    assert states == {ConsentState.GIVEN, ConsentState.NONE}
