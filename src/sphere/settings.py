@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sphere.errors import ConfigurationError
@@ -238,7 +238,14 @@ def load_settings(**overrides: Any) -> Settings:
     """Build settings from the environment; turn validation errors into one clear line."""
     try:
         return Settings(**overrides)
-    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+    except ValidationError as exc:
+        problems = [
+            (f"SPHERE_{'_'.join(str(p) for p in e['loc']).upper()}: " if e["loc"] else "")
+            + str(e["msg"]).removeprefix("Value error, ")
+            for e in exc.errors()
+        ]
+        raise ConfigurationError(f"invalid settings: {'; '.join(problems)}") from None
+    except ValueError as exc:
         raise ConfigurationError(f"invalid settings: {exc}") from None
 
 

@@ -27,3 +27,27 @@ def test_prod_refuses_placeholder_secret() -> None:
 
 def test_configuration_doc_matches_settings() -> None:
     assert DOC.read_text(encoding="utf-8") == settings_markdown(), "run `make docs`"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"SPHERE_ENV": "prod"}, "invalid settings: SPHERE_PSEUDONYM_SECRET must be set in prod"),
+        ({"SPHERE_BATCH_SIZE": "abc"}, "invalid settings: SPHERE_BATCH_SIZE: Input should be"),
+    ],
+    ids=["model-check", "field"],
+)
+def test_invalid_settings_are_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    """The CLI prints only an error's first line: pydantic's report put the variable on
+    the second ('1 validation error for Settings' was all a user saw)."""
+    monkeypatch.setenv("SPHERE_HOME", str(tmp_path))
+    for name in ("SPHERE_PSEUDONYM_SECRET", "SPHERE_MASTER_KEY", "SPHERE_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith(expected) and "\n" not in message
