@@ -22,6 +22,8 @@ Evidence names counts, ids, enum values and dates — never content. Checks:
 ``notice.art14-due-soon``      Art. 14 notice duties due within 7 days
 ``dsr.deadline``               open data-subject requests overdue (high) or due within
                                7 days (medium) (Art. 12(3))
+``policy.outdated``            the policy in force fails a check added after it was
+                               applied (e.g. advertising on legitimate interest, C-252/21)
 
 Campaigns carry no scheduled send time: a campaign that is not yet sent may be run at
 any moment after its dry run, so "expires before the send" means "within the next 7
@@ -549,6 +551,24 @@ def risk_distribution(session: Session, keyring: Keyring) -> list[tuple[str, str
     )
 
 
+def _policy_warnings(policy: Policy) -> list[Finding]:
+    """Checks added after the policy in force was applied that it fails (it is still
+    loaded: ``load_policy_text(strict=False)``); the DPO applies a corrected version."""
+    if not policy.warnings:
+        return []
+    return [
+        Finding(
+            code="policy.outdated",
+            severity="high",
+            title="The policy in force fails a check added since it was applied",
+            evidence="; ".join(policy.warnings),
+            count=len(policy.warnings),
+            link="/cockpit/policy",
+            article="GDPR Art. 5(2), Art. 6(1)(a); CJEU C-252/21",
+        )
+    ]
+
+
 def compute_findings(
     session: Session,
     keyring: Keyring,
@@ -562,6 +582,7 @@ def compute_findings(
     ``policy`` is the policy in force (read from the database when not given)."""
     policy = policy if policy is not None else active_policy(session)
     findings = [
+        *_policy_warnings(policy),
         *_retention(session, now),
         *_withdrawn(session, now),
         *_special(session),

@@ -48,7 +48,7 @@ def policy_versions(session: Session) -> list[VersionEntry]:
 
 
 def _load(version: PolicyVersion) -> Policy:
-    return load_policy_text(version.text, source=f"policy version {version.version}")
+    return load_policy_text(version.text, source=f"policy version {version.version}", strict=False)
 
 
 def version_diff(session: Session, version_id: str) -> tuple[VersionEntry, PolicyDiff]:

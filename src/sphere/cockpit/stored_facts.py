@@ -111,7 +111,7 @@ class _Policies:
         if version not in self.loaded:
             text = self.texts.get(version)
             self.loaded[version] = (
-                load_policy_text(text, source=f"policy version {version}")
+                load_policy_text(text, source=f"policy version {version}", strict=False)
                 if text
                 else self.fallback
             )

@@ -22,7 +22,9 @@ def active_policy(session: Session) -> Policy:
     stored = PolicyVersionRepository(session).active()
     if stored is None:
         return default_policy()
-    return load_policy_text(stored.text, source=f"policy version {stored.version}")
+    # Applied under the checks of its time: load it even if a later check refuses it
+    # (the findings name what to change), so an upgrade never stops the cockpit.
+    return load_policy_text(stored.text, source=f"policy version {stored.version}", strict=False)
 
 
 def apply_policy(session: Session, policy: Policy, *, actor: str, at: datetime) -> PolicyVersion:

@@ -55,6 +55,7 @@ class Policy:
         "source",
         "text",
         "version",
+        "warnings",
     )
 
     def __init__(
@@ -66,8 +67,12 @@ class Policy:
         source: str = "<policy>",
         text: str | None = None,
         reidentification: Mapping[RiskLevel, RiskAction] | None = None,
+        warnings: Sequence[str] = (),
     ) -> None:
         self.version = version
+        #: Checks a stored policy fails that were added after it was applied (it is still
+        #: loaded, so the cockpit and ingestion keep working; the findings name them).
+        self.warnings: tuple[str, ...] = tuple(warnings)
         #: Action per re-identification risk level for posts stored without a link to
         #: their author; levels the policy does not name keep the defaults.
         self.reidentification: dict[RiskLevel, RiskAction] = {

@@ -89,19 +89,25 @@ def load_policy(path: Path) -> Policy:
     return load_policy_text(text, source=source)
 
 
-def load_policy_text(text: str, *, source: str = "<policy>") -> Policy:
+def load_policy_text(text: str, *, source: str = "<policy>", strict: bool = True) -> Policy:
     """Check and compile a policy given as YAML text; ``source`` names it in errors.
 
     Loading costs tens of milliseconds (YAML, checks, the compiled table) and every
     page that reads the policy in force would pay it; a ``Policy`` is immutable, so the
     last few loads are remembered by (text, source) — a pure memo, no I/O. Errors are
-    not remembered: a broken draft is checked again each time."""
-    return _load_cached(text, source)
+    not remembered: a broken draft is checked again each time.
+
+    ``strict=False`` is for the version in force, applied under earlier checks: a purpose
+    that profiles for advertising on legitimate interest without an override (C-252/21)
+    becomes a warning on the policy instead of an error, so an upgrade does not stop the
+    cockpit and ingestion; the findings show it, and enrichment builds no scores on
+    legitimate interest whatever the policy says (``marketing``)."""
+    return _load_cached(text, source, strict)
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(text: str, source: str) -> Policy:
-    reader = _Reader(source)
+def _load_cached(text: str, source: str, strict: bool = True) -> Policy:
+    reader = _Reader(source, strict=strict)
     data = reader.parse(text)
     version = reader.version(data)
     purposes = reader.purposes(data)
@@ -114,6 +120,7 @@ def _load_cached(text: str, source: str) -> Policy:
         source=source,
         text=text,
         reidentification=reid,
+        warnings=reader.warnings,
     )
 
 
@@ -150,8 +157,10 @@ def _first_content_position(text: str) -> Position:
 class _Reader:
     """Walks the round-trip YAML tree; every problem raises ``PolicyError`` at its place."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, *, strict: bool = True) -> None:
         self.source = source
+        self.strict = strict
+        self.warnings: list[str] = []
 
     # -- positions -------------------------------------------------------------------
     def fail(self, message: str, at: Position | None) -> NoReturn:
@@ -342,7 +351,14 @@ class _Reader:
         override = None
         advertising = purpose in ADVERTISING_PURPOSES or (dpv or purpose.dpv) in ADVERTISING_DPV
         if basis is LegalBasis.LEGITIMATE_INTEREST and advertising:
-            override = self.override(body, owner)
+            if self.strict or "legitimate_interest_override" in body:
+                override = self.override(body, owner)
+            else:
+                self.warnings.append(
+                    f"{owner} profiles people for marketing or personalised advertising on "
+                    "legitimate interest without a documented balancing test; that needs "
+                    "consent (GDPR Art. 6(1)(a); CJEU C-252/21) — apply a corrected policy"
+                )
         elif "legitimate_interest_override" in body:
             self.fail(
                 f"{owner}: 'legitimate_interest_override' only applies to profiling or "

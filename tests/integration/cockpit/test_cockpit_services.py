@@ -216,3 +216,37 @@ def test_timeline_unknown_contact(seeded: Runtime) -> None:
             actor="staff:1",
             at=seeded.clock.now(),
         )
+
+
+def test_a_policy_in_force_that_a_later_check_refuses_still_loads_and_is_a_finding(
+    seeded: Runtime,
+) -> None:
+    """An installation upgraded past the C-252/21 check keeps working: the version in force
+    (applied under the earlier checks) loads with a warning and a high finding, while a
+    draft with the same text is refused with its line and column."""
+    from sphere.policy import default_policy_path, load_policy_text
+    from sphere.storage.repositories.policies import PolicyVersionRepository
+
+    text = default_policy_path().read_text(encoding="utf-8")
+    profiling = "  profiling:\n    dpv: dpv:CreatePersonalizedRecommendations\n"
+    assert text.count(profiling + "    legal_basis: art6_1_a\n") == 1
+    old = text.replace(
+        profiling + "    legal_basis: art6_1_a\n",
+        profiling + "    legal_basis: art6_1_f\n    balancing_test: recommendations expected\n",
+    )
+    with pytest.raises(PolicyError, match="C-252/21") as refused:
+        load_policy_text(old, source="draft.yaml")
+    assert refused.value.line is not None
+    with seeded.session() as session:
+        repository = PolicyVersionRepository(session)
+        stored = repository.store(old, version="2025.9", applied_by="test", at=seeded.clock.now())
+        repository.activate(stored.id)
+    with seeded.session() as session:
+        policy = active_policy(session)
+        assert policy.warnings and "C-252/21" in policy.warnings[0]
+        record = build_record(session, policy, now=seeded.clock.now())
+        findings = compute_findings(
+            session, seeded.keyring, record, now=seeded.clock.now(), policy=policy
+        )
+    outdated = next(f for f in findings if f.code == "policy.outdated")
+    assert outdated.severity == "high" and "purpose" in outdated.evidence
