@@ -244,7 +244,7 @@ def test_cockpit_queue_shows_the_subjects_request(browser: Any, live_server: Any
         page = subject.new_page()
         portal_log_in(page, live_server, OTTO)
         page.goto(f"{live_server.url}/portal/requests")
-        page.get_by_label("Request").select_option(value="access")
+        page.get_by_label("Request").select_option(value="restriction")
         page.get_by_role("button", name="Open request").click()
         assert page.get_by_role("status").inner_text() == "Your request was received."
     finally:
@@ -261,7 +261,7 @@ def test_cockpit_queue_shows_the_subjects_request(browser: Any, live_server: Any
             "link", name="Requests"
         ).first.click()
         page.wait_for_url(re.compile(r".*/cockpit/requests$"))
-        row = page.locator("main tbody tr").filter(has_text="access")
+        row = page.locator("main tbody tr").filter(has_text="restriction")
         assert row.count() >= 1
         due = row.first.locator('td[data-label="Due"]').inner_text().strip()
         assert date.fromisoformat(due) >= date.today()
