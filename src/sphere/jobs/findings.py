@@ -24,6 +24,7 @@ from sphere.cockpit.record import ProcessingRecord
 from sphere.jobs.context import JobDeps
 from sphere.jobs.runner import JobRunner, submit, submit_and_wait
 from sphere.policy import Policy
+from sphere.storage.crypto import Keyring
 from sphere.storage.repositories import readmodel
 from sphere.storage.repositories.jobs import JobRecord, JobRepository
 
@@ -56,7 +57,7 @@ def held_total(session: Session) -> int:
 
 def snapshot_result(
     session: Session, record: ProcessingRecord, policy: Policy, *, now: datetime,
-    keyring: Any, company_handles: frozenset[str],
+    keyring: Keyring, company_handles: frozenset[str],
 ) -> dict[str, Any]:  # fmt: skip
     """What a ``findings`` job stores: every finding, when and under which policy."""
     found = compute_findings(

@@ -170,6 +170,23 @@ def _collection(
     return cache[name]
 
 
+def _refused(
+    session: Session, contact_id: str, purpose: Purpose, reason: Reason, *, actor: str,
+    at: datetime,
+) -> EnrichmentResult:  # fmt: skip
+    """Nothing derived: the refusal audited with its code, in the caller's transaction."""
+    audit(
+        session,
+        actor=actor,
+        action="enrichment.refused",
+        subject_id=contact_id,
+        purpose=purpose,
+        details={"code": reason.code},
+        at=at,
+    )
+    return EnrichmentResult(contact_id, purpose, refusal=reason)
+
+
 def enrich_contact(
     session: Session,
     keyring: Keyring,
@@ -186,31 +203,13 @@ def enrich_contact(
     catalogue = catalogue or optiklinse_catalogue()
     refusal = gate_contact(session, keyring, contact_id, purpose, now=now, policy=policy)
     if refusal is not None:
-        audit(
-            session,
-            actor=actor,
-            action="enrichment.refused",
-            subject_id=contact_id,
-            purpose=purpose,
-            details={"code": refusal.code},
-            at=now,
-        )
-        return EnrichmentResult(contact_id, purpose, refusal=refusal)
+        return _refused(session, contact_id, purpose, refusal, actor=actor, at=now)
 
     facts = load_facts(session, keyring, contact_id, purpose, now=now)
     ledger = ConsentRepository(session).for_contact(contact_id)
     withdrawn = _profiling_withdrawn(ledger, purpose, now=now)
     if withdrawn is not None:
-        audit(
-            session,
-            actor=actor,
-            action="enrichment.refused",
-            subject_id=contact_id,
-            purpose=purpose,
-            details={"code": withdrawn.code},
-            at=now,
-        )
-        return EnrichmentResult(contact_id, purpose, refusal=withdrawn)
+        return _refused(session, contact_id, purpose, withdrawn, actor=actor, at=now)
 
     def consent_for(category: DataCategory, source: str) -> ConsentStatus:
         """Consent for ``purpose`` covering this category from this source (Art. 4(11))."""
