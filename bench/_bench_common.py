@@ -31,6 +31,7 @@ from sphere.settings import Settings, load_settings
 # Fixed, made-up benchmark secrets (never used outside a throw-away benchmark database).
 BENCH_MASTER_KEY = base64.b64encode(bytes(range(1, 33))).decode("ascii")
 BENCH_PSEUDONYM_SECRET = "bench-pseudonym-secret-not-for-production"
+BENCH_AUDIT_KEY = base64.b64encode(bytes(range(101, 133))).decode("ascii")
 MASTODON_SOURCE = "bench-mastodon"
 CRM_SOURCE = "bench-crm"
 

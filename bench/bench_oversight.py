@@ -35,7 +35,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._bench_common import BENCH_MASTER_KEY, BENCH_PSEUDONYM_SECRET  # noqa: E402
+from bench._bench_common import (  # noqa: E402
+    BENCH_AUDIT_KEY,
+    BENCH_MASTER_KEY,
+    BENCH_PSEUDONYM_SECRET,
+)
 from bench._oversight_state import (  # noqa: E402
     CAMPAIGN,
     DPO_PASSWORD,
@@ -92,12 +96,14 @@ def _settings(home: Path, url: str) -> Any:
         database_url=url,
         master_key=BENCH_MASTER_KEY,
         pseudonym_secret=BENCH_PSEUDONYM_SECRET,
+        audit_key=BENCH_AUDIT_KEY,  # one key for build and every measure run on any copy
     )
 
 
 def _audited(settings: Any, engine: Any) -> Any:
-    """Sessions that key audit entries like the app's (the chain is keyed once the app
-    wrote to it); older code has no audit keys."""
+    """Sessions that key audit entries like the app's, with the pinned bench audit key
+    (build and measure, so a copy of a built state verifies in any later measure run);
+    older code has no audit keys."""
     try:
         from sphere.runtime import audited_session_factory
     except ImportError:
@@ -117,7 +123,7 @@ def build(url: str, records: int, contacts: int, now: datetime) -> dict[str, Any
         settings = _settings(Path(home), url)
         engine = make_engine(url)
         upgrade(engine)
-        factory = make_session_factory(engine)
+        factory = _audited(settings, engine)
         builder = StateBuilder(
             factory,
             Keyring.from_settings(settings),
