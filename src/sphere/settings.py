@@ -94,6 +94,14 @@ class Settings(BaseSettings):
         "it a person counts as a minor: no profiling, enrichment or marketing without a "
         "holder of parental responsibility's consent.",
     )
+    phone_region: str | None = Field(
+        None,
+        min_length=2,
+        max_length=2,
+        description="ISO 3166-1 code of the country whose numbering plan a phone number "
+        "written without a country code (0911-953-63863) belongs to, for staff contact "
+        "search and data-subject lookups. Default: member_state.",
+    )
     digital_consent_age: int | None = Field(
         None,
         ge=13,
@@ -194,6 +202,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'sphere.db').as_posix()}"
+
+    @property
+    def resolved_phone_region(self) -> str:
+        return (self.phone_region or self.member_state).upper()
 
     @property
     def resolved_company_file(self) -> Path:

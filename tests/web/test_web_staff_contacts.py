@@ -73,11 +73,13 @@ def test_agent_finds_a_contact_by_exact_identifier_and_the_search_is_audited(
     contact_id = link.removesuffix("/timeline")
 
     assert "1 contact found" in _search(client, "mastodon:lena_fotografie").text
+    # stored as "+49 30 0001001"; typed nationally, read in the company's region (DE)
+    assert "1 contact found" in _search(client, "030-000-1001").text
     nobody = _search(client, "lena.beispiel@example")
     assert "0 contacts found" in nobody.text  # no partial matches
     with seeded.session() as session:
         lookups = [e for e in latest(session, limit=10) if e.action == "staff.contact_lookup"]
-    assert [e.details["matches"] for e in lookups] == [0, 1, 1]  # newest first
+    assert [e.details["matches"] for e in lookups] == [0, 1, 1, 1]  # newest first
     assert lookups[-1].object_ids == (contact_id,)
     assert all(e.actor.startswith("agent:") and e.details["role"] == "agent" for e in lookups)
     assert all(LENA not in str(e.as_dict()) for e in lookups)  # never the query

@@ -48,10 +48,19 @@ class ContactHit:
 
 
 def find_for_staff(
-    session: Session, keyring: Keyring, query: str, *, role: Role, actor: str, at: datetime
+    session: Session,
+    keyring: Keyring,
+    query: str,
+    *,
+    role: Role,
+    actor: str,
+    at: datetime,
+    region: str | None = None,
 ) -> list[ContactHit]:
     """Living contacts matching ``query`` exactly (0, 1 or — for a bare handle used on
-    several networks — more), audited."""
+    several networks — more), audited. E-mail addresses match in any case, handles with
+    or without ``@``, phone numbers however they are written (``region`` reads one
+    without a country code, e.g. ``DE`` for ``0911-953-63863``)."""
     value = query.strip()
     if not value:
         raise InvalidInput("type an e-mail address, phone number, customer number or handle")
@@ -59,7 +68,7 @@ def find_for_staff(
         raise InvalidInput(f"the search text is longer than {MAX_QUERY_CHARS} characters")
     contacts = ContactRepository(session, keyring)
     hits = []
-    for contact in find_contacts(session, keyring, value):
+    for contact in find_contacts(session, keyring, value, region=region):
         if contact.erased_at is not None:
             continue
         kinds = sorted(

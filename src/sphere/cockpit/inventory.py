@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sphere.cockpit.findings import Finding
-from sphere.cockpit.record import ProcessingRecord
+from sphere.cockpit.record import ProcessingRecord, source_of_channel
 from sphere.domain import Collection, Purpose
 from sphere.governance.sources import list_sources
 from sphere.storage.repositories import oversight as read
@@ -37,6 +37,12 @@ AREAS: dict[str, tuple[Purpose, ...]] = {
     "hr": (Purpose.HR_SCREENING,),
 }
 STAGE = "ingestion pipeline: addressing, linking, PII minimisation, policy gate"
+STORES = {
+    "interactions": "interactions (encrypted)",
+    "events": "events (encrypted)",
+    "contacts": "contacts (encrypted identities)",
+    "attributes": "derived attributes (encrypted)",
+}
 TOOLS: tuple[tuple[str, str], ...] = (
     ("Sphere ingestion pipeline", "gates every record by purpose and legal basis"),
     ("PII analyzer", "local recognizers and name tagger; no data leaves the host"),
@@ -156,9 +162,9 @@ def build_inventories(
 
     sources = {s.name: s for s in list_sources(session)}
     counts: dict[tuple[str, str, str], int] = {}
-    for flow in read.flow_counts(session):  # the held read model, no scan of records
-        store = "interactions (encrypted)" if flow.store == "interactions" else "events (encrypted)"
-        counts[(flow.source, store, flow.purpose)] = flow.records
+    # the held read model, no scan of records; sources named as in the record
+    for flow in read.flow_counts(session, source_of_channel=source_of_channel(sources.values())):
+        counts[(flow.source, STORES[flow.store], flow.purpose)] = flow.records
     flows = []
     flow_findings = {
         "retention.expired",
@@ -167,7 +173,11 @@ def build_inventories(
     }
     for (name, store, purpose), number in sorted(counts.items()):
         source = sources.get(name)
-        collection = source.collection.value if source else "unregistered"
+        collection = (
+            source.collection.value
+            if source
+            else ("derived" if name == read.DERIVED_SOURCE else "unregistered")
+        )
         related = {c for c in codes & flow_findings}
         if collection == Collection.SCRAPER.value:
             related.add("source.scraper")

@@ -18,6 +18,7 @@ activity is a ``dpv:PersonalDataHandling`` with ``dpv:hasPurpose``,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from sphere.domain import DataCategory, LegalBasis, Purpose
 from sphere.governance.dpia import dpia_approvals
 from sphere.governance.sources import list_sources
 from sphere.policy import Policy
+from sphere.storage.entities import Source
 from sphere.storage.repositories import oversight as read
 
 # Art. 30(1)(c): categories of data subjects, when no activity row names them.
@@ -198,19 +200,34 @@ def _title(purpose: str) -> str:
     return purpose.replace("_", " ").capitalize()
 
 
+def source_of_channel(sources: Iterable[Source]) -> dict[str, str]:
+    """Channel → the registered source of it, for channels with exactly one: events and
+    imported contacts are counted per channel, and are shown under that source."""
+    by_channel: dict[str, list[str]] = {}
+    for source in sources:
+        by_channel.setdefault(source.channel.value, []).append(source.name)
+    return {channel: names[0] for channel, names in by_channel.items() if len(names) == 1}
+
+
 def build_record(session: Session, policy: Policy, *, now: datetime) -> ProcessingRecord:
     """The Art. 30 record for ``policy`` (normally the policy in force) over stored data."""
-    usage = read.usage_by_purpose(session, [p.value for p in policy.purposes])
+    inventory = {s.name: s for s in list_sources(session)}
+    usage = read.usage_by_purpose(
+        session,
+        [p.value for p in policy.purposes],
+        source_of_channel=source_of_channel(inventory.values()),
+    )
     # Stored activities are approved marketing measures (``sphere.marketing.measures``):
     # each is listed under its purpose's entry and may add a DPIA status and a last run,
     # but never renames the purpose's entry or replaces its recipients.
     measures: dict[str, list[read.ActivityRow]] = {}
     for row in read.activities(session):
         measures.setdefault(row.purpose, []).append(row)
-    inventory = {s.name: s for s in list_sources(session)}
 
     def source_entry(name: str) -> SourceEntry:
         source = inventory.get(name)
+        if name == read.DERIVED_SOURCE:
+            return SourceEntry(name, "", "derived")
         if source is None:
             return SourceEntry(name, "", "unregistered")
         return SourceEntry(name, source.channel.value, source.collection.value)

@@ -4,9 +4,18 @@ Accepted forms of ``--subject``:
 
 * a contact id (UUID) or portal public id;
 * an e-mail address (``name@example.com``);
-* a phone number starting with ``+``;
-* ``channel:handle`` (``mastodon:lena_fotografie``), a handle on one channel;
-* anything else: tried as customer number and as a handle on every channel.
+* a phone number, international (``+49 911 95363863``, ``0049 …``) or — read in the
+  company's region (``Settings.phone_region``) — national (``0911-953-63863``);
+* ``channel:handle`` (``mastodon:lena_fotografie``), a handle on one channel, with or
+  without ``@``;
+* anything else: tried as customer number and as a handle on every channel (an
+  address-like ``lena@photo.example`` also as a Mastodon handle).
+
+Phone numbers are blind-indexed as written, with separators removed
+(``storage.crypto.normalize_identity``): ``+49 (0)911 …`` as ``+490911…``, ``0911-953-…``
+as ``0911953…``. A number typed in any of these ways is therefore looked up in every
+form the same number may have been stored in (:func:`phone_forms`), so the search finds
+the contact whichever way the CRM or the customer wrote it.
 
 Lookups go through blind indexes only. More than one matching contact is refused as
 ambiguous (a handle can belong to different people on different channels); no match
@@ -20,6 +29,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import phonenumbers
 from sqlalchemy.orm import Session
 
 from sphere.domain import Channel, IdentityKind
@@ -31,6 +41,9 @@ from sphere.storage.repositories.contacts import ContactRepository
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+[0-9 ()/.-]{5,30}$")
+# What a person may type for a phone number: digits and the usual separators.
+_PHONE_LIKE = re.compile(r"^(?:\+|0)[0-9 ()/.-]{5,30}$")
+_SEPARATORS = re.compile(r"[ ()/.-]")
 _HANDLE_CHANNELS = (Channel.MASTODON, Channel.X, Channel.FACEBOOK, Channel.BLUESKY, Channel.FORUM)
 
 
@@ -41,7 +54,38 @@ class Lookup:
     value: str
 
 
-def _candidates(identifier: str) -> list[Lookup]:
+def phone_forms(value: str, region: str | None) -> list[str]:
+    """Every form in which the number ``value`` may have been stored: as typed (without
+    separators), E.164 (``+4991195363863``), national with the trunk prefix
+    (``091195363863``), international with the national prefix kept (``+49 (0)911 …``
+    written as ``+49091195363863``) and with ``00`` (``004991195363863``). ``region``
+    (ISO 3166-1) reads a number without a country code; an unparsable or invalid number
+    gives only the typed form."""
+    typed = _SEPARATORS.sub("", value.strip())
+    forms = [typed]
+    text = value.strip().replace("(0)", "")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region.upper() if region else None)
+    except phonenumbers.NumberParseException:
+        return forms
+    if not phonenumbers.is_valid_number(number):
+        return forms
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    national = _SEPARATORS.sub(
+        "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    )
+    code = str(number.country_code)
+    significant = phonenumbers.national_significant_number(number)
+    forms += [e164, national, f"00{code}{significant}"]
+    prefix = phonenumbers.ndd_prefix_for_region(phonenumbers.region_code_for_number(number), True)
+    if prefix:
+        forms.append(f"+{code}{prefix}{significant}")
+    return list(dict.fromkeys(f for f in forms if f))
+
+
+def _candidates(identifier: str, region: str | None = None) -> list[Lookup]:
     value = identifier.strip()
     if not value:
         return []
@@ -50,24 +94,34 @@ def _candidates(identifier: str) -> list[Lookup]:
         return [Lookup(None, None, value)]
     except ValueError:
         pass
-    if _EMAIL.match(value):
-        return [Lookup(IdentityKind.EMAIL, None, value.lower())]
     if _PHONE.match(value):
-        return [Lookup(IdentityKind.PHONE, None, re.sub(r"[ ()/.-]", "", value))]
+        return [Lookup(IdentityKind.PHONE, None, form) for form in phone_forms(value, region)]
     prefix, sep, rest = value.partition(":")
     if sep and prefix.lower() in {c.value for c in _HANDLE_CHANNELS} and rest:
-        return [Lookup(IdentityKind.HANDLE, Channel(prefix.lower()), rest)]
+        return [Lookup(IdentityKind.HANDLE, Channel(prefix.lower()), rest.lstrip("@"))]
+    handle = value.lstrip("@")
+    if _EMAIL.match(value):
+        # an address-like value is an e-mail address or a fediverse handle (user@host)
+        return [
+            Lookup(IdentityKind.EMAIL, None, value.lower()),
+            Lookup(IdentityKind.HANDLE, Channel.MASTODON, handle),
+        ]
     out = [Lookup(IdentityKind.CUSTOMER_NUMBER, None, value)]
-    out += [Lookup(IdentityKind.HANDLE, channel, value) for channel in _HANDLE_CHANNELS]
+    if _PHONE_LIKE.match(value) and region:
+        out += [Lookup(IdentityKind.PHONE, None, form) for form in phone_forms(value, region)]
+    out += [Lookup(IdentityKind.HANDLE, channel, handle) for channel in _HANDLE_CHANNELS]
     out.append(Lookup(None, None, value))  # public id
     return out
 
 
-def find_contacts(session: Session, keyring: Keyring, identifier: str) -> list[Contact]:
-    """Every live contact the identifier matches (0, 1 or more), via blind indexes."""
+def find_contacts(
+    session: Session, keyring: Keyring, identifier: str, *, region: str | None = None
+) -> list[Contact]:
+    """Every live contact the identifier matches (0, 1 or more), via blind indexes;
+    ``region`` reads phone numbers written without a country code."""
     contacts = ContactRepository(session, keyring)
     found: dict[str, Contact] = {}
-    for lookup in _candidates(identifier):
+    for lookup in _candidates(identifier, region):
         contact: Contact | None = None
         if lookup.kind is None:
             try:

@@ -47,6 +47,25 @@ def test_record_is_built_live_from_policy_and_data(seeded: Runtime) -> None:
     assert record.activity("web_analytics").records == 0
 
 
+def test_record_and_inventories_name_the_same_sources_and_counts(seeded: Runtime) -> None:
+    """One read model behind both: an activity holding records names where they came
+    from (imported contacts: the CRM), and the data flows of its purpose add up to its
+    records (issue 16: the record said "Sources: none yet" for 300 imported contacts
+    while the inventories counted them)."""
+    with seeded.session() as session:
+        record = build_record(session, active_policy(session), now=seeded.clock.now())
+        inventories = build_inventories(session, record, [])
+    service = record.activity("service_provision")
+    assert service.records >= 1 and [s.name for s in service.sources] == ["crm"]
+    assert service.sources[0].collection == "export"
+    for activity in record.activities:
+        flows = [f for f in inventories.flows if f.purpose == activity.purpose and f.records]
+        assert sum(f.records for f in flows) == activity.records, activity.purpose
+        assert {f.source for f in flows} == {s.name for s in activity.sources}
+    crm = next(i for i in inventories.infrastructure if i.name == "crm")
+    assert crm.records == service.records
+
+
 def test_record_exports_dpv_jsonld_and_pdf(seeded: Runtime) -> None:
     with seeded.session() as session:
         record = build_record(session, active_policy(session), now=seeded.clock.now())

@@ -10,7 +10,7 @@ returns plain frozen values, never ORM rows. The cockpit imports it as ``read``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -113,10 +113,36 @@ def activities(session: Session) -> list[ActivityRow]:
     ]
 
 
-def usage_by_purpose(session: Session, purposes: Iterable[str]) -> dict[str, PurposeUsage]:
+# What a held row came from, when the read model does not name its source: events
+# carry only their channel, imported contacts nothing (the CRM import is the only way a
+# contact is imported), derived data is made from stored records.
+CONTACT_CHANNEL = "crm"
+DERIVED_SOURCE = "derived from stored records"
+
+
+def _source_of(row: readmodel.HeldRow, source_of_channel: Mapping[str, str]) -> str:
+    """The source a held row came from: its source name, else the one registered source
+    of its channel (``source_of_channel``), else a description of the channel."""
+    if row.record_type == "interaction" and row.source:
+        return row.source
+    if row.record_type == "attribute":
+        return DERIVED_SOURCE
+    channel = row.channel or (CONTACT_CHANNEL if row.record_type == "contact" else "")
+    if channel in source_of_channel:
+        return source_of_channel[channel]
+    return f"{channel} import" if row.record_type == "contact" else f"{channel} events"
+
+
+def usage_by_purpose(
+    session: Session,
+    purposes: Iterable[str],
+    *,
+    source_of_channel: Mapping[str, str] | None = None,
+) -> dict[str, PurposeUsage]:
     """What is held per purpose of the decision each record rests on — from the held
     read model (``readmodel``), not a scan: counters summed per purpose, contacts per
-    purpose, and the latest decision of each of ``purposes`` (an index lookup each)."""
+    purpose, the sources the records came from (named as in :func:`flow_counts`) and
+    the latest decision of each of ``purposes`` (an index lookup each)."""
     counts: dict[str, dict[str, int]] = {}
     sources: dict[str, set[str]] = {}
     bases: dict[str, dict[str, int]] = {}
@@ -131,8 +157,8 @@ def usage_by_purpose(session: Session, purposes: Iterable[str]) -> dict[str, Pur
             continue  # a record without a logged decision belongs to no activity
         per = counts.setdefault(row.purpose, {})
         per[kinds[row.record_type]] = per.get(kinds[row.record_type], 0) + row.n
-        if row.record_type == "interaction" and row.n > 0:
-            sources.setdefault(row.purpose, set()).add(row.source)
+        if row.n > 0:
+            sources.setdefault(row.purpose, set()).add(_source_of(row, source_of_channel or {}))
         if row.legal_basis:
             per_basis = bases.setdefault(row.purpose, {})
             per_basis[row.legal_basis] = per_basis.get(row.legal_basis, 0) + row.n
@@ -157,24 +183,34 @@ def usage_by_purpose(session: Session, purposes: Iterable[str]) -> dict[str, Pur
 
 @dataclass(frozen=True, slots=True)
 class FlowCount:
-    """Records held from one source (or channel's events) under one purpose."""
+    """Records held from one source under one purpose, by the table they are kept in."""
 
-    source: str  # a source name, or "<channel> events"
-    store: str  # interactions | events
+    source: str  # a source name, "<channel> events", "crm import" or DERIVED_SOURCE
+    store: str  # interactions | events | contacts | attributes
     purpose: str  # "undecided" for a record without a logged decision
     records: int
 
 
-def flow_counts(session: Session) -> list[FlowCount]:
-    """Interactions per source and events per channel, per purpose (read model)."""
+STORES = {
+    "interaction": "interactions",
+    "event": "events",
+    "contact": "contacts",
+    "attribute": "attributes",
+}
+
+
+def flow_counts(
+    session: Session, *, source_of_channel: Mapping[str, str] | None = None
+) -> list[FlowCount]:
+    """Every held record per source, store and purpose (read model) — the same rows and
+    source names behind the record's sources, so the two cannot disagree."""
     totals: dict[tuple[str, str, str], int] = {}
     for row in readmodel.held_rows(session):
-        if row.record_type == "interaction":
-            key = (row.source, "interactions", row.purpose or "undecided")
-        elif row.record_type == "event":
-            key = (f"{row.channel} events", "events", row.purpose or "undecided")
-        else:
-            continue
+        key = (
+            _source_of(row, source_of_channel or {}),
+            STORES[row.record_type],
+            row.purpose or "undecided",
+        )
         totals[key] = totals.get(key, 0) + row.n
     return [FlowCount(s, store, p, n) for (s, store, p), n in sorted(totals.items()) if n]
 

@@ -57,6 +57,7 @@ def contacts_search(
             role=staff.role,
             actor=actor_of(staff),
             at=runtime.clock.now(),
+            region=runtime.settings.resolved_phone_region,
         )
     return _contacts(request, runtime, staff, csrf_token, q=q, hits=hits)
 
