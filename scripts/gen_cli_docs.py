@@ -86,6 +86,7 @@ EXAMPLES: dict[str, str] = {
     "quarantine show": "sphere quarantine show ITEM_ID --json",
     "retention run": "sphere retention run --dry-run",
     "scrub": "sphere scrub --text 'Ruf mich an: 030 1234567' --lang de",
+    "portal link": "sphere portal link lena.beispiel@example.com",
     "serve": "sphere serve --port 8000",
     "source add": "sphere source add masto --channel mastodon --collection official_api",
     "source list": "sphere source list --json",

@@ -32,6 +32,7 @@ _SUBAPPS: tuple[tuple[str, str, str, str], ...] = (
     ("sphere.cli.campaign", "app", "campaign", "Create, dry-run, run and list campaigns."),
     ("sphere.cli.profile", "app", "profile", "Explain and build contacts' derived profiles."),
     ("sphere.cli.job", "app", "job", "Long work with progress: list, show, resume, cancel."),
+    ("sphere.cli.portal", "app", "portal", "Customer portal: issue a one-time log-in link."),
 )
 _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("sphere.cli.scrub", "scrub", "scrub"),

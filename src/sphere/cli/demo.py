@@ -95,4 +95,7 @@ def demo(
     if serve:
         from sphere.cli.serve import serve as serve_command
 
-        serve_command(host=host, port=port, secure_cookies=None, proxy_headers=False)
+        # the link printed above is fresh: no second one from serve
+        serve_command(
+            host=host, port=port, secure_cookies=None, proxy_headers=False, demo_link=False
+        )

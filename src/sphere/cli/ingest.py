@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -24,8 +25,10 @@ def _count_lines(path: Path) -> int:
 
 
 def print_summary(summary: IngestSummary) -> None:
+    """The outcome per addressing as a table, never truncated: rich sizes tables to the
+    terminal (80 columns when the output is a pipe or a log), so the console is widened
+    to the table's natural width ("pseudonymi…" and "private_con…" were cut)."""
     data = summary.to_dict()
-    console = Console()
     table = Table(title=f"ingested from source {summary.source!r} in {data['seconds']} s")
     dispositions = list(data["totals"])
     table.add_column("addressing")
@@ -34,6 +37,10 @@ def print_summary(summary: IngestSummary) -> None:
     for addressing, row in data["by_addressing"].items():
         table.add_row(addressing, *[str(row.get(d, 0)) for d in dispositions])
     table.add_row("total", *[str(data["totals"][d]) for d in dispositions], style="bold")
+    console = Console(soft_wrap=True)
+    needed = Measurement.get(console, console.options.update_width(1000), table).maximum
+    if needed > console.width:
+        console = Console(soft_wrap=True, width=needed)
     console.print(table)
     console.print(
         f"duplicates skipped: {summary.duplicates} · platform deletions: {summary.deletions}"

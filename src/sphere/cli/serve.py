@@ -43,6 +43,13 @@ def serve(
     proxy_headers: Annotated[
         bool, typer.Option(help="Trust X-Forwarded-For/-Proto from a reverse proxy.")
     ] = False,
+    demo_link: Annotated[
+        bool,
+        typer.Option(
+            help="On the demo's database, print a fresh one-time portal link for a demo "
+            "customer (links last 15 minutes)."
+        ),
+    ] = True,
 ) -> None:
     """Serve the API, cockpit, portal and transparency page (database must be migrated)."""
     import uvicorn
@@ -75,6 +82,10 @@ def serve(
         ("JSON API (OpenAPI)", "/openapi.json"),
     ):
         typer.echo(f"  {label:<19} {base}{path}")
+    if demo_link:
+        link = _demo_link(base)
+        if link:
+            typer.echo(f"  {'demo customer':<19} {link} (one use, 15 minutes)")
     typer.echo("Sphere is serving (Ctrl+C stops)")
     uvicorn.run(
         APP_FACTORY,
@@ -85,6 +96,18 @@ def serve(
         server_header=False,
         log_level="info",
     )
+
+
+def _demo_link(base: str) -> str | None:
+    """A fresh portal link for the demo customer, only on the demo's database."""
+    from sphere.cli._runtime import runtime
+    from sphere.portal import demo_portal_link
+
+    try:
+        with runtime() as rt:
+            return demo_portal_link(rt, base_url=base)
+    except SphereError:
+        return None  # not migrated yet, or no contacts: uvicorn says what is wrong
 
 
 def _read_password(password_stdin: bool) -> str:

@@ -6,6 +6,11 @@ request queue; the web layer only calls these. Every function that serves the po
 takes the subject's contact id from the portal session and checks ownership itself.
 """
 
-from sphere.portal.demo import issue_demo_portal_link, link_throttle_key
+from sphere.portal.demo import (
+    demo_portal_link,
+    issue_demo_portal_link,
+    issue_portal_link,
+    link_throttle_key,
+)
 
-__all__ = ["issue_demo_portal_link", "link_throttle_key"]
+__all__ = ["demo_portal_link", "issue_demo_portal_link", "issue_portal_link", "link_throttle_key"]

@@ -117,11 +117,13 @@ def create_login_link(
     *,
     at: datetime,
     throttle_secret: bytes,
+    actor: str = ACTOR,
 ) -> IssuedLink | None:
     """A link for the one living contact with ``address`` on file, else ``None``.
 
     Not throttled here: the request was admitted by ``admit_link_request`` before, and
-    whatever this returns is never shown to the person who asked.
+    whatever this returns is never shown to the person who asked. ``actor`` is who
+    issued it (the portal's form, or staff at the command line), for the audit entry.
     """
     at = ensure_utc(at)
     try:
@@ -143,7 +145,7 @@ def create_login_link(
     )
     audit(
         session,
-        actor=ACTOR,
+        actor=actor,
         action="portal.link_issued",
         subject_id=contacts[0].id,
         object_ids=(link.id,),

@@ -98,3 +98,52 @@ def test_scenario_files_stay_in_the_home(demo_runtime: Runtime) -> None:
     data_dir = demo_runtime.settings.home / "demo-small"
     assert (data_dir / "manifest.json").is_file()
     assert all(Path(p).is_relative_to(demo_runtime.settings.home) for p in data_dir.iterdir())
+
+
+def test_demo_database_gets_a_fresh_portal_link_and_staff_can_issue_one(
+    demo_runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``sphere serve`` prints a fresh link on the demo's database only; ``sphere portal
+    link EMAIL`` issues one for an address on file; both audited with who issued them.
+    The build's summary tables print at their full width (a pipe is 80 columns)."""
+    from collections import Counter
+
+    from sphere.audit import latest
+    from sphere.cli.ingest import print_summary
+    from sphere.errors import NotFound
+    from sphere.pipeline.summary import IngestSummary
+    from sphere.portal import demo_portal_link, issue_portal_link
+
+    rt = demo_runtime
+    link = demo_portal_link(rt, base_url="http://127.0.0.1:8000")
+    assert link and link.startswith("http://127.0.0.1:8000/portal/login/")
+    address = (rt.settings.home / "demo-small" / "crm_contacts.csv").read_text().splitlines()[2]
+    issued = issue_portal_link(rt, address.split(",")[1], base_url="http://h", actor="cli")
+    assert issued.startswith("http://h/portal/login/") and issued != link
+    with pytest.raises(NotFound):
+        issue_portal_link(rt, "nobody@example.com", actor="cli")
+    with rt.session() as session:
+        issued_by = [e.actor for e in latest(session, limit=5) if e.action == "portal.link_issued"]
+    assert issued_by[:2] == ["cli", "demo"]
+
+    print_summary(
+        IngestSummary(
+            source="mastodon",
+            by_class=Counter(
+                {("private_conversation", "discarded"): 140, ("addressed", "pseudonymised"): 9}
+            ),
+        )
+    )
+    printed = capsys.readouterr().out
+    assert "pseudonymised" in printed and "private_conversation" in printed
+    assert "…" not in printed
+
+
+def test_no_portal_link_is_printed_for_a_database_that_is_not_the_demo(
+    settings: Settings, migrated_db_url: str
+) -> None:
+    from sphere.portal import demo_portal_link
+    from tests.runtimes import runtime_for_tests
+
+    with runtime_for_tests(settings, migrated_db_url) as rt:
+        assert demo_portal_link(rt) is None
