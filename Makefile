@@ -6,7 +6,10 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 # Browser tests drive Debian's Chromium (never a downloaded browser build).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint fmt bench install clean docs
+.PHONY: demo test lint fmt bench install clean docs locale messages
+# Compiled gettext catalogues (docs/i18n.md): built from the .po files, not kept in git.
+PO := $(wildcard src/sphere/locale/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,14 +18,25 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) $(MO)
+
+## Compile the catalogues (.po → .mo); a .mo older than its .po is never used.
+locale: $(MO)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/python scripts/i18n.py compile
+
+## After changing strings: extract them into the catalogues, then translate the German.
+messages: $(STAMP)
+	$(BIN)/python scripts/i18n.py update
+	$(BIN)/python scripts/i18n.py check || true
 
 ## Build the demo company on SQLite, ingest it through the real pipeline, serve it.
-demo: $(STAMP)
+demo: $(STAMP) $(MO)
 	$(BIN)/sphere demo $(DEMO_ARGS)
 
 ## Lint (ruff, import contracts) and the whole test suite (SQLite, PostgreSQL, Chromium).
-test: $(STAMP) $(CHROMIUM) lint
+test: $(STAMP) $(MO) $(CHROMIUM) lint
 	$(BIN)/pytest -q
 
 $(CHROMIUM):

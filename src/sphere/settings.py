@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -102,6 +103,16 @@ class Settings(BaseSettings):
         "written without a country code (0911-953-63863) belongs to, for staff contact "
         "search and data-subject lookups. Default: member_state.",
     )
+    language: Literal["de", "en"] = Field(
+        "en",
+        description="Language of pages and mails when neither the person's choice (the "
+        "`sphere_lang` cookie) nor the browser's Accept-Language names German or English.",
+    )
+    timezone: str = Field(
+        "Europe/Berlin",
+        description="IANA time zone in which pages, mails, receipts and exports show dates "
+        "and times (they are stored in UTC).",
+    )
     digital_consent_age: int | None = Field(
         None,
         ge=13,
@@ -190,6 +201,14 @@ class Settings(BaseSettings):
         lt=1e-2,
         description="Delta one scope may spend per calendar month of data.",
     )
+
+    @model_validator(mode="after")
+    def _known_timezone(self) -> Settings:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"SPHERE_TIMEZONE: unknown time zone {self.timezone!r}") from exc
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

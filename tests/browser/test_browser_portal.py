@@ -57,7 +57,7 @@ def test_subject_withdraws_consent_exports_and_requests_erasure(
     page.wait_for_url(re.compile(r".*/portal/consents$"))
     marketing = page.locator("section", has=page.locator("#consent-direct_marketing"))
     assert marketing.get_by_role("heading").inner_text().endswith("On")
-    assert "GDPR Art. 6(1)(a)" in marketing.locator(".notice-text").inner_text()
+    assert "Art. 6(1)(a) GDPR" in marketing.locator(".notice-text").inner_text()
     marketing.get_by_role("button", name="Withdraw consent").click()
     assert page.get_by_role("status").inner_text().startswith("Consent withdrawn")
     marketing = page.locator("section", has=page.locator("#consent-direct_marketing"))

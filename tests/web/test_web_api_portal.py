@@ -236,8 +236,8 @@ def test_data_is_grouped_by_purpose_like_the_overview_page(lena: tuple[TestClien
     (interest,) = groups["direct_marketing"]["items"]
     assert interest["item"] == f"interest: {INTEREST}"
     assert interest["legal_basis"] == "art6_1_a"
-    assert interest["article"] == "GDPR Art. 6(1)(a)"
-    assert interest["basis"] == "GDPR Art. 6(1)(a) — your consent"
+    assert interest["article"] == "Art. 6(1)(a) GDPR"
+    assert interest["basis"] == "Art. 6(1)(a) GDPR – your consent"
     assert interest["explanation"] == "posts about trail rides"
     page = html.unescape(client.get("/portal/overview").text)
     for group in body["groups"]:
@@ -269,7 +269,8 @@ def test_consents_show_the_pages_notice(lena: tuple[TestClient, str], lang: str)
     assert body["lang"] == lang
     switch = next(c for c in body["consents"] if c["purpose"] == "direct_marketing")
     assert switch["is_on"] is True and switch["state"] == "given"
-    assert switch["article"] == "GDPR Art. 6(1)(a)" and switch["retention_days"] == 730
+    cited = {"en": "Art. 6(1)(a) GDPR", "de": "Art. 6 Abs. 1 lit. a DSGVO"}[lang]
+    assert switch["article"] == cited and switch["retention_days"] == 730
     page = client.get("/portal/consents", headers={"Accept-Language": lang}).text
     assert switch["notice"] == page_notice(page, "direct_marketing")
 
@@ -291,7 +292,7 @@ def test_withdraw_via_api_changes_the_pages(
     assert body["derived_removed"] == 1
     assert body["receipt_id"] is None
     assert body["consent"]["is_on"] is False and body["consent"]["state"] == "withdrawn"
-    assert body["message"] == "Consent withdrawn; 1 derived items deleted."
+    assert body["message"] == "Consent withdrawn; 1 derived item deleted."
     page = client.get("/portal/consents").text
     card = page.split('id="consent-direct_marketing"', 1)[1].split("</section>", 1)[0]
     assert "Off" in card and "Give consent" in card and "Withdraw consent" not in card

@@ -152,7 +152,7 @@ def test_withdraw_and_grant_consent_with_notice(lena: TestClient) -> None:
     assert "Direct marketing" in page.text
     assert "Withdraw consent" in page.text
     notice = page.text.split('class="notice-text"', 1)[1]
-    assert "GDPR Art. 6(1)(a)" in notice.split("</p>", 1)[0]
+    assert "Art. 6(1)(a) GDPR" in notice.split("</p>", 1)[0]
     withdrawn = lena.post(
         "/portal/consents",
         data={

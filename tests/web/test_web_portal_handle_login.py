@@ -217,7 +217,7 @@ def test_waiting_page_can_be_reloaded_and_names_the_company_accounts(
     assert "Ihrem Mastodon-Konto" in page.text
     assert "@optiklinse@photo.example" in page.text
     assert "109000000000000001" not in page.text  # account ids are not for typing
-    assert "2026-06-01 12:30 UTC" in page.text
+    assert "01.06.2026, 14:30" in page.text  # the company's time zone (Europe/Berlin)
     reload = client.get("/portal/login/handle")
     assert reload.status_code == 200 and phrase_in(reload.text) == phrase_in(page.text)
 

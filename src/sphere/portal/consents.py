@@ -19,6 +19,8 @@ from sphere.consent.ledger import states
 from sphere.consent.receipt import Controller, consent_receipt
 from sphere.domain import LegalBasis, Purpose
 from sphere.errors import NotFound
+from sphere.i18n import Translator
+from sphere.i18n.glossary import article, describe
 from sphere.policy import Policy
 from sphere.portal.requests import portal_actor
 from sphere.rights.consents import grant_consent, withdraw_consent
@@ -38,6 +40,19 @@ class ConsentSwitch:
     is_on: bool
     since: datetime | None
     state: str
+
+
+def consent_notice(tr: Translator, switch: ConsentSwitch) -> str:
+    """The notice shown beside a consent switch, in ``tr``'s language. The page and the
+    API both use it, so a consent given through either records the exact text shown."""
+    return tr.gettext(
+        "By switching this on you agree that we process your data for this purpose: "
+        "%(description)s Legal basis: %(article)s. We keep the data for up to %(days)s "
+        "days. You may withdraw at any time in this portal.",
+        description=describe(tr, switch.purpose, switch.description),
+        article=article(tr, switch.legal_basis),
+        days=switch.retention_days,
+    )
 
 
 def consent_switches(

@@ -1,28 +1,24 @@
 """ "Everything we hold about you": the access report's items grouped by purpose.
 
 The portal's overview page and the portal JSON API show the same grouping, so it lives
-here once. This layer knows no language: the caller passes its message catalogue
-(``say``) for the words a person reads ("Your contact details", "your consent", "with
-the purpose or on request"). Next to those words each item keeps the machine-readable
-facts (legal-basis code and article, retention deadline) for API clients.
+here once, in the caller's language (``tr``): purpose names, legal bases and dates come
+from the glossary (``sphere.i18n.glossary``). Next to those words each item keeps the
+machine-readable facts (legal-basis code, retention deadline) for API clients.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 from sphere.domain import LegalBasis
+from sphere.i18n import Translator
+from sphere.i18n.glossary import article, describe, legal_basis, term
 
 # Data without a purpose of its own: the contact details the person or the CRM provided.
 PROVIDED = "provided"
-
-
-class Say(Protocol):
-    """A message catalogue: ``say("basis.art6_1_a")`` → "your consent"."""
-
-    def __call__(self, key: str, **values: object) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +26,10 @@ class HeldItem:
     item: str  # what it is, in words ("email: …", "mastodon post: …", "interest: …")
     category: str  # provided, observed, or the kind of derived datum
     source: str  # where it came from ("" when unknown)
-    basis: str  # article and plain words ("GDPR Art. 6(1)(a) — your consent"), or ""
+    basis: str  # article and plain words ("Art. 6(1)(a) GDPR – your consent"), or ""
     legal_basis: str | None  # the code (``art6_1_a``), None when none is recorded
-    article: str | None  # "GDPR Art. 6(1)(a)"
-    deleted: str  # the deletion date (YYYY-MM-DD) or the words for "no fixed date"
+    article: str | None  # "Art. 6(1)(a) GDPR" / "Art. 6 Abs. 1 lit. a DSGVO"
+    deleted: str  # the local deletion date or the words for "no fixed date"
     retention_until: str | None  # ISO timestamp of the retention deadline
     explanation: str  # how a derived datum was derived ("" for others)
 
@@ -46,7 +42,7 @@ class PurposeGroup:
     items: list[HeldItem] = field(default_factory=list)
 
 
-def group_by_purpose(report: Mapping[str, Any], say: Say) -> list[PurposeGroup]:
+def group_by_purpose(report: Mapping[str, Any], tr: Translator) -> list[PurposeGroup]:
     """Items of ``rights.access.access_report`` grouped by purpose, provided data first,
     then purposes alphabetically."""
     groups: dict[str, PurposeGroup] = {}
@@ -56,8 +52,8 @@ def group_by_purpose(report: Mapping[str, Any], say: Say) -> list[PurposeGroup]:
         info = report["purposes"].get(key, {})
         group = groups.get(key)
         if group is None:
-            title = say(PROVIDED) if key == PROVIDED else key.replace("_", " ").capitalize()
-            group = groups[key] = PurposeGroup(key, title, info.get("description", ""))
+            description = describe(tr, key, info.get("description", ""))
+            group = groups[key] = PurposeGroup(key, term(tr, "purpose", key), description)
         # The record's basis is the one its decision names — never the purpose's
         # declared basis (enrichment is declared on Art. 6(1)(f) but may store with
         # consent): one fact, one answer in portal, export and record.
@@ -69,10 +65,10 @@ def group_by_purpose(report: Mapping[str, Any], say: Say) -> list[PurposeGroup]:
                 item=item,
                 category=str(row.get("category") or ""),
                 source=(row.get("source") or {}).get("name", ""),
-                basis=f"{basis.article} — {say('basis.' + basis.value)}" if basis else "",
+                basis=legal_basis(tr, basis) if basis else "",
                 legal_basis=basis.value if basis else None,
-                article=basis.article if basis else None,
-                deleted=(retention or "")[:10] or say("no_date"),
+                article=article(tr, basis) if basis else None,
+                deleted=_local_date(tr, retention) or tr.gettext("with the purpose or on request"),
                 retention_until=retention,
                 explanation=explanation,
             )
@@ -88,3 +84,7 @@ def group_by_purpose(report: Mapping[str, Any], say: Say) -> list[PurposeGroup]:
     for row in report["attributes"]:
         add(row.get("purpose"), f"{row['name']}: {row['value']}", row, row.get("how_derived") or "")
     return sorted(groups.values(), key=lambda g: (g.purpose != PROVIDED, g.purpose))
+
+
+def _local_date(tr: Translator, iso: str | None) -> str:
+    return tr.date(datetime.fromisoformat(iso)) if iso else ""

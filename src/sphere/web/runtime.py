@@ -29,6 +29,8 @@ from sphere.runtime import Runtime
 from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
 from sphere.web.config import WebSettings
+from sphere.web.i18n import context_processor as i18n_context
+from sphere.web.i18n import install as install_i18n
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -50,7 +52,8 @@ def make_templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return Jinja2Templates(env=env)
+    install_i18n(env)
+    return Jinja2Templates(env=env, context_processors=[i18n_context])
 
 
 log = logging.getLogger("sphere.web")

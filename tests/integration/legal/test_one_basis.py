@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sphere.accounts import make_password_hasher
 from sphere.cockpit.record import build_record
 from sphere.governance.policy_versions import active_policy
+from sphere.i18n import translator
 from sphere.portal.consents import consent_switches
 from sphere.portal.holdings import group_by_purpose
 from sphere.rights.access import access_report, export_archive
@@ -25,7 +26,6 @@ from sphere.rights.consents import grant_consent, withdraw_consent
 from sphere.runtime import Runtime
 from sphere.settings import Settings
 from sphere.web.app import create_app
-from sphere.web.portal.messages import Messages
 from tests.factories import mastodon_status, write_jsonl
 from tests.integration.rights.scenario import Customer, ingest
 
@@ -40,7 +40,7 @@ def readings(rt: Runtime, settings: Settings, contact_id: str) -> dict[str, Any]
         report = access_report(session, rt.keyring, policy, contact_id, now=now)
         archive = zipfile.ZipFile(io.BytesIO(export_archive(report)))
         exported = json.loads(archive.read("data.json"))
-        groups = group_by_purpose(report, Messages("de"))
+        groups = group_by_purpose(report, translator("de"))
         switches = {
             s.purpose.value: s for s in consent_switches(session, policy, contact_id, now=now)
         }

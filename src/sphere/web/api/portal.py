@@ -32,8 +32,11 @@ from sphere.domain import Purpose
 from sphere.domain.consent import notice_hash
 from sphere.errors import InvalidInput
 from sphere.governance.policy_versions import active_policy
+from sphere.i18n import Translator, translator
+from sphere.i18n.glossary import article
 from sphere.portal.consents import (
     ConsentSwitch,
+    consent_notice,
     consent_switches,
     give_own_consent,
     own_receipt,
@@ -47,7 +50,7 @@ from sphere.portal.sessions import LivePortalSession, end_portal_session, live_p
 from sphere.rights.access import access_report
 from sphere.rights.requests import MAX_DETAILS_CHARS, RequestType, RequestView
 from sphere.web.deps import DbSession, Runtime
-from sphere.web.portal.messages import Messages, pick_language
+from sphere.web.i18n import request_translator
 from sphere.web.security import check_csrf, csrf_token_for, delete_portal_cookie
 
 JSONLD = "application/ld+json"
@@ -153,12 +156,13 @@ async def portal_api_csrf(request: Request, runtime: Runtime, _me: Me) -> None:
 PortalCsrf = Depends(portal_api_csrf)
 
 
-def _messages(request: Request, lang: str | None) -> Messages:
-    return Messages(lang or pick_language(request))
+def _translator(request: Request, lang: str | None) -> Translator:
+    found = request_translator(request)
+    return translator(lang, found.tz) if lang else found
 
 
-def _lang(t: Messages) -> Lang:
-    return "de" if t.lang == "de" else "en"
+def _lang(tr: Translator) -> Lang:
+    return "de" if tr.lang == "de" else "en"
 
 
 # --- session -------------------------------------------------------------------------
@@ -205,8 +209,11 @@ class HeldItemOut(BaseModel):
     source: str = Field(description="Where it came from ('' when not recorded).")
     basis: str = Field(description="Legal basis: article and plain words ('' when none).")
     legal_basis: str | None = Field(description="Legal-basis code, e.g. art6_1_a.")
-    article: str | None = Field(description="The article, e.g. 'GDPR Art. 6(1)(a)'.")
-    deleted: str = Field(description="Deletion date (YYYY-MM-DD), or words for no fixed date.")
+    article: str | None = Field(
+        description="The article as `lang` cites it: 'Art. 6(1)(a) GDPR' or "
+        "'Art. 6 Abs. 1 lit. a DSGVO'."
+    )
+    deleted: str = Field(description="Local deletion date in `lang`, or words for no fixed date.")
     retention_until: datetime | None = Field(description="Retention deadline (UTC), if fixed.")
     explanation: str = Field(description="How a derived datum was derived ('' for others).")
 
@@ -240,19 +247,19 @@ def get_data(
     """Everything held about you, grouped by purpose, with source, legal basis and the
     deletion date of each item (Art. 15). The complete machine-readable copy is
     ``POST /me/export``."""
-    t = _messages(request, lang)
+    tr = _translator(request, lang)
     now = runtime.clock.now()
     report = access_report(db, runtime.keyring, active_policy(db), me.contact_id, now=now)
     return DataOut(
-        lang=_lang(t),
+        lang=_lang(tr),
         generated_at=now,
         groups=[
             PurposeGroupOut.model_validate(g, from_attributes=True)
-            for g in group_by_purpose(report, t)
+            for g in group_by_purpose(report, tr)
         ],
         profiling={
             **{k: v for k, v in report["profiling"].items() if k != "text"},
-            "text": report["profiling"]["text"][_lang(t)],
+            "text": report["profiling"]["text"][_lang(tr)],
         },
     )
 
@@ -275,13 +282,13 @@ class ConsentOut(BaseModel):
     notice_sha256: str = Field(description="SHA-256 of the notice (NFC), as recorded on grant.")
 
     @classmethod
-    def of(cls, switch: ConsentSwitch, t: Messages) -> ConsentOut:
-        text = t.consent_notice(switch)
+    def of(cls, switch: ConsentSwitch, tr: Translator) -> ConsentOut:
+        text = consent_notice(tr, switch)
         return cls(
             purpose=switch.purpose,
             description=switch.description,
             legal_basis=switch.legal_basis.value,
-            article=switch.legal_basis.article,
+            article=article(tr, switch.legal_basis),
             retention_days=switch.retention_days,
             is_on=switch.is_on,
             state=switch.state,
@@ -343,9 +350,9 @@ def get_consents(
     request: Request, runtime: Runtime, db: DbSession, me: Me, lang: LangQuery = None
 ) -> ConsentsOut:
     """Your consent switches with the notice to show before granting."""
-    t = _messages(request, lang)
+    tr = _translator(request, lang)
     switches = consent_switches(db, active_policy(db), me.contact_id, now=runtime.clock.now())
-    return ConsentsOut(lang=_lang(t), consents=[ConsentOut.of(s, t) for s in switches])
+    return ConsentsOut(lang=_lang(tr), consents=[ConsentOut.of(s, tr) for s in switches])
 
 
 def _switch(switches: list[ConsentSwitch], purpose: Purpose) -> ConsentSwitch:
@@ -368,32 +375,36 @@ def post_consent(
 ) -> ConsentChangeOut:
     """Grant (recording the exact notice text shown) or withdraw consent for a purpose.
     A withdrawal deletes every datum derived from that consent at once (Art. 7(3))."""
-    t = _messages(request, body.lang)
+    tr = _translator(request, body.lang)
     policy = active_policy(db)
     now = runtime.clock.now()
     receipt_id: str | None = None
     removed = 0
     if body.action == "grant":
         switch = _switch(consent_switches(db, policy, me.contact_id, now=now), purpose)
-        text = t.consent_notice(switch)
+        text = consent_notice(tr, switch)
         if body.notice_sha256 is not None and body.notice_sha256 != notice_hash(text):
             raise InvalidInput(
                 "the notice has changed since it was shown; show the current notice "
                 "(GET /api/v1/portal/me/consents) and ask again"
             )
         receipt_id = give_own_consent(
-            db, policy, me.contact_id, purpose.value, notice_text=text, lang=t.lang, at=now
+            db, policy, me.contact_id, purpose.value, notice_text=text, lang=tr.lang, at=now
         )
-        message = t("consents.done_grant")
+        message = tr.gettext("Consent recorded.")
     else:
         removed = withdraw_own_consent(
             db, runtime.keyring, policy, me.contact_id, purpose.value, at=now
         )
-        message = t("consents.done_withdraw", removed=removed)
+        message = tr.ngettext(
+            "Consent withdrawn; %(num)s derived item deleted.",
+            "Consent withdrawn; %(num)s derived items deleted.",
+            removed,
+        )
     switch = _switch(consent_switches(db, policy, me.contact_id, now=now), purpose)
     return ConsentChangeOut(
         action=body.action,
-        consent=ConsentOut.of(switch, t),
+        consent=ConsentOut.of(switch, tr),
         derived_removed=removed,
         receipt_id=receipt_id,
         message=message,

@@ -16,7 +16,7 @@ from sphere.analytics.release import ReleasePolicy
 from sphere.web.api.marketing import Planner
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfToken, DbSession, Runtime
-from sphere.web.portal.messages import pick_language
+from sphere.web.i18n import pick_language
 
 router = APIRouter(prefix="/cockpit", include_in_schema=False)
 

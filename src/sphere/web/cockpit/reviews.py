@@ -16,7 +16,7 @@ from sphere.storage.repositories.reviews import STATES
 from sphere.web._cockpit_service import actor_of
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, DbSession, Runtime, require_roles
-from sphere.web.portal.messages import pick_language
+from sphere.web.i18n import pick_language
 
 router = APIRouter(prefix="/cockpit", include_in_schema=False)
 REVIEW_ROLES = (Role.AGENT, Role.DPO, Role.ADMIN, Role.AUDITOR)

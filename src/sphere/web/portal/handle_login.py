@@ -18,6 +18,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from sphere.domain import Channel
+from sphere.i18n.glossary import term
 from sphere.portal.handle_login import (
     CHALLENGE_TTL,
     MAX_HANDLE_CHARS,
@@ -32,7 +33,7 @@ from sphere.portal.handle_login import (
 from sphere.portal.login_throttle import admit_login_attempt
 from sphere.portal.sessions import BY_HANDLE_CHALLENGE, open_portal_session
 from sphere.web.deps import DbSession, Runtime
-from sphere.web.portal.messages import Messages, pick_language
+from sphere.web.i18n import request_translator
 from sphere.web.portal.pages import PortalCsrf, _render_with_seed, _seed, portal_client_key
 from sphere.web.runtime import WebRuntime
 from sphere.web.security import (
@@ -62,13 +63,13 @@ def _company_accounts(runtime: WebRuntime, channel: Channel) -> list[str]:
 def _waiting_page(
     request: Request, runtime: WebRuntime, state: ChallengeState, *, message: str = ""
 ) -> Response:
-    t = Messages(pick_language(request))
+    tr = request_translator(request)
     seed = _seed(request, runtime) or new_presession_token()
     context: dict[str, Any] = {
         "phrase": state.phrase,
-        "channel_name": t(f"channel.{state.channel.value}"),
+        "channel_name": term(tr, "channel", state.channel),
         "accounts": _company_accounts(runtime, state.channel),
-        "expires": f"{state.expires_at:%Y-%m-%d %H:%M} UTC",
+        "expires": tr.datetime(state.expires_at),
         "message": message,
     }
     response = _render_with_seed(request, runtime, TEMPLATE, seed, **context)
@@ -132,8 +133,12 @@ def check(request: Request, runtime: Runtime, db: DbSession) -> Response:
     secret = request.cookies.get(challenge_cookie(runtime), "")
     state = redeem_handle_challenge(db, runtime.keyring, secret, at=now)
     if state.contact_id is None:
-        t = Messages(pick_language(request))
-        return _waiting_page(request, runtime, state, message=t("handle.not_seen"))
+        tr = request_translator(request)
+        message = tr.gettext(
+            "We have not seen your post yet — posts are read every few minutes. "
+            "Please wait a moment, then press the button again."
+        )
+        return _waiting_page(request, runtime, state, message=message)
     minutes = runtime.web.portal_session_minutes
     token = open_portal_session(
         db,

@@ -18,7 +18,9 @@ from starlette.responses import RedirectResponse, Response
 
 from sphere.errors import InvalidInput
 from sphere.governance.policy_versions import active_policy
+from sphere.i18n import Translator
 from sphere.portal.consents import (
+    consent_notice,
     consent_switches,
     give_own_consent,
     own_objection,
@@ -45,8 +47,8 @@ from sphere.rights.access import access_report
 from sphere.rights.requests import MAX_DETAILS_CHARS, RequestType
 from sphere.storage.db import session_scope
 from sphere.web.deps import DbSession, Runtime
+from sphere.web.i18n import LANG_COOKIE, LANGUAGES, request_translator
 from sphere.web.portal.mail import deliver_login_link
-from sphere.web.portal.messages import LANG_COOKIE, LANGUAGES, Messages, pick_language
 from sphere.web.runtime import WebRuntime
 from sphere.web.security import (
     check_csrf,
@@ -91,15 +93,12 @@ PortalCsrf = Depends(portal_csrf)
 def _render(
     request: Request, runtime: WebRuntime, template: str, active: str = "", **context: Any
 ) -> Response:
-    t = Messages(pick_language(request))
     seed = _seed(request, runtime)
     csrf = csrf_token_for(runtime.csrf_key, seed) if seed else ""
     return runtime.templates.TemplateResponse(
         request,
         f"portal/{template}",
         {
-            "t": t,
-            "lang": t.lang,
             "csrf_token": csrf,
             "active": active,
             "here": request.url.path,
@@ -135,13 +134,10 @@ def login_form(request: Request, runtime: Runtime) -> Response:
 def _render_with_seed(
     request: Request, runtime: WebRuntime, template: str, seed: str, **context: Any
 ) -> Response:
-    t = Messages(pick_language(request))
     return runtime.templates.TemplateResponse(
         request,
         f"portal/{template}",
         {
-            "t": t,
-            "lang": t.lang,
             "csrf_token": csrf_token_for(runtime.csrf_key, seed),
             "active": "",
             "here": request.url.path,
@@ -164,7 +160,7 @@ def login_submit(
     """Same answer, same throttle, same time for every address (no account enumeration):
     the request is checked and counted without looking the address up; the lookup, the
     link and the mail happen after the answer (``WebRuntime.after_response``)."""
-    lang = pick_language(request)
+    lang = request_translator(request).lang
     try:
         with session_scope(runtime.session_factory) as db:
             address = admit_link_request(
@@ -231,15 +227,15 @@ def logout(request: Request, runtime: Runtime, db: DbSession, _subject: Subject)
 
 @router.get("/overview")
 def overview(request: Request, runtime: Runtime, db: DbSession, subject: Subject) -> Response:
-    t = Messages(pick_language(request))
+    tr = request_translator(request)
     report = access_report(db, runtime.keyring, active_policy(db), subject, now=runtime.clock.now())
     return _render(
         request,
         runtime,
         "overview.html",
         "overview",
-        groups=group_by_purpose(report, t),
-        profiling=report["profiling"]["text"][t.lang],  # Art. 15(1)(h)
+        groups=group_by_purpose(report, tr),
+        profiling=report["profiling"]["text"][tr.lang],  # Art. 15(1)(h)
     )
 
 
@@ -247,9 +243,9 @@ def overview(request: Request, runtime: Runtime, db: DbSession, subject: Subject
 def consents(
     request: Request, runtime: Runtime, db: DbSession, subject: Subject, done: str = ""
 ) -> Response:
-    t = Messages(pick_language(request))
+    tr = request_translator(request)
     switches = [
-        {"switch": s, "notice": t.consent_notice(s)}
+        {"switch": s, "notice": consent_notice(tr, s)}
         for s in consent_switches(db, active_policy(db), subject, now=runtime.clock.now())
     ]
     return _render(
@@ -272,7 +268,7 @@ def change_consent(
     purpose: Annotated[str, Form(max_length=40)],
     action: Annotated[str, Form(max_length=10)],
 ) -> Response:
-    t = Messages(pick_language(request))
+    tr = request_translator(request)
     policy = active_policy(db)
     now = runtime.clock.now()
     if action == "grant":
@@ -287,12 +283,22 @@ def change_consent(
         if switch is None:
             raise InvalidInput("no consent switch for this purpose")
         give_own_consent(
-            db, policy, subject, purpose, notice_text=t.consent_notice(switch), lang=t.lang, at=now
+            db,
+            policy,
+            subject,
+            purpose,
+            notice_text=consent_notice(tr, switch),
+            lang=tr.lang,
+            at=now,
         )
-        done = t("consents.done_grant")
+        done = tr.gettext("Consent recorded.")
     elif action == "withdraw":
         removed = withdraw_own_consent(db, runtime.keyring, policy, subject, purpose, at=now)
-        done = t("consents.done_withdraw", removed=removed)
+        done = tr.ngettext(
+            "Consent withdrawn; %(num)s derived item deleted.",
+            "Consent withdrawn; %(num)s derived items deleted.",
+            removed,
+        )
     else:
         raise InvalidInput("action must be grant or withdraw")
     return _render(
@@ -301,7 +307,7 @@ def change_consent(
         "consents.html",
         "consents",
         switches=[
-            {"switch": s, "notice": t.consent_notice(s)}
+            {"switch": s, "notice": consent_notice(tr, s)}
             for s in consent_switches(db, policy, subject, now=now)
         ],
         done=done,
@@ -340,7 +346,7 @@ def open_request_form(
         method=login.method,
         details=details,
     )
-    t = Messages(pick_language(request))
+    tr = request_translator(request)
     views = own_requests(db, login.contact_id, now=now)
     return _render(
         request,
@@ -349,14 +355,23 @@ def open_request_form(
         "requests",
         views=views,
         types=PORTAL_TYPES,
-        done=t(
-            "requests.merged"
-            if opened.merged
-            else "requests.objected"
-            if kind is RequestType.OBJECTION
-            else "requests.opened"
-        ),
+        done=_request_answer(tr, merged=opened.merged, kind=kind),
     )
+
+
+def _request_answer(tr: Translator, *, merged: bool, kind: RequestType) -> str:
+    if merged:
+        return tr.gettext(
+            "You already have an open request of this kind. We have added this to it "
+            "(with what you wrote); it keeps its deadline."
+        )
+    if kind is RequestType.OBJECTION:
+        return tr.gettext(
+            "Your objection took effect at once: we no longer use your data for advertising "
+            "or for the profiling behind it, and what we had derived about you for these "
+            "purposes has been deleted (Art. 21(3) GDPR)."
+        )
+    return tr.gettext("Your request was received.")
 
 
 @router.post("/export", dependencies=[PortalCsrf])

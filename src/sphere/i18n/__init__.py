@@ -1,0 +1,169 @@
+"""German and English for every string a person reads (docs/i18n.md).
+
+``translator(lang, tz=...)`` gives a ``Translator``: ``gettext``/``ngettext``/``pgettext``
+with ``%(name)s`` placeholders, always formatted (a literal per cent sign is ``%%``),
+exactly as ``{{ _("…", name=x) }}`` in the templates (Babel extracts from both); and
+dates, times and numbers formatted for the language in the company's time zone (times
+are stored in UTC). The web picks the
+language per request (``sphere.web.i18n``); services that write text for a person
+(e-mails, the export's summary, consent notices) take a ``Translator``.
+
+Mark a string for extraction without translating it yet with ``N_("…")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
+
+from sphere.i18n.catalogs import load
+
+LANGUAGES: Final = ("de", "en")
+DEFAULT_LANGUAGE: Final = "en"
+DEFAULT_TIMEZONE: Final = "Europe/Berlin"
+# Formats per language: German as in Germany, English as in the EU (day before month).
+_FORMAT_LOCALE: Final = {"de": "de_DE", "en": "en_GB"}
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
+    """Marks ``message`` for extraction; translated where it is shown."""
+    return message
+
+
+def supported(lang: str | None) -> str | None:
+    """``lang`` reduced to a supported language (``de-AT`` → ``de``), or None."""
+    if not lang:
+        return None
+    tag = lang.strip().lower().replace("_", "-").split("-")[0]
+    return tag if tag in LANGUAGES else None
+
+
+def negotiate(accept_language: str) -> str | None:
+    """The supported language an ``Accept-Language`` header prefers most (q-values
+    honoured, ties in header order), or None."""
+    best: tuple[float, int, str] | None = None
+    for index, part in enumerate(accept_language.split(",")[:20]):
+        tag, _sep, params = part.partition(";")
+        lang = supported(tag)
+        if lang is None:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            key, _eq, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        if best is None or (q, -index) > (best[0], -best[1]):
+            best = (q, index, lang)
+    return best[2] if best else None
+
+
+@dataclass(frozen=True)
+class Translator:
+    """One language's strings and formats, in one time zone."""
+
+    lang: str
+    tz: ZoneInfo
+
+    @property
+    def other(self) -> str:
+        """The other language (the switch link)."""
+        return "en" if self.lang == "de" else "de"
+
+    @property
+    def locale(self) -> Locale:
+        return _locale(self.lang)
+
+    # -- strings ---------------------------------------------------------------------
+    def gettext(self, message: str, **values: object) -> str:
+        return load(self.lang).gettext(message) % values
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
+        text = load(self.lang).ngettext(singular, plural, n)
+        return text % {"num": n, **values}
+
+    def pgettext(self, context: str, message: str, **values: object) -> str:
+        return load(self.lang).pgettext(context, message) % values
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int, **values: object) -> str:
+        text = load(self.lang).npgettext(context, singular, plural, n)
+        return text % {"num": n, **values}
+
+    _ = gettext
+
+    # -- dates, times, numbers ---------------------------------------------------------
+    def local(self, moment: datetime | str) -> datetime:
+        """``moment`` (UTC, or naive meaning UTC; or its ISO text) in the company's zone."""
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.tz)
+
+    def date(self, value: date | datetime | str | None) -> str:
+        """``03.11.2026`` / ``3 Nov 2026`` (a datetime is taken in the local zone)."""
+        if value is None:
+            return ""
+        day = value if type(value) is date else self.local(value).date()  # type: ignore[arg-type]
+        return format_date(day, "medium", locale=self.locale)
+
+    def time(self, value: datetime | str | None) -> str:
+        """``14:05`` in the company's time zone."""
+        if value is None:
+            return ""
+        return format_time(self.local(value), "short", locale=self.locale)
+
+    def datetime(self, value: datetime | str | None) -> str:
+        """``03.11.2026, 14:05`` / ``3 Nov 2026, 14:05`` in the company's time zone."""
+        if value is None:
+            return ""
+        pattern = str(self.locale.datetime_formats["medium"])
+        return pattern.replace("{1}", self.date(value)).replace("{0}", self.time(value))
+
+    def number(self, value: float | int | None, *, digits: int | None = None) -> str:
+        """``1.234,5`` / ``1,234.5``; ``digits`` fixes the decimals shown."""
+        if value is None:
+            return ""
+        if digits is None:
+            return format_decimal(value, locale=self.locale)
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def duration_days(self, value: timedelta | int) -> str:
+        days = value.days if isinstance(value, timedelta) else value
+        return self.ngettext("%(num)s day", "%(num)s days", days)
+
+    def join(self, items: Iterable[str]) -> str:
+        """``a, b und c`` / ``a, b and c``."""
+        parts = list(items)
+        if len(parts) < 2:
+            return "".join(parts)
+        return self.gettext("%(first)s and %(last)s", first=", ".join(parts[:-1]), last=parts[-1])
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(_FORMAT_LOCALE.get(lang, lang))
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def translator(lang: str | None = None, tz: str | ZoneInfo = DEFAULT_TIMEZONE) -> Translator:
+    """The translator of ``lang`` (unsupported or None → the default language)."""
+    zone = tz if isinstance(tz, ZoneInfo) else _zone(tz)
+    return Translator(supported(lang) or DEFAULT_LANGUAGE, zone)

@@ -1,0 +1,158 @@
+"""One glossary: the words for the product's fixed terms in every language.
+
+Purposes, data categories, legal bases (the article cited the way each language cites
+law: "Art. 6 Abs. 1 lit. a DSGVO" / "Art. 6(1)(a) GDPR"), request types and states, and
+channels. Pages, e-mails, receipts, notices and the export all take their words from
+here (``term(tr, "purpose", "enrichment")``; in templates ``{{ term("purpose", p) }}``),
+so a term reads the same everywhere. An unknown key falls back to the key made readable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Final
+
+from sphere.i18n import N_, Translator
+
+PURPOSES: Final[Mapping[str, str]] = {
+    "customer_care": N_("Customer care"),
+    "service_provision": N_("Providing our service"),
+    "enrichment": N_("Customer record enrichment"),
+    "profiling": N_("Profiling"),
+    "direct_marketing": N_("Direct marketing"),
+    "public_monitoring": N_("Social listening"),
+    "identity_matching": N_("Identity matching"),
+    "hr_screening": N_("HR screening"),
+    "legal_obligation": N_("Legal obligations"),
+    "security": N_("Security and fraud prevention"),
+    "web_analytics": N_("Web analytics"),
+    "provided": N_("Your contact details"),
+}
+# What each purpose means: the shipped policy's descriptions (default_policy.yaml), so a
+# policy that keeps them reads in every language; see ``describe``.
+PURPOSE_DESCRIPTIONS: Final[Mapping[str, str]] = {
+    "customer_care": N_("Answer customers who address the company."),
+    "service_provision": N_(
+        "Perform a contract with a verified customer (orders, warranty, support)."
+    ),
+    "enrichment": N_("Add facts from social data to a customer record."),
+    "profiling": N_("Interests, scores and segments about a person."),
+    "direct_marketing": N_(
+        "Campaigns that reach a person (e-mail needs consent under UWG section 7)."
+    ),
+    "public_monitoring": N_("Anonymous aggregates over public posts."),
+    "identity_matching": N_("Fuzzy matching of social accounts to contacts (consent only)."),
+    "hr_screening": N_("Screening posts of applicants and employees."),
+    "legal_obligation": N_("Records the law requires (HGB section 257, AO section 147)."),
+    "security": N_("Fraud prevention and abuse handling."),
+    "web_analytics": N_("Measuring web and app use (TDDDG section 25 consent)."),
+}
+LEGAL_BASES: Final[Mapping[str, str]] = {
+    "art6_1_a": N_("your consent"),
+    "art6_1_b": N_("a contract with you"),
+    "art6_1_c": N_("a legal obligation"),
+    "art6_1_d": N_("vital interests"),
+    "art6_1_e": N_("a task in the public interest"),
+    "art6_1_f": N_("our legitimate interest"),
+    "art9_2_a": N_("your explicit consent"),
+    "art9_2_e": N_("data you made public"),
+    "art9_2_f": N_("legal claims"),
+}
+REQUEST_TYPES: Final[Mapping[str, str]] = {
+    "access": N_("Access to my data (Art. 15)"),
+    "portability": N_("Copy of my data (Art. 20)"),
+    "erasure": N_("Erase my data (Art. 17)"),
+    "objection": N_("Object to marketing and profiling (Art. 21)"),
+    "rectification": N_("Correct my data (Art. 16)"),
+    "restriction": N_("Restrict processing (Art. 18)"),
+}
+REQUEST_STATES: Final[Mapping[str, str]] = {
+    "received": N_("received"),
+    "identity_verified": N_("identity verified, being handled"),
+    "in_progress": N_("in progress"),
+    "completed": N_("completed"),
+    "rejected": N_("rejected"),
+}
+CHANNELS: Final[Mapping[str, str]] = {
+    "mastodon": "Mastodon",
+    "x": "X",
+    "bluesky": "Bluesky",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "forum": N_("Our forum"),
+    "email": N_("E-mail"),
+    "crm": N_("Customer database"),
+    "web": N_("Website"),
+    "mobile": N_("App"),
+}
+DATA_CATEGORIES: Final[Mapping[str, str]] = {
+    "provided": N_("provided by you"),
+    "observed": N_("observed"),
+    "derived": N_("derived"),
+    "inferred": N_("inferred"),
+    "contact": N_("contact details"),
+    "identity": N_("identifiers"),
+    "identifier": N_("identifiers"),
+    "post": N_("posts"),
+    "message": N_("messages"),
+    "event": N_("events"),
+    "attribute": N_("attributes"),
+    "interest": N_("interests"),
+    "score": N_("scores"),
+}
+KINDS: Final[Mapping[str, Mapping[str, str]]] = {
+    "purpose": PURPOSES,
+    "purpose_description": PURPOSE_DESCRIPTIONS,
+    "legal_basis": LEGAL_BASES,
+    "request_type": REQUEST_TYPES,
+    "request_state": REQUEST_STATES,
+    "channel": CHANNELS,
+    "data_category": DATA_CATEGORIES,
+}
+
+_ARTICLE = re.compile(r"^art(\d+)(?:_(\d+))?(?:_([a-z]))?$")
+
+
+def term(tr: Translator, kind: str, key: object) -> str:
+    """The word for ``key`` (an enum or its value) of ``kind`` in ``tr``'s language."""
+    value = str(getattr(key, "value", key) or "")
+    words = KINDS[kind].get(value)
+    if words is None:
+        return "" if kind == "purpose_description" else value.replace("_", " ").capitalize()
+    return tr.gettext(words) if words else ""
+
+
+def describe(tr: Translator, purpose: object, text: str) -> str:
+    """A purpose's description as the policy words it, in ``tr``'s language: the
+    catalogue's translation of ``text``; for a description the catalogue does not know
+    (the DPO rewrote it), English keeps it and other languages get the glossary's."""
+    translated = tr.gettext(text) if text else ""
+    if translated != text or tr.lang == "en":
+        return translated
+    return term(tr, "purpose_description", purpose) or text
+
+
+def article(tr: Translator, code: object) -> str:
+    """The article a legal-basis or right code cites: ``art6_1_a`` → "Art. 6 Abs. 1 lit. a
+    DSGVO" in German, "Art. 6(1)(a) GDPR" in English; ``art15`` → "Art. 15 DSGVO"."""
+    value = str(getattr(code, "value", code) or "")
+    match = _ARTICLE.match(value)
+    if match is None:
+        return value
+    number, paragraph, point = match.groups()
+    if tr.lang == "de":
+        text = f"Art. {number}"
+        text += f" Abs. {paragraph}" if paragraph else ""
+        text += f" lit. {point}" if point else ""
+        return f"{text} DSGVO"
+    text = f"Art. {number}"
+    text += f"({paragraph})" if paragraph else ""
+    text += f"({point})" if point else ""
+    return f"{text} GDPR"
+
+
+def legal_basis(tr: Translator, code: object) -> str:
+    """Article and plain words: "Art. 6 Abs. 1 lit. a DSGVO – Ihre Einwilligung"."""
+    words = term(tr, "legal_basis", code)
+    return f"{article(tr, code)} – {words}" if words else article(tr, code)
