@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from sphere.storage.counted_tables import COUNTED_RETENTION, CountedPostRow
 
 _CHUNK = 500
+
+
+@cache
+def _claim_statement(is_postgres: bool) -> Executable:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING token, built and compiled once (the rows
+    come as executemany parameters; a multi-row VALUES was compiled anew per batch)."""
+    table = CountedPostRow.__table__
+    insert = postgresql.insert if is_postgres else sqlite.insert
+    return insert(table).on_conflict_do_nothing().returning(table.c.token)
 
 
 class CountedPostRepository:
@@ -25,8 +36,7 @@ class CountedPostRepository:
         wanted = sorted(set(tokens))
         if not wanted:
             return set()
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = _claim_statement(self.session.get_bind().dialect.name == "postgresql")
         table = CountedPostRow.__table__
         fresh: set[str] = set()
         for start in range(0, len(wanted), _CHUNK):
@@ -36,10 +46,7 @@ class CountedPostRepository:
                 {"token": t, "expires_at": at + COUNTED_RETENTION} for t in chunk if t not in known
             ]
             if rows:
-                statement = (
-                    insert(table).values(rows).on_conflict_do_nothing().returning(table.c.token)
-                )
-                fresh.update(self.session.connection().execute(statement).scalars())
+                fresh.update(self.session.connection().execute(statement, rows).scalars())
         return fresh
 
     def purge_expired(self, *, now: datetime) -> int:

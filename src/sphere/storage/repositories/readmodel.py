@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -361,9 +362,22 @@ def contact_erased(session: Session, contact_id: str) -> None:
 
 
 # --- writing deltas -----------------------------------------------------------------
-def _insert(session: Session, table: Any) -> Any:
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert(table)
+@cache
+def _upsert_adding(is_postgres: bool, table: Any, keys: tuple[str, ...], column: str) -> Any:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE SET column = column + excluded.column``,
+    built and compiled once per table (rows come as executemany parameters; a multi-row
+    VALUES was compiled anew for every batch). The pairs' upsert returns the new value."""
+    stmt = (postgresql.insert if is_postgres else sqlite.insert)(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={column: table.c[column] + stmt.excluded[column]}
+    )
+    if table is HeldContactPurposeRow.__table__:
+        return stmt.returning(table.c.contact_id, table.c.purpose, table.c.n)
+    return stmt
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def apply_delta(session: Session, delta: Delta) -> None:
@@ -372,13 +386,11 @@ def apply_delta(session: Session, delta: Delta) -> None:
     connection = session.connection()
     rows = [{**_key_dict(key), "n": n} for key, n in sorted(counts.items()) if n]
     table = HeldCountRow.__table__
-    for start in range(0, len(rows), _CHUNK):
-        stmt = _insert(session, table).values(rows[start : start + _CHUNK])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[c.name for c in table.primary_key.columns],
-            set_={"n": table.c.n + stmt.excluded.n},
-        )
-        connection.execute(stmt)
+    if rows:
+        keys = tuple(c.name for c in table.primary_key.columns)
+        stmt = _upsert_adding(_is_postgres(session), table, keys, "n")
+        for start in range(0, len(rows), _CHUNK):
+            connection.execute(stmt, rows[start : start + _CHUNK])
     emptied = [_key_dict(key) for key, n in counts.items() if n < 0]
     if emptied:
         c = table.c
@@ -429,14 +441,11 @@ def _apply_pairs(session: Session, pairs: Counter[tuple[str, str]]) -> None:
     connection = session.connection()
     moved: Counter[str] = Counter()
     emptied: list[dict[str, str]] = []
+    stmt = _upsert_adding(_is_postgres(session), table, ("contact_id", "purpose"), "n")
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
-        stmt = _insert(session, table).values(chunk)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["contact_id", "purpose"], set_={"n": table.c.n + stmt.excluded.n}
-        ).returning(table.c.contact_id, table.c.purpose, table.c.n)
         delta = {(r["contact_id"], r["purpose"]): r["n"] for r in chunk}
-        for contact_id, purpose, new in connection.execute(stmt):
+        for contact_id, purpose, new in connection.execute(stmt, chunk):
             old = new - delta[(contact_id, purpose)]
             if old <= 0 < new:
                 moved[purpose] += 1
@@ -455,13 +464,8 @@ def _apply_pairs(session: Session, pairs: Counter[tuple[str, str]]) -> None:
     totals = [{"purpose": p, "contacts": n} for p, n in sorted(moved.items()) if n]
     if totals:
         purposes = HeldPurposeContactsRow.__table__
-        stmt = _insert(session, purposes).values(totals)
-        connection.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["purpose"],
-                set_={"contacts": purposes.c.contacts + stmt.excluded.contacts},
-            )
-        )
+        stmt = _upsert_adding(_is_postgres(session), purposes, ("purpose",), "contacts")
+        connection.execute(stmt, totals)
 
 
 # --- rebuilding from scratch ----------------------------------------------------------

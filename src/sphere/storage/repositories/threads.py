@@ -10,14 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from sphere.storage.thread_tables import ThreadMarkRow
 
 _CHUNK = 1000
+
+
+@cache
+def _mark_statement(is_postgres: bool) -> Executable:
+    """The upsert of one mark, built and compiled once (rows come as executemany
+    parameters): a known key keeps the later expiry."""
+    table = ThreadMarkRow.__table__
+    stmt = (postgresql.insert if is_postgres else sqlite.insert)(table)
+    later = func.greatest if is_postgres else func.max
+    return stmt.on_conflict_do_update(
+        index_elements=["mark_key"],
+        set_={"expires_at": later(table.c.expires_at, stmt.excluded.expires_at)},
+    )
 
 
 class ThreadMarkRepository:
@@ -43,18 +58,11 @@ class ThreadMarkRepository:
         """Insert ``key → kind`` marks, or extend their expiry (race-free upsert)."""
         if not kinds:
             return
-        is_pg = self.session.get_bind().dialect.name == "postgresql"
-        insert = postgresql.insert if is_pg else sqlite.insert
+        statement = _mark_statement(self.session.get_bind().dialect.name == "postgresql")
         rows = [{"mark_key": k, "kind": kinds[k], "expires_at": expires_at} for k in sorted(kinds)]
-        table = ThreadMarkRow.__table__
+        connection = self.session.connection()
         for start in range(0, len(rows), _CHUNK):
-            stmt = insert(table).values(rows[start : start + _CHUNK])
-            later = func.max if not is_pg else func.greatest
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["mark_key"],
-                set_={"expires_at": later(table.c.expires_at, stmt.excluded.expires_at)},
-            )
-            self.session.execute(stmt)
+            connection.execute(statement, rows[start : start + _CHUNK])
 
     def purge_expired(self, *, now: datetime) -> int:
         result = self.session.execute(delete(ThreadMarkRow).where(ThreadMarkRow.expires_at <= now))
