@@ -6,7 +6,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from sphere.storage.db import current_revision, downgrade, head_revision, make_engine, upgrade
+from sphere.storage.db import (
+    alembic_head_revision,
+    current_revision,
+    downgrade,
+    head_revision,
+    make_engine,
+    upgrade,
+)
 from sphere.storage.schema import full_metadata
 
 
@@ -36,3 +43,9 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_db_url: str) -> None
 def test_upgrade_accepts_a_url(empty_db_url: str) -> None:
     upgrade(empty_db_url)
     assert current_revision(empty_db_url) == head_revision()
+
+
+def test_head_revision_read_from_the_files_is_alembics() -> None:
+    """Start-up reads the head from the migration files without loading them through
+    Alembic; it must be the head Alembic computes (one head, the newest migration)."""
+    assert head_revision() == alembic_head_revision() is not None
