@@ -542,6 +542,7 @@ class RecordProcessor:
                     decisions, interactions = self._drop_deleted(gone, decisions, interactions)
                     written = written - gone
             self.keys.flush()  # keys of new subjects before the records encrypted under them
+            self.keys.reseal_rows(interactions)  # a key another worker claimed first
             self.decisions.insert_prepared(decisions)
             self.interactions.insert_prepared(interactions)
             self.audit_batch.flush()

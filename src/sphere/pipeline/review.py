@@ -35,7 +35,8 @@ from sphere.pipeline.context import PipelineContext
 from sphere.pipeline.detect import Detection, detect, minimise
 from sphere.pipeline.gate import GateResult
 from sphere.pipeline.link import Link
-from sphere.storage.crypto import SubjectKeyBatch, record_subject
+from sphere.storage.crypto import record_subject
+from sphere.storage.key_batch import SubjectKeyBatch
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.reviews import ReviewRepository
 from sphere.storage.tables import new_id
@@ -104,6 +105,12 @@ class ReviewQueue:
             )
             text = minimise(obs.text, detection, company_handles=self.company_handles)
             text_ciphertext = self.keys.encrypt(subject, text)
+        post_ref_ciphertext = self.keys.encrypt(subject, f"{obs.channel.value}:{obs.source_id}")
+        # The item is written now, not with the batch: its subject's key must be in place
+        # first (claimed on PostgreSQL; under the winner's key if another worker was first).
+        self.keys.flush()
+        text_ciphertext = self.keys.final(text_ciphertext)
+        post_ref_ciphertext = self.keys.final(post_ref_ciphertext)
         item_id = new_id()
         logged, row = self.decisions.prepare(
             decision,
@@ -131,7 +138,7 @@ class ReviewQueue:
             article=decision.article,
             reason=decision.reason[:500],
             categories=categories,
-            post_ref_ciphertext=self.keys.encrypt(subject, f"{obs.channel.value}:{obs.source_id}"),
+            post_ref_ciphertext=post_ref_ciphertext,
             text_ciphertext=text_ciphertext,
             text_basis=self.text_basis.value if keep_text and self.text_basis else None,
         )

@@ -77,6 +77,7 @@ from sphere.storage.tables import SubjectKeyRow
 
 if TYPE_CHECKING:
     from sphere.settings import Settings
+    from sphere.storage.key_batch import SubjectKeyBatch
 
 CIPHERTEXT_VERSION = b"\x01"
 NONCE_BYTES = 12
@@ -356,7 +357,9 @@ class Keyring:
         return _seal(self._data_key(session, subject_id, create=True), subject_id, plaintext)
 
     def key_batch(self, session: Session) -> SubjectKeyBatch:
-        """Subject keys for many records of this transaction (see :class:`SubjectKeyBatch`)."""
+        """Subject keys for many records of this transaction (``storage.key_batch``)."""
+        from sphere.storage.key_batch import SubjectKeyBatch
+
         return SubjectKeyBatch(self, session)
 
     def preload_keys(self, session: Session, subject_ids: Iterable[str]) -> None:
@@ -433,94 +436,3 @@ class Keyring:
             count += 1
         session.flush()
         return count
-
-
-class SubjectKeyBatch:
-    """Subject keys for the many records one transaction encrypts (the ingestion hot path).
-
-    ``preload`` reads the stored keys of the subjects a batch may encrypt for with one
-    SELECT; reading stores nothing, so it may run before the policy has decided. A key
-    for a subject that has none is made in memory only when something is encrypted for
-    it — that is, for a record the gate let through (invariant 1) — and all new keys are
-    written with one INSERT by ``flush``, which the caller runs before it writes the
-    records encrypted under them, in the same transaction.
-
-    What was read lives in the transaction's cache, which every rollback (a SAVEPOINT's
-    too) drops; a subject not preloaded, or forgotten by a rollback, takes the
-    one-by-one path of :meth:`Keyring.encrypt_for`. A destroyed key (erasure) raises
-    ``SubjectKeyDestroyed`` when something is encrypted for it, as ``encrypt_for`` does.
-    Keys made here but not yet flushed are this object's own, so a rollback of an
-    unrelated SAVEPOINT cannot lose them.
-    """
-
-    def __init__(self, keyring: Keyring, session: Session) -> None:
-        self.keyring, self.session = keyring, session
-        self._new: dict[str, bytes] = {}
-        self._rows: list[dict[str, object]] = []
-        kek = keyring.kek_id
-        self._names = (f"data_keys:{kek}", f"key_rows:{kek}")
-
-    def _caches(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        keys, rows = self._names
-        return transaction_cache(self.session, keys), transaction_cache(self.session, rows)
-
-    def preload(self, subject_ids: Iterable[str]) -> None:
-        """Read the stored keys of ``subject_ids`` (one statement per 500 subjects)."""
-        if self.session.new or self.session.dirty:
-            return  # pending ORM changes (a key destroyed just now): the one-by-one path
-        keys, rows = self._caches()
-        wanted = [
-            s
-            for s in dict.fromkeys(subject_ids)
-            if s not in keys and s not in rows and s not in self._new
-        ]
-        connection = self.session.connection()
-        for start in range(0, len(wanted), _PRELOAD_CHUNK):
-            chunk = wanted[start : start + _PRELOAD_CHUNK]
-            found = {
-                row.subject_id: row
-                for row in connection.execute(_SELECT_KEYS, {"subject_ids": chunk})
-            }
-            for subject_id in chunk:
-                rows[subject_id] = found.get(subject_id)  # None: the subject has no key yet
-
-    def encrypt(self, subject_id: str, plaintext: str | bytes) -> bytes:
-        """Encrypt under the subject's data key; a new subject's key is made in memory."""
-        return _seal(self._key(subject_id), subject_id, plaintext)
-
-    def _key(self, subject_id: str) -> bytes:
-        new = self._new.get(subject_id)
-        if new is not None:
-            return new
-        keys, rows = self._caches()
-        cached = keys.get(subject_id)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        if subject_id in rows:
-            row = rows[subject_id]
-        elif subject_id.startswith("record:"):
-            row = None  # a fresh per-record subject (a random UUID) never has a key
-        else:  # not preloaded, or a rollback dropped what was read
-            return self.keyring._data_key(self.session, subject_id, create=True)
-        if row is None:
-            key, values = self.keyring._new_key(subject_id)
-            self._new[subject_id] = key
-            self._rows.append(values)
-            return key
-        key = keys[subject_id] = self.keyring._unwrap(row)  # raises for a destroyed key
-        return key
-
-    def flush(self) -> None:
-        """Write the keys made since the last flush (one executemany)."""
-        if not self._rows:
-            return
-        self.session.connection().execute(_INSERT_KEY, self._rows)
-        keys, rows = self._caches()
-        keys.update(self._new)
-        for subject_id in self._new:
-            rows.pop(subject_id, None)
-        self._new, self._rows = {}, []
-
-    def discard(self) -> None:
-        """Forget unwritten keys (the records encrypted under them are not written either)."""
-        self._new, self._rows = {}, []
