@@ -257,6 +257,9 @@ def measure(url: str, now: datetime, args: argparse.Namespace) -> dict[str, Any]
 
             pages = [
                 ("cockpit /", "/cockpit/"),
+                ("cockpit chart ingestion", "/cockpit/charts/ingestion.svg"),
+                ("cockpit chart requests", "/cockpit/charts/requests.svg"),
+                ("cockpit chart consent", "/cockpit/charts/consent.svg"),
                 ("cockpit record", "/cockpit/record"),
                 ("cockpit findings", "/cockpit/findings"),
                 ("cockpit inventories", "/cockpit/inventories"),

@@ -24,7 +24,7 @@ def _log_in(page: Any, server: Any) -> None:
 
 def test_dpo_logs_in_and_sees_home_and_policy(page: Any, live_server: Any) -> None:
     _log_in(page, live_server)
-    assert page.get_by_role("heading", name="Overview").is_visible()
+    assert page.get_by_role("heading", name="What needs you now").is_visible()
     assert page.get_by_text("Signed in as").is_visible()
     nav = page.get_by_role("navigation", name="Cockpit sections")
     assert "Record of processing" in nav.inner_text()

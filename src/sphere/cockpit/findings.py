@@ -49,7 +49,6 @@ from urllib.parse import urlencode
 from sqlalchemy import JSON, LargeBinary, String, Text
 from sqlalchemy.orm import Session
 
-from sphere.audit import record as audit
 from sphere.cockpit.minors import minors_in_marketing
 from sphere.cockpit.record import ProcessingRecord
 from sphere.domain import Collection, Purpose
@@ -63,7 +62,6 @@ from sphere.rights.requests import deadline_of, list_requests
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories import oversight as read
 from sphere.storage.repositories.interactions import InteractionRepository
-from sphere.storage.repositories.jobs import FindingReview, FindingReviewRepository
 from sphere.storage.repositories.marketing import CampaignRecord, MarketingRepository
 from sphere.storage.repositories.rights import RightsRepository
 from sphere.storage.schema import full_metadata
@@ -598,67 +596,3 @@ def compute_findings(
         *_reidentifiable(session, keyring),
     ]
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.code))
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewedFinding:
-    """A finding with its state: ``open``, or ``reviewed`` while its count is the one
-    the DPO reviewed (new evidence reopens it)."""
-
-    finding: Finding
-    state: str
-    review: FindingReview | None
-
-    def to_dict(self) -> dict[str, Any]:
-        review = self.review
-        return {
-            **self.finding.to_dict(),
-            "state": self.state,
-            "review": None
-            if review is None
-            else {
-                "count": review.count,
-                "note": review.note,
-                "by": review.reviewed_by,
-                "at": review.reviewed_at.isoformat(),
-            },
-        }
-
-
-FINDING_STATES = ("open", "reviewed")
-
-
-def with_state(
-    session: Session,
-    findings: list[Finding],
-    *,
-    severity: str | None = None,
-    state: str | None = None,
-) -> list[ReviewedFinding]:
-    """Findings with their review state, filtered by severity and state."""
-    reviews = FindingReviewRepository(session).all()
-    out = []
-    for finding in findings:
-        review = reviews.get(finding.code)
-        current = "reviewed" if review is not None and review.count == finding.count else "open"
-        if (severity and finding.severity != severity) or (state and current != state):
-            continue
-        out.append(ReviewedFinding(finding, current, review))
-    return out
-
-
-def review_finding(
-    session: Session, finding: Finding, *, note: str, actor: str, at: datetime
-) -> None:
-    """The DPO reviewed ``finding`` (Art. 39(1)(b): monitoring compliance); audited."""
-    FindingReviewRepository(session).review(
-        finding.code, count=finding.count, note=note[:2000], by=actor, at=at
-    )
-    audit(
-        session,
-        actor=actor,
-        action="finding.reviewed",
-        object_ids=(finding.code,),
-        details={"count": finding.count, "severity": finding.severity},
-        at=at,
-    )

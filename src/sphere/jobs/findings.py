@@ -7,7 +7,9 @@ thousand records, seconds at a million. Above ``inline_max`` held records (the h
 model says how many, in one read) the findings come from the newest ``findings`` job;
 one older than ``max_age``, or made under another policy version, is shown with its time
 while a new one runs in the background (never two at once). The first view on a large
-installation waits ``wait`` seconds for the first snapshot. Art. 39(1)(b) asks the DPO to
+installation waits ``wait`` seconds for the first snapshot. Each fresh computation
+records which findings it found (``observe_findings``: since when each exists), so an
+acknowledged finding stays acknowledged across recomputations. Art. 39(1)(b) asks the DPO to
 monitor compliance, not for a figure to the second; the pages say when it was computed.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sphere.cockpit.finding_states import observe_findings
 from sphere.cockpit.findings import Finding, compute_findings
 from sphere.cockpit.record import ProcessingRecord
 from sphere.jobs.context import JobDeps
@@ -63,6 +66,7 @@ def snapshot_result(
     found = compute_findings(
         session, keyring, record, now=now, company_handles=company_handles, policy=policy
     )
+    observe_findings(session, found, at=now)
     return {
         "computed_at": now.isoformat(),
         "policy_hash": record.policy_hash,
@@ -97,6 +101,7 @@ def current_findings(
         found = compute_findings(
             session, deps.keyring, record, now=now, company_handles=company_handles, policy=policy
         )
+        observe_findings(session, found, at=now)
         return FindingsView(found, now)
     jobs = JobRepository(session)
     latest = jobs.latest_done(KIND)

@@ -72,14 +72,20 @@ class JobArtifactRow(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class FindingReviewRow(Base):
-    """The DPO looked at a finding (by code) when it had ``count`` affected objects: it
-    shows as reviewed until its count changes (new evidence reopens it)."""
+class FindingStateRow(Base):
+    """A finding's life by its code (its stable identity across snapshot recomputations):
+    since when it exists (``first_seen_at``; ``gone_at`` once a computation no longer
+    finds it, and a later reappearance starts a new life), and what the DPO decided —
+    ``open``, ``acknowledged`` (seen, being dealt with) or ``resolved`` — with the count
+    at that moment, a note, who and when. No personal data: a code, counts, a staff note."""
 
-    __tablename__ = "finding_reviews"
+    __tablename__ = "finding_states"
 
     code: Mapped[str] = mapped_column(String(100), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime]
+    gone_at: Mapped[datetime | None]
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    count: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(Text, default="")
-    reviewed_by: Mapped[str] = mapped_column(String(100))
-    reviewed_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]

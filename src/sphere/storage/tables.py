@@ -258,7 +258,10 @@ class ConsentRow(Base):
     """Append-only consent ledger (GDPR Art. 7(1): the controller must prove consent)."""
 
     __tablename__ = "consents"
-    __table_args__ = (Index("ix_consents_contact_purpose", "contact_id", "purpose", "recorded_at"),)
+    __table_args__ = (
+        Index("ix_consents_contact_purpose", "contact_id", "purpose", "recorded_at"),
+        Index("ix_consents_recorded_at", "recorded_at"),
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"))

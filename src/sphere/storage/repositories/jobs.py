@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from sphere.errors import NotFound
-from sphere.storage.jobs_tables import FindingReviewRow, JobArtifactRow, JobItemRow, JobRow
+from sphere.storage.jobs_tables import JobArtifactRow, JobItemRow, JobRow
 from sphere.storage.tables import new_ordered_id
 
 FINISHED = ("done", "failed", "cancelled")
@@ -382,35 +382,3 @@ class JobRepository:
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount or 0)
-
-
-@dataclass(frozen=True, slots=True)
-class FindingReview:
-    code: str
-    count: int
-    note: str
-    reviewed_by: str
-    reviewed_at: datetime
-
-
-class FindingReviewRepository:
-    """Reviews of findings (no personal data: a code, a count, a staff note)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def all(self) -> dict[str, FindingReview]:
-        return {
-            r.code: FindingReview(r.code, r.count, r.note, r.reviewed_by, r.reviewed_at)
-            for r in self.session.scalars(select(FindingReviewRow))
-        }
-
-    def review(self, code: str, *, count: int, note: str, by: str, at: datetime) -> None:
-        row = self.session.get(FindingReviewRow, code)
-        if row is None:
-            self.session.add(
-                FindingReviewRow(code=code, count=count, note=note, reviewed_by=by, reviewed_at=at)
-            )
-        else:
-            row.count, row.note, row.reviewed_by, row.reviewed_at = count, note, by, at
-        self.session.flush()

@@ -10,14 +10,14 @@ staff role and filters by role in the service.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from sphere.cockpit.audit_trail import MAX_PER_PAGE, audit_trail
-from sphere.cockpit.findings import review_finding, with_state
+from sphere.cockpit.finding_states import decide_finding, with_state
 from sphere.cockpit.inventory import build_inventories
 from sphere.cockpit.policy_history import policy_versions, version_diff
 from sphere.cockpit.record import record_to_jsonld
@@ -174,11 +174,11 @@ def get_findings(
     runtime: Runtime,
     _dpo: CurrentDpo,
     severity: Annotated[str, Query(pattern="^(high|medium|low|info)?$")] = "",
-    state: Annotated[str, Query(pattern="^(open|reviewed)?$")] = "",
+    state: Annotated[str, Query(pattern="^(open|acknowledged|resolved)?$")] = "",
 ) -> dict[str, Any]:
-    """Risk findings computed from the data, most severe first, with evidence, link and
-    review state (``open``, or ``reviewed`` until the count changes); filtered by
-    ``severity`` and ``state``."""
+    """Risk findings computed from the data, most severe first, with evidence, link,
+    since when each exists and its state (``open``, ``acknowledged``, or ``resolved``
+    until its count rises); filtered by ``severity`` and ``state``."""
     view = record_and_findings(db, runtime)[1]
     shown = with_state(db, view.findings, severity=severity or None, state=state or None)
     return {
@@ -188,26 +188,30 @@ def get_findings(
     }
 
 
-class ReviewIn(BaseModel):
-    """What the DPO concluded (a note for colleagues; no personal data)."""
+class FindingStateIn(BaseModel):
+    """What the DPO decided, with a note for colleagues (no personal data)."""
 
+    state: Literal["open", "acknowledged", "resolved"] = "acknowledged"
     note: str = Field("", max_length=2000)
 
 
-@router.post("/findings/{code}/review", dependencies=[CsrfProtected])
-def post_finding_review(
+@router.post("/findings/{code}/state", dependencies=[CsrfProtected])
+def post_finding_state(
     code: Annotated[str, Path(max_length=100, pattern=r"^[a-z0-9.-]+$")],
-    body: ReviewIn,
+    body: FindingStateIn,
     db: DbSession,
     runtime: Runtime,
     editor: PolicyEditor,
 ) -> dict[str, Any]:
-    """Mark a current finding reviewed at its current count (audited)."""
+    """Acknowledge, resolve or reopen a current finding (audited)."""
     findings = record_and_findings(db, runtime)[1].findings
     finding = next((f for f in findings if f.code == code), None)
     if finding is None:
         raise NotFound(f"no current finding {code!r}")
-    review_finding(db, finding, note=body.note, actor=actor_of(editor), at=runtime.clock.now())
+    decide_finding(
+        db, finding, state=body.state, note=body.note, actor=actor_of(editor),
+        at=runtime.clock.now(),
+    )  # fmt: skip
     return with_state(db, [finding])[0].to_dict()
 
 

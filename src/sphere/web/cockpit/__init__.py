@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from sphere.web.cockpit import (
     contacts,
+    home,
     jobs,
     listening,
     marketing,
@@ -16,6 +17,7 @@ from sphere.web.cockpit import (
 
 router = APIRouter()
 router.include_router(pages.router)
+router.include_router(home.router)
 router.include_router(password.router)
 router.include_router(oversight.router)
 router.include_router(requests.router)

@@ -14,7 +14,9 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from sphere.cockpit.audit_trail import audit_trail
-from sphere.cockpit.findings import review_finding, risk_distribution, with_state
+from sphere.cockpit.finding_states import FINDING_STATES, decide_finding, with_state
+from sphere.cockpit.findings import risk_distribution
+from sphere.cockpit.flow_diagram import build_diagram
 from sphere.cockpit.inventory import build_inventories
 from sphere.cockpit.policy_history import policy_versions, version_diff
 from sphere.errors import InvalidInput, NotFound
@@ -59,7 +61,7 @@ def findings_page(
     db: DbSession,
     csrf_token: CsrfToken,
     severity: Annotated[str, Query(pattern="^(high|medium|low|info)?$")] = "",
-    state: Annotated[str, Query(pattern="^(open|reviewed)?$")] = "",
+    state: Annotated[str, Query(pattern="^(open|acknowledged|resolved)?$")] = "",
 ) -> Response:
     _, view = record_and_findings(db, runtime)
     return render(
@@ -73,25 +75,27 @@ def findings_page(
         findings_view=view,
         severity=severity,
         state=state,
+        states=FINDING_STATES,
         risks=risk_distribution(db, runtime.keyring),
     )
 
 
-@router.post("/findings/{code}/review", dependencies=[CsrfProtected])
-def findings_review(
+@router.post("/findings/{code}/state", dependencies=[CsrfProtected])
+def findings_decide(
     code: Annotated[str, Path(max_length=100, pattern=r"^[a-z0-9.-]+$")],
     runtime: Runtime,
     dpo: PolicyEditor,
     db: DbSession,
+    state: Annotated[str, Form(pattern="^(open|acknowledged|resolved)$")],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """Mark a finding reviewed at its current count (it reopens when the count moves)."""
+    """Acknowledge, resolve or reopen a current finding with a note (audited)."""
     findings = record_and_findings(db, runtime)[1].findings
     finding = next((f for f in findings if f.code == code), None)
     if finding is None:
         raise NotFound(f"no current finding {code!r}")
-    review_finding(db, finding, note=note, actor=actor_of(dpo), at=runtime.clock.now())
-    return RedirectResponse(f"/cockpit/findings#{code}", status_code=303)
+    decide_finding(db, finding, state=state, note=note, actor=actor_of(dpo), at=runtime.clock.now())
+    return RedirectResponse(f"/cockpit/findings?decided={code}#{code}", status_code=303)
 
 
 @router.get("/inventories")
@@ -100,6 +104,7 @@ def inventories_page(
 ) -> Response:
     record, view = record_and_findings(db, runtime)
     findings = view.findings
+    inventories = build_inventories(db, record, findings)
     return render(
         request,
         runtime,
@@ -107,7 +112,8 @@ def inventories_page(
         principal=dpo,
         csrf_token=csrf_token,
         active="inventories",
-        inventories=build_inventories(db, record, findings),
+        inventories=inventories,
+        diagram=build_diagram(inventories.flows),
         findings={f.code: f for f in findings},
         findings_view=view,
     )

@@ -162,17 +162,6 @@ def logout(request: Request, runtime: Runtime, _staff: CurrentStaff, db: DbSessi
     return response
 
 
-@router.get("/")
-def home(
-    request: Request, runtime: Runtime, staff: CurrentStaff, csrf_token: CsrfToken
-) -> Response:
-    if staff.role not in COCKPIT_ROLES:  # a bookmark or "back to the cockpit" link
-        return RedirectResponse(landing_for(staff.role), status_code=303)
-    return render(
-        request, runtime, "home.html", principal=staff, csrf_token=csrf_token, active="home"
-    )
-
-
 @router.get("/policy")
 def policy(
     request: Request, runtime: Runtime, dpo: CurrentDpo, db: DbSession, csrf_token: CsrfToken

@@ -1,0 +1,251 @@
+"""The DPO's home: what needs the DPO now, in figures that link to their lists.
+
+Everything comes from what the cockpit already reads at scale: the findings (inline or
+from the snapshot job, ``sphere.jobs.findings``) with their states, the record of
+processing (DPIAs), the open requests (a small table), and per-day counts of the held
+read model, the anonymous counters, the quarantine and the consent ledger
+(``storage.repositories.dashboard``). No page view scans the records.
+
+Cards carry a ``key`` and figures, not sentences: the template words them in the
+viewer's language. The change is against the previous period of ``PERIOD`` days.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from sphere.cockpit.finding_states import StatedFinding
+from sphere.cockpit.record import ProcessingRecord
+from sphere.dsr.deadline import DeadlineState
+from sphere.rights.requests import RequestView, list_requests
+from sphere.storage.repositories import dashboard as read
+from sphere.storage.repositories.finding_states import FindingStateRepository
+
+PERIOD = timedelta(days=7)
+SEVERITIES = ("high", "medium", "low")
+INGESTION_DAYS = 30
+WEEKS = 12
+URGENT_MAX = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One number card: ``value`` now, ``previous`` in the period before (None when the
+    figure has no history), ``href`` its list, ``tone`` high/medium/low/ok."""
+
+    key: str
+    value: int | float | None
+    href: str
+    tone: str
+    previous: int | float | None = None
+    detail: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def change(self) -> int | float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return round(self.value - self.previous, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Urgent:
+    """A case that needs the DPO now: an overdue or nearly due request, or an open high
+    finding nobody has acknowledged."""
+
+    kind: str  # request | finding
+    title: str  # request type or finding title (no personal data)
+    href: str
+    severity: str
+    days: int | None  # request: days left (negative: overdue)
+    since: datetime | None  # finding: since when it exists
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """Figures per bucket (day or week start), one list per series, same order as
+    ``buckets``."""
+
+    buckets: tuple[date, ...]
+    values: dict[str, tuple[float | None, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    cards: tuple[Card, ...]
+    urgent: tuple[Urgent, ...]
+    findings_as_of: datetime | None
+    findings_new: int  # first seen within the period (still there)
+    findings_resolved: int  # resolved within the period
+
+
+def _finding_cards(stated: list[StatedFinding], now: datetime) -> list[Card]:
+    cards = []
+    for severity in SEVERITIES:
+        current = [s for s in stated if s.finding.severity == severity and s.state != "resolved"]
+        acknowledged = sum(1 for s in current if s.state == "acknowledged")
+        fresh = sum(1 for s in current if s.since is not None and s.since >= now - PERIOD)
+        cards.append(
+            Card(
+                key=f"findings.{severity}",
+                value=len(current),
+                href=f"/cockpit/findings?severity={severity}",
+                tone=severity if current else "ok",
+                detail={"acknowledged": acknowledged, "new": fresh},
+            )
+        )
+    return cards
+
+
+def _request_cards(views: list[RequestView], received: list[read.RequestDates],
+                   now: datetime) -> list[Card]:  # fmt: skip
+    overdue = [v for v in views if v.deadline_state is DeadlineState.OVERDUE]
+    near = [v for v in views if v.deadline_state is DeadlineState.NEAR]
+    this = sum(1 for r in received if r.received_at >= now - PERIOD)
+    before = sum(1 for r in received if now - 2 * PERIOD <= r.received_at < now - PERIOD)
+    return [
+        Card("requests.overdue", len(overdue), "/cockpit/requests?deadline=overdue",
+             "high" if overdue else "ok"),
+        Card("requests.near", len(near), "/cockpit/requests?deadline=near",
+             "medium" if near else "ok"),
+        Card("requests.received", this, "/cockpit/requests?state=", "info", previous=before),
+    ]  # fmt: skip
+
+
+def _count(stated: list[StatedFinding], code: str) -> int:
+    return next((s.finding.count for s in stated if s.finding.code == code), 0)
+
+
+def _consent_cards(session: Session, now: datetime) -> list[Card]:
+    start = (now - 2 * PERIOD).date()
+    by_day = read.consent_by_day(session, since=start)
+    split = (now - PERIOD).date()
+
+    def total(action: str, recent: bool) -> int:
+        days = by_day.get(action, {})
+        return sum(n for d, n in days.items() if (d > split) == recent)
+
+    given, withdrawn = total("given", True), total("withdrawn", True)
+    given_before, withdrawn_before = total("given", False), total("withdrawn", False)
+
+    def rate(g: int, w: int) -> float | None:
+        return round(100 * g / (g + w), 1) if g + w else None
+
+    return [
+        Card("consent.rate", rate(given, withdrawn), "/cockpit/audit?action=consent.given",
+             "info", previous=rate(given_before, withdrawn_before),
+             detail={"given": given, "withdrawn": withdrawn}),
+        Card("consent.withdrawn", withdrawn, "/cockpit/audit?action=consent.withdrawn",
+             "medium" if withdrawn > withdrawn_before else "info", previous=withdrawn_before),
+    ]  # fmt: skip
+
+
+def _urgent(views: list[RequestView], stated: list[StatedFinding]) -> tuple[Urgent, ...]:
+    cases = [
+        Urgent("request", v.request.type, f"/cockpit/requests?deadline={v.deadline_state.value}",
+               "high" if v.is_overdue else "medium", v.days_left, None)
+        for v in sorted(views, key=lambda v: v.days_left)
+        if v.deadline_state in (DeadlineState.OVERDUE, DeadlineState.NEAR)
+    ]  # fmt: skip
+    cases += [
+        Urgent("finding", s.finding.title, f"/cockpit/findings#{s.finding.code}", "high",
+               None, s.since)
+        for s in stated
+        # requests are listed one by one above; their summary finding would repeat them
+        if s.finding.severity == "high" and s.state == "open" and s.finding.code != "dsr.deadline"
+    ]  # fmt: skip
+    return tuple(cases[:URGENT_MAX])
+
+
+def build_home(
+    session: Session,
+    record: ProcessingRecord,
+    stated: list[StatedFinding],
+    *,
+    now: datetime,
+    findings_as_of: datetime | None,
+) -> Home:
+    """The home's cards and the cases that need the DPO now."""
+    views = list_requests(session, now=now, open_only=True)
+    received = read.requests_since(session, since=(now - 2 * PERIOD).date())
+    missing = [a for a in record.activities if a.dpia_required and a.dpia_missing]
+    art14 = _count(stated, "notice.art14-overdue")
+    art14_soon = _count(stated, "notice.art14-due-soon")
+    cards = [
+        *_finding_cards(stated, now),
+        *_request_cards(views, received, now),
+        Card("notices.art14", art14 + art14_soon, "/cockpit/findings#notice.art14-overdue",
+             "high" if art14 else ("low" if art14_soon else "ok"),
+             detail={"overdue": art14, "soon": art14_soon}),
+        Card("dpia.missing", len(missing), "/cockpit/record",
+             "high" if any(a.records for a in missing) else ("medium" if missing else "ok")),
+        *_consent_cards(session, now),
+    ]  # fmt: skip
+    new, resolved = FindingStateRepository(session).changed_since(now - PERIOD)
+    return Home(tuple(cards), _urgent(views, stated), findings_as_of, new, resolved)
+
+
+def _days(end: date, n: int) -> tuple[date, ...]:
+    return tuple(end - timedelta(days=i) for i in range(n - 1, -1, -1))
+
+
+def _weeks(now: datetime) -> tuple[date, ...]:
+    monday = now.date() - timedelta(days=now.weekday())
+    return tuple(monday - timedelta(weeks=i) for i in range(WEEKS - 1, -1, -1))
+
+
+def _week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def ingestion_series(session: Session, *, now: datetime) -> Series:
+    """Per day of the last ``INGESTION_DAYS``: stored, counted anonymously, quarantined."""
+    days = _days(now.date(), INGESTION_DAYS)
+    found = read.ingestion_by_day(session, since=days[0])
+    return Series(days, {k: tuple(float(v.get(d, 0)) for d in days) for k, v in found.items()})
+
+
+def request_series(session: Session, *, now: datetime) -> Series:
+    """Per week: requests received, closed, and the median days from receipt to close."""
+    weeks = _weeks(now)
+    rows = read.requests_since(session, since=weeks[0])
+    received = {w: 0 for w in weeks}
+    closed = {w: 0 for w in weeks}
+    durations: dict[date, list[float]] = {w: [] for w in weeks}
+    for r in rows:
+        week = _week_of(r.received_at.date())
+        if week in received:
+            received[week] += 1
+        if r.completed_at is not None:
+            done = _week_of(r.completed_at.date())
+            if done in closed:
+                closed[done] += 1
+                durations[done].append((r.completed_at - r.received_at).total_seconds() / 86400)
+    return Series(
+        weeks,
+        {
+            "received": tuple(float(received[w]) for w in weeks),
+            "closed": tuple(float(closed[w]) for w in weeks),
+            "days_to_close": tuple(
+                round(statistics.median(durations[w]), 1) if durations[w] else None for w in weeks
+            ),
+        },
+    )
+
+
+def consent_series(session: Session, *, now: datetime) -> Series:
+    """Per week: consents given and withdrawn (the ledger)."""
+    weeks = _weeks(now)
+    by_day = read.consent_by_day(session, since=weeks[0])
+    values: dict[str, tuple[float | None, ...]] = {}
+    for action in ("given", "withdrawn"):
+        per_week = {w: 0 for w in weeks}
+        for day, n in by_day.get(action, {}).items():
+            week = _week_of(day)
+            if week in per_week:
+                per_week[week] += n
+        values[action] = tuple(float(per_week[w]) for w in weeks)
+    return Series(weeks, values)

@@ -1,0 +1,103 @@
+"""The cockpit home: the DPO's dashboard (``sphere.cockpit.dashboard``) and its charts.
+
+The charts are SVG images drawn on the server (``sphere.web.charts``); the page shows
+the same figures as tables.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from starlette.responses import RedirectResponse, Response
+
+from sphere.cockpit.dashboard import (
+    Series,
+    build_home,
+    consent_series,
+    ingestion_series,
+    request_series,
+)
+from sphere.cockpit.finding_states import with_state
+from sphere.web._cockpit_service import record_and_findings
+from sphere.web.charts import CHART_CSP, line_chart
+from sphere.web.cockpit.pages import landing_for, render
+from sphere.web.deps import COCKPIT_ROLES, CsrfToken, CurrentDpo, CurrentStaff, DbSession, Runtime
+from sphere.web.i18n import request_translator
+
+router = APIRouter(prefix="/cockpit", include_in_schema=False)
+
+CHARTS = ("ingestion", "requests", "consent")
+
+
+def chart_series(name: str, db: DbSession, runtime: Runtime) -> Series:
+    now = runtime.clock.now()
+    if name == "ingestion":
+        return ingestion_series(db, now=now)
+    if name == "requests":
+        return request_series(db, now=now)
+    return consent_series(db, now=now)
+
+
+@router.get("/")
+def home(
+    request: Request, runtime: Runtime, staff: CurrentStaff, db: DbSession, csrf_token: CsrfToken
+) -> Response:
+    if staff.role not in COCKPIT_ROLES:  # a bookmark or "back to the cockpit" link
+        return RedirectResponse(landing_for(staff.role), status_code=303)
+    record, view = record_and_findings(db, runtime)
+    stated = with_state(db, view.findings)
+    dashboard = build_home(db, record, stated, now=runtime.clock.now(), findings_as_of=view.as_of)
+    return render(
+        request,
+        runtime,
+        "home.html",
+        principal=staff,
+        csrf_token=csrf_token,
+        active="home",
+        home=dashboard,
+        findings_view=view,
+        series={name: chart_series(name, db, runtime) for name in CHARTS},
+    )
+
+
+@router.get("/charts/{name}.svg")
+def chart(
+    name: Annotated[str, Path(pattern="^(ingestion|requests|consent)$")],
+    request: Request,
+    runtime: Runtime,
+    _dpo: CurrentDpo,
+    db: DbSession,
+) -> Response:
+    """One chart of the home as an SVG image (same figures as the page's tables)."""
+    translator = request_translator(request)
+    lang, _ = translator.lang, translator.gettext
+    series = chart_series(name, db, runtime)
+    if name == "ingestion":
+        svg = line_chart(
+            series.buckets,
+            [(_("Stored"), series.values["stored"]),
+             (_("Counted anonymously, not stored"), series.values["counted"]),
+             (_("Quarantined"), series.values["quarantined"])],
+            weekly=False, lang=lang, gettext=_,
+        )  # fmt: skip
+    elif name == "requests":
+        svg = line_chart(
+            series.buckets,
+            [(_("Received"), series.values["received"]),
+             (_("Closed"), series.values["closed"])],
+            secondary=[(_("Median days to close"), series.values["days_to_close"])],
+            weekly=True, lang=lang, gettext=_,
+        )  # fmt: skip
+    else:
+        svg = line_chart(
+            series.buckets,
+            [(_("Consents given"), series.values["given"]),
+             (_("Consents withdrawn"), series.values["withdrawn"])],
+            weekly=True, lang=lang, gettext=_,
+        )  # fmt: skip
+    return Response(
+        svg,
+        media_type="image/svg+xml",
+        headers={"content-security-policy": CHART_CSP, "cache-control": "private, max-age=60"},
+    )
