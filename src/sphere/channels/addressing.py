@@ -98,6 +98,8 @@ _MENTION = re.compile(r"(?<![\w@/])(?<![\w@/]\.)[@＠]([\w][\w.-]*(?:@[\w-]+(?:\
 
 def fold(text: str) -> str:
     """NFKC, case fold, strip invisibles, map Cyrillic/Greek look-alikes to Latin."""
+    if text.isascii():  # NFKC keeps ASCII, casefold is lower, no invisible or look-alike
+        return text.lower()
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     return text.casefold().translate(_CONFUSABLES)
 
@@ -205,9 +207,14 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w@#]){body}(?:s|'s|’s)?(?!\w)")
 
 
+@lru_cache(maxsize=65536)  # the same authors and mentions come back, post after post
+def _folded_handle(handle: str) -> str:
+    return fold(handle.lstrip("@"))
+
+
 def _account_match(handle: str, accounts: frozenset[str], channel: Channel) -> str | None:
     """The company account ``handle`` denotes (folded compare), or None."""
-    folded = fold(handle.lstrip("@"))
+    folded = _folded_handle(handle)
     if folded in accounts:
         return folded
     if channel is Channel.MASTODON and "@" not in folded:

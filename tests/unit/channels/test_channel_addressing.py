@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from sphere.channels import CompanyProfile, ThreadContext, adapter_for, classify
+from sphere.channels.addressing import _CONFUSABLES, _INVISIBLE, fold
 from sphere.domain import Addressing, Author, Channel, Observation, ObservationKind
 from sphere.domain.facts import Visibility
 
@@ -155,3 +157,11 @@ def test_mastodon_direct_to_company_is_direct() -> None:
     other = dict(status, mentions=[{"acct": "optiklinse@evil.example"}])
     (obs,) = adapter_for("mastodon").parse(other, ref="t")
     assert classify(obs, PROFILE).addressing is Addressing.PRIVATE_CONTEXT
+
+
+def test_fold_of_ascii_text_is_the_full_fold() -> None:
+    """fold() takes a shortcut for ASCII text (lower()); it must equal NFKC + case fold +
+    the invisible and look-alike maps for every ASCII character."""
+    text = "".join(map(chr, range(128))) + " Optiklinse OPTIKLINSE @Optik_Linse #Tele70200"
+    full = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
+    assert fold(text) == full.translate(_CONFUSABLES)
