@@ -194,6 +194,14 @@ class RecordProcessor:
         stored records, subject keys. Reads only; the decisions come later."""
         if not observations:
             return
+        if self.buffered:
+            # Every post the batch may store, delete or edit, locked up front in one sorted
+            # statement (PostgreSQL; re-taking one later is free): once a first flush holds
+            # the audit head, a later lock on a post another batch holds, while that batch
+            # waits for the head, was a deadlock and a rerun (bench_stream, two workers).
+            TombstoneRepository(self.session).lock(
+                (o.channel, o.source_id) for o in observations if o.kind in _STORABLE
+            )
         self.linker.prefetch(observations)
         self.threads.prefetch(
             (o for o in observations if o.kind in _POSTS or o.kind is ObservationKind.EDIT),
