@@ -232,9 +232,9 @@ def test_data_is_grouped_by_purpose_like_the_overview_page(lena: tuple[TestClien
     groups = {g["purpose"]: g for g in body["groups"]}
     assert list(groups) == ["provided", "direct_marketing"]
     assert groups["provided"]["title"] == "Your contact details"
-    assert [i["item"] for i in groups["provided"]["items"]] == [f"email: {LENA}"]
+    assert [i["item"] for i in groups["provided"]["items"]] == [f"E-mail address: {LENA}"]
     (interest,) = groups["direct_marketing"]["items"]
-    assert interest["item"] == f"interest: {INTEREST}"
+    assert interest["item"] == f"Interest: {INTEREST}"
     assert interest["legal_basis"] == "art6_1_a"
     assert interest["article"] == "Art. 6(1)(a) GDPR"
     assert interest["basis"] == "Art. 6(1)(a) GDPR – your consent"
@@ -243,7 +243,8 @@ def test_data_is_grouped_by_purpose_like_the_overview_page(lena: tuple[TestClien
     for group in body["groups"]:
         assert group["title"] in page
         for item in group["items"]:
-            assert item["item"] in page and item["basis"] in page and item["deleted"] in page
+            assert item["label"] in page and item["value"] in page and item["basis"] in page
+            assert item["deleted"] in page
     german = client.get(f"{API}/data", params={"lang": "de"}).json()
     assert german["groups"][0]["title"] == "Ihre Kontaktdaten"
     assert "Ihre Einwilligung" in german["groups"][1]["items"][0]["basis"]

@@ -105,7 +105,7 @@ def test_internal_errors_hide_details(
     if prefix:
         correlation_id = response.json()["error"]["correlation_id"]
     else:
-        assert "Correlation id" in response.text
+        assert "Reference for support" in response.text
         correlation_id = response.text.split("<code>")[1].split("</code>")[0]
     assert len(correlation_id) == 32
     assert correlation_id in caplog.text  # operators can find the stack trace

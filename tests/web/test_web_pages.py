@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from sphere.accounts import Role
+from sphere.i18n import translator
+from sphere.i18n.glossary import article, term
 from sphere.policy import default_policy, default_policy_path
 from sphere.storage.db import make_session_factory, session_scope
 from sphere.storage.repositories.policies import PolicyVersionRepository
@@ -96,10 +98,11 @@ def test_transparency_is_public_and_generated_from_policy(client: TestClient) ->
     response = client.get("/transparency")
     assert response.status_code == 200
     policy = default_policy()
+    en = translator("en")
     for purpose, spec in policy.purposes.items():
-        assert purpose.value.replace("_", " ").capitalize() in response.text
+        assert term(en, "purpose", purpose) in response.text
         assert f"{spec.retention_days} days" in response.text
-        assert spec.legal_basis.article in response.text
+        assert article(en, spec.legal_basis) in response.text
     assert "DPIA" not in response.text  # internal columns stay in the cockpit
 
 

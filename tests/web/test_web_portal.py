@@ -164,7 +164,7 @@ def test_withdraw_and_grant_consent_with_notice(lena: TestClient) -> None:
     assert withdrawn.status_code == 200
     assert "Consent withdrawn" in withdrawn.text
     receipts = lena.get("/portal/receipts")
-    assert "dpv:ConsentWithdrawn" in receipts.text
+    assert "Direct marketing: consent withdrawn, " in receipts.text
 
 
 def test_consent_change_needs_csrf(lena: TestClient) -> None:
@@ -335,4 +335,4 @@ def test_cockpit_queue_completes_erasure_and_transparency_counts_it(
     public = client.get("/transparency").text
     # … and released only through the k-threshold: one request is never published
     assert 'id="fig-answered-1">too few to publish' in public
-    assert "GDPR Art. 6(1)(a)" in public
+    assert "Art. 6(1)(a) GDPR" in public

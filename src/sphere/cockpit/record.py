@@ -135,6 +135,10 @@ class Activity:
         consent out — the k-threshold of every anonymous figure, docs/policy.md)."""
         return tuple(LegalBasis(code).article for code, n in self.bases_in_use if n >= k)
 
+    def bases_released_codes(self, k: int) -> tuple[str, ...]:
+        """``bases_released`` as codes (``art6_1_a``), for pages citing in their language."""
+        return tuple(code for code, n in self.bases_in_use if n >= k)
+
     @property
     def bases_in_use_counted(self) -> tuple[tuple[str, int], ...]:
         return tuple((LegalBasis(code).article, n) for code, n in self.bases_in_use)

@@ -119,6 +119,14 @@ class Translator:
         day = value if type(value) is date else self.local(value).date()  # type: ignore[arg-type]
         return format_date(day, "medium", locale=self.locale)
 
+    def month(self, value: date | str | None) -> str:
+        """``November 2026`` from a date or ``2026-11``."""
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            value = date.fromisoformat(f"{value[:7]}-01")
+        return format_date(value, "LLLL yyyy", locale=self.locale)
+
     def time(self, value: datetime | str | None) -> str:
         """``14:05`` in the company's time zone."""
         if value is None:

@@ -87,20 +87,71 @@ CHANNELS: Final[Mapping[str, str]] = {
     "mobile": N_("App"),
 }
 DATA_CATEGORIES: Final[Mapping[str, str]] = {
-    "provided": N_("provided by you"),
-    "observed": N_("observed"),
-    "derived": N_("derived"),
-    "inferred": N_("inferred"),
-    "contact": N_("contact details"),
-    "identity": N_("identifiers"),
-    "identifier": N_("identifiers"),
-    "post": N_("posts"),
-    "message": N_("messages"),
-    "event": N_("events"),
-    "attribute": N_("attributes"),
-    "interest": N_("interests"),
-    "score": N_("scores"),
+    "product_content": N_("content about our products"),
+    "contact_data": N_("contact details"),
+    "profile_attribute": N_("profile details"),
+    "special_category": N_("special categories of personal data"),
+    "social_graph": N_("social connections"),
+    "behavioural": N_("use of website and app"),
+    "general_content": N_("other content of posts"),
 }
+# Art. 30(1)(c) and (d): the record's default categories of people and of recipients
+# (``sphere.cockpit.record``), keyed by their English words.
+SUBJECT_CATEGORIES: Final[Mapping[str, str]] = {
+    text: text
+    for text in (
+        N_("customers"),
+        N_("social media users who address the company"),
+        N_("customers who consented"),
+        N_("prospects who consented"),
+        N_("social media users (anonymous aggregates only)"),
+        N_("employees"),
+        N_("applicants"),
+        N_("website and app users"),
+        N_("website and app users who consented"),
+    )
+}
+RECIPIENTS: Final[Mapping[str, str]] = {
+    text: text
+    for text in (
+        N_("customer service team"),
+        N_("sales and service teams"),
+        N_("sales and marketing teams"),
+        N_("marketing team"),
+        N_("e-mail service provider (processor)"),
+        N_("marketing team (aggregates)"),
+        N_("CRM administrators"),
+        N_("accounting"),
+        N_("tax authorities on request"),
+        N_("IT security team"),
+    )
+}
+CONSENT_STATUSES: Final[Mapping[str, str]] = {
+    "dpv:ConsentGiven": N_("consent given"),
+    "dpv:ConsentWithdrawn": N_("consent withdrawn"),
+    "dpv:ConsentExpired": N_("consent expired"),
+    "dpv:ConsentRefused": N_("consent refused"),
+}
+# What one held item is (the portal's overview, the export's summary).
+ITEM_KINDS: Final[Mapping[str, str]] = {
+    "email": N_("E-mail address"),
+    "phone": N_("Phone number"),
+    "handle": N_("Account"),
+    "cookie_id": N_("Cookie ID"),
+    "device_id": N_("Device ID"),
+    "advertising_id": N_("Advertising ID"),
+    "customer_number": N_("Customer number"),
+    "post": N_("Post"),
+    "comment": N_("Comment"),
+    "message": N_("Message"),
+    "event": N_("Event"),
+    "interest": N_("Interest"),
+    "sentiment": N_("Mood of your posts"),
+    "cross_selling_potential": N_("Interest in further products"),
+    "churn_risk": N_("Likelihood of leaving us"),
+    "unknown": N_("unknown"),
+}
+
 KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "purpose": PURPOSES,
     "purpose_description": PURPOSE_DESCRIPTIONS,
@@ -109,6 +160,10 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "request_state": REQUEST_STATES,
     "channel": CHANNELS,
     "data_category": DATA_CATEGORIES,
+    "subject_category": SUBJECT_CATEGORIES,
+    "recipient": RECIPIENTS,
+    "consent_status": CONSENT_STATUSES,
+    "item_kind": ITEM_KINDS,
 }
 
 _ARTICLE = re.compile(r"^art(\d+)(?:_(\d+))?(?:_([a-z]))?$")
@@ -119,7 +174,9 @@ def term(tr: Translator, kind: str, key: object) -> str:
     value = str(getattr(key, "value", key) or "")
     words = KINDS[kind].get(value)
     if words is None:
-        return "" if kind == "purpose_description" else value.replace("_", " ").capitalize()
+        if kind in ("purpose_description", "subject_category", "recipient"):
+            return "" if kind == "purpose_description" else value  # the DPO's own words
+        return value.replace("_", " ").capitalize()
     return tr.gettext(words) if words else ""
 
 

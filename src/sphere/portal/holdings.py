@@ -23,7 +23,9 @@ PROVIDED = "provided"
 
 @dataclass(frozen=True, slots=True)
 class HeldItem:
-    item: str  # what it is, in words ("email: …", "mastodon post: …", "interest: …")
+    item: str  # what it is, in words ("E-mail address: …", "Mastodon, Post: …")
+    label: str  # the words part ("Mastodon, Post")
+    value: str  # the data part (the person's own data: never translated)
     category: str  # provided, observed, or the kind of derived datum
     source: str  # where it came from ("" when unknown)
     basis: str  # article and plain words ("Art. 6(1)(a) GDPR – your consent"), or ""
@@ -47,7 +49,9 @@ def group_by_purpose(report: Mapping[str, Any], tr: Translator) -> list[PurposeG
     then purposes alphabetically."""
     groups: dict[str, PurposeGroup] = {}
 
-    def add(purpose: str | None, item: str, row: Mapping[str, Any], explanation: str = "") -> None:
+    def add(
+        purpose: str | None, label: str, value: str, row: Mapping[str, Any], explanation: str = ""
+    ) -> None:
         key = purpose or PROVIDED
         info = report["purposes"].get(key, {})
         group = groups.get(key)
@@ -62,9 +66,11 @@ def group_by_purpose(report: Mapping[str, Any], tr: Translator) -> list[PurposeG
         retention = row.get("retention_until") or None
         group.items.append(
             HeldItem(
-                item=item,
+                item=f"{label}: {value}" if value else label,
+                label=label,
+                value=value,
                 category=str(row.get("category") or ""),
-                source=(row.get("source") or {}).get("name", ""),
+                source=_source(tr, row.get("source") or {}),
                 basis=legal_basis(tr, basis) if basis else "",
                 legal_basis=basis.value if basis else None,
                 article=article(tr, basis) if basis else None,
@@ -74,16 +80,28 @@ def group_by_purpose(report: Mapping[str, Any], tr: Translator) -> list[PurposeG
             )
         )
 
+    def kind(row: Mapping[str, Any], name: str) -> str:
+        what = term(tr, "item_kind", row[name])
+        return f"{term(tr, 'channel', row['channel'])}, {what}" if row.get("channel") else what
+
     for row in report["identities"]:
-        where = f"{row['channel']} " if row.get("channel") else ""  # "x handle", "email"
-        add(row.get("purpose"), f"{where}{row['kind']}: {row['value']}", row)
+        add(row.get("purpose"), kind(row, "kind"), str(row["value"]), row)
     for row in report["interactions"]:
-        add(row.get("purpose"), f"{row['channel']} {row['kind']}: {row['text']}", row)
+        add(row.get("purpose"), kind(row, "kind"), str(row["text"]), row)
     for row in report["events"]:
-        add(row.get("purpose"), f"{row['channel']} {row['kind']}", row)
+        add(row.get("purpose"), kind(row, "kind"), "", row)
     for row in report["attributes"]:
-        add(row.get("purpose"), f"{row['name']}: {row['value']}", row, row.get("how_derived") or "")
+        label = term(tr, "item_kind", row["name"])
+        add(row.get("purpose"), label, str(row["value"]), row, row.get("how_derived") or "")
     return sorted(groups.values(), key=lambda g: (g.purpose != PROVIDED, g.purpose))
+
+
+def _source(tr: Translator, source: Mapping[str, Any]) -> str:
+    """Where an item came from: the channel in words, else the source's name."""
+    if source.get("channel"):
+        return term(tr, "channel", source["channel"])
+    name = str(source.get("name") or "")
+    return term(tr, "item_kind", name) if name == "unknown" else name
 
 
 def _local_date(tr: Translator, iso: str | None) -> str:

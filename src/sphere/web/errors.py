@@ -60,6 +60,7 @@ from sphere.errors import (
     PolicyViolation,
     SphereError,
 )
+from sphere.i18n import N_, Translator
 from sphere.intake.errors import (
     ChallengeRefused,
     IntakeBusy,
@@ -67,8 +68,11 @@ from sphere.intake.errors import (
     PayloadTooLarge,
     SignatureInvalid,
 )
+from sphere.portal.handle_login import ChallengeInvalid
+from sphere.portal.links import LinkInvalid
 from sphere.portal.requests import TooManyRequests
 from sphere.rights.refusal import Refused
+from sphere.web.i18n import request_translator
 from sphere.web.runtime import WebRuntime
 from sphere.web.security import csrf_token_for
 
@@ -93,18 +97,50 @@ _STATUS: tuple[tuple[type[BaseException], int, str], ...] = (
     (ConsentError, 409, "consent_error"),
 )
 _TITLES = {
-    401: "Log-in required",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    400: "Bad request",
-    413: "Too large",
-    503: "Unavailable",
-    422: "Cannot process this input",
-    429: "Too many attempts",
-    500: "Something went wrong",
+    401: N_("Log-in required"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    400: N_("Bad request"),
+    413: N_("Too large"),
+    503: N_("Unavailable"),
+    422: N_("Cannot process this input"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong"),
 }
+# Shown in the person's language when the error's own message has no translation there.
+_EXPLANATIONS = {
+    401: N_("Please log in first."),
+    403: N_("You may not do this."),
+    404: N_("There is no such page, or it is not yours to see."),
+    405: N_("This page cannot be used this way."),
+    409: N_("This does not fit the current state; reload the page and try again."),
+    400: N_("We could not read this request."),
+    413: N_("This is more than we accept at once."),
+    503: N_("This is not available right now; please try again in a moment."),
+    422: N_("We could not process this input. Please check it and try again."),
+    429: N_("Too many attempts. Please wait a while and try again."),
+    500: N_("Something went wrong on our side. Please try again later."),
+}
+# Messages a person may see, translated on the pages (the API keeps the English text).
+_PERSON_MESSAGES: tuple[tuple[type[BaseException], str], ...] = (
+    (
+        ChallengeInvalid,
+        N_(
+            "This log-in phrase is not valid any more (used, expired or started in another "
+            "browser). Please start again on the log-in page."
+        ),
+    ),
+    (LinkInvalid, N_("This log-in link is not valid any more; ask for a new one.")),
+    (
+        TooManyRequests,
+        N_(
+            "You have made many requests within 24 hours; further ones are refused as "
+            "excessive for now (Art. 12(5) GDPR). Your open requests are being handled."
+        ),
+    ),
+)
 
 
 def status_for(exc: BaseException) -> tuple[int, str]:
@@ -148,11 +184,13 @@ def _html(
     correlation_id: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
+    tr = request_translator(request)
     context = {
-        "title": _TITLES.get(status, "Error"),
+        "title": tr.gettext(_TITLES.get(status, N_("Error"))),
         "status": status,
-        "message": message,
+        "message": _in_language(tr, status, message),
         "correlation_id": correlation_id,
+        "area": "cockpit" if request.url.path.startswith("/cockpit") else "public",
     }
     return _runtime(request).templates.TemplateResponse(
         request,
@@ -161,6 +199,22 @@ def _html(
         status_code=status,
         headers=_for_htmx(request, headers),
     )
+
+
+def _in_language(tr: Translator, status: int, message: str) -> str:
+    """The error's message in the person's language: its translation, else (when the
+    language is not English) the status's general explanation."""
+    translated = tr.gettext(message.replace("%", "%%"))
+    if translated != message or tr.lang == "en":
+        return translated
+    return tr.gettext(_EXPLANATIONS.get(status, _EXPLANATIONS[500]))
+
+
+def _person_message(exc: BaseException, message: str) -> str:
+    for cls, text in _PERSON_MESSAGES:
+        if isinstance(exc, cls):
+            return text
+    return message
 
 
 def _login_page(request: Request, status: int, message: str, headers: dict[str, str]) -> Response:
@@ -210,7 +264,7 @@ async def handle_sphere_error(request: Request, exc: Exception) -> Response:
         return RedirectResponse(target, status_code=303)
     if status in (401, 429) and request.url.path == "/cockpit/login":
         return _login_page(request, status, message, headers)
-    return _html(request, status, message, headers=headers)
+    return _html(request, status, _person_message(exc, message), headers=headers)
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:

@@ -84,6 +84,11 @@ def _date(context: Context, value: date | datetime | str | None) -> str:
 
 
 @pass_context
+def _month(context: Context, value: date | str | None) -> str:
+    return _of(context).month(value)
+
+
+@pass_context
 def _time(context: Context, value: datetime | str | None) -> str:
     return _of(context).time(value)
 
@@ -129,5 +134,13 @@ def install(env: Environment) -> None:
         npgettext=_npgettext,
         newstyle=True,
     )
-    env.filters.update(date=_date, time=_time, datetime=_datetime, number=_number)
-    env.globals.update(term=_term, article=_article, legal_basis=_legal_basis, describe=_describe)
+    env.filters.update(date=_date, month=_month, time=_time, datetime=_datetime, number=_number)
+    default = translator()  # a template rendered outside a request (mails, tests)
+    env.globals.update(
+        i18n=default,
+        lang=default.lang,
+        term=_term,
+        article=_article,
+        legal_basis=_legal_basis,
+        describe=_describe,
+    )

@@ -19,6 +19,7 @@ from sphere.accounts import make_password_hasher
 from sphere.cockpit.record import build_record
 from sphere.governance.policy_versions import active_policy
 from sphere.i18n import translator
+from sphere.i18n.glossary import term
 from sphere.portal.consents import consent_switches
 from sphere.portal.holdings import group_by_purpose
 from sphere.rights.access import access_report, export_archive
@@ -29,7 +30,7 @@ from sphere.web.app import create_app
 from tests.factories import mastodon_status, write_jsonl
 from tests.integration.rights.scenario import Customer, ingest
 
-ARTICLE = {"art6_1_a": "GDPR Art. 6(1)(a)", "art6_1_f": "GDPR Art. 6(1)(f)"}
+ARTICLE = {"art6_1_a": "Art. 6(1)(a) GDPR", "art6_1_f": "Art. 6(1)(f) GDPR"}
 
 
 def readings(rt: Runtime, settings: Settings, contact_id: str) -> dict[str, Any]:
@@ -48,7 +49,7 @@ def readings(rt: Runtime, settings: Settings, contact_id: str) -> dict[str, Any]
     portal = {}
     for group in groups:
         for item in group.items:
-            if item.item.startswith(("mastodon post: ", "mastodon comment: ")):
+            if item.label in ("Mastodon, Beitrag", "Mastodon, Kommentar"):
                 portal[item.item] = (group.purpose, item.legal_basis)
     export = {r["source_id"]: (r["purpose"], r["legal_basis"]) for r in exported["interactions"]}
     assert all("policy_legal_basis" not in r for r in exported["interactions"])
@@ -69,7 +70,7 @@ def readings(rt: Runtime, settings: Settings, contact_id: str) -> dict[str, Any]
 
 def page_row(page: str, purpose: str) -> str:
     """The transparency page's table row of ``purpose`` ("Customer care" …)."""
-    title = purpose.replace("_", " ").capitalize()
+    title = term(translator("en"), "purpose", purpose)
     return page.split(f"<strong>{title}</strong>", 1)[1].split("</tr>", 1)[0]
 
 
@@ -113,7 +114,7 @@ def test_portal_export_record_and_page_agree_and_withdrawal_shows_everywhere(
     assert seen["record"]["enrichment"] == {"art6_1_a": 10, "art6_1_f": 1}
     # ten records on consent: listed; the one on legitimate interest: below k, not shown
     row = page_row(seen["page"], "enrichment")
-    assert "records held rest on: GDPR Art. 6(1)(a)</small>" in row
+    assert "records held rest on: Art. 6(1)(a) GDPR</small>" in row
 
     # she withdraws: at once, no place lists the consent-based record any more
     with rt.session() as session:

@@ -204,7 +204,9 @@ def delete_session(
 class HeldItemOut(BaseModel):
     """One datum held about you."""
 
-    item: str = Field(description="What it is, in words (e.g. 'email: …').")
+    item: str = Field(description="What it is, in words (e.g. 'E-mail address: …').")
+    label: str = Field(description="The words part of `item` (e.g. 'Mastodon, Post').")
+    value: str = Field(description="The data part of `item`, as held ('' for events).")
     category: str = Field(description="provided, observed, or the kind of derived datum.")
     source: str = Field(description="Where it came from ('' when not recorded).")
     basis: str = Field(description="Legal basis: article and plain words ('' when none).")

@@ -30,6 +30,7 @@ from sphere.portal.consents import (
 )
 from sphere.portal.holdings import group_by_purpose
 from sphere.portal.links import (
+    LinkInvalid,
     NotAnEmailAddress,
     admit_link_request,
     create_login_link,
@@ -109,7 +110,8 @@ def _render(
 
 @router.get("/lang/{lang}")
 def switch_language(lang: str, next: str = "/portal/") -> Response:  # noqa: A002
-    target = next if next.startswith("/portal") and "//" not in next else "/portal/"
+    local = next.startswith(("/portal", "/transparency")) and "//" not in next
+    target = next if local else "/portal/"
     response = RedirectResponse(target, status_code=303)
     if lang in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=31536000, samesite="lax", path="/")
@@ -125,9 +127,10 @@ def portal_home(request: Request, runtime: Runtime) -> Response:
 
 @router.get("/login")
 def login_form(request: Request, runtime: Runtime) -> Response:
-    seed = request.cookies.get(runtime.presession_cookie) or new_presession_token()
+    seed = _seed(request, runtime) or new_presession_token()  # the seed portal_csrf checks
     response = _render_with_seed(request, runtime, "login.html", seed, sent=False)
-    set_cookie(response, runtime, runtime.presession_cookie, seed)
+    if not request.cookies.get(runtime.portal_cookie):  # never copy the session token
+        set_cookie(response, runtime, runtime.presession_cookie, seed)
     return response
 
 
@@ -197,23 +200,38 @@ def _send_login_link(runtime: WebRuntime, address: str, lang: str) -> None:
 
 @router.get("/login/{token}")
 def login_confirm(request: Request, runtime: Runtime, token: str) -> Response:
-    seed = request.cookies.get(runtime.presession_cookie) or new_presession_token()
+    seed = _seed(request, runtime) or new_presession_token()  # the seed portal_csrf checks
     response = _render_with_seed(request, runtime, "confirm.html", seed, token=token)
-    set_cookie(response, runtime, runtime.presession_cookie, seed)
+    if not request.cookies.get(runtime.portal_cookie):  # never copy the session token
+        set_cookie(response, runtime, runtime.presession_cookie, seed)
     return response
 
 
 @router.post("/session", dependencies=[PortalCsrf])
 def login_redeem(
-    runtime: Runtime, db: DbSession, token: Annotated[str, Form(max_length=200)]
+    request: Request, runtime: Runtime, db: DbSession, token: Annotated[str, Form(max_length=200)]
 ) -> Response:
     now = runtime.clock.now()
-    contact_id = redeem_login_link(db, token, at=now)
+    try:
+        contact_id = redeem_login_link(db, token, at=now)
+    except LinkInvalid:
+        return _link_invalid_page(request, runtime)
     minutes = runtime.web.portal_session_minutes
     session_token = open_portal_session(db, contact_id, at=now, ttl=timedelta(minutes=minutes))
     response = RedirectResponse("/portal/overview", status_code=303)
     set_portal_cookie(response, runtime, session_token, max_age=minutes * 60)
     delete_cookie(response, runtime, runtime.presession_cookie)
+    return response
+
+
+def _link_invalid_page(request: Request, runtime: WebRuntime) -> Response:
+    """An expired, used or unknown link (one answer for all three): say so in the
+    person's language and offer a new link right here."""
+    seed = _seed(request, runtime) or new_presession_token()  # the seed portal_csrf checks
+    response = _render_with_seed(request, runtime, "link_invalid.html", seed)
+    response.status_code = 404
+    if not request.cookies.get(runtime.portal_cookie):  # never copy the session token
+        set_cookie(response, runtime, runtime.presession_cookie, seed)
     return response
 
 
