@@ -52,6 +52,7 @@ def _cockpit_login(page: Any, base: str, user: str) -> None:
 
 
 def _shoot(page: Any, out: Path, name: str) -> None:
+    page.wait_for_load_state("networkidle")  # images (the home's charts) too
     page.screenshot(path=str(out / f"{name}.png"), full_page=True)
     print(f"  {name}.png")
 
@@ -109,6 +110,17 @@ def main() -> None:
             ):
                 page.goto(base + path)
                 _shoot(page, args.out, name)
+            for name, accept, width in (  # the home in German, and on a phone
+                ("cockpit-home-de", "de-DE,de;q=0.9", 1280),
+                ("cockpit-home-de-mobile", "de-DE,de;q=0.9", 390),
+                ("cockpit-home-en-mobile", "en-GB,en;q=0.9", 390),
+            ):
+                page.set_extra_http_headers({"Accept-Language": accept})
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(f"{base}/cockpit/")
+                _shoot(page, args.out, name)
+            page.set_extra_http_headers({"Accept-Language": "en-GB,en;q=0.9"})
+            page.set_viewport_size({"width": 1280, "height": 900})
             page.goto(f"{base}/cockpit/whatif")
             page.get_by_label("Rule to switch off").select_option("customer-care.addressed")
             page.get_by_role("button", name="Preview without this rule").click()

@@ -80,6 +80,7 @@ class Home:
     findings_as_of: datetime | None
     findings_new: int  # first seen within the period (still there)
     findings_resolved: int  # resolved within the period
+    series: dict[str, Series]  # the charts' figures, shown as tables: ingestion, requests, consent
 
 
 def _finding_cards(stated: list[StatedFinding], now: datetime) -> list[Card]:
@@ -119,17 +120,22 @@ def _count(stated: list[StatedFinding], code: str) -> int:
     return next((s.finding.count for s in stated if s.finding.code == code), 0)
 
 
-def _consent_cards(session: Session, now: datetime) -> list[Card]:
-    start = (now - 2 * PERIOD).date()
-    by_day = read.consent_by_day(session, since=start)
-    split = (now - PERIOD).date()
+def consent_days(session: Session, *, now: datetime) -> dict[str, dict[date, int]]:
+    """Consents given and withdrawn per UTC day over the chart's weeks: one read of the
+    ledger's index for the cards and the chart of a home view."""
+    return read.consent_by_day(session, since=_weeks(now)[0])
 
-    def total(action: str, recent: bool) -> int:
-        days = by_day.get(action, {})
-        return sum(n for d, n in days.items() if (d > split) == recent)
 
-    given, withdrawn = total("given", True), total("withdrawn", True)
-    given_before, withdrawn_before = total("given", False), total("withdrawn", False)
+def _consent_cards(by_day: dict[str, dict[date, int]], now: datetime) -> list[Card]:
+    today = now.date()
+    recent = (today - PERIOD, today)  # the last 7 days: (start, end]
+    before = (today - 2 * PERIOD, today - PERIOD)
+
+    def total(action: str, window: tuple[date, date]) -> int:
+        return sum(n for d, n in by_day.get(action, {}).items() if window[0] < d <= window[1])
+
+    given, withdrawn = total("given", recent), total("withdrawn", recent)
+    given_before, withdrawn_before = total("given", before), total("withdrawn", before)
 
     def rate(g: int, w: int) -> float | None:
         return round(100 * g / (g + w), 1) if g + w else None
@@ -168,7 +174,8 @@ def build_home(
     now: datetime,
     findings_as_of: datetime | None,
 ) -> Home:
-    """The home's cards and the cases that need the DPO now."""
+    """The home's cards, the cases that need the DPO now and the charts' figures."""
+    consents = consent_days(session, now=now)
     views = list_requests(session, now=now, open_only=True)
     received = read.requests_since(session, since=(now - 2 * PERIOD).date())
     missing = [a for a in record.activities if a.dpia_required and a.dpia_missing]
@@ -182,10 +189,15 @@ def build_home(
              detail={"overdue": art14, "soon": art14_soon}),
         Card("dpia.missing", len(missing), "/cockpit/record",
              "high" if any(a.records for a in missing) else ("medium" if missing else "ok")),
-        *_consent_cards(session, now),
+        *_consent_cards(consents, now),
     ]  # fmt: skip
     new, resolved = FindingStateRepository(session).changed_since(now - PERIOD)
-    return Home(tuple(cards), _urgent(views, stated), findings_as_of, new, resolved)
+    series = {
+        "ingestion": ingestion_series(session, now=now),
+        "requests": request_series(session, now=now),
+        "consent": consent_series(session, now=now, by_day=consents),
+    }
+    return Home(tuple(cards), _urgent(views, stated), findings_as_of, new, resolved, series)
 
 
 def _days(end: date, n: int) -> tuple[date, ...]:
@@ -236,10 +248,13 @@ def request_series(session: Session, *, now: datetime) -> Series:
     )
 
 
-def consent_series(session: Session, *, now: datetime) -> Series:
-    """Per week: consents given and withdrawn (the ledger)."""
+def consent_series(
+    session: Session, *, now: datetime, by_day: dict[str, dict[date, int]] | None = None
+) -> Series:
+    """Per week: consents given and withdrawn (the ledger; ``by_day`` from
+    ``consent_days`` if already read)."""
     weeks = _weeks(now)
-    by_day = read.consent_by_day(session, since=weeks[0])
+    by_day = by_day if by_day is not None else consent_days(session, now=now)
     values: dict[str, tuple[float | None, ...]] = {}
     for action in ("given", "withdrawn"):
         per_week = {w: 0 for w in weeks}

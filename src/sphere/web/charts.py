@@ -62,28 +62,34 @@ def line_chart(
     secondary: Sequence[tuple[str, Sequence[float | None]]] = (),
     gettext: Callable[[str], str] = str,
 ) -> bytes:
-    """An SVG line chart, one line per series (pattern, dots, legend)."""
+    """An SVG line chart, one line per series (pattern, dots, legend). Counts start at 0
+    and the axis goes to at least 4, so small whole numbers get whole-number ticks."""
+    # pygal cannot scale a secondary axis without a value: leave such a series out
+    secondary = [(name, values) for name, values in secondary if any(v is not None for v in values)]
+    lines = len(series) + len(secondary)
+    top = max((v for _name, values in series for v in values if v is not None), default=0.0)
     chart = pygal.Line(
         js=[],
         style=STYLE,
         width=560,
-        height=320,
+        height=320 + 26 * max(0, lines - 2),  # one legend row per line beyond two
         title=None,
         legend_at_bottom=True,
-        legend_at_bottom_columns=max(1, len(series) + len(secondary)),
+        legend_at_bottom_columns=1 if lines > 2 else 2,
+        truncate_legend=-1,
         show_minor_x_labels=False,
         x_labels_major_every=7 if not weekly else 3,
         legend_box_size=14,
         truncate_label=-1,
-        min_scale=1,
+        range=(0, max(4.0, top)),
+        min_scale=4,
+        max_scale=8,
         include_x_axis=True,
         no_data_text=gettext("No data yet"),
         disable_xml_declaration=True,
         margin=16,
     )
     chart.x_labels = [_label(b, weekly=weekly, lang=lang) for b in buckets]
-    # pygal cannot scale a secondary axis without a value: leave such a series out
-    secondary = [(name, values) for name, values in secondary if any(v is not None for v in values)]
     for i, (name, values) in enumerate([*series, *secondary]):
         chart.add(
             name,

@@ -27,8 +27,6 @@ from sphere.web.i18n import request_translator
 
 router = APIRouter(prefix="/cockpit", include_in_schema=False)
 
-CHARTS = ("ingestion", "requests", "consent")
-
 
 def chart_series(name: str, db: DbSession, runtime: Runtime) -> Series:
     now = runtime.clock.now()
@@ -57,7 +55,6 @@ def home(
         active="home",
         home=dashboard,
         findings_view=view,
-        series={name: chart_series(name, db, runtime) for name in CHARTS},
     )
 
 
@@ -99,5 +96,9 @@ def chart(
     return Response(
         svg,
         media_type="image/svg+xml",
-        headers={"content-security-policy": CHART_CSP, "cache-control": "private, max-age=60"},
+        headers={
+            "content-security-policy": CHART_CSP,
+            "cache-control": "private, max-age=60",
+            "vary": "Accept-Language, Cookie",  # worded in the reader's language
+        },
     )
