@@ -34,6 +34,11 @@ def po_file(lang: str) -> Path:
     return LOCALE / lang / "LC_MESSAGES" / "messages.po"
 
 
+def _folder_wanted(path: str) -> bool:
+    name = Path(path).name
+    return not name.startswith(".") and name not in ("__pycache__", "node_modules")
+
+
 def extract() -> Catalog:
     with (ROOT / "babel.cfg").open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)
@@ -47,6 +52,8 @@ def extract() -> Catalog:
         keywords=KEYWORDS,
         comment_tags=("Translators:",),
         strip_comment_tags=True,
+        # Babel skips folders starting with "_" by default: templates/_partials is ours.
+        directory_filter=_folder_wanted,
     ):
         template.add(message, locations=[(path, lineno)], auto_comments=comments, context=context)
     return template

@@ -9,7 +9,7 @@ import json
 import re
 import time
 import zipfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +85,16 @@ def test_subject_withdraws_consent_exports_and_requests_erasure(
     page.reload()
     page.get_by_label("Request").select_option(label="Erase my data (Art. 17)")
     page.get_by_role("button", name="Open request").click()
+    assert page.get_by_role("heading", name="Erase your data?").is_visible()
+    page.get_by_role("button", name="Yes, erase my data").click()
     assert page.get_by_role("status").inner_text() == "Your request was received."
     rows = page.locator("#my-requests tbody tr")
     erasure = rows.filter(has_text="Erase my data (Art. 17)")
     assert erasure.count() == 1
     cells = erasure.locator("td").all_inner_texts()
-    assert cells[1] in ("received", "identity verified, being handled")
-    due = date.fromisoformat(cells[2].strip())
+    current = erasure.locator('[aria-current="step"]').inner_text()
+    assert current in ("received", "identity verified")
+    due = datetime.strptime(cells[2].strip(), "%d %b %Y").date()  # en_GB: "3 Jul 2026"
     assert timedelta(days=28) <= due - date.today() <= timedelta(days=31)  # Art. 12(3)
     assert rows.filter(has_text="Copy of my data (Art. 20)").filter(has_text="completed").count()
 

@@ -187,7 +187,10 @@ def test_portal_pages(client: TestClient, app: FastAPI, subject: str, lang: str)
     portal_login(client, app, SUBJECT)
     client.get(f"/portal/lang/{lang}?next=/portal/overview")
     requests = client.get("/portal/requests")
-    client.post("/portal/requests", data={"type": "erasure", "csrf_token": csrf_in(requests.text)})
+    client.post(
+        "/portal/requests",
+        data={"type": "erasure", "confirmed": "yes", "csrf_token": csrf_in(requests.text)},
+    )
     pages = {
         path: client.get(path).text
         for path in ("/portal/overview", "/portal/consents", "/portal/requests", "/portal/receipts")
@@ -202,7 +205,10 @@ def test_cockpit_pages(
 ) -> None:
     portal_login(client, app, SUBJECT)  # a request in the queue shows its action forms
     requests = client.get("/portal/requests")
-    client.post("/portal/requests", data={"type": "erasure", "csrf_token": csrf_in(requests.text)})
+    client.post(
+        "/portal/requests",
+        data={"type": "erasure", "confirmed": "yes", "csrf_token": csrf_in(requests.text)},
+    )
     client.cookies.clear()
     make_user("dpo@example.com", Role.DPO)
     form = client.get("/cockpit/login")

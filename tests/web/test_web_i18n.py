@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from sphere.domain.time import FrozenClock
 from sphere.settings import Settings
+from tests.factories import COMPANY_YAML
 from tests.web.conftest import csrf_in, sent_links
 from tests.web.test_web_portal import LENA, portal_login
 from tests.web.test_web_portal import subjects as subjects  # noqa: PLC0414 - the fixture
@@ -119,6 +120,9 @@ def _pages(client: TestClient, app: FastAPI, lang: str) -> dict[str, str]:
         "/portal/session", data={"token": used, "csrf_token": csrf_in(confirm.text)}
     ).text
     requests = client.get("/portal/requests")
+    pages["/portal/requests (erasure asked)"] = client.post(
+        "/portal/requests", data={"type": "erasure", "csrf_token": csrf_in(requests.text)}
+    ).text
     for kind in ("access", "objection"):
         opened = client.post(
             "/portal/requests", data={"type": kind, "csrf_token": csrf_in(requests.text)}
@@ -148,11 +152,17 @@ def test_no_english_string_remains_on_a_german_page(
     fresh_engine: Engine,
     clock: FrozenClock,
 ) -> None:
+    settings.resolved_company_file.parent.mkdir(parents=True, exist_ok=True)
+    settings.resolved_company_file.write_text(
+        COMPANY_YAML + "privacy_contact: datenschutz@optiklinse.example\n", encoding="utf-8"
+    )
     english = _pages(client, app, "en")
     german = _pages(client, app, "de")
     assert german.keys() == english.keys()
     for path, html in german.items():
         assert '<html lang="de">' in html, path
+        # every page names the company and how to reach its data protection officer
+        assert "Optiklinse GmbH" in html and "mailto:datenschutz@optiklinse.example" in html, path
     found = {p: untranslated(german[p], english[p]) for p in german}
     assert {p: texts for p, texts in found.items() if texts} == {}
 

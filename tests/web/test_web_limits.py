@@ -234,7 +234,8 @@ def test_a_duplicate_request_is_merged_into_the_open_one(lena: tuple[TestClient,
     assert sorted(r["type"] for r in listing) == ["erasure", "rectification"]
     page = client.get("/portal/requests")
     shown = client.post(
-        "/portal/requests", data={"type": "erasure", "csrf_token": csrf_in(page.text)}
+        "/portal/requests",
+        data={"type": "erasure", "confirmed": "yes", "csrf_token": csrf_in(page.text)},
     )
     assert "You already have an open request of this kind" in shown.text
 

@@ -187,12 +187,22 @@ def test_export_downloads_zip_and_records_request(lena: TestClient) -> None:
 
 def test_erasure_request_shows_state_and_deadline(lena: TestClient) -> None:
     page = lena.get("/portal/requests")
-    opened = lena.post(
+    asked = lena.post(
         "/portal/requests", data={"type": "erasure", "csrf_token": csrf_in(page.text)}
+    )
+    assert "Erase your data?" in asked.text and "cannot be undone" in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text
+    assert "You have no requests." in lena.get("/portal/requests").text  # nothing opened yet
+    opened = lena.post(
+        "/portal/requests",
+        data={"type": "erasure", "confirmed": "yes", "csrf_token": csrf_in(page.text)},
     )
     assert opened.status_code == 200
     assert "Erase my data (Art. 17)" in opened.text
     assert "identity verified, being handled" in opened.text
+    steps = opened.text.split('<ol class="steps"', 1)[1].split("</ol>", 1)[0]
+    assert '<li class="done">received</li>' in steps
+    assert '<li class="current" aria-current="step">identity verified</li>' in steps
 
 
 def test_rectification_details_reach_the_dpo_encrypted_and_escaped(
@@ -309,7 +319,10 @@ def test_cockpit_queue_completes_erasure_and_transparency_counts_it(
 
     portal_login(client, app, LENA)
     page = client.get("/portal/requests")
-    client.post("/portal/requests", data={"type": "erasure", "csrf_token": csrf_in(page.text)})
+    client.post(
+        "/portal/requests",
+        data={"type": "erasure", "confirmed": "yes", "csrf_token": csrf_in(page.text)},
+    )
     client.cookies.clear()
     make_user("dpo@example.com")
     form = client.get("/cockpit/login")

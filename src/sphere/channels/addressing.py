@@ -132,6 +132,8 @@ class CompanyProfile:
 
     accounts: Mapping[Channel, frozenset[str]] = field(default_factory=dict)
     brand_names: tuple[str, ...] = ()
+    name: str = ""  # the controller's name, shown on the portal and public pages
+    privacy_contact: str = ""  # the DPO's or privacy team's address (e-mail or URL)
     product_names: tuple[str, ...] = ()
     hashtags: tuple[str, ...] = ()
     page_ids: frozenset[str] = frozenset()
@@ -145,8 +147,12 @@ class CompanyProfile:
         product_names: Iterable[str] = (),
         hashtags: Iterable[str] = (),
         page_ids: Iterable[str] = (),
+        name: str = "",
+        privacy_contact: str = "",
     ) -> CompanyProfile:
         return cls(
+            name=name,
+            privacy_contact=privacy_contact,
             accounts={
                 Channel(k): frozenset(fold(a.lstrip("@")) for a in v) for k, v in accounts.items()
             },

@@ -2,6 +2,7 @@
 
 ```yaml
 name: Optiklinse GmbH
+privacy_contact: datenschutz@optiklinse.example   # the DPO, named on every portal page
 accounts:            # per channel: handles and ids of the company's own accounts
   x: [optiklinse, "1500000000000000001"]
   mastodon: [optiklinse@photo.example, "109000000000000001"]
@@ -25,7 +26,7 @@ from sphere.channels.addressing import CompanyProfile
 from sphere.domain import Channel
 from sphere.errors import InvalidInput
 
-_KEYS = ("name", "accounts", "brands", "products", "hashtags", "page_ids")
+_KEYS = ("name", "privacy_contact", "accounts", "brands", "products", "hashtags", "page_ids")
 
 
 def _strings(data: Mapping[str, Any], key: str, where: str) -> list[str]:
@@ -54,7 +55,16 @@ def company_profile_from_mapping(data: Any, *, where: str = "<company>") -> Comp
         product_names=_strings(data, "products", where),
         hashtags=_strings(data, "hashtags", where),
         page_ids=_strings(data, "page_ids", where),
+        name=_string(data, "name", where),
+        privacy_contact=_string(data, "privacy_contact", where),
     )
+
+
+def _string(data: Mapping[str, Any], key: str, where: str) -> str:
+    value = data.get(key) or ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{where}: '{key}' must be a string")
+    return value.strip()
 
 
 def load_company_profile(path: Path) -> CompanyProfile:

@@ -62,11 +62,15 @@ class DemoReport:
     seconds: float = 0.0
 
 
+DEMO_PRIVACY_CONTACT = "datenschutz@optiklinse.example"
+
+
 def company_yaml(company: dict[str, Any]) -> str:
     """The company profile (docs/channels.md) from the scenario's company description."""
     accounts = company["accounts"]
     lines = [
         f"name: {json.dumps(company['name'])}",
+        f"privacy_contact: {json.dumps(company.get('privacy_contact', DEMO_PRIVACY_CONTACT))}",
         "accounts:",
         f"  x: [{json.dumps(accounts['x']['username'])}, {json.dumps(accounts['x']['user_id'])}]",
         "  mastodon: ["

@@ -48,8 +48,12 @@ def request_translator(request: Request) -> Translator:
 
 
 def context_processor(request: Request) -> dict[str, Any]:
+    """``i18n`` and ``lang`` for every template, and ``company`` (name and privacy
+    contact, for the portal and public pages' header and footer)."""
     found = request_translator(request)
-    return {"i18n": found, "lang": found.lang}
+    runtime = getattr(request.app.state, "runtime", None)
+    company = runtime.company_contact() if runtime is not None else None
+    return {"i18n": found, "lang": found.lang, "company": company}
 
 
 def _of(context: Context) -> Translator:
@@ -139,6 +143,7 @@ def install(env: Environment) -> None:
     env.globals.update(
         i18n=default,
         lang=default.lang,
+        company=None,
         term=_term,
         article=_article,
         legal_basis=_legal_basis,

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -22,8 +23,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.templating import Jinja2Templates
 
+from sphere.channels.company import load_company_profile
 from sphere.consent.receipt import Controller
 from sphere.domain.time import Clock
+from sphere.errors import InvalidInput
 from sphere.jobs import JobRunner
 from sphere.runtime import Runtime
 from sphere.settings import Settings
@@ -57,6 +60,15 @@ def make_templates() -> Jinja2Templates:
 
 
 log = logging.getLogger("sphere.web")
+
+
+@lru_cache(maxsize=4)
+def _company_contact(path: str, _stamp: int) -> Controller:
+    try:
+        profile = load_company_profile(Path(path))
+    except InvalidInput:
+        return Controller(name="", contact="")  # the cockpit reports a broken file
+    return Controller(name=profile.name, contact=profile.privacy_contact)
 
 
 class AfterResponse:
@@ -143,6 +155,17 @@ class WebRuntime:
     @property
     def portal_cookie(self) -> str:
         return "__Host-sphere_portal" if self.web.cookie_secure else "sphere_portal"
+
+    def company_contact(self) -> Controller:
+        """The company's name and privacy contact as configured (``company.yaml``:
+        ``name``, ``privacy_contact``; empty when not set), read again only when the
+        file changes: every portal and public page names them."""
+        path = self.core.settings.resolved_company_file
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            return Controller(name="", contact="")
+        return _company_contact(str(path), stamp)
 
     def receipt_controller(self) -> Controller:
         """The controller named in consent receipts (portal pages and API alike)."""

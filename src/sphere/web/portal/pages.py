@@ -349,11 +349,15 @@ def open_request_form(
     login: Login,
     type: Annotated[str, Form(max_length=20)],  # noqa: A002
     details: Annotated[str, Form(max_length=MAX_DETAILS_CHARS)] = "",
+    confirmed: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     try:
         kind = RequestType(type)
     except ValueError as exc:
         raise InvalidInput("unknown request type") from exc
+    if kind is RequestType.ERASURE and confirmed != "yes":
+        # Erasure cannot be undone: say what it means, then ask once more.
+        return _render(request, runtime, "erasure_confirm.html", "requests", details=details)
     now = runtime.clock.now()
     opened = open_own_request(
         db,
