@@ -15,6 +15,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -71,6 +72,59 @@ class Series:
 
     buckets: tuple[date, ...]
     values: dict[str, tuple[float | None, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Trends:
+    """The per-day and per-week figures of the home: computed now on a small
+    installation, stored with each findings snapshot on a large one (the consent
+    ledger's GROUP BY over twelve weeks is 0.15 s at 140,000 entries)."""
+
+    consent_days: dict[str, dict[date, int]]
+    series: dict[str, Series]  # ingestion, requests, consent
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "consent_days": {
+                action: {d.isoformat(): n for d, n in days.items()}
+                for action, days in self.consent_days.items()
+            },
+            "series": {
+                name: {
+                    "buckets": [b.isoformat() for b in s.buckets],
+                    "values": {k: list(v) for k, v in s.values.items()},
+                }
+                for name, s in self.series.items()
+            },  # fmt: skip
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Trends:
+        return cls(
+            {
+                action: {date.fromisoformat(d): int(n) for d, n in days.items()}
+                for action, days in data["consent_days"].items()
+            },
+            {
+                name: Series(
+                    tuple(date.fromisoformat(b) for b in s["buckets"]),
+                    {k: tuple(v) for k, v in s["values"].items()},
+                )
+                for name, s in data["series"].items()
+            },
+        )
+
+
+def compute_trends(session: Session, *, now: datetime) -> Trends:
+    consents = consent_days(session, now=now)
+    return Trends(
+        consents,
+        {
+            "ingestion": ingestion_series(session, now=now),
+            "requests": request_series(session, now=now),
+            "consent": consent_series(session, now=now, by_day=consents),
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +227,12 @@ def build_home(
     *,
     now: datetime,
     findings_as_of: datetime | None,
+    trends: Trends | None = None,
 ) -> Home:
-    """The home's cards, the cases that need the DPO now and the charts' figures."""
-    consents = consent_days(session, now=now)
+    """The home's cards, the cases that need the DPO now and the charts' figures
+    (``trends`` from the findings snapshot, else computed now)."""
+    trends = trends if trends is not None else compute_trends(session, now=now)
+    consents = trends.consent_days
     views = list_requests(session, now=now, open_only=True)
     received = read.requests_since(session, since=(now - 2 * PERIOD).date())
     missing = [a for a in record.activities if a.dpia_required and a.dpia_missing]
@@ -192,12 +249,7 @@ def build_home(
         *_consent_cards(consents, now),
     ]  # fmt: skip
     new, resolved = FindingStateRepository(session).changed_since(now - PERIOD)
-    series = {
-        "ingestion": ingestion_series(session, now=now),
-        "requests": request_series(session, now=now),
-        "consent": consent_series(session, now=now, by_day=consents),
-    }
-    return Home(tuple(cards), _urgent(views, stated), findings_as_of, new, resolved, series)
+    return Home(tuple(cards), _urgent(views, stated), findings_as_of, new, resolved, trends.series)
 
 
 def _days(end: date, n: int) -> tuple[date, ...]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sphere.cockpit.dashboard import Trends, compute_trends
 from sphere.cockpit.finding_states import observe_findings
 from sphere.cockpit.findings import Finding, compute_findings
 from sphere.cockpit.record import ProcessingRecord
@@ -44,6 +45,7 @@ class FindingsView:
     as_of: datetime | None
     snapshot: bool = False
     refreshing: bool = False
+    trends: Trends | None = None  # the home's figures, stored with a snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ def snapshot_result(
         "computed_at": now.isoformat(),
         "policy_hash": record.policy_hash,
         "findings": [f.to_dict() for f in found],
+        "trends": compute_trends(session, now=now).to_dict(),
     }
 
 
@@ -81,7 +84,19 @@ def _view(job: JobRecord, *, refreshing: bool) -> FindingsView:
         datetime.fromisoformat(result["computed_at"]),
         snapshot=True,
         refreshing=refreshing,
+        trends=Trends.from_dict(result["trends"]) if "trends" in result else None,
     )
+
+
+def snapshot_trends(session: Session, settings: FindingsSettings) -> Trends | None:
+    """The home's figures from the newest findings snapshot on a large installation
+    (the chart images read them here); None: compute them now."""
+    if held_total(session) <= settings.inline_max:
+        return None
+    latest = JobRepository(session).latest_done(KIND)
+    if latest is None or "trends" not in latest.result:
+        return None
+    return Trends.from_dict(latest.result["trends"])
 
 
 def current_findings(

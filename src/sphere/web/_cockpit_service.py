@@ -8,10 +8,11 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from sphere.accounts import Principal
+from sphere.cockpit.dashboard import Trends, compute_trends
 from sphere.cockpit.record import ProcessingRecord, build_record
 from sphere.cockpit.whatif import make_draft as _make_draft
 from sphere.governance.policy_versions import active_policy
-from sphere.jobs.findings import FindingsSettings, FindingsView, current_findings
+from sphere.jobs.findings import FindingsSettings, FindingsView, current_findings, snapshot_trends
 from sphere.policy import Policy
 from sphere.web.runtime import WebRuntime
 
@@ -39,6 +40,22 @@ def record_only(db: Session, runtime: WebRuntime) -> ProcessingRecord:
     return build_record(db, active_policy(db), now=runtime.clock.now())
 
 
+def _findings_settings(runtime: WebRuntime) -> FindingsSettings:
+    web = runtime.web
+    return FindingsSettings(
+        inline_max=web.findings_inline_max_records,
+        max_age=timedelta(seconds=web.findings_max_age_seconds),
+        wait=web.job_wait_seconds,
+    )
+
+
+def home_trends(db: Session, runtime: WebRuntime) -> Trends:
+    """The home's per-day figures: from the newest findings snapshot on a large
+    installation, computed now on a small one."""
+    stored = snapshot_trends(db, _findings_settings(runtime))
+    return stored if stored is not None else compute_trends(db, now=runtime.clock.now())
+
+
 def record_and_findings(
     db: Session, runtime: WebRuntime, *, actor: str = "system:cockpit"
 ) -> tuple[ProcessingRecord, FindingsView]:
@@ -47,7 +64,6 @@ def record_and_findings(
     now = runtime.clock.now()
     policy = active_policy(db)
     record = build_record(db, policy, now=now)
-    web = runtime.web
     view = current_findings(
         db,
         runtime.core,
@@ -56,11 +72,7 @@ def record_and_findings(
         policy,
         now=now,
         company_handles=company_handles(runtime),
-        settings=FindingsSettings(
-            inline_max=web.findings_inline_max_records,
-            max_age=timedelta(seconds=web.findings_max_age_seconds),
-            wait=web.job_wait_seconds,
-        ),
+        settings=_findings_settings(runtime),
         actor=actor,
     )
     return record, view

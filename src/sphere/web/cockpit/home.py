@@ -12,29 +12,16 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import RedirectResponse, Response
 
 from sphere.cockpit.dashboard import (
-    Series,
     build_home,
-    consent_series,
-    ingestion_series,
-    request_series,
 )
 from sphere.cockpit.finding_states import with_state
-from sphere.web._cockpit_service import record_and_findings
+from sphere.web._cockpit_service import home_trends, record_and_findings
 from sphere.web.charts import CHART_CSP, line_chart
 from sphere.web.cockpit.pages import landing_for, render
 from sphere.web.deps import COCKPIT_ROLES, CsrfToken, CurrentDpo, CurrentStaff, DbSession, Runtime
 from sphere.web.i18n import request_translator
 
 router = APIRouter(prefix="/cockpit", include_in_schema=False)
-
-
-def chart_series(name: str, db: DbSession, runtime: Runtime) -> Series:
-    now = runtime.clock.now()
-    if name == "ingestion":
-        return ingestion_series(db, now=now)
-    if name == "requests":
-        return request_series(db, now=now)
-    return consent_series(db, now=now)
 
 
 @router.get("/")
@@ -45,7 +32,9 @@ def home(
         return RedirectResponse(landing_for(staff.role), status_code=303)
     record, view = record_and_findings(db, runtime)
     stated = with_state(db, view.findings)
-    dashboard = build_home(db, record, stated, now=runtime.clock.now(), findings_as_of=view.as_of)
+    dashboard = build_home(
+        db, record, stated, now=runtime.clock.now(), findings_as_of=view.as_of, trends=view.trends
+    )
     return render(
         request,
         runtime,
@@ -69,7 +58,7 @@ def chart(
     """One chart of the home as an SVG image (same figures as the page's tables)."""
     translator = request_translator(request)
     lang, _ = translator.lang, translator.gettext
-    series = chart_series(name, db, runtime)
+    series = home_trends(db, runtime).series[name]
     if name == "ingestion":
         svg = line_chart(
             series.buckets,
