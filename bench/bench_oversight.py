@@ -169,11 +169,16 @@ def _rebuild_read_model(factory: Any) -> float | None:
 class Timer:
     """Times callables; keeps every duration and the CPU seconds spent."""
 
-    def __init__(self, budget: float) -> None:
-        self.budget = budget
+    def __init__(self, budget: float, only: tuple[str, ...] = ()) -> None:
+        self.budget, self.only = budget, only
         self.results: dict[str, dict[str, Any]] = {}
 
+    def wants(self, name: str) -> bool:
+        return not self.only or any(part in name for part in self.only)
+
     def run(self, name: str, kind: str, call: Callable[[], Any], repeat: int) -> None:
+        if not self.wants(name):
+            return
         durations: list[float] = []
         cpu = 0.0
         error = None
@@ -212,7 +217,7 @@ def measure(url: str, now: datetime, args: argparse.Namespace) -> dict[str, Any]
     from sphere.web.app import create_app
     from sphere.web.config import WebSettings
 
-    timer = Timer(args.budget)
+    timer = Timer(args.budget, tuple(p for p in (args.only or "").split(",") if p))
     with tempfile.TemporaryDirectory(prefix="sphere-bench-home-") as home:
         settings = _settings(Path(home), url)
         engine = make_engine(url)
@@ -290,7 +295,7 @@ def measure(url: str, now: datetime, args: argparse.Namespace) -> dict[str, Any]
             ]
             print("cockpit pages and staff API GETs", file=sys.stderr)
             for name, path in pages:
-                if client.get(path).status_code == 404:
+                if not timer.wants(name) or client.get(path).status_code == 404:
                     continue  # not built (yet)
                 timer.run(name, "page", lambda p=path: runner.get(p), args.repeat)
             timer.run("api record.pdf", "pdf", lambda: runner.get("/api/v1/record.pdf"), args.heavy)
@@ -481,6 +486,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--core", type=int, default=0, help="CPU core the measuring runs on")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--only", help="measure only operations whose name contains one of these (comma-separated)"
+    )
     parser.add_argument("--phase", choices=("build", "measure"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--now", help=argparse.SUPPRESS)
@@ -504,7 +512,7 @@ def main() -> None:
         "--contacts", str(args.contacts), "--repeat", str(args.repeat),
         "--heavy", str(args.heavy), "--budget", str(args.budget),
         "--whatif-rule", args.whatif_rule, "--apply-rule", args.apply_rule,
-        "--core", str(args.core),
+        "--core", str(args.core), *(["--only", args.only] if args.only else []),
     ]  # fmt: skip
     everything: dict[str, Any] = {}
     for backend in backends:

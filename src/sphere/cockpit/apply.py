@@ -43,7 +43,12 @@ from sphere.storage.entities import SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.events import EventRepository
-from sphere.storage.repositories.fact_groups import group_ids, record_refs, stream_ids
+from sphere.storage.repositories.fact_groups import (
+    fact_pairs,
+    group_ids,
+    record_refs,
+    stream_ids,
+)
 from sphere.storage.repositories.jobs import JobRepository
 from sphere.storage.repositories.rights import RightsRepository
 
@@ -93,11 +98,14 @@ def decide_plan(
     summary, the group keys to delete per record type, the groups that stay but get a
     new decision, the imported contacts to review, and the version in force."""
     current = active_policy(session)
-    items: list[RecordFacts] = list(
-        stored_record_facts(session, keyring, policy_in_force=current, now=now, progress=progress)
-    )
-    campaigns = campaign_shifts(session, keyring, current, draft, now=now)
-    summary = summarise(session, items, current, draft, campaigns, now=now)
+    with fact_pairs(session, now=now) as pairs:
+        items: list[RecordFacts] = list(
+            stored_record_facts(
+                session, keyring, policy_in_force=current, now=now, progress=progress, pairs=pairs
+            )
+        )
+        campaigns = campaign_shifts(session, keyring, current, draft, now=now)
+        summary = summarise(session, items, current, draft, campaigns, now=now, pairs=pairs)
     delete: dict[str, list[str]] = {}
     decide: list[tuple[str, str, dict[str, Any]]] = []
     review = 0

@@ -54,7 +54,12 @@ from sphere.pipeline.facts import (
 from sphere.pipeline.gate import gate
 from sphere.policy import Policy, default_policy, load_policy_text
 from sphere.storage.crypto import Keyring
-from sphere.storage.repositories.fact_groups import AuthorFacts, RecordGroup, record_groups
+from sphere.storage.repositories.fact_groups import (
+    AuthorFacts,
+    FactPairs,
+    RecordGroup,
+    record_groups,
+)
 from sphere.storage.repositories.policies import PolicyVersionRepository
 
 Progress = Callable[..., None]
@@ -233,9 +238,11 @@ def stored_record_facts(
     policy_in_force: Policy,
     now: datetime,
     progress: Progress | None = None,
+    pairs: FactPairs | None = None,
 ) -> Iterator[RecordFacts]:
     """One ``RecordFacts`` per group of live interactions, events and imported contacts
-    that share their deciding facts (``RecordFacts.records`` rows each)."""
+    that share their deciding facts (``RecordFacts.records`` rows each); with ``pairs``
+    the groups come from its one read of the records (``fact_groups.FactPairs``)."""
     del keyring  # the facts are columns and the ledger; nothing needs decrypting
     policies = _Policies(session, policy_in_force)
     sources = list_sources(session)
@@ -251,7 +258,12 @@ def stored_record_facts(
     for step, record_type in enumerate(("interaction", "event", "contact")):
         if progress is not None:
             progress(step, 3, f"grouping stored {record_type}s by their facts")
-        for group in record_groups(session, record_type, now=now):
+        groups = (
+            pairs.groups(record_type)
+            if pairs is not None
+            else record_groups(session, record_type, now=now)
+        )
+        for group in groups:
             deciding = policies.get(group.policy_version)
             if record_type == "interaction":
                 collection = by_name.get(group.source or "", Collection.OFFICIAL_API)

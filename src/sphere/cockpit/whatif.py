@@ -49,11 +49,16 @@ from sphere.cockpit.stored_facts import Progress, RecordFacts, facts_dict, store
 from sphere.errors import InvalidInput, NotFound
 from sphere.governance.policy_versions import active_policy
 from sphere.marketing.campaigns import TIMING_CODES, list_campaigns
-from sphere.marketing.dry_run import GroupVerdict, campaign_verdicts
+from sphere.marketing.dry_run import GroupVerdict, campaign_groups, judge_groups
 from sphere.marketing.planning import Verdict
 from sphere.policy import Policy, PolicyDiff, diff_policies, load_policy_text
 from sphere.storage.crypto import Keyring
-from sphere.storage.repositories.fact_groups import distinct_contacts, group_examples
+from sphere.storage.repositories.fact_groups import (
+    FactPairs,
+    distinct_contacts,
+    fact_pairs,
+    group_examples,
+)
 from sphere.storage.repositories.marketing import MarketingRepository
 
 MAX_EXAMPLES = 3
@@ -303,7 +308,7 @@ def campaign_shifts(
     session: Session, keyring: Keyring, current: Policy, draft: Policy, *, now: datetime
 ) -> tuple[int, list[CampaignShift]]:
     """(campaigns checked, the ones whose recipients ``draft`` judges differently) —
-    per group of recipients sharing their facts, under both policies."""
+    per group of recipients sharing their facts (grouped once), under both policies."""
     del keyring
     repo = MarketingRepository(session)
     checked = 0
@@ -313,8 +318,9 @@ def campaign_shifts(
         if record.state == "refused" or measure.state != "approved":
             continue  # never sent, whatever the policy
         checked += 1
-        before, _ = campaign_verdicts(session, current, record, measure, now=now)
-        after, _ = campaign_verdicts(session, draft, record, measure, now=now)
+        groups, _ = campaign_groups(session, record, measure, now=now)
+        before = judge_groups(groups, current, record, measure, now=now)
+        after = judge_groups(groups, draft, record, measure, now=now)
         new = {v.group.key: v.verdict for v in after}
         affected = 0
         codes: dict[str, int] = {}
@@ -357,13 +363,16 @@ def what_if(
 ) -> StoredWhatIf:
     """How ``draft`` would decide the stored data, compared with the policy in force."""
     current = active_policy(session)
-    items = list(
-        stored_record_facts(session, keyring, policy_in_force=current, now=now, progress=progress)
-    )
-    if progress is not None:
-        progress(3, 4, f"judging the campaigns ({len(items)} record groups decided)")
-    campaigns = campaign_shifts(session, keyring, current, draft, now=now)
-    return summarise(session, items, current, draft, campaigns, now=now)
+    with fact_pairs(session, now=now) as pairs:
+        items = list(
+            stored_record_facts(
+                session, keyring, policy_in_force=current, now=now, progress=progress, pairs=pairs
+            )
+        )
+        if progress is not None:
+            progress(3, 4, f"judging the campaigns ({len(items)} record groups decided)")
+        campaigns = campaign_shifts(session, keyring, current, draft, now=now)
+        return summarise(session, items, current, draft, campaigns, now=now, pairs=pairs)
 
 
 def summarise(
@@ -374,6 +383,7 @@ def summarise(
     campaigns: tuple[int, list[CampaignShift]],
     *,
     now: datetime,
+    pairs: FactPairs | None = None,
 ) -> StoredWhatIf:
     changed, shifts = _evaluate(items, current, draft)
     _more_examples(session, changed, shifts, now)
@@ -395,7 +405,11 @@ def summarise(
         records=sum(i.records for i in items),
         changed=sum(i.records for i, _, _ in changed),
         no_longer_stored=sum(i.records for i, b, a in changed if b.stores and not a.stores),
-        contacts_affected=distinct_contacts(session, keys.items(), now=now),
+        contacts_affected=(
+            pairs.distinct_contacts(keys.items())
+            if pairs is not None
+            else distinct_contacts(session, keys.items(), now=now)
+        ),
         activities_affected=tuple(sorted(activities)),
         not_reproduced=sum(i.records for i in items if not i.reproduced),
         shifts=tuple(sorted(shifts.values(), key=lambda s: (-s.count, s.old_rule, s.new_rule))),

@@ -53,8 +53,8 @@ from sphere.marketing.planning import AudienceFacts, DataItem
 from sphere.marketing.recipient import RecipientFacts
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import Contact, Identity, Interaction
+from sphere.storage.repositories.audience_groups import AudienceGroup
 from sphere.storage.repositories.contacts import ContactRepository
-from sphere.storage.repositories.fact_groups import AudienceGroup
 from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.marketing import MarketingRepository
 

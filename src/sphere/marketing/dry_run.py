@@ -1,20 +1,21 @@
 """The dry run and the planning check over a whole audience, decided per group of
 contacts that share every deciding fact — never per person in Python.
 
-``storage.repositories.fact_groups.audience_groups`` reads the facts of every contact
-of the audience in one query and groups them (relationship, consent state for the
+``storage.repositories.audience_groups`` reads the facts of every contact of the
+audience in one query and groups them (relationship, consent state for the
 purpose, objection, restriction, Art. 9 involvement, addressed the company, reachable
 channels, §7(3) UWG conditions, an open Art. 14 duty, messages sent in the frequency
 window). Each group is judged once by the same functions a single send uses
 (``marketing.audience.group_facts`` + ``recipient.check_recipient``), so a dry run and
 the real send decide alike. The dry run stores one verdict per group and, set-based,
 which contact fell into which group (``storage.repositories.dry_runs``): the lists page,
-filter by reason and export without running it again.
+filter by reason and export without running it again. The dry run reads the audience
+once (``audience_snapshot``): the groups and the stored lines come from that one read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -28,12 +29,13 @@ from sphere.marketing.recipient import QuietHours, RecipientVerdict, check_recip
 from sphere.policy import Policy
 from sphere.rights.notices import sync_duties
 from sphere.storage.crypto import Keyring
-from sphere.storage.repositories.dry_runs import DryRunGroup, DryRunRepository
-from sphere.storage.repositories.fact_groups import (
+from sphere.storage.repositories.audience_groups import (
     AudienceGroup,
+    AudienceSnapshot,
     audience_groups,
-    audience_members,
+    audience_snapshot,
 )
+from sphere.storage.repositories.dry_runs import DryRunGroup, DryRunRepository
 from sphere.storage.repositories.marketing import (
     CampaignRecord,
     MarketingRepository,
@@ -69,22 +71,16 @@ def _audience(record: CampaignRecord, measure: MeasureRecord) -> dict[str, Any]:
     return audience
 
 
-def campaign_verdicts(
-    session: Session,
-    policy: Policy,
-    record: CampaignRecord,
-    measure: MeasureRecord,
-    *,
-    now: datetime,
-) -> tuple[list[GroupVerdict], dict[str, Any]]:
-    """Every group of the campaign's audience with the verdict a send would get now,
-    and the arguments that select the groups' members again."""
+def campaign_selection(
+    session: Session, record: CampaignRecord, measure: MeasureRecord, *, now: datetime
+) -> dict[str, Any]:
+    """The arguments that select (and group) the campaign's audience now."""
     from sphere.marketing.campaigns import pure_campaign
     from sphere.marketing.planning import data_uses
 
     campaign = pure_campaign(record, measure)
     repo = MarketingRepository(session)
-    selection: dict[str, Any] = {
+    return {
         "purpose": campaign.purpose.value,
         "now": now,
         "segment_id": segment_id(repo, _audience(record, measure)),
@@ -92,10 +88,33 @@ def campaign_verdicts(
         "channels": [c.value for c in OutreachChannel if c.reaches_person],
         "uses": data_uses(campaign.data_items),
     }
+
+
+def campaign_groups(
+    session: Session, record: CampaignRecord, measure: MeasureRecord, *, now: datetime
+) -> tuple[list[AudienceGroup], dict[str, Any]]:
+    """The campaign's audience grouped by its facts, and the selection that made it."""
+    selection = campaign_selection(session, record, measure, now=now)
+    return audience_groups(session, **selection), selection
+
+
+def judge_groups(
+    groups: Sequence[AudienceGroup],
+    policy: Policy,
+    record: CampaignRecord,
+    measure: MeasureRecord,
+    *,
+    now: datetime,
+) -> list[GroupVerdict]:
+    """Each group with the verdict a send would get now under ``policy`` (pure: the
+    what-if judges the same groups under two policies)."""
+    from sphere.marketing.campaigns import pure_campaign
+
+    campaign = pure_campaign(record, measure)
     wanted = measure.audience.get("relationship")
     quiet = QuietHours(time.fromisoformat(record.quiet_start), time.fromisoformat(record.quiet_end))
     verdicts = []
-    for group in audience_groups(session, **selection):
+    for group in groups:
         facts = group_facts(group, campaign.purpose, campaign.data_items)
         if wanted and facts.recipient.relationship.value not in wanted:
             verdict = RELATIONSHIP_REFUSAL
@@ -109,7 +128,21 @@ def campaign_verdicts(
                 quiet_hours=quiet,
             )
         verdicts.append(GroupVerdict(group, verdict))
-    return verdicts, selection
+    return verdicts
+
+
+def campaign_verdicts(
+    session: Session,
+    policy: Policy,
+    record: CampaignRecord,
+    measure: MeasureRecord,
+    *,
+    now: datetime,
+) -> tuple[list[GroupVerdict], dict[str, Any]]:
+    """Every group of the campaign's audience with the verdict a send would get now,
+    and the arguments that select the groups' members again."""
+    groups, selection = campaign_groups(session, record, measure, now=now)
+    return judge_groups(groups, policy, record, measure, now=now), selection
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,26 +243,11 @@ def run_dry_run(
     sync_duties(session, policy, incremental=True)  # Art. 14 duties of new records
     if progress is not None:
         progress(0, 3, "grouping the audience by its facts")
-    verdicts, selection = campaign_verdicts(session, policy, record, measure, now=now)
-    if progress is not None:
-        progress(1, 3, f"storing verdicts for {sum(v.group.count for v in verdicts)} contacts")
-    groups = [
-        {
-            "key": v.group.key,
-            "allowed": v.verdict.allowed,
-            "code": v.verdict.code,
-            "reason": v.verdict.reason,
-            "article": v.verdict.article,
-            "legal_basis": v.verdict.legal_basis.value if v.verdict.legal_basis else None,
-            "retry_at": v.verdict.retry_at,
-            "count": v.group.count,
-        }
-        for v in verdicts
-    ]
-    repo = DryRunRepository(session)
-    members = audience_members(session, keys=None, **selection)  # every group is stored
-    repo.replace(record.id, groups, members)
-    eligible = repo.eligible_ids(record.id, sorted(TIMING_CODES))
+    selection = campaign_selection(session, record, measure, now=now)
+    with audience_snapshot(session, **selection) as audience:
+        verdicts = judge_groups(audience.groups, policy, record, measure, now=now)
+        _store(session, record.id, verdicts, audience, progress)
+    eligible = DryRunRepository(session).eligible_ids(record.id, sorted(TIMING_CODES))
     MarketingRepository(session).update_campaign(
         record.id, state="dry_run", dry_run_at=now, dry_run_audience=eligible
     )
@@ -250,3 +268,29 @@ def run_dry_run(
     if progress is not None:
         progress(3, 3, "done")
     return report
+
+
+def _store(
+    session: Session,
+    campaign_id: str,
+    verdicts: list[GroupVerdict],
+    audience: AudienceSnapshot,
+    progress: Progress | None,
+) -> None:
+    """One verdict per group, and every member's line (from the audience read once)."""
+    if progress is not None:
+        progress(1, 3, f"storing verdicts for {sum(v.group.count for v in verdicts)} contacts")
+    groups = [
+        {
+            "key": v.group.key,
+            "allowed": v.verdict.allowed,
+            "code": v.verdict.code,
+            "reason": v.verdict.reason,
+            "article": v.verdict.article,
+            "legal_basis": v.verdict.legal_basis.value if v.verdict.legal_basis else None,
+            "retry_at": v.verdict.retry_at,
+            "count": v.group.count,
+        }
+        for v in verdicts
+    ]
+    DryRunRepository(session).replace(campaign_id, groups, audience.members())

@@ -64,7 +64,7 @@ from sphere.marketing.planning import (
 )
 from sphere.policy import Policy
 from sphere.storage.crypto import Keyring
-from sphere.storage.repositories.fact_groups import audience_groups
+from sphere.storage.repositories.audience_groups import audience_groups
 from sphere.storage.repositories.marketing import MarketingRepository, MeasureRecord
 
 FLAG_NAMES = tuple(
@@ -263,7 +263,7 @@ def check_stored(
     session: Session, keyring: Keyring, policy: Policy, spec: MeasureSpec, *, now: datetime
 ) -> PlanningResult:
     """The planning check with the audience read from the database: grouped by the facts
-    that decide (``storage.repositories.fact_groups.audience_groups``), each group judged
+    that decide (``storage.repositories.audience_groups``), each group judged
     once with its size — never a loop over people."""
     del keyring  # the facts are flags, identities' kinds and ledger states
     measure = spec.measure

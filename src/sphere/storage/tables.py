@@ -36,6 +36,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -190,9 +191,25 @@ class DecisionRow(Base):
     special_categories: Mapped[list[Any] | None] = mapped_column()
 
 
+#: Live posts of known authors: a covering index for the per-contact facts the planning
+#: check and the dry run read (addressed the company, Art. 9 involvement) — PostgreSQL
+#: reads it alone (index-only) instead of the interactions themselves.
+POSTS_OF_CONTACTS = "deleted_at IS NULL AND contact_id IS NOT NULL"
+
+
 class InteractionRow(Base):
     __tablename__ = "interactions"
-    __table_args__ = (UniqueConstraint("channel", "source_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "source_id"),
+        Index(
+            "ix_interactions_contact_posts",
+            "contact_id",
+            "addressing",
+            postgresql_include=["special_categories"],
+            postgresql_where=text(POSTS_OF_CONTACTS),
+            sqlite_where=text(POSTS_OF_CONTACTS),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     contact_id: Mapped[str | None] = mapped_column(

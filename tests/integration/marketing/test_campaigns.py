@@ -360,3 +360,51 @@ def test_consent_regranted_after_dry_run_is_still_checked(rt: Runtime, smtp_serv
     }
     time.sleep(0.2)
     assert [m["To"] for m in inbox.messages] == ["anna.beispiel@example.com"]
+
+
+def _stored_lines(rt: Runtime, name: str) -> dict[str, tuple[bool, str]]:
+    from sphere.storage.repositories.dry_runs import DryRunRepository
+
+    with rt.session() as session:
+        campaign = MarketingRepository(session).get_campaign(name)
+        return {
+            line.contact_id: (line.group.allowed, line.group.code)
+            for line in DryRunRepository(session).stream(campaign.id)
+        }
+
+
+def test_repeated_dry_run_keeps_unchanged_lines_and_moves_changed_ones(rt: Runtime) -> None:
+    """A dry run over the same audience rewrites only the lines that changed: after one
+    contact consents, another withdraws and a third is added, the stored lines equal
+    those of a dry run of a second campaign that never ran before (same measure)."""
+    anna = seed_contact(rt, email="anna.beispiel@example.com", consents=[Purpose.DIRECT_MARKETING])
+    bert = seed_contact(rt, email="bert.muster@example.com", consents=[Purpose.DIRECT_MARKETING])
+    dora = seed_contact(rt, email="dora.test@example.com")
+    _approved_measure(rt)
+    with rt.session() as session:
+        for name in ("again", "fresh"):
+            create_campaign(
+                session,
+                {"name": name, "measure": "spring newsletter", "offer": OFFER},
+                actor="m",
+                now=NOW,
+            )
+        dry_run(session, rt.keyring, rt.policy(), "again", now=NOW, actor="m")
+    first = _stored_lines(rt, "again")
+    assert first[anna] == first[bert] == (True, "allowed") and not first[dora][0]
+    with rt.session() as session:
+        grant(session, dora, Purpose.DIRECT_MARKETING, channel="web", at=NOW, actor="subject")
+        withdraw(
+            session, rt.keyring, bert, Purpose.DIRECT_MARKETING, channel="web", at=NOW, actor="s"
+        )
+    emil = seed_contact(rt, email="emil.probe@example.com", consents=[Purpose.DIRECT_MARKETING])
+    later = NOW + timedelta(minutes=1)
+    with rt.session() as session:
+        again = dry_run(session, rt.keyring, rt.policy(), "again", now=later, actor="m")
+        fresh = dry_run(session, rt.keyring, rt.policy(), "fresh", now=later, actor="m")
+    lines = _stored_lines(rt, "again")
+    assert lines == _stored_lines(rt, "fresh")
+    assert lines[dora] == lines[emil] == (True, "allowed") and not lines[bert][0]
+    assert (
+        again.summary()["counts"] == fresh.summary()["counts"] == {"reached": 3, "not_reached": 1}
+    )
