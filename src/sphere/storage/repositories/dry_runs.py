@@ -12,6 +12,7 @@ from sqlalchemy import case, delete, func, insert, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from sphere.storage.dry_run_tables import DryRunGroupRow, DryRunLineRow
+from sphere.storage.repositories.fact_groups import analytic
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,9 @@ class DryRunRepository:
             ],
         )
         numbers = {g["key"]: n for n, g in enumerate(ordered)}
+        # Both anti-joins below are hashed subplans only when the lines fit in work_mem
+        # (100,000 lines: ~10 MB); with the default 4 MB each line would rescan the other side.
+        analytic(self.session)
         rows = members.subquery("members")
         wanted = select(rows.c.contact_id, case(numbers, value=rows.c.key).label("group_no"))
         self.session.execute(
