@@ -40,9 +40,17 @@ def test_dpo_runs_whatif_and_applies_it(page: Any, live_server: Any) -> None:
     assert impact.is_visible()
     assert page.get_by_text("Would be deleted").is_visible()
 
-    page.get_by_role("button", name="Apply this policy").click()
-    page.wait_for_url(re.compile(r".*/cockpit/audit\?applied=.*"))
-    assert page.get_by_role("status").inner_text().startswith("Chain verified")
+    page.get_by_role("button", name="Apply this policy…").click()
+    # a confirmation in numbers first; nothing is applied until it is confirmed
+    confirm = page.get_by_role("heading", name=re.compile(r"Apply policy .*-no-customer-care"))
+    assert confirm.is_visible()
+    assert "will be deleted" in page.locator("main").inner_text()
+    page.get_by_role(
+        "button", name=re.compile(r"^(Apply and delete \d+ records?|Apply this policy)$")
+    ).click()
+    page.wait_for_url(re.compile(r".*/cockpit/audit\?done=policy-applied.*"))
+    assert "is in force" in page.locator(".done-note").inner_text()
+    assert page.get_by_text(re.compile("^Chain verified")).is_visible()
     table = page.locator("table").first.inner_text()
     assert "policy.applied" in table and "policy.reevaluated" in table
 

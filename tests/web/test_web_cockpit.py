@@ -141,18 +141,27 @@ def test_cockpit_pages_render_and_whatif_form_applies(
         },
     )
     assert wrong.status_code == 422
+    marker = 'name="whatif_job" value="'
+    start = preview.text.index(marker) + len(marker)
+    job = preview.text[start : preview.text.index('"', start)]
+    fields = {
+        "csrf_token": csrf_in(form),
+        "disable_rule": "customer-care.addressed",
+        "expected_hash": expected,
+        "whatif_job": job,
+    }
+    # first the confirmation: what will be deleted, in numbers; nothing applied yet
+    asked = client.post("/cockpit/policy/apply", data=fields)
+    assert asked.status_code == 200 and 'class="button-danger"' in asked.text
+    assert "will be deleted" in asked.text and 'name="confirmed" value="yes"' in asked.text
+    assert "policy.applied" not in client.get("/cockpit/audit").text
     done = client.post(
-        "/cockpit/policy/apply",
-        data={
-            "csrf_token": csrf_in(form),
-            "disable_rule": "customer-care.addressed",
-            "expected_hash": expected,
-        },
-        follow_redirects=False,
+        "/cockpit/policy/apply", data={**fields, "confirmed": "yes"}, follow_redirects=False
     )
     assert done.status_code == 303 and done.headers["location"].startswith("/cockpit/audit")
     audit = client.get(done.headers["location"]).text
     assert "policy.reevaluated" in audit and "policy.applied" in audit
+    assert "is in force" in audit and 'role="status"' in audit  # the success message
 
 
 def test_auditor_cannot_apply_through_the_form(
@@ -165,6 +174,11 @@ def test_auditor_cannot_apply_through_the_form(
     api_login("auditor@example.com")
     form = client.get("/cockpit/whatif")
     assert form.status_code == 200
+    # the read-only role is shown no action it could only be refused
+    assert "Preview without this rule" not in form.text and "/cockpit/policy/apply" not in form.text
+    assert "/cockpit/audit/verify" not in client.get("/cockpit/audit").text
+    queue = client.get("/cockpit/requests?state=")
+    assert "/complete" not in queue.text and "/reject" not in queue.text
     refused = client.post(
         "/cockpit/policy/apply",
         data={

@@ -250,16 +250,95 @@ def test_marketer_runs_the_planning_check_page(
     login_as(Role.MARKETER)
     page = client.get("/cockpit/marketing/check")
     assert page.status_code == 200
-    for field in ("m-name", "m-purpose", "m-channel", "m-segment", "m-cat-contact_data"):
+    for field in ("m-name", "m-channel", "m-segment", "m-cat-contact_data"):
         assert f'<label for="{field}">' in page.text
+    # a campaign's data is what the person gave us: no questions about social posts
+    assert "m-collection" not in page.text and "m-purpose" not in page.text
+    enrichment = client.get("/cockpit/marketing/check?kind=enrichment").text
+    assert '<label for="m-collection">' in enrichment and "m-channel" not in enrichment
     assert 'href="/cockpit/record"' not in page.text  # no links a marketer cannot open
     data = {**_form(people), "csrf_token": csrf_in(page.text)}
     result = client.post("/cockpit/marketing/check", data=data)
     assert result.status_code == 200, result.text
-    assert "can run for subset" in result.text
-    assert "1 of 2 contacts" in result.text
-    assert "present 1, missing 1, withdrawn 0" in result.text
+    # the verdict comes first, as a badge with the reasons in words; then the form
+    verdict = result.text.index('class="badge badge-verdict badge-can_run_for_subset"')
+    assert verdict < result.text.index('id="m-name"')
+    assert "Can run for part of the audience" in result.text
+    assert "1 of 2 contacts may be reached" in result.text
+    assert "given 1, missing 1, withdrawn 0" in result.text
+    assert "art6_1_a" not in result.text and "Art. 6(1)(a) GDPR" in result.text
+    assert "Put the measure on record" in result.text  # no approval needed
     assert "example.com" not in result.text
+
+
+ENRICH_FORM = {
+    "name": "product enrichment",
+    "kind": "enrichment",
+    "purpose": "enrichment",
+    "categories": ["product_content"],
+    "collection": "official_api",
+    "visibility": "public",
+    "addressing": "addressed",
+}
+
+
+def test_marketer_submits_and_the_dpo_approves_or_rejects_with_a_reason(
+    client: TestClient,
+    rt: Runtime,
+    people: dict[str, str],
+    login_as: Callable[[Role], None],
+) -> None:
+    """Marketer → DPO in the browser's forms: the check needs the DPO (enrichment needs
+    a DPIA under the default policy), the marketer submits it, the DPO sees it with the
+    check's reasons and approves it; a second one is rejected after a confirmation."""
+    seed_contact(rt, posts=TELE_POSTS)
+    login_as(Role.MARKETER)
+    token = csrf_in(client.get("/cockpit/marketing/check?kind=enrichment").text)
+    checked = client.post("/cockpit/marketing/check", data={**ENRICH_FORM, "csrf_token": token})
+    assert "Needs the DPO&#39;s approval" in checked.text or "Needs the DPO's approval" in (
+        checked.text
+    )
+    assert "Submit for the DPO" in checked.text
+    submitted = client.post(
+        "/cockpit/marketing/measures",
+        data={**ENRICH_FORM, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert submitted.status_code == 303
+    client.post(
+        "/cockpit/marketing/measures",
+        data={**ENRICH_FORM, "name": "lookalikes", "csrf_token": token},
+    )
+    page = client.get(submitted.headers["location"])
+    assert "was submitted" in page.text and 'role="status"' in page.text
+    assert "Awaiting a decision" in page.text and "product enrichment" in page.text
+    assert "/approve" not in page.text  # the marketer does not decide
+
+    login_as(Role.AUDITOR)
+    audit_view = client.get("/cockpit/marketing/measures").text
+    assert "product enrichment" in audit_view and "<form" not in audit_view.split("<main")[1]
+
+    login_as(Role.DPO)
+    page = client.get("/cockpit/marketing/measures")
+    assert "DPIA" in page.text and "/approve" in page.text  # the check's reasons
+    token = csrf_in(page.text)
+    approved = client.post(
+        "/cockpit/marketing/measures/product%20enrichment/approve",
+        data={"reason": "DPIA-7 on file", "csrf_token": token},
+    )
+    assert approved.status_code == 200
+    assert "was approved" in approved.text and "DPIA-7 on file" in approved.text
+
+    url = "/cockpit/marketing/measures/lookalikes/reject"
+    asked = client.post(url, data={"reason": "no DPIA for this", "csrf_token": token})
+    assert asked.status_code == 200 and "button-danger" in asked.text
+    assert "Reject the measure" in asked.text and "no DPIA for this" in asked.text
+    waiting = client.get("/cockpit/marketing/measures").text.split("Decided lately")[0]
+    assert "lookalikes" in waiting  # nothing happened yet
+    done = client.post(
+        url, data={"reason": "no DPIA for this", "confirmed": "yes", "csrf_token": token}
+    )
+    assert "was rejected" in done.text
 
 
 def test_planning_check_page_needs_csrf(

@@ -337,10 +337,18 @@ def test_cockpit_queue_completes_erasure_and_transparency_counts_it(
     queue = client.get("/cockpit/requests")
     assert queue.status_code == 200 and "erasure" in queue.text
     request_id = queue.text.split("/cockpit/requests/", 1)[1].split("/", 1)[0]
-    done = client.post(
+    # an erasure is confirmed first, with what it deletes in numbers
+    asked = client.post(
         f"/cockpit/requests/{request_id}/complete", data={"csrf_token": csrf_in(queue.text)}
     )
-    assert done.status_code == 200 and "completed" in done.text
+    assert asked.status_code == 200 and "Erase and destroy the key" in asked.text
+    assert "records about this person will be deleted" in asked.text
+    assert "erasure" in client.get("/cockpit/requests").text  # still open
+    done = client.post(
+        f"/cockpit/requests/{request_id}/complete",
+        data={"csrf_token": csrf_in(queue.text), "confirmed": "yes"},
+    )
+    assert done.status_code == 200 and "The erasure was carried out" in done.text
     with session_scope(make_session_factory(fresh_engine)) as db:
         from sphere.storage.repositories.oversight import transparency_counts
 

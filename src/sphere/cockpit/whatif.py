@@ -149,6 +149,9 @@ class StoredWhatIf:
     campaigns: int = 0  # stored campaigns whose outcome changes
     campaigns_checked: int = 0  # stored campaigns that can still be sent
     campaign_shifts: tuple[CampaignShift, ...] = ()  # at most MAX_CAMPAIGN_EXAMPLES
+    # contacts some of whose records would be deleted (records of authors known only by
+    # a pseudonym count in ``no_longer_stored``, not here): the apply's confirmation
+    deleted_contacts: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -159,6 +162,7 @@ class StoredWhatIf:
             "changed": self.changed,
             "no_longer_stored": self.no_longer_stored,
             "contacts_affected": self.contacts_affected,
+            "deleted_contacts": self.deleted_contacts,
             "activities_affected": list(self.activities_affected),
             "campaigns": self.campaigns,
             "campaigns_checked": self.campaigns_checked,
@@ -396,8 +400,17 @@ def summarise(
     activities |= set(diff.purposes_added) | set(diff.purposes_removed)
     activities |= {c.purpose for c in diff.purposes_changed}
     keys: dict[str, list[str]] = {}
-    for item, _b, _a in changed:
+    deleted: dict[str, list[str]] = {}
+    for item, before, after in changed:
         keys.setdefault(item.record_type, []).append(item.key)
+        if before.stores and not after.stores:
+            deleted.setdefault(item.record_type, []).append(item.key)
+
+    def contacts_of(groups: dict[str, list[str]]) -> int:
+        if pairs is not None:
+            return pairs.distinct_contacts(groups.items())
+        return distinct_contacts(session, groups.items(), now=now)
+
     return StoredWhatIf(
         old_version=current.version,
         new_version=draft.version,
@@ -405,11 +418,8 @@ def summarise(
         records=sum(i.records for i in items),
         changed=sum(i.records for i, _, _ in changed),
         no_longer_stored=sum(i.records for i, b, a in changed if b.stores and not a.stores),
-        contacts_affected=(
-            pairs.distinct_contacts(keys.items())
-            if pairs is not None
-            else distinct_contacts(session, keys.items(), now=now)
-        ),
+        contacts_affected=contacts_of(keys),
+        deleted_contacts=contacts_of(deleted) if deleted else 0,
         activities_affected=tuple(sorted(activities)),
         not_reproduced=sum(i.records for i in items if not i.reproduced),
         shifts=tuple(sorted(shifts.values(), key=lambda s: (-s.count, s.old_rule, s.new_rule))),

@@ -151,6 +151,38 @@ ITEM_KINDS: Final[Mapping[str, str]] = {
     "churn_risk": N_("Likelihood of leaving us"),
     "unknown": N_("unknown"),
 }
+COLLECTIONS: Final[Mapping[str, str]] = {
+    "official_api": N_("through the platform's official interface"),
+    "export": N_("from an export"),
+    "manual": N_("entered by staff or given by the person"),
+    "scraper": N_("by scraping"),
+}
+VISIBILITIES: Final[Mapping[str, str]] = {
+    "public": N_("public"),
+    "restricted": N_("followers or a closed group only"),
+    "private_message": N_("a private message between people"),
+    "company_public": N_("on our own page, forum or timeline"),
+    "company_direct": N_("a direct message to us"),
+}
+ADDRESSINGS: Final[Mapping[str, str]] = {
+    "direct": N_("us, in a private message"),
+    "addressed": N_("us, by mention or reply"),
+    "public_mention": N_("nobody: names our brand in public"),
+    "private_context": N_("nobody: not public and not to us"),
+    "not_applicable": N_("not a post"),
+}
+OUTREACH: Final[Mapping[str, str]] = {
+    "email": N_("E-mail"),
+    "sms": N_("SMS"),
+    "social_reply": N_("Reply on the social network"),
+    "webhook": N_("Into the CRM (nobody is contacted)"),
+}
+MEASURE_STATES: Final[Mapping[str, str]] = {
+    "draft": N_("draft"),
+    "submitted": N_("awaiting the DPO's decision"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+}
 
 KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "purpose": PURPOSES,
@@ -164,6 +196,11 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "recipient": RECIPIENTS,
     "consent_status": CONSENT_STATUSES,
     "item_kind": ITEM_KINDS,
+    "collection": COLLECTIONS,
+    "visibility": VISIBILITIES,
+    "addressing": ADDRESSINGS,
+    "outreach": OUTREACH,
+    "measure_state": MEASURE_STATES,
 }
 
 _ARTICLE = re.compile(r"^art(\d+)(?:_(\d+))?(?:_([a-z]))?$")

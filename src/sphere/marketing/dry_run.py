@@ -157,6 +157,31 @@ class DryRunReport:
     groups: tuple[DryRunGroup, ...]
     lines: tuple[Any, ...]  # RecipientLine, the first PAGE by contact id
     mode: str = "dry_run"
+    quiet_hours: tuple[str, str] = ("20:00", "08:00")  # the campaign's, recipient's local time
+
+    @property
+    def held(self) -> tuple[DryRunGroup, ...]:
+        """Groups that may be reached but not now: quiet hours or the frequency cap
+        (``campaigns.TIMING_CODES``); a send then waits until ``retry_at``."""
+        from sphere.marketing.campaigns import TIMING_CODES
+
+        return tuple(g for g in self.groups if not g.allowed and g.code in TIMING_CODES)
+
+    @property
+    def held_count(self) -> int:
+        return sum(g.count for g in self.held)
+
+    @property
+    def held_until(self) -> datetime | None:
+        """When the last held person may be reached (UTC): sending is held until then."""
+        times = [g.retry_at for g in self.held if g.retry_at is not None]
+        return max(times) if times else None
+
+    @property
+    def eligible_count(self) -> int:
+        """Who may be reached by this campaign: now, or once the quiet hours or the
+        frequency cap end — the figure the planning check's "may be reached" counts."""
+        return self.reached_count + self.held_count
 
     @property
     def reached(self) -> tuple[Any, ...]:
@@ -174,9 +199,19 @@ class DryRunReport:
         return {
             "campaign": self.campaign,
             "campaign_id": self.campaign_id,
-            "counts": {"reached": self.reached_count, "not_reached": self.not_reached_count},
+            "counts": self._counts(),
             "codes": dict(sorted(self.codes.items())),
             "groups": len(self.groups),
+        }
+
+    def _counts(self) -> dict[str, Any]:
+        until = self.held_until
+        return {
+            "reached": self.reached_count,
+            "not_reached": self.not_reached_count,
+            "eligible": self.eligible_count,
+            "held": self.held_count,
+            "held_until": until.isoformat() if until else None,
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -185,7 +220,7 @@ class DryRunReport:
             "mode": self.mode,
             "reached": [line.as_dict() for line in self.reached],
             "not_reached": [line.as_dict() for line in self.not_reached],
-            "counts": {"reached": self.reached_count, "not_reached": self.not_reached_count},
+            "counts": self._counts(),
             "codes": dict(sorted(self.codes.items())),
             "truncated": self.truncated,
         }
@@ -221,6 +256,7 @@ def stored_report(session: Session, record: CampaignRecord) -> DryRunReport:
         codes=codes,
         groups=tuple(groups),
         lines=lines,
+        quiet_hours=(record.quiet_start, record.quiet_end),
     )
 
 

@@ -108,6 +108,63 @@ class ErasureResult:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ErasureScope:
+    """What an erasure of one contact would delete and keep — read, nothing changed —
+    for the confirmation staff see before they carry it out."""
+
+    contact_id: str
+    interactions: int
+    events: int
+    attributes: int  # own and derived from the person's records, other contacts' included
+    identities: int
+    kept: int  # kept for a legal obligation (re-encrypted under a key of their own)
+    consents: int  # ledger entries kept as proof until the limitation period ends
+    erased: bool  # already erased: nothing left to delete
+
+    @property
+    def records(self) -> int:
+        return self.interactions + self.events + self.attributes
+
+
+def erasure_scope(session: Session, keyring: Keyring, contact_id: str) -> ErasureScope:
+    """The counts :func:`erase_contact` would delete now, found the same way."""
+    contacts = ContactRepository(session, keyring)
+    contact = contacts.get(contact_id)
+    if contact.erased_at is not None:
+        return ErasureScope(contact_id, 0, 0, 0, 0, 0, 0, erased=True)
+    rights = RightsRepository(session)
+    identities = contacts.identities(contact_id)
+    pseudo_keys = sorted(
+        {
+            pseudonym_subject(keyring.blind_index(IdentityKind.HANDLE, i.channel, i.value))
+            for i in identities
+            if i.kind is IdentityKind.HANDLE and i.value
+        }
+    )
+    interaction_ids = rights.interaction_ids(contact_id=contact_id, key_ids=pseudo_keys)
+    event_ids = rights.event_ids(contact_id=contact_id, key_ids=pseudo_keys)
+    attributes = AttributeRepository(session, keyring)
+    own = attributes.list_for_contact(contact_id)
+    kept = {a.id for a in own if a.purpose is Purpose.LEGAL_OBLIGATION}
+    consents = ConsentRepository(session).for_contact(contact_id)
+    roots = [SourceRef(SourceType.INTERACTION, i) for i in interaction_ids]
+    roots += [SourceRef(SourceType.EVENT, i) for i in event_ids]
+    roots += [SourceRef(SourceType.ATTRIBUTE, a.id) for a in own]
+    roots += [SourceRef(SourceType.CONSENT, c.id) for c in consents]
+    doomed = {a.id for a in own} | set(attributes.dependents_of(roots))
+    return ErasureScope(
+        contact_id=contact_id,
+        interactions=len(interaction_ids),
+        events=len(event_ids),
+        attributes=len(doomed - kept),
+        identities=len(identities),
+        kept=len(kept),
+        consents=len(consents),
+        erased=False,
+    )
+
+
 def _limitation_end(at: datetime) -> datetime:
     """End of the regular limitation period: 3 years from the end of the year (§199 BGB)."""
     return datetime(at.year + 3, 12, 31, 23, 59, 59, tzinfo=UTC)

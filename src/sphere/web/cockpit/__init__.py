@@ -8,6 +8,7 @@ from sphere.web.cockpit import (
     jobs,
     listening,
     marketing,
+    measures,
     oversight,
     pages,
     password,
@@ -22,6 +23,7 @@ router.include_router(password.router)
 router.include_router(oversight.router)
 router.include_router(requests.router)
 router.include_router(marketing.router)
+router.include_router(measures.router)
 router.include_router(contacts.router)
 router.include_router(listening.router)
 router.include_router(jobs.router)

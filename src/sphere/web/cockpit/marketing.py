@@ -10,10 +10,11 @@ form (422), not as an error page.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from sphere.accounts import Principal
@@ -47,6 +48,97 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "channel": tuple(m.value for m in OutreachChannel),
 }
 Text = Annotated[str, Form(max_length=200)]
+Flag = Annotated[str, Form(max_length=3, pattern="^(yes)?$")]
+
+
+@dataclass(frozen=True, slots=True)
+class KindForm:
+    """What the form asks for one kind of measure — only what decides its check; the
+    rest takes the value that kind of measure has (``fixed``)."""
+
+    purposes: tuple[str, ...]
+    asks_channel: bool  # outreach: who is contacted, and how
+    asks_origin: bool  # data from social channels: how collected, where visible, whom addressed
+    flags: tuple[str, ...]  # declarations the check reads (see planning.Measure)
+    fixed: dict[str, str]
+    categories: tuple[str, ...]  # preselected
+
+
+KINDS: dict[str, KindForm] = {
+    MeasureKind.CAMPAIGN.value: KindForm(
+        purposes=(Purpose.DIRECT_MARKETING.value,),
+        asks_channel=True,
+        asks_origin=False,
+        flags=("similar_products_only", "objection_notice_in_message"),
+        fixed={"collection": "manual", "visibility": "company_direct", "addressing": "direct"},
+        categories=("contact_data",),
+    ),
+    MeasureKind.LEAD_GENERATION.value: KindForm(
+        purposes=(Purpose.DIRECT_MARKETING.value, Purpose.PUBLIC_MONITORING.value),
+        asks_channel=True,
+        asks_origin=True,
+        flags=(),
+        fixed={},
+        categories=("contact_data", "general_content"),
+    ),
+    MeasureKind.ENRICHMENT.value: KindForm(
+        purposes=(Purpose.ENRICHMENT.value, Purpose.PROFILING.value),
+        asks_channel=False,
+        asks_origin=True,
+        flags=("combines_sources", "systematic_profiling"),
+        fixed={"channel": OutreachChannel.WEBHOOK.value},  # into the CRM: nobody is contacted
+        categories=("product_content",),
+    ),
+    MeasureKind.SERVICE_PROCESS.value: KindForm(
+        purposes=(Purpose.SERVICE_PROVISION.value, Purpose.CUSTOMER_CARE.value),
+        asks_channel=True,
+        asks_origin=False,
+        flags=(),
+        fixed={"collection": "manual", "visibility": "company_direct", "addressing": "direct"},
+        categories=("contact_data",),
+    ),
+}
+
+
+def default_form(kind: str) -> dict[str, Any]:
+    spec = KINDS.get(kind) or KINDS[MeasureKind.CAMPAIGN.value]
+    form: dict[str, Any] = {
+        "name": "",
+        "kind": kind if kind in KINDS else MeasureKind.CAMPAIGN.value,
+        "purpose": spec.purposes[0],
+        "categories": list(spec.categories),
+        "collection": "official_api",
+        "visibility": "public",
+        "addressing": "addressed",
+        "channel": "email",
+        "segment": "",
+        "flags": [],
+    }
+    return form | spec.fixed
+
+
+def measure_from_form(form: dict[str, Any]) -> dict[str, Any]:
+    """The measure as the services read it (``marketing.measures.parse_measure``)."""
+    spec = KINDS.get(form["kind"]) or KINDS[MeasureKind.CAMPAIGN.value]
+    values = form | spec.fixed
+    return {
+        "name": values["name"],
+        "kind": values["kind"],
+        "purpose": values["purpose"],
+        "channel": values["channel"],
+        "data_items": [
+            {
+                "category": c,
+                "collection": values["collection"],
+                "visibility": values["visibility"],
+                "addressing": values["addressing"],
+                "label": c.replace("_", " "),
+            }
+            for c in values["categories"]
+        ],
+        "audience": {"segment": values["segment"]} if values["segment"] else {},
+        "flags": {f: True for f in values["flags"] if f in spec.flags},
+    }
 
 
 def _check_page(
@@ -69,28 +161,54 @@ def _check_page(
         active="planning check",
         status_code=status_code,
         choices=CHOICES,
+        kinds=KINDS,
+        spec=KINDS.get(form["kind"]) or KINDS[MeasureKind.CAMPAIGN.value],
         form=form,
         result=result,
         error=error,
     )
 
 
-DEFAULT_FORM: dict[str, Any] = {
-    "name": "",
-    "kind": "campaign",
-    "purpose": "direct_marketing",
-    "categories": ["contact_data"],
-    "collection": "manual",
-    "visibility": "company_direct",
-    "addressing": "direct",
-    "channel": "email",
-    "segment": "",
-}
-
-
 @router.get("/check")
-def check_form(request: Request, runtime: Runtime, who: Planner, csrf_token: CsrfToken) -> Response:
-    return _check_page(request, runtime, who, csrf_token, form=DEFAULT_FORM)
+def check_form(
+    request: Request,
+    runtime: Runtime,
+    who: Planner,
+    csrf_token: CsrfToken,
+    kind: Annotated[str, Query(max_length=40)] = MeasureKind.CAMPAIGN.value,
+) -> Response:
+    """The form for one kind of measure (``?kind=``): it asks only what decides it."""
+    return _check_page(request, runtime, who, csrf_token, form=default_form(kind))
+
+
+class MeasureForm:
+    """The check form's fields (the same for checking and for submitting)."""
+
+    def __init__(
+        self,
+        name: Text,
+        kind: Text,
+        purpose: Text,
+        channel: Annotated[str, Form(max_length=200)] = OutreachChannel.EMAIL.value,
+        collection: Annotated[str, Form(max_length=200)] = "manual",
+        visibility: Annotated[str, Form(max_length=200)] = "company_direct",
+        addressing: Annotated[str, Form(max_length=200)] = "direct",
+        categories: Annotated[list[str] | None, Form(max_length=20)] = None,
+        segment: Annotated[str, Form(max_length=200)] = "",
+        flags: Annotated[list[str] | None, Form(max_length=20)] = None,
+    ) -> None:
+        self.values: dict[str, Any] = {
+            "name": name,
+            "kind": kind,
+            "purpose": purpose,
+            "categories": categories or [],
+            "collection": collection,
+            "visibility": visibility,
+            "addressing": addressing,
+            "channel": channel,
+            "segment": segment.strip(),
+            "flags": flags or [],
+        }
 
 
 @router.post("/check", dependencies=[CsrfProtected])
@@ -100,46 +218,11 @@ def check(
     who: Planner,
     db: DbSession,
     csrf_token: CsrfToken,
-    name: Text,
-    kind: Text,
-    purpose: Text,
-    channel: Text,
-    collection: Text,
-    visibility: Text,
-    addressing: Text,
-    categories: Annotated[list[str] | None, Form(max_length=20)] = None,
-    segment: Annotated[str, Form(max_length=200)] = "",
+    measure_form: Annotated[MeasureForm, Depends()],
 ) -> Response:
-    form = {
-        "name": name,
-        "kind": kind,
-        "purpose": purpose,
-        "categories": categories or [],
-        "collection": collection,
-        "visibility": visibility,
-        "addressing": addressing,
-        "channel": channel,
-        "segment": segment.strip(),
-    }
-    measure = {
-        "name": name,
-        "kind": kind,
-        "purpose": purpose,
-        "channel": channel,
-        "data_items": [
-            {
-                "category": c,
-                "collection": collection,
-                "visibility": visibility,
-                "addressing": addressing,
-                "label": c.replace("_", " "),
-            }
-            for c in categories or []
-        ],
-        "audience": {"segment": segment.strip()} if segment.strip() else {},
-    }
+    form = measure_form.values
     try:
-        spec = parse_measure(measure)
+        spec = parse_measure(measure_from_form(form))
         result = check_stored(db, runtime.keyring, active_policy(db), spec, now=runtime.clock.now())
     except (InvalidInput, NotFound) as exc:
         return _check_page(
@@ -186,6 +269,8 @@ def _dry_run_page(
             report=report,
             codes=sorted({g.code for g in report.groups}),
             dry_run_at=record.dry_run_at,
+            # the planning check's "may be reached", to compare with "eligible"
+            measure=MarketingRepository(db).get_measure(record.measure_id),
         )
     return render(
         request,

@@ -3,12 +3,15 @@ audit trail, policy versions, what-if and apply, contact timeline.
 
 Forms post with a CSRF token. The apply form carries the draft it previewed and the
 draft's content hash; if what would be applied differs from what was shown (someone
-applied another version meanwhile, or the text was changed), nothing happens.
+applied another version meanwhile, or the text was changed), nothing happens. Applying
+is confirmed first (``confirm.py``): the page says how many records of how many contacts
+will be deleted, from the what-if job the form names.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
@@ -25,6 +28,7 @@ from sphere.storage.repositories.jobs import JobRepository
 from sphere.web._cockpit_service import actor_of, make_draft, record_and_findings
 from sphere.web._jobs import AuditFilters, raise_if_failed, start_job, start_verification
 from sphere.web.api.policy import MAX_POLICY_CHARS
+from sphere.web.cockpit.confirm import Confirmation, Confirmed, confirm_page, is_confirmed
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, PolicyEditor, Runtime
 
@@ -203,6 +207,7 @@ def whatif_form(
         result=result,
         draft_yaml=draft_yaml,
         disable_rule=disable_rule,
+        whatif_job=job or "",
     )
 
 
@@ -236,21 +241,55 @@ def whatif_run(
         result=job.result,
         draft_yaml=yaml if not disable_rule else "",
         disable_rule=disable_rule,
+        whatif_job=job.id,
     )
+
+
+def _previewed(db: DbSession, job_id: str, expected_hash: str) -> dict[str, Any]:
+    """The what-if result the apply form was shown with (same draft), for its numbers."""
+    if not job_id:
+        raise InvalidInput("preview the draft with the what-if first, then apply it")
+    found = JobRepository(db).get(job_id)
+    result = found.result or {}
+    if found.kind != "whatif" or result.get("new_hash") != expected_hash:
+        raise InvalidInput("the draft differs from the one previewed; run the what-if again")
+    return result
 
 
 @router.post("/policy/apply", dependencies=[CsrfProtected])
 def apply_run(
+    request: Request,
     runtime: Runtime,
     editor: PolicyEditor,
     db: DbSession,
+    csrf_token: CsrfToken,
     expected_hash: Annotated[str, Form(min_length=64, max_length=64)],
     yaml: DraftYaml = "",
     disable_rule: RuleField = "",
+    whatif_job: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9-]*$")] = "",
+    confirmed: Confirmed = "",
 ) -> Response:
     draft = make_draft(db, yaml=yaml, disable_rule=disable_rule or None)
     if draft.content_hash != expected_hash:
         raise InvalidInput("the draft differs from the one previewed; run the what-if again")
+    if not is_confirmed(confirmed):
+        result = _previewed(db, whatif_job, expected_hash)
+        fields = {"expected_hash": expected_hash, "whatif_job": whatif_job}
+        fields |= {"disable_rule": disable_rule} if disable_rule else {"yaml": yaml}
+        confirmation = Confirmation(
+            kind="policy-apply",
+            action="/cockpit/policy/apply",
+            cancel=f"/cockpit/whatif?job={whatif_job}",
+            fields=fields,
+            numbers={
+                "version": result.get("new_version", ""),
+                "records": int(result.get("no_longer_stored", 0)),
+                "people": int(result.get("deleted_contacts", 0)),
+                "changed": int(result.get("changed", 0)),
+                "contacts": int(result.get("contacts_affected", 0)),
+            },
+        )
+        return confirm_page(request, runtime, editor, csrf_token, confirmation, active="what-if")
     params = {
         "yaml": yaml if not disable_rule else None,
         "disable_rule": disable_rule or None,
@@ -259,7 +298,8 @@ def apply_run(
     job = start_job(db, runtime, "policy_apply", params, actor=actor_of(editor))
     raise_if_failed(job)
     if job.state == "done":
-        return RedirectResponse(
-            f"/cockpit/audit?applied={job.result['policy_version_id']}", status_code=303
-        )
+        result = job.result or {}
+        deleted = sum(int(result.get(k, 0)) for k in ("deleted_interactions", "deleted_events"))
+        query = urlencode({"done": "policy-applied", "n": deleted, "name": draft.version})
+        return RedirectResponse(f"/cockpit/audit?{query}", status_code=303)
     return RedirectResponse(f"/cockpit/jobs/{job.id}", status_code=303)

@@ -80,6 +80,42 @@ def navigation_for(role: Role) -> tuple[NavItem, ...]:
     return NAVIGATION if role in COCKPIT_ROLES else ()
 
 
+# What the page after an action confirms (``?done=CODE&n=…&m=…&name=…``, set by the
+# action's redirect; the wording is in ``cockpit/_done.html``). Codes, numbers and a name
+# only: nothing a person typed travels in the URL.
+DONE_CODES = frozenset(
+    {
+        "policy-applied",
+        "erasure-completed",
+        "request-completed",
+        "request-rejected",
+        "measure-submitted",
+        "measure-recorded",
+        "measure-refused",
+        "measure-approved",
+        "measure-rejected",
+    }
+)
+
+
+def done_notice(request: Request) -> dict[str, Any] | None:
+    """The success message an action's redirect asked for, if any."""
+    code = request.query_params.get("done", "")
+    if code not in DONE_CODES:
+        return None
+
+    def number(key: str) -> int | None:
+        value = request.query_params.get(key, "")
+        return int(value) if value.isdigit() and len(value) < 12 else None
+
+    return {
+        "code": code,
+        "n": number("n"),
+        "m": number("m"),
+        "name": request.query_params.get("name", "")[:200],
+    }
+
+
 def render(
     request: Request,
     runtime: WebRuntime,
@@ -92,7 +128,9 @@ def render(
     **context: Any,
 ) -> Response:
     """A cockpit page with the navigation the viewer's role may use (no links that
-    would only answer 403)."""
+    would only answer 403); ``can_act`` is false for the read-only auditor, so pages
+    show no action buttons that would only answer 403; ``done`` is the success message
+    of the action that led here."""
     return runtime.templates.TemplateResponse(
         request,
         f"cockpit/{template}",
@@ -101,6 +139,8 @@ def render(
             "csrf_token": csrf_token,
             "navigation": navigation_for(principal.role),
             "active": active,
+            "can_act": not principal.role.is_read_only,
+            "done": done_notice(request),
             **context,
         },
         status_code=status_code,

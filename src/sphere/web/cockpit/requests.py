@@ -3,26 +3,32 @@
 Near (``due_soon``) and overdue requests are highlighted. Actions call
 ``sphere.portal.requests`` / ``sphere.rights.requests``: verify (identity checked by
 other means), extend by two months with a reason (Art. 12(3)), carry out and complete,
-reject with a reason (Art. 12(4)). The auditor role sees the queue, cannot act.
+reject with a reason (Art. 12(4)). The auditor role sees the queue, cannot act (and is
+shown no action buttons). Completing an erasure and rejecting a request are confirmed
+first (``confirm.py``): the page says in numbers what will be deleted or told.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
 from sphere.portal.requests import verify_request
+from sphere.rights.erasure import erasure_scope
 from sphere.rights.requests import (
     RequestType,
     extend_request,
+    get_request,
     page_requests,
     reject_request,
     request_details,
 )
 from sphere.web._cockpit_service import actor_of
 from sphere.web._jobs import RequestFilters, raise_if_failed, start_request_job
+from sphere.web.cockpit.confirm import Confirmation, Confirmed, confirm_page, is_confirmed
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, Runtime
 
@@ -66,8 +72,9 @@ def queue(
     )
 
 
-def _back() -> Response:
-    return RedirectResponse("/cockpit/requests", status_code=303)
+def _back(done: str = "", **numbers: int) -> Response:
+    query = f"?{urlencode({'done': done, **numbers})}" if done else ""
+    return RedirectResponse(f"/cockpit/requests{query}", status_code=303)
 
 
 @router.post("/requests/{request_id}/verify", dependencies=[CsrfProtected])
@@ -85,20 +92,71 @@ def extend(
 
 
 @router.post("/requests/{request_id}/complete", dependencies=[CsrfProtected])
-def complete(request_id: RequestId, runtime: Runtime, dpo: CurrentDpo, db: DbSession) -> Response:
+def complete(
+    request_id: RequestId,
+    request: Request,
+    runtime: Runtime,
+    dpo: CurrentDpo,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    confirmed: Confirmed = "",
+) -> Response:
     """Carried out as a job (an erasure's cascade can be large): back to the queue when
-    it ends within a moment, else to its progress page."""
+    it ends within a moment, else to its progress page. An erasure is confirmed first,
+    with what it deletes and keeps."""
+    found = get_request(db, request_id)
+    erasure = found.type == RequestType.ERASURE.value
+    if erasure and not is_confirmed(confirmed) and found.contact_id:
+        scope = erasure_scope(db, runtime.keyring, found.contact_id)
+        confirmation = Confirmation(
+            kind="erasure",
+            action=f"/cockpit/requests/{request_id}/complete",
+            cancel="/cockpit/requests",
+            numbers={
+                "request": request_id[:8],
+                "records": scope.records,
+                "interactions": scope.interactions,
+                "events": scope.events,
+                "attributes": scope.attributes,
+                "identities": scope.identities,
+                "kept": scope.kept,
+                "consents": scope.consents,
+            },
+        )
+        return confirm_page(request, runtime, dpo, csrf_token, confirmation, active="requests")
     job = start_request_job(db, runtime, request_id, actor=actor_of(dpo))
     raise_if_failed(job)
     if job.state != "done":
         return RedirectResponse(f"/cockpit/jobs/{job.id}", status_code=303)
-    return _back()
+    if erasure:
+        counts = (job.result or {}).get("counts") or {}
+        deleted = sum(int(counts.get(k, 0)) for k in ("interactions", "events", "attributes"))
+        return _back("erasure-completed", n=deleted)
+    return _back("request-completed")
 
 
 @router.post("/requests/{request_id}/reject", dependencies=[CsrfProtected])
 def reject(
-    request_id: RequestId, reason: Reason, runtime: Runtime, dpo: CurrentDpo, db: DbSession
+    request_id: RequestId,
+    reason: Reason,
+    request: Request,
+    runtime: Runtime,
+    dpo: CurrentDpo,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    confirmed: Confirmed = "",
 ) -> Response:
+    """Rejected after a confirmation that shows the reason the person will be told."""
+    if not is_confirmed(confirmed):
+        found = get_request(db, request_id)
+        confirmation = Confirmation(
+            kind="reject-request",
+            action=f"/cockpit/requests/{request_id}/reject",
+            cancel="/cockpit/requests",
+            fields={"reason": reason},
+            numbers={"request": request_id[:8], "type": found.type, "reason": reason},
+        )
+        return confirm_page(request, runtime, dpo, csrf_token, confirmation, active="requests")
     reject_request(
         db,
         request_id,
@@ -107,4 +165,4 @@ def reject(
         actor=actor_of(dpo),
         code="manifestly_unfounded",
     )
-    return _back()
+    return _back("request-rejected")
