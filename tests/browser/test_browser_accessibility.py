@@ -28,6 +28,8 @@ COCKPIT = (
     "/cockpit/whatif",
     "/cockpit/marketing/check",
     "/cockpit/marketing/dry-run",
+    "/cockpit/marketing/measures",
+    "/cockpit/marketing/check?kind=enrichment",
     "/cockpit/contacts",
     "/cockpit/listening",
     "/cockpit/reviews",
