@@ -106,9 +106,9 @@ class ReviewQueue:
             text = minimise(obs.text, detection, company_handles=self.company_handles)
             text_ciphertext = self.keys.encrypt(subject, text)
         post_ref_ciphertext = self.keys.encrypt(subject, f"{obs.channel.value}:{obs.source_id}")
-        # The item is written now, not with the batch: its subject's key must be in place
-        # first (claimed on PostgreSQL; under the winner's key if another worker was first).
-        self.keys.flush()
+        # The item is written now, not with the batch: on PostgreSQL its subject's key is
+        # claimed first (under the winner's key if another worker was first).
+        self.keys.settle()
         text_ciphertext = self.keys.final(text_ciphertext)
         post_ref_ciphertext = self.keys.final(post_ref_ciphertext)
         item_id = new_id()

@@ -175,6 +175,14 @@ class SubjectKeyBatch:
                 self._resealed[sealed] = _seal(key, subject_id, _open(mine, subject_id, sealed))
         return adopted
 
+    def settle(self) -> None:
+        """Make final the keys of what was encrypted so far, before a row holding such a
+        ciphertext is written at once rather than with the batch: on PostgreSQL claim them
+        now (:meth:`flush`; then pass the ciphertexts through :meth:`final`). In one
+        transaction (SQLite) nothing to do: the keys are written with the batch's rows."""
+        if self._claims is not None:
+            self.flush()
+
     def final(self, ciphertext: bytes | None) -> bytes | None:
         """``ciphertext`` as it must be stored after :meth:`flush`: re-encrypted under the
         winner's key if this batch lost the claim of its subject's key."""
