@@ -50,6 +50,7 @@ from sphere.domain import FrozenClock
 from sphere.pipeline.runner import ingest_file
 from sphere.runtime import Runtime, open_runtime
 from sphere.storage.pipeline_tables import IngestRunRow
+from sphere.storage.review_tables import ReviewItemRow
 from sphere.storage.tables import (
     AggregateRow,
     AuditEntryRow,
@@ -104,6 +105,11 @@ def _dump(rt: Runtime, summaries: list[dict[str, Any]]) -> Iterator[str]:
                 names.names[row.contact_id] = f"contact:{number}"
         for row in identities:
             names.names[row.id] = f"identity:{row.kind}:{row.channel}:{row.blind_index[:12]}"
+        # A review item's id is random and its decision row's place in the table is not
+        # fixed on PostgreSQL (no ORDER BY; vacuum reuses space): named by its keyed post
+        # reference instead of by order of first appearance.
+        for item in session.execute(select(ReviewItemRow)).scalars():
+            names.names[item.id] = f"review:{item.ref_key[:16]}"
         decisions = session.execute(select(DecisionRow)).scalars().all()
         for row in decisions:
             names.names[row.id] = f"decision:{row.record_type}:{names(row.record_ref)}"
