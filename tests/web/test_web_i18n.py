@@ -5,16 +5,22 @@ string. Content that is not ours (names, posts, handles) sits in ``translate="no
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from html.parser import HTMLParser
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from sphere.domain.time import FrozenClock
+from sphere.rights.erasure import erase_contact
 from sphere.settings import Settings
+from sphere.storage.db import session_scope
+from sphere.storage.portal_tables import PortalFarewellRow
 from tests.factories import COMPANY_YAML
 from tests.web.conftest import csrf_in, sent_links
 from tests.web.test_web_portal import LENA, portal_login
@@ -176,3 +182,40 @@ def test_the_switch_link_overrides_the_browser(
     client.get(f"/portal/lang/{lang}?next=/portal/login")
     assert f'<html lang="{lang}">' in client.get("/portal/login").text
     assert f'<html lang="{lang}">' in client.get("/transparency").text
+
+
+def test_after_erasure_the_next_click_says_what_happened(
+    client: TestClient,
+    app: FastAPI,
+    subjects: dict[str, str],
+    settings: Settings,
+    fresh_engine: Engine,
+    clock: FrozenClock,
+) -> None:
+    portal_login(client, app, LENA)
+    client.cookies.set("sphere_lang", "de")
+    runtime = app.state.runtime
+    with session_scope(runtime.session_factory) as db:
+        erase_contact(db, runtime.keyring, subjects[LENA], at=clock.now(), actor="dpo")
+    page = client.get("/portal/overview", follow_redirects=False)
+    assert page.status_code == 410
+    assert "Ihre Daten sind gelöscht" in page.text and "Art. 17 DSGVO" in page.text
+    assert LENA not in page.text
+    assert client.get("/portal/overview", follow_redirects=False).status_code == 303  # once
+    with session_scope(runtime.session_factory) as db:  # no trace but the hash
+        assert db.scalar(select(func.count()).select_from(PortalFarewellRow)) == 1
+
+
+def test_the_export_summary_is_in_the_persons_language(
+    client: TestClient, app: FastAPI, subjects: dict[str, str]
+) -> None:
+    portal_login(client, app, LENA)
+    client.cookies.set("sphere_lang", "de")
+    page = client.get("/portal/requests")
+    answer = client.post("/portal/export", data={"csrf_token": csrf_in(page.text)})
+    summary = zipfile.ZipFile(io.BytesIO(answer.content)).read("summary.html").decode()
+    assert '<html lang="de">' in summary
+    assert "Was wir über Sie speichern" in summary and "E-Mail-Adresse" in summary
+    assert "<td>Direktwerbung</td><td>erteilt</td>" in summary
+    assert "Art. 17 DSGVO" in summary and "GDPR" not in summary
+    assert "von Ihnen angegeben" in summary and "the controller" not in summary

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from sphere.audit import record as audit
 from sphere.domain.time import ensure_utc
 from sphere.errors import InvalidInput, NotFound, SphereError
+from sphere.i18n import Translator
 from sphere.policy import Policy
 from sphere.rights.access import access_report, export_archive
 from sphere.rights.controls import object_to_processing, restrict
@@ -226,9 +227,11 @@ def export_own_data(
     *,
     at: datetime,
     method: str = PORTAL_METHOD,
+    tr: Translator | None = None,
 ) -> tuple[str, bytes]:
     """Art. 20 at once: a portability request, verified by the log-in, carried out and
-    completed in this transaction. Returns the request id and the zip."""
+    completed in this transaction. Returns the request id and the zip (its summary in
+    ``tr``'s language)."""
     actor = portal_actor(contact_id)
     _admit(RightsRepository(session), contact_id, ensure_utc(at))
     request = open_request(
@@ -236,7 +239,7 @@ def export_own_data(
     )
     _verify(session, request, method=method, at=at, actor=actor)
     require_ready(session, request.id, (RequestType.PORTABILITY,), at=at, actor=actor)
-    archive = export_archive(access_report(session, keyring, policy, contact_id, now=at))
+    archive = export_archive(access_report(session, keyring, policy, contact_id, now=at), tr)
     complete_request(session, request.id, at=at, actor=actor, result={"bytes": len(archive)})
     return request.id, archive
 

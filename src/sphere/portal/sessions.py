@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sphere.accounts import NotAuthenticated
 from sphere.domain.time import ensure_utc
 from sphere.portal.links import token_hash
+from sphere.storage.repositories.credentials import is_farewell
 from sphere.storage.repositories.portal_access import PortalSessionRepository
 
 DEFAULT_TTL = timedelta(minutes=30)
@@ -58,11 +59,20 @@ class LivePortalSession:
     method: str = BY_EMAIL_LINK
 
 
+class SubjectErased(NotAuthenticated):
+    """The session's person was erased since (the portal says so once more)."""
+
+    def __init__(self) -> None:
+        super().__init__("your data has been erased; this session ended with it")
+
+
 def live_portal_session(session: Session, token: str, *, at: datetime) -> LivePortalSession:
     """The live session of ``token``, else ``NotAuthenticated`` (the portal API also
     tells the client when the session ends)."""
     sessions = PortalSessionRepository(session)
     stored = sessions.by_token(token_hash(token))
+    if stored is None and token and is_farewell(session, token_hash(token), at=ensure_utc(at)):
+        raise SubjectErased()
     if (
         stored is None
         or stored.revoked_at is not None

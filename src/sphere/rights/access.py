@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session
 
 from sphere.domain import IdentityKind
 from sphere.errors import NotFound
+from sphere.i18n import N_, Translator, translator
+from sphere.i18n.glossary import article, legal_basis, term
 from sphere.policy import Policy
 from sphere.rights.profiling import profiling_statement
 from sphere.storage.crypto import Keyring, pseudonym_subject
@@ -45,7 +47,9 @@ from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.rights import RightsRepository
 from sphere.storage.repositories.sources import SourceRepository
 
-RECIPIENTS = ["the controller's own staff for the stated purpose; no disclosure to third parties"]
+RECIPIENTS = [
+    N_("the controller's own staff for the stated purpose; no disclosure to third parties")
+]
 _CSV_SECTIONS = ("identities", "interactions", "events", "attributes", "consents", "decisions")
 
 
@@ -338,46 +342,146 @@ def _csv(rows: Iterable[Mapping[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def render_html(report: Mapping[str, Any]) -> str:
-    """A readable summary; every value is escaped, no scripts, no external resources."""
+_SUMMARY_SECTIONS = {
+    "identities": N_("Data you gave us (identifiers)"),
+    "interactions": N_("Posts and messages we stored"),
+    "events": N_("Website and app use we recorded"),
+    "attributes": N_("Facts we recorded or derived about you"),
+    "consents": N_("Your consents"),
+    "decisions": N_("Why we stored each record"),
+}
+_SUMMARY_COLUMNS = {
+    "kind": N_("Kind"),
+    "value": N_("Value"),
+    "channel": N_("Channel"),
+    "purpose": N_("Purpose"),
+    "legal_basis": N_("Legal basis"),
+    "retention_until": N_("Deleted on"),
+    "source": N_("Source"),
+    "source_id": N_("Reference at the source"),
+    "text": N_("Text"),
+    "name": N_("Name"),
+    "category": N_("Category"),
+    "how_derived": N_("How it was derived"),
+    "created_at": N_("Created"),
+    "recorded_at": N_("Recorded"),
+    "observed_at": N_("Observed"),
+    "decided_at": N_("Decided"),
+    "occurred_at": N_("Happened"),
+    "state": N_("State"),
+    "outcome": N_("Outcome"),
+    "reason": N_("Reason"),
+    "verified": N_("Verified"),
+    "verification_method": N_("How it was verified"),
+    "recipients": N_("Recipients"),
+    "action": N_("Action"),
+    "explicit": N_("Explicit (Art. 9)"),
+    "notice_hash": N_("Fingerprint of the notice"),
+    "expires_at": N_("Expires"),
+    "evidence": N_("Evidence"),
+}
+_SUMMARY_WORDS = {  # values that are words
+    "provided": N_("provided by you"),
+    "observed": N_("observed"),
+    "derived": N_("derived"),
+    "inferred": N_("inferred"),
+    "given": N_("given"),
+    "withdrawn": N_("withdrawn"),
+    "unknown": N_("unknown"),
+}
+_SUMMARY_RIGHTS = (
+    ("art16", N_("rectification")),
+    ("art17", N_("erasure")),
+    ("art18", N_("restriction of processing")),
+    ("art20", N_("data portability")),
+    ("art21", N_("objection")),
+    ("art7_3", N_("withdrawal of consent at any time")),
+    ("art77", N_("complaint to a supervisory authority")),
+)
+
+
+def _summary_cell(tr: Translator, column: str, value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    if column == "purpose":
+        return term(tr, "purpose", value)
+    if column == "legal_basis":
+        return legal_basis(tr, value)
+    if column == "channel":
+        return term(tr, "channel", value)
+    if column == "kind" and isinstance(value, str):
+        return term(tr, "item_kind", value)
+    if column == "source" and isinstance(value, Mapping):
+        channel = value.get("channel")
+        value = term(tr, "channel", channel) if channel else str(value.get("name", ""))
+    if isinstance(value, bool):
+        return tr.gettext("yes") if value else tr.gettext("no")
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "; ".join(tr.gettext(v) if v in RECIPIENTS else v for v in value)
+    if isinstance(value, str) and value in _SUMMARY_WORDS:
+        return tr.gettext(_SUMMARY_WORDS[value])
+    if isinstance(value, str) and column.endswith(("_at", "_until")):
+        try:
+            return tr.datetime(value)
+        except ValueError:
+            return value
+    return _cell(value)
+
+
+def render_html(report: Mapping[str, Any], tr: Translator | None = None) -> str:
+    """A readable summary in ``tr``'s language (English by default); every value is
+    escaped, no scripts, no external resources."""
+    tr = tr or translator("en")
     esc = html.escape
+    reference = esc(str(report["subject"]["contact_id"]))
+    generated = esc(tr.datetime(str(report.get("generated_at"))))
+    # (gettext calls stay outside f-strings: Babel does not look inside those)
+    title = esc(tr.gettext("Your data"))
+    heading = esc(tr.gettext("What we hold about you"))
+    none = esc(tr.gettext("None."))
+    rights_heading = esc(tr.gettext("Your rights"))
     parts = [
         "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{tr.lang}"><head><meta charset="utf-8">',
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'\">",
-        "<title>Your data</title>",
+        f"<title>{title}</title>",
         "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
         "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .4em;"
         "vertical-align:top;text-align:left}</style></head><body>",
-        "<h1>What we hold about you</h1>",
-        f"<p>Generated {esc(str(report.get('generated_at')))}; "
-        f"your reference: {esc(str(report['subject']['contact_id']))}.</p>",
+        f"<h1>{heading}</h1>",
+        "<p>"
+        + esc(
+            tr.gettext(
+                "Generated %(when)s; your reference: %(reference)s.",
+                when=generated,
+                reference=reference,
+            )
+        )
+        + "</p>",
     ]
-    titles = {
-        "identities": "Data you gave us (identifiers)",
-        "interactions": "Posts and messages we stored",
-        "events": "Website and app use we recorded",
-        "attributes": "Facts we recorded or derived about you",
-        "consents": "Your consents",
-        "decisions": "Why we stored each record",
-    }
-    for section, title in titles.items():
+    for section, section_title in _SUMMARY_SECTIONS.items():
         rows = report.get(section) or []
-        parts.append(f"<h2>{esc(title)} ({len(rows)})</h2>")
+        parts.append(f"<h2>{esc(tr.gettext(section_title))} ({len(rows)})</h2>")
         if not rows:
-            parts.append("<p>None.</p>")
+            parts.append(f"<p>{none}</p>")
             continue
         columns: list[str] = []
         for row in rows:
             columns += [k for k in row if k not in columns]
-        parts.append("<table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in columns) + "</tr>")
+        heads = "".join(
+            f"<th>{esc(tr.gettext(_SUMMARY_COLUMNS[c]) if c in _SUMMARY_COLUMNS else c)}</th>"
+            for c in columns
+        )
+        parts.append(f"<table><tr>{heads}</tr>")
         for row in rows:
-            cells = "".join(f"<td>{esc(_cell(row.get(c)))}</td>" for c in columns)
+            cells = "".join(f"<td>{esc(_summary_cell(tr, c, row.get(c)))}</td>" for c in columns)
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</table>")
-    for lang, words in (report.get("profiling") or {}).get("text", {}).items():
-        parts.append(f'<section lang="{esc(lang)}"><h2>{esc(words["title"])}</h2>')
+    texts = (report.get("profiling") or {}).get("text", {})
+    words = texts.get(tr.lang) or texts.get("en")
+    if words:
+        parts.append(f"<section><h2>{esc(words['title'])}</h2>")
         parts.append(f"<p>{esc(words['summary'])}</p>")
         if words["logic"]:
             parts.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in words["logic"]) + "</ul>")
@@ -386,14 +490,18 @@ def render_html(report: Mapping[str, Any]) -> str:
                 parts.append(f"<p>{esc(words[key])}</p>")
         parts += [f"<p>{esc(x)}</p>" for x in words["automated_decisions"]]
         parts.append(f"<p>{esc(words['your_rights'])}</p></section>")
-    parts.append("<h2>Your rights</h2><ul>")
-    parts += [f"<li>{esc(r)}</li>" for r in report.get("rights", [])]
+    parts.append(f"<h2>{rights_heading}</h2><ul>")
+    parts += [
+        f"<li>{esc(tr.gettext(right))} ({esc(article(tr, code))})</li>"
+        for code, right in _SUMMARY_RIGHTS
+    ]
     parts.append("</ul></body></html>")
     return "\n".join(parts)
 
 
-def export_archive(report: Mapping[str, Any]) -> bytes:
-    """The Art. 20 archive: data.json, one CSV per section, summary.html (a zip)."""
+def export_archive(report: Mapping[str, Any], tr: Translator | None = None) -> bytes:
+    """The Art. 20 archive: data.json, one CSV per section, summary.html (a zip) — the
+    summary in ``tr``'s language (English by default)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
@@ -401,5 +509,5 @@ def export_archive(report: Mapping[str, Any]) -> bytes:
         )
         for section in _CSV_SECTIONS:
             archive.writestr(f"{section}.csv", _csv(report.get(section) or []))
-        archive.writestr("summary.html", render_html(report))
+        archive.writestr("summary.html", render_html(report, tr))
     return buffer.getvalue()

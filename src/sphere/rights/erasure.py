@@ -247,7 +247,7 @@ def erase_contact(
     counts.update(marketing_counts)
     counts["decisions"] = rights.delete_decisions(decision_ids)
     counts["verifications"] = rights.delete_verifications_of_contact(contact_id)
-    counts["portal_credentials"] = delete_portal_credentials_of(session, contact_id)
+    counts["portal_credentials"] = delete_portal_credentials_of(session, contact_id, at=at)
     counts["notice_duties"] = rights.delete_duties_of_contact(contact_id)
     counts["quarantine"] = _erase_quarantine(session, keyring, values)
     counts["review_items"] = ReviewRepository(session).delete_for_subjects(

@@ -55,6 +55,17 @@ class PortalSessionRow(Base):
     method: Mapped[str] = mapped_column(String(40), default="portal_login_link")
 
 
+class PortalFarewellRow(Base):
+    """The hash of a portal session token whose person was erased, so the next click
+    says what happened instead of a bare log-in page. Nothing else: no contact id, no
+    time of the session; gone after ``expires_at`` (the retention run)."""
+
+    __tablename__ = "portal_farewells"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime]
+
+
 class PortalHandleChallengeRow(Base):
     """A log-in by social-handle challenge: the person posts a public phrase from their
     account; the browser that holds the secret may then open a portal session once.

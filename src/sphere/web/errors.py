@@ -71,10 +71,11 @@ from sphere.intake.errors import (
 from sphere.portal.handle_login import ChallengeInvalid
 from sphere.portal.links import LinkInvalid
 from sphere.portal.requests import TooManyRequests
+from sphere.portal.sessions import SubjectErased
 from sphere.rights.refusal import Refused
 from sphere.web.i18n import request_translator
 from sphere.web.runtime import WebRuntime
-from sphere.web.security import csrf_token_for
+from sphere.web.security import csrf_token_for, delete_portal_cookie
 
 logger = logging.getLogger("sphere.web")
 
@@ -201,6 +202,17 @@ def _html(
     )
 
 
+def _erased_page(request: Request) -> Response:
+    """After an erasure: what happened, in the person's language; the cookie goes."""
+    runtime = _runtime(request)
+    response = runtime.templates.TemplateResponse(
+        request, "portal/erased.html", {"active": "", "here": "/portal/", "csrf_token": ""}
+    )
+    response.status_code = 410
+    delete_portal_cookie(response, runtime)
+    return response
+
+
 def _in_language(tr: Translator, status: int, message: str) -> str:
     """The error's message in the person's language: its translation, else (when the
     language is not English) the status's general explanation."""
@@ -259,6 +271,8 @@ async def handle_sphere_error(request: Request, exc: Exception) -> Response:
         return _json(status, error, headers)
     if isinstance(exc, PasswordChangeRequired) and request.method in ("GET", "HEAD"):
         return RedirectResponse("/cockpit/password", status_code=303)
+    if isinstance(exc, SubjectErased) and not is_api(request.url.path):
+        return _erased_page(request)
     if isinstance(exc, NotAuthenticated) and request.method in ("GET", "HEAD"):
         target = "/portal/login" if request.url.path.startswith("/portal") else "/cockpit/login"
         return RedirectResponse(target, status_code=303)

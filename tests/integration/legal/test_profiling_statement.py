@@ -18,6 +18,7 @@ from sphere.accounts import make_password_hasher
 from sphere.domain import FrozenClock, Purpose
 from sphere.governance.policy_versions import active_policy
 from sphere.governance.sources import add_source
+from sphere.i18n import translator
 from sphere.marketing.enrichment import enrich_contact
 from sphere.marketing.profiles import compute_segment, define_segment, score_contact
 from sphere.marketing.score import ScoreModel
@@ -124,9 +125,11 @@ def test_export_states_profiling_logic_and_consequences(mrt: Runtime) -> None:
 
     archive = zipfile.ZipFile(io.BytesIO(export_archive(_report(mrt, anna))))
     assert json.loads(archive.read("data.json"))["profiling"]["profiling"] is True
-    summary = archive.read("summary.html").decode()
-    assert 'lang="de"' in summary and "Profiling und automatisierte Entscheidungen" in summary
+    summary = archive.read("summary.html").decode()  # the summary in one language
     assert "Profiling and automated decisions (Art. 15(1)(h) GDPR)" in summary
+    german = zipfile.ZipFile(io.BytesIO(export_archive(_report(mrt, anna), translator("de"))))
+    summary = german.read("summary.html").decode()
+    assert 'lang="de"' in summary and "Profiling und automatisierte Entscheidungen" in summary
 
     nothing = _report(mrt, carl)["profiling"]
     assert nothing["profiling"] is False and nothing["automated_decisions"] is False

@@ -542,11 +542,18 @@ def get_request(request_id: RecordId, runtime: Runtime, db: DbSession, me: Me) -
         },
     },
 )
-def post_export(runtime: Runtime, db: DbSession, me: Me) -> Response:
-    """A copy of all your data at once (Art. 20), recorded as a completed request."""
+def post_export(request: Request, runtime: Runtime, db: DbSession, me: Me) -> Response:
+    """A copy of all your data at once (Art. 20), recorded as a completed request; its
+    summary.html in the portal's language (the `sphere_lang` cookie, Accept-Language)."""
     now = runtime.clock.now()
     request_id, archive = export_own_data(
-        db, runtime.keyring, active_policy(db), me.contact_id, at=now, method=me.method
+        db,
+        runtime.keyring,
+        active_policy(db),
+        me.contact_id,
+        at=now,
+        method=me.method,
+        tr=request_translator(request),
     )
     return Response(
         archive,

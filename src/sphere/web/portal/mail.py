@@ -8,14 +8,8 @@ import smtplib
 import sys
 from email.message import EmailMessage
 
+from sphere.i18n import translator
 from sphere.web.runtime import WebRuntime
-
-SUBJECT = {"en": "Your log-in link", "de": "Ihr Anmeldelink"}
-BODY = {
-    "en": "Open this link to see your data. It works once, for 15 minutes:\n\n{link}\n",
-    "de": "Öffnen Sie diesen Link, um Ihre Daten zu sehen. Er gilt einmal, 15 Minuten "
-    "lang:\n\n{link}\n",
-}
 
 
 def deliver_login_link(runtime: WebRuntime, address: str, link: str, *, lang: str) -> None:
@@ -27,7 +21,19 @@ def deliver_login_link(runtime: WebRuntime, address: str, link: str, *, lang: st
     message = EmailMessage()
     message["From"] = web.smtp_sender
     message["To"] = address
-    message["Subject"] = SUBJECT.get(lang, SUBJECT["en"])
-    message.set_content(BODY.get(lang, BODY["en"]).format(link=link))
+    tr = translator(lang, runtime.settings.timezone)
+    company = runtime.company_contact()
+    message["Subject"] = tr.gettext("Your log-in link")
+    body = tr.gettext(
+        "Open this link to see your data. It works once, for 15 minutes:\n\n%(link)s\n",
+        link=link,
+    )
+    if company.name:
+        body += "\n" + tr.gettext(
+            "%(company)s – privacy portal. If you did not ask for this link, ignore this "
+            "e-mail: nobody can log in without it.",
+            company=company.name,
+        )
+    message.set_content(body)
     with smtplib.SMTP(web.smtp_host, web.smtp_port, timeout=10) as smtp:
         smtp.send_message(message)

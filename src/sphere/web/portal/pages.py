@@ -397,10 +397,16 @@ def _request_answer(tr: Translator, *, merged: bool, kind: RequestType) -> str:
 
 
 @router.post("/export", dependencies=[PortalCsrf])
-def export(runtime: Runtime, db: DbSession, login: Login) -> Response:
+def export(request: Request, runtime: Runtime, db: DbSession, login: Login) -> Response:
     now = runtime.clock.now()
     _rid, archive = export_own_data(
-        db, runtime.keyring, active_policy(db), login.contact_id, at=now, method=login.method
+        db,
+        runtime.keyring,
+        active_policy(db),
+        login.contact_id,
+        at=now,
+        method=login.method,
+        tr=request_translator(request),
     )
     return Response(
         archive,
