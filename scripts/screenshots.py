@@ -57,6 +57,51 @@ def _shoot(page: Any, out: Path, name: str) -> None:
     print(f"  {name}.png")
 
 
+def _flows(browser: Any, dpo: Any, base: str, out: Path) -> None:
+    """Marketer → DPO and the confirmation of an irreversible action (issue 16, points
+    3 and 4), in English and German, at 1280 and 390 px."""
+    de, en = {"Accept-Language": "de-DE,de;q=0.9"}, {"Accept-Language": "en-GB,en;q=0.9"}
+    marketer = browser.new_page(viewport={"width": 1280, "height": 900})
+    _cockpit_login(marketer, base, "marketing")  # lands on the planning check
+    marketer.get_by_label("Name of the measure").fill("Herbst-Newsletter")
+    marketer.get_by_role("button", name="Run the planning check").click()
+    marketer.wait_for_load_state()
+    _shoot(marketer, out, "cockpit-planning-check")
+    marketer.get_by_role("button", name="Submit for the DPO's approval").click()
+    marketer.wait_for_load_state()
+    marketer.set_extra_http_headers(de)
+    marketer.set_viewport_size({"width": 390, "height": 840})
+    marketer.goto(f"{base}/cockpit/marketing/check?kind=enrichment")
+    _shoot(marketer, out, "cockpit-planning-check-de-mobile")
+    for headers, width, name in (
+        (en, 1280, "cockpit-measures"),
+        (de, 390, "cockpit-measures-de-mobile"),
+    ):
+        dpo.set_extra_http_headers(headers)
+        dpo.set_viewport_size({"width": width, "height": 900})
+        dpo.goto(f"{base}/cockpit/marketing/measures")
+        _shoot(dpo, out, name)
+    for headers, width, name in (
+        (en, 1280, "cockpit-confirm-apply"),
+        (de, 390, "cockpit-confirm-apply-de-mobile"),
+    ):
+        dpo.set_extra_http_headers(headers)
+        dpo.set_viewport_size({"width": width, "height": 900})
+        dpo.goto(f"{base}/cockpit/whatif")
+        dpo.locator("#disable_rule").select_option("customer-care.addressed")
+        dpo.locator("form[action='/cockpit/whatif'] button").first.click()
+        dpo.wait_for_load_state()
+        dpo.locator("form[action='/cockpit/policy/apply'] button").click()
+        dpo.wait_for_load_state()
+        _shoot(dpo, out, name)
+    dpo.set_extra_http_headers(de)
+    dpo.set_viewport_size({"width": 390, "height": 900})
+    dpo.goto(f"{base}/cockpit/marketing/dry-run?campaign=Frühjahrsangebot Tele 70-200")
+    _shoot(dpo, out, "cockpit-dry-run-de-mobile")
+    dpo.set_extra_http_headers(en)
+    dpo.set_viewport_size({"width": 1280, "height": 900})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
@@ -130,6 +175,7 @@ def main() -> None:
             page.get_by_role("button", name="Dry run").click()
             page.wait_for_load_state()
             _shoot(page, args.out, "cockpit-dry-run")
+            _flows(browser, page, base, args.out)
 
             portal = browser.new_page(viewport={"width": 1280, "height": 900})
             portal.goto(f"{base}/portal/login")

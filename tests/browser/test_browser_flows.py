@@ -101,7 +101,8 @@ def test_marketer_submits_the_dpo_approves_and_the_dry_run_holds_the_send(
     assert "Needs the DPO's approval" in verdict.inner_text()
     assert "employee" in verdict.inner_text().lower()  # the reason, in words
     # the verdict is the first thing on the page, above the form
-    assert verdict.bounding_box()["y"] < page.get_by_label("Name of the measure").bounding_box()["y"]
+    form_field = page.get_by_label("Name of the measure")
+    assert verdict.bounding_box()["y"] < form_field.bounding_box()["y"]
     page.get_by_role("button", name="Submit for the DPO's approval").click()
     page.wait_for_url(re.compile(r".*/cockpit/marketing/measures\?done=measure-submitted.*"))
     assert "was submitted" in page.get_by_role("status").inner_text()
