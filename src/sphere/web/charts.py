@@ -47,7 +47,7 @@ STYLE = Style(
 )
 
 
-def _label(bucket: date, *, weekly: bool, lang: str) -> str:
+def _label(bucket: date, *, lang: str) -> str:
     if lang == "de":
         return f"{bucket.day:02d}.{bucket.month:02d}."
     return bucket.strftime("%d %b")
@@ -89,7 +89,7 @@ def line_chart(
         disable_xml_declaration=True,
         margin=16,
     )
-    chart.x_labels = [_label(b, weekly=weekly, lang=lang) for b in buckets]
+    chart.x_labels = [_label(b, lang=lang) for b in buckets]
     for i, (name, values) in enumerate([*series, *secondary]):
         chart.add(
             name,

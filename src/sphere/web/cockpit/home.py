@@ -11,9 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.responses import RedirectResponse, Response
 
-from sphere.cockpit.dashboard import (
-    build_home,
-)
+from sphere.cockpit.dashboard import build_home
 from sphere.cockpit.finding_states import with_state
 from sphere.web._cockpit_service import home_trends, record_and_findings
 from sphere.web.charts import CHART_CSP, line_chart
