@@ -132,6 +132,13 @@ CONSENT_STATUSES: Final[Mapping[str, str]] = {
     "dpv:ConsentExpired": N_("consent expired"),
     "dpv:ConsentRefused": N_("consent refused"),
 }
+ROLES: Final[Mapping[str, str]] = {
+    "dpo": N_("data protection officer"),
+    "admin": N_("administrator"),
+    "auditor": N_("auditor"),
+    "marketer": N_("marketing"),
+    "agent": N_("customer service"),
+}
 # What one held item is (the portal's overview, the export's summary).
 ITEM_KINDS: Final[Mapping[str, str]] = {
     "email": N_("E-mail address"),
@@ -196,6 +203,7 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "recipient": RECIPIENTS,
     "consent_status": CONSENT_STATUSES,
     "item_kind": ITEM_KINDS,
+    "role": ROLES,
     "collection": COLLECTIONS,
     "visibility": VISIBILITIES,
     "addressing": ADDRESSINGS,
@@ -209,7 +217,7 @@ _ARTICLE = re.compile(r"^art(\d+)(?:_(\d+))?(?:_([a-z]))?$")
 def term(tr: Translator, kind: str, key: object) -> str:
     """The word for ``key`` (an enum or its value) of ``kind`` in ``tr``'s language."""
     value = str(getattr(key, "value", key) or "")
-    words = KINDS[kind].get(value)
+    words = KINDS.get(kind, {}).get(value)
     if words is None:
         if kind in ("purpose_description", "subject_category", "recipient"):
             return "" if kind == "purpose_description" else value  # the DPO's own words

@@ -22,6 +22,10 @@ class PurposeView:
     retention_days: int
     dpia_required: bool
     balancing_test: str | None
+    # codes for pages that word them in their language (``sphere.i18n.glossary``)
+    legal_basis_code: str = ""
+    special_category_basis_code: str | None = None
+    data_category_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,11 @@ def policy_view(policy: Policy, *, origin: str) -> PolicyView:
             retention_days=spec.retention_days,
             dpia_required=spec.dpia_required,
             balancing_test=spec.balancing_test,
+            legal_basis_code=spec.legal_basis.value,
+            special_category_basis_code=(
+                spec.special_category_basis.value if spec.special_category_basis else None
+            ),
+            data_category_codes=tuple(c.value for c in spec.data_categories),
         )
         for p, spec in policy.purposes.items()
     )

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from sphere.accounts import NotAuthenticated, Principal, Role, resolve_session, revoke_session
+from sphere.i18n import N_
 from sphere.storage.db import session_scope
 from sphere.web._login import log_in
 from sphere.web._policy_view import policy_in_force
@@ -45,24 +46,30 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem(
-        "Record of processing",
+        N_("Record of processing"),
         "/cockpit/record",
-        "the Art. 30 record built live from the policy and the data; PDF and DPV JSON-LD",
+        N_("the Art. 30 record built live from the policy and the data; PDF and DPV JSON-LD"),
     ),
     NavItem(
-        "Inventories",
+        N_("Inventories"),
         "/cockpit/inventories",
-        "processes, data flows and infrastructure with their findings",
+        N_("processes, data flows and infrastructure with their findings"),
     ),
-    NavItem("Findings", "/cockpit/findings", "risk findings computed from the data"),
+    NavItem(N_("Findings"), "/cockpit/findings", N_("risk findings computed from the data")),
     NavItem(
-        "Requests",
+        N_("Requests"),
         "/cockpit/requests",
-        "data-subject requests with their deadlines: verify, extend, complete, reject",
+        N_("data-subject requests with their deadlines: verify, extend, complete, reject"),
     ),
-    NavItem("Audit", "/cockpit/audit", "the hash-chained audit trail with its verification"),
-    NavItem("Policy", "/cockpit/policy", "purposes and rules of the policy in force; versions"),
-    NavItem("What-if", "/cockpit/whatif", "try a draft policy on the stored data, then apply it"),
+    NavItem(
+        N_("Audit"), "/cockpit/audit", N_("the hash-chained audit trail with its verification")
+    ),
+    NavItem(
+        N_("Policy"), "/cockpit/policy", N_("purposes and rules of the policy in force; versions")
+    ),
+    NavItem(
+        N_("What-if"), "/cockpit/whatif", N_("try a draft policy on the stored data, then apply it")
+    ),
 )
 
 

@@ -110,7 +110,7 @@ def _render(
 
 @router.get("/lang/{lang}")
 def switch_language(lang: str, next: str = "/portal/") -> Response:  # noqa: A002
-    local = next.startswith(("/portal", "/transparency")) and "//" not in next
+    local = next.startswith(("/portal", "/transparency", "/cockpit")) and "//" not in next
     target = next if local else "/portal/"
     response = RedirectResponse(target, status_code=303)
     if lang in LANGUAGES:
