@@ -259,16 +259,12 @@ def _brand_evidence(obs: Observation, profile: CompanyProfile) -> list[str]:
     prose = fold(stripped)
     evidence = []
     if "@" in stripped or "＠" in stripped:  # a company account of another channel names it
+        mentions = text_mentions(obs.text)  # once, not once per channel
         for channel, accounts in profile.accounts.items():
             if channel is obs.channel:
                 continue
             account = next(
-                (
-                    a
-                    for raw in text_mentions(obs.text)
-                    if (a := _account_match(raw, accounts, channel))
-                ),
-                None,
+                (a for raw in mentions if (a := _account_match(raw, accounts, channel))), None
             )
             if account is not None:
                 evidence.append(f"names company account @{account} ({channel.value})")
