@@ -132,6 +132,14 @@ CONSENT_STATUSES: Final[Mapping[str, str]] = {
     "dpv:ConsentExpired": N_("consent expired"),
     "dpv:ConsentRefused": N_("consent refused"),
 }
+OUTCOMES: Final[Mapping[str, str]] = {
+    "allow": N_("allow"),
+    "allow_with_duties": N_("allow with duties"),
+    "anonymise": N_("anonymise"),
+    "needs_consent": N_("needs consent"),
+    "needs_review": N_("needs review"),
+    "deny": N_("deny"),
+}
 ROLES: Final[Mapping[str, str]] = {
     "dpo": N_("data protection officer"),
     "admin": N_("administrator"),
@@ -204,6 +212,7 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "consent_status": CONSENT_STATUSES,
     "item_kind": ITEM_KINDS,
     "role": ROLES,
+    "outcome": OUTCOMES,
     "collection": COLLECTIONS,
     "visibility": VISIBILITIES,
     "addressing": ADDRESSINGS,

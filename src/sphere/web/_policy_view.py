@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from sphere.i18n import N_
 from sphere.policy import Policy, default_policy, load_policy_text
 from sphere.storage.repositories.policies import PolicyVersionRepository
 
@@ -106,6 +107,6 @@ def policy_in_force(db: Session) -> PolicyView:
     """The active stored policy version, or the shipped default when none was applied."""
     stored = PolicyVersionRepository(db).active()
     if stored is None:
-        return policy_view(default_policy(), origin="shipped default")
+        return policy_view(default_policy(), origin=N_("shipped default"))
     policy = load_policy_text(stored.text, source=f"stored:{stored.version}", strict=False)
-    return policy_view(policy, origin="stored (active)")
+    return policy_view(policy, origin=N_("stored (active)"))
