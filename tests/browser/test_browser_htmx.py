@@ -97,7 +97,7 @@ def test_request_opens_in_place(jonas_context: Any, live_server: Any) -> None:
     page = jonas_context.new_page()
     page.goto(f"{live_server.url}/portal/requests")
     page.evaluate(f"{MARKER} = true")
-    page.get_by_label("Request").select_option(label="Correct my data (Art. 16)")
+    page.get_by_label("Request", exact=True).select_option(label="Correct my data (Art. 16)")
     page.get_by_role("button", name="Open request").click()
     assert page.get_by_role("status").inner_text() == "Your request was received."
     assert page.locator("#my-requests tbody tr", has_text="Art. 16").count() == 1
@@ -107,7 +107,7 @@ def test_request_opens_in_place(jonas_context: Any, live_server: Any) -> None:
 def test_dpo_acts_on_the_queue_in_place(jonas_context: Any, browser: Any, live_server: Any) -> None:
     portal = jonas_context.new_page()
     portal.goto(f"{live_server.url}/portal/requests")
-    portal.get_by_label("Request").select_option(label="Restrict processing (Art. 18)")
+    portal.get_by_label("Request", exact=True).select_option(label="Restrict processing (Art. 18)")
     portal.get_by_role("button", name="Open request").click()
     assert portal.get_by_role("status").inner_text() == "Your request was received."
 

@@ -83,10 +83,11 @@ def test_subject_withdraws_consent_exports_and_requests_erasure(
     assert OTTO not in json.dumps(data)
 
     page.reload()
-    page.get_by_label("Request").select_option(label="Erase my data (Art. 17)")
+    page.get_by_label("Request", exact=True).select_option(label="Erase my data (Art. 17)")
     page.get_by_role("button", name="Open request").click()
-    assert page.get_by_role("heading", name="Erase your data?").is_visible()
+    page.get_by_role("heading", name="Erase your data?").wait_for()  # a new page: wait
     page.get_by_role("button", name="Yes, erase my data").click()
+    page.get_by_role("status").wait_for()
     assert page.get_by_role("status").inner_text() == "Your request was received."
     rows = page.locator("#my-requests tbody tr")
     erasure = rows.filter(has_text="Erase my data (Art. 17)")
@@ -122,7 +123,7 @@ def test_another_subjects_urls_give_nothing(browser: Any, live_server: Any) -> N
         page = otto.new_page()
         portal_log_in(page, live_server, OTTO)
         page.goto(f"{live_server.url}/portal/requests")
-        page.get_by_label("Request").select_option(value="access")
+        page.get_by_label("Request", exact=True).select_option(value="access")
         page.get_by_role("button", name="Open request").click()
         page.goto(f"{live_server.url}/portal/receipts")
         hrefs = page.locator("main a[href$='.jsonld']").evaluate_all(
@@ -247,7 +248,7 @@ def test_cockpit_queue_shows_the_subjects_request(browser: Any, live_server: Any
         page = subject.new_page()
         portal_log_in(page, live_server, OTTO)
         page.goto(f"{live_server.url}/portal/requests")
-        page.get_by_label("Request").select_option(value="restriction")
+        page.get_by_label("Request", exact=True).select_option(value="restriction")
         page.get_by_role("button", name="Open request").click()
         assert page.get_by_role("status").inner_text() == "Your request was received."
     finally:

@@ -119,6 +119,15 @@ class Translator:
         day = value if type(value) is date else self.local(value).date()  # type: ignore[arg-type]
         return format_date(day, "medium", locale=self.locale)
 
+    def deadline(self, expires: datetime | str | None) -> str:
+        """The last day of a period that expires at ``expires`` — an exclusive instant,
+        the start of the next local day, as ``RequestDeadline.due_at`` stores it (GDPR
+        periods end with the last hour of their last day, Reg. 1182/71 Art. 3(2)(c)).
+        Shown with ``date`` it would read one day late."""
+        if expires is None:
+            return ""
+        return self.date(self.local(expires) - timedelta(microseconds=1))
+
     def month(self, value: date | str | None) -> str:
         """``November 2026`` from a date or ``2026-11``."""
         if value is None:

@@ -88,6 +88,11 @@ def _date(context: Context, value: date | datetime | str | None) -> str:
 
 
 @pass_context
+def _deadline(context: Context, value: datetime | str | None) -> str:
+    return _of(context).deadline(value)
+
+
+@pass_context
 def _month(context: Context, value: date | str | None) -> str:
     return _of(context).month(value)
 
@@ -138,7 +143,9 @@ def install(env: Environment) -> None:
         npgettext=_npgettext,
         newstyle=True,
     )
-    env.filters.update(date=_date, month=_month, time=_time, datetime=_datetime, number=_number)
+    env.filters.update(
+        date=_date, deadline=_deadline, month=_month, time=_time, datetime=_datetime, number=_number
+    )
     default = translator()  # a template rendered outside a request (mails, tests)
     env.globals.update(
         i18n=default,

@@ -91,6 +91,19 @@ def test_dates_and_numbers_in_the_company_time_zone() -> None:
     assert translator("de", "Europe/London").time(moment) == "13:05"
 
 
+def test_a_deadline_shows_its_last_day_not_the_instant_it_expires() -> None:
+    from sphere.dsr.deadline import RequestDeadline
+
+    # received 3 Dec 2026 → one month → ends with 3 Jan 2027 (Reg. 1182/71 Art. 3(2)(c));
+    # due_at is the start of 4 Jan in Berlin, which a plain date filter showed
+    due = RequestDeadline(received_at=datetime(2026, 12, 3, 9, 30, tzinfo=UTC))
+    assert translator("de").deadline(due.due_at) == "03.01.2027"
+    assert translator("en").deadline(due.due_at) == "3 Jan 2027"
+    summer = RequestDeadline(received_at=datetime(2026, 6, 30, 23, 30, tzinfo=UTC))  # 1 Jul
+    assert translator("de").deadline(summer.due_at) == "01.08.2026"
+    assert translator("de").deadline(None) == ""
+
+
 def test_law_is_cited_the_way_each_language_cites_it() -> None:
     de, en = translator("de"), translator("en")
     assert article(de, "art6_1_a") == "Art. 6 Abs. 1 lit. a DSGVO"
