@@ -102,6 +102,55 @@ def _flows(browser: Any, dpo: Any, base: str, out: Path) -> None:
     dpo.set_viewport_size({"width": 1280, "height": 900})
 
 
+def _portal(
+    browser: Any, base: str, link: str, out: Path, *, sphere: str, env: dict[str, str]
+) -> None:
+    """The portal and the public page in English and German at 1280 and 390 px: log-in,
+    overview, requests (with an erasure's confirmation), receipts, a used link, the
+    transparency page (issue 16, points 2 and 5)."""
+    first = browser.new_page()
+    first.goto(link)
+    first.locator("form[action='/portal/session'] button").click()
+    first.wait_for_load_state()
+    email = re.search(r"[\w.+-]+@[\w-]+\.[\w.-]+", first.locator("main").inner_text())
+    first.close()
+    for lang, accept in (("en", "en-GB,en;q=0.9"), ("de", "de-DE,de;q=0.9")):
+        for width in (1280, 390):
+            suffix = ("" if lang == "en" else "-de") + ("" if width == 1280 else "-mobile")
+            context = browser.new_context(
+                viewport={"width": width, "height": 900},
+                extra_http_headers={"Accept-Language": accept},
+            )
+            page = context.new_page()
+            page.goto(f"{base}/portal/login")
+            _shoot(page, out, f"portal-login{suffix}")
+            page.goto(f"{base}/transparency")
+            _shoot(page, out, f"transparency{suffix}")
+            fresh = subprocess.run(
+                [sphere, "portal", "link", email.group(0) if email else ""],
+                env=env, capture_output=True, text=True,
+            )  # fmt: skip
+            found = re.search(r"/portal/login/[\w-]+", fresh.stdout + fresh.stderr)
+            fresh_link = base + found.group(0) if found else link
+            page.goto(fresh_link)
+            page.locator("form[action='/portal/session'] button").click()
+            page.wait_for_load_state()
+            for name in ("overview", "consents", "requests", "receipts"):
+                page.goto(f"{base}/portal/{name}")
+                _shoot(page, out, f"portal-{name}{suffix}")
+            page.goto(f"{base}/portal/requests")
+            page.locator("#request-type").select_option("erasure")
+            page.locator("form[action='/portal/requests'] button[type=submit]").click()
+            page.wait_for_load_state()
+            _shoot(page, out, f"portal-erasure-confirm{suffix}")
+            used = page.context.new_page()
+            used.goto(fresh_link)
+            used.locator("form[action='/portal/session'] button").click()
+            used.wait_for_load_state()
+            _shoot(used, out, f"portal-link-used{suffix}")
+            context.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
