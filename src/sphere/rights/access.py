@@ -30,13 +30,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sphere.domain import IdentityKind
 from sphere.errors import NotFound
 from sphere.i18n import N_, Translator, translator
 from sphere.i18n.glossary import article, legal_basis, term
 from sphere.policy import Policy
 from sphere.rights.profiling import profiling_statement
-from sphere.storage.crypto import Keyring, pseudonym_subject
+from sphere.storage.crypto import Keyring
 from sphere.storage.entities import DecisionRecord
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.consents import ConsentRepository
@@ -141,11 +140,7 @@ def access_report(
             }
         )
 
-    pseudo_keys = [
-        pseudonym_subject(keyring.blind_index(IdentityKind.HANDLE, i.channel, i.value))
-        for i in identities
-        if i.kind is IdentityKind.HANDLE and i.value
-    ]
+    pseudo_keys = keyring.handle_subjects(identities)
     interactions_repo = InteractionRepository(session, keyring)
     interactions = interactions_repo.list_for_contact(contact_id)
     for interaction_id in RightsRepository(session).interaction_ids_for_keys(pseudo_keys):

@@ -54,9 +54,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
-from sphere.domain import IdentityKind, LegalBasis, Purpose
+from sphere.domain import LegalBasis, Purpose
 from sphere.errors import NotFound
-from sphere.storage.crypto import Keyring, pseudonym_subject
+from sphere.storage.crypto import Keyring
 from sphere.storage.entities import SourceRef, SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.audit import AuditRepository
@@ -135,13 +135,7 @@ def erasure_scope(session: Session, keyring: Keyring, contact_id: str) -> Erasur
         return ErasureScope(contact_id, 0, 0, 0, 0, 0, 0, erased=True)
     rights = RightsRepository(session)
     identities = contacts.identities(contact_id)
-    pseudo_keys = sorted(
-        {
-            pseudonym_subject(keyring.blind_index(IdentityKind.HANDLE, i.channel, i.value))
-            for i in identities
-            if i.kind is IdentityKind.HANDLE and i.value
-        }
-    )
+    pseudo_keys = keyring.handle_subjects(identities)
     interaction_ids = rights.interaction_ids(contact_id=contact_id, key_ids=pseudo_keys)
     event_ids = rights.event_ids(contact_id=contact_id, key_ids=pseudo_keys)
     attributes = AttributeRepository(session, keyring)
@@ -190,13 +184,7 @@ def erase_contact(
 
     identities = contacts.identities(contact_id)
     values = [i.value for i in identities if i.value]
-    pseudo_keys = sorted(
-        {
-            pseudonym_subject(keyring.blind_index(IdentityKind.HANDLE, i.channel, i.value))
-            for i in identities
-            if i.kind is IdentityKind.HANDLE and i.value
-        }
-    )
+    pseudo_keys = keyring.handle_subjects(identities)
     interaction_ids = rights.interaction_ids(contact_id=contact_id, key_ids=pseudo_keys)
     event_ids = rights.event_ids(contact_id=contact_id, key_ids=pseudo_keys)
 

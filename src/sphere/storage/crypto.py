@@ -254,6 +254,17 @@ class Keyring:
         message = "\x1f".join((kind.value, channel, normalize_identity(kind, value)))
         return hmac.digest(self._pseudonym_secret, message.encode("utf-8"), "sha256").hex()
 
+    def handle_subjects(self, identities: Iterable[Any]) -> list[str]:
+        """The pseudonymous subject ids under which records of a person's handles were
+        stored before they were linked (``identities``: kind, channel, value), sorted."""
+        return sorted(
+            {
+                pseudonym_subject(self.blind_index(IdentityKind.HANDLE, i.channel, i.value))
+                for i in identities
+                if i.kind is IdentityKind.HANDLE and i.value
+            }
+        )
+
     def thread_mark(self, channel: str, kind: str, *ids: str) -> str:
         """HMAC-SHA256 (hex) of ``thread | channel | kind | ids…``: the key of a
         conversation mark (``thread_marks``), unlinkable without the secret."""
