@@ -104,7 +104,7 @@ def _decode_json_text(text: str) -> tuple[Mapping[str, Any] | None, str | None]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        return None, f"malformed JSON: {exc.msg} at column {exc.colno}"
+        return None, f"malformed JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}"
     except RecursionError:  # pragma: no cover - the depth guard runs first
         return None, f"JSON nested deeper than {MAX_DEPTH} levels"
     except ValueError:  # Python refuses integers over 4,300 digits (CVE-2020-10735)

@@ -97,3 +97,8 @@ def test_repr_hides_values(tmp_path: Path) -> None:
 def test_unknown_format() -> None:
     with pytest.raises(InvalidInput, match="unknown format"):
         read_records(Path("x"), format="xml")  # type: ignore[arg-type]
+
+
+def test_a_control_character_is_named_once_with_its_column(tmp_path: Path) -> None:
+    records = list(read_records(write(tmp_path, "x.jsonl", b'{"a": "b\x01"}'), format="jsonl"))
+    assert records[0].error == "malformed JSON: Invalid control character at column 9"
