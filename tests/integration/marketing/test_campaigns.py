@@ -406,5 +406,7 @@ def test_repeated_dry_run_keeps_unchanged_lines_and_moves_changed_ones(rt: Runti
     assert lines == _stored_lines(rt, "fresh")
     assert lines[dora] == lines[emil] == (True, "allowed") and not lines[bert][0]
     assert (
-        again.summary()["counts"] == fresh.summary()["counts"] == {"reached": 3, "not_reached": 1}
+        again.summary()["counts"]
+        == fresh.summary()["counts"]
+        == {"reached": 3, "not_reached": 1, "eligible": 3, "held": 0, "held_until": None}
     )
