@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sphere.domain import Addressing, Channel, Observation, ObservationKind
+from sphere.domain.controller import ControllerProfile
 from sphere.domain.facts import Visibility
 
 # Look-alikes that NFKC leaves alone (Unicode confusables.txt, the Latin-relevant subset).
@@ -137,6 +138,8 @@ class CompanyProfile:
     product_names: tuple[str, ...] = ()
     hashtags: tuple[str, ...] = ()
     page_ids: frozenset[str] = frozenset()
+    # name, address, representative, DPO, supervisory authority (``company.yaml``)
+    controller: ControllerProfile = field(default_factory=ControllerProfile)
 
     @classmethod
     def build(
@@ -149,10 +152,13 @@ class CompanyProfile:
         page_ids: Iterable[str] = (),
         name: str = "",
         privacy_contact: str = "",
+        controller: ControllerProfile | None = None,
     ) -> CompanyProfile:
         return cls(
             name=name,
             privacy_contact=privacy_contact,
+            controller=controller
+            or ControllerProfile(name=name, privacy_contact=privacy_contact),
             accounts={
                 Channel(k): frozenset(fold(a.lstrip("@")) for a in v) for k, v in accounts.items()
             },

@@ -30,7 +30,7 @@ from sphere.marketing.campaigns import (
 from sphere.marketing.transport import Transport
 from sphere.marketing.transport.smtp import SmtpTransport
 from sphere.marketing.transport.webhook import WebhookTransport
-from sphere.rights.notices import NoticeParties
+from sphere.rights.notices import notice_parties
 
 app = typer.Typer(help="Create, dry-run, run and list campaigns.", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -116,16 +116,17 @@ def run_(
     actor: Actor = "cli",
     as_json: JsonFlag = False,
 ) -> None:
-    """Send the campaign; every recipient is checked again at send time. With
-    --controller and --authority, a campaign with ``art14: attach`` carries the
-    Art. 14 information to people who have not received it; otherwise they are held."""
+    """Send the campaign; every recipient is checked again at send time. With the
+    controller and authority known (company.yaml or --controller/--authority), a
+    campaign with ``art14: attach`` carries the Art. 14 information to people who have
+    not received it; otherwise they are held."""
     transport = _transport(smtp_host, smtp_port, sender, webhook_url, webhook_secret_env)
     with runtime() as rt, rt.session() as session:
-        parties = None
-        if controller and authority:
-            parties = NoticeParties(
-                Party(controller, controller_contact), Party(authority, authority_contact)
-            )
+        parties = notice_parties(  # company.yaml's controller profile unless given here
+            rt.company_profile().controller,
+            controller=Party(controller, controller_contact) if controller else None,
+            supervisory_authority=Party(authority, authority_contact) if authority else None,
+        )
         report = run(
             session,
             rt.keyring,

@@ -12,7 +12,7 @@ from sphere.cli._output import print_json
 from sphere.cli._runtime import runtime
 from sphere.cli.dsr import call_service
 from sphere.dsr.notice import Party
-from sphere.rights.notices import due_duties, duty_dict, send_notices
+from sphere.rights.notices import due_duties, duty_dict, notice_parties, send_notices
 
 app = typer.Typer(help="Art. 14 notices: what is due, and record sending.", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -41,18 +41,37 @@ def due(as_json: JsonFlag = False) -> None:
 
 @app.command("send")
 def send(
-    controller: Annotated[str, typer.Option(help="Controller name.")],
-    controller_contact: Annotated[str, typer.Option(help="Controller address/e-mail.")],
-    authority: Annotated[str, typer.Option(help="Supervisory authority.")],
+    controller: Annotated[
+        str | None, typer.Option(help="Controller name (default: company.yaml).")
+    ] = None,
+    controller_contact: Annotated[str, typer.Option(help="Controller address/e-mail.")] = "",
+    authority: Annotated[
+        str | None, typer.Option(help="Supervisory authority (default: company.yaml).")
+    ] = None,
     authority_contact: Annotated[str, typer.Option(help="Authority address/web.")] = "",
     dpo_contact: Annotated[str | None, typer.Option(help="DPO contact.")] = None,
     out_dir: Annotated[Path | None, typer.Option(help="Write each notice text here.")] = None,
     contact: Annotated[str | None, typer.Option(help="Only this contact id.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Render the notice in each contact's language and record it as sent."""
+    """Render the notice in each contact's language and record it as sent. The
+    controller, its DPO and the supervisory authority come from company.yaml
+    (``controller:``) unless given here."""
     with runtime() as rt:
         rt.policy()  # load (and cache) it outside the transaction: SQLite has one writer
+        parties = notice_parties(
+            rt.company_profile().controller,
+            controller=Party(controller, controller_contact) if controller else None,
+            supervisory_authority=(
+                Party(authority, authority_contact or authority) if authority else None
+            ),
+            dpo=Party("Data protection officer", dpo_contact) if dpo_contact else None,
+        )
+        if parties is None:
+            raise typer.BadParameter(
+                "name the controller and the supervisory authority: --controller and "
+                "--authority, or controller.supervisory_authority in company.yaml"
+            )
 
         def run(session: Session) -> list[dict[str, Any]]:
             sent = send_notices(
@@ -61,9 +80,9 @@ def send(
                 None,
                 now=rt.clock.now(),
                 actor="cli",
-                controller=Party(controller, controller_contact),
-                supervisory_authority=Party(authority, authority_contact or authority),
-                dpo=Party("Data protection officer", dpo_contact) if dpo_contact else None,
+                controller=parties.controller,
+                supervisory_authority=parties.supervisory_authority,
+                dpo=parties.dpo,
                 contact_id=contact,
             )
             out = []

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sphere.domain import DataCategory, LegalBasis, Purpose
+from sphere.domain.controller import ContactPoint, ControllerProfile
 from sphere.governance.dpia import dpia_approvals
 from sphere.governance.sources import list_sources
 from sphere.policy import Policy
@@ -289,8 +290,44 @@ def build_record(session: Session, policy: Policy, *, now: datetime) -> Processi
     )
 
 
-def record_to_jsonld(record: ProcessingRecord, *, controller: str = "") -> dict[str, Any]:
+def _party(kind: str, point: ContactPoint) -> dict[str, Any]:
+    node: dict[str, Any] = {"@type": kind, "dpv:hasName": point.name}
+    if point.address:
+        node["dpv:hasAddress"] = point.address
+    contact = [v for v in (point.email, point.phone, point.url) if v]
+    if contact:
+        node["dpv:hasContact"] = contact
+    return node
+
+
+def controller_jsonld(controller: ControllerProfile) -> dict[str, Any]:
+    """Art. 30(1)(a) in DPV: ``dpv:DataController`` with name, address and contact,
+    ``dpv:hasRepresentative``, ``dpv:hasDataProtectionOfficer`` and the competent
+    ``dpv:SupervisoryAuthority`` (``dpv:hasAuthority``)."""
+    node = _party("dpv:DataController", ContactPoint(
+        controller.name, controller.address, controller.email, controller.phone))  # fmt: skip
+    node["dct:title"] = controller.name
+    if controller.representative:
+        node["dpv:hasRepresentative"] = {
+            "@type": "dpv:Representative", "dpv:hasName": controller.representative}  # fmt: skip
+    dpo = controller.dpo
+    if dpo.is_empty and controller.privacy_contact:
+        dpo = ContactPoint(email=controller.privacy_contact)
+    if not dpo.is_empty:
+        node["dpv:hasDataProtectionOfficer"] = _party("dpv:DataProtectionOfficer", dpo)
+    if controller.supervisory_authority.name:
+        node["dpv:hasAuthority"] = _party(
+            "dpv:SupervisoryAuthority", controller.supervisory_authority
+        )
+    return node
+
+
+def record_to_jsonld(
+    record: ProcessingRecord, *, controller: ControllerProfile | str = ""
+) -> dict[str, Any]:
     """The record as JSON-LD in the W3C DPV vocabulary (see module docstring)."""
+    if isinstance(controller, str):
+        controller = ControllerProfile(name=controller)
     handlings = []
     for activity in record.activities:
         data = [
@@ -353,6 +390,6 @@ def record_to_jsonld(record: ProcessingRecord, *, controller: str = "") -> dict[
         "sphere:policyVersion": record.policy_version,
         "dpv:hasPersonalDataHandling": handlings,
     }
-    if controller:
-        document["dpv:hasDataController"] = {"@type": "dpv:DataController", "dct:title": controller}
+    if controller.name:
+        document["dpv:hasDataController"] = controller_jsonld(controller)
     return document

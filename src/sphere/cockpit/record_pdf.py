@@ -12,6 +12,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from sphere.cockpit.record import ProcessingRecord
+from sphere.domain.controller import ControllerProfile
 
 _TRANSLITERATE = str.maketrans(
     {"→": "->", "–": "-", "—": "-", "…": "...", "“": '"', "”": '"', "‘": "'", "’": "'"}
@@ -22,7 +23,29 @@ def _latin1(text: str) -> str:
     return text.translate(_TRANSLITERATE).encode("latin-1", "replace").decode("latin-1")
 
 
-def record_to_pdf(record: ProcessingRecord, *, controller: str = "") -> bytes:
+def _controller_lines(controller: ControllerProfile) -> list[str]:
+    """Art. 30(1)(a): controller, representative, DPO; and the supervisory authority."""
+    dpo = controller.dpo
+    lines = [
+        "Controller: " + ", ".join(
+            v for v in (controller.name, controller.address, controller.email, controller.phone)
+            if v),
+    ]  # fmt: skip
+    if controller.representative:
+        lines.append(f"Represented by: {controller.representative}")
+    dpo_text = ", ".join(v for v in (dpo.name, dpo.address, controller.contact, dpo.phone) if v)
+    if dpo_text:
+        lines.append(f"Data protection officer: {dpo_text}")
+    authority = controller.supervisory_authority
+    if authority.name:
+        lines.append("Supervisory authority: " + ", ".join(
+            v for v in (authority.name, authority.address, authority.url) if v))  # fmt: skip
+    return lines
+
+
+def record_to_pdf(record: ProcessingRecord, *, controller: ControllerProfile | str = "") -> bytes:
+    if isinstance(controller, str):
+        controller = ControllerProfile(name=controller)
     pdf = FPDF(format="A4")
     pdf.set_title("Record of processing activities (GDPR Art. 30)")
     pdf.set_creator("Sphere")
@@ -36,8 +59,9 @@ def record_to_pdf(record: ProcessingRecord, *, controller: str = "") -> bytes:
         pdf.multi_cell(width, height, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     line("Record of processing activities (GDPR Art. 30(1))", size=16, style="B", height=8)
-    if controller:
-        line(f"Controller: {controller}")
+    if controller.name:
+        for text in _controller_lines(controller):
+            line(text)
     line(
         f"Policy version {record.policy_version} ({record.policy_hash[:12]}), "
         f"generated {record.generated_at.strftime('%Y-%m-%d %H:%M UTC')}"

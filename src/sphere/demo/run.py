@@ -63,6 +63,25 @@ class DemoReport:
 
 
 DEMO_PRIVACY_CONTACT = "datenschutz@optiklinse.example"
+# The controller profile (Art. 30(1)(a), Art. 13/14(1)(a)-(b)): a GmbH in Munich. For a
+# private company in Bavaria the supervisory authority is the Bayerisches Landesamt für
+# Datenschutzaufsicht in Ansbach (Art. 18 BayDSG); the Landesbeauftragter supervises
+# Bavaria's public bodies. Made-up address and telephone number.
+DEMO_CONTROLLER_YAML = (
+    "controller:",
+    '  address: "Optikerweg 7, 80999 München, Deutschland"',
+    '  email: "info@optiklinse.example"',
+    '  phone: "+49 89 0000 4711"',
+    '  representative: "Katrin Albrecht und Jonas Weiß (Geschäftsführung)"',
+    "  dpo:",
+    '    name: "Dr. Henrike Vogt, Datenschutzbeauftragte"',
+    '    address: "Optikerweg 7, 80999 München"',
+    f"    email: {json.dumps(DEMO_PRIVACY_CONTACT)}",
+    "  supervisory_authority:",
+    '    name: "Bayerisches Landesamt für Datenschutzaufsicht (BayLDA)"',
+    '    address: "Promenade 18, 91522 Ansbach"',
+    '    url: "https://www.lda.bayern.de"',
+)
 
 
 def company_yaml(company: dict[str, Any]) -> str:
@@ -85,6 +104,7 @@ def company_yaml(company: dict[str, Any]) -> str:
         "products: [" + ", ".join(json.dumps(p["name"]) for p in company["products"]) + "]",
         "hashtags: [" + ", ".join(json.dumps(h) for h in company["hashtags"]) + "]",
         f"page_ids: [{json.dumps(accounts['facebook']['page_id'])}]",
+        *DEMO_CONTROLLER_YAML,
     ]
     return "\n".join(lines) + "\n"
 

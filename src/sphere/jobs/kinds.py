@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from sphere.domain.controller import ControllerProfile
 from sphere.errors import InvalidInput
 from sphere.jobs.context import JobContext
 
@@ -103,6 +104,17 @@ def request(ctx: JobContext) -> dict[str, Any]:
     return {"request_id": done.request_id, "type": done.type, "counts": done.counts}
 
 
+def _controller(ctx: JobContext) -> ControllerProfile | None:
+    """The controller profile of ``company.yaml`` for the export (None if unreadable)."""
+    from sphere.channels.company import load_company_profile
+
+    path = ctx.deps.settings.resolved_company_file
+    try:
+        return load_company_profile(path).controller if path.is_file() else None
+    except InvalidInput:
+        return None
+
+
 def export(ctx: JobContext) -> dict[str, Any]:
     """Everything held about one person as the Art. 15/20 archive, for staff: kept
     encrypted under the person's key for 24 hours (an erasure makes it unreadable, the
@@ -116,7 +128,12 @@ def export(ctx: JobContext) -> dict[str, Any]:
     ctx.progress(0, 2, "reading everything held")
     with ctx.session() as session:
         report = access_report(
-            session, ctx.keyring, active_policy(session), contact_id, now=ctx.now
+            session,
+            ctx.keyring,
+            active_policy(session),
+            contact_id,
+            now=ctx.now,
+            controller=_controller(ctx),
         )
         ctx.progress(1, 2, "writing the archive")
         archive = export_archive(report)

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
+from sphere.domain.controller import ControllerProfile
 from sphere.domain.time import ensure_utc
 from sphere.errors import InvalidInput, NotFound, SphereError
 from sphere.i18n import Translator
@@ -228,6 +229,7 @@ def export_own_data(
     at: datetime,
     method: str = PORTAL_METHOD,
     tr: Translator | None = None,
+    controller: ControllerProfile | None = None,
 ) -> tuple[str, bytes]:
     """Art. 20 at once: a portability request, verified by the log-in, carried out and
     completed in this transaction. Returns the request id and the zip (its summary in
@@ -239,7 +241,8 @@ def export_own_data(
     )
     _verify(session, request, method=method, at=at, actor=actor)
     require_ready(session, request.id, (RequestType.PORTABILITY,), at=at, actor=actor)
-    archive = export_archive(access_report(session, keyring, policy, contact_id, now=at), tr)
+    report = access_report(session, keyring, policy, contact_id, now=at, controller=controller)
+    archive = export_archive(report, tr)
     complete_request(session, request.id, at=at, actor=actor, result={"bytes": len(archive)})
     return request.id, archive
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sphere.domain.controller import ControllerProfile
 from sphere.errors import NotFound
 from sphere.i18n import N_, Translator, translator
 from sphere.i18n.glossary import article, legal_basis, term
@@ -85,9 +86,16 @@ def _decision_dict(decision: DecisionRecord | None) -> dict[str, Any]:
 
 
 def access_report(
-    session: Session, keyring: Keyring, policy: Policy, contact_id: str, *, now: datetime
+    session: Session,
+    keyring: Keyring,
+    policy: Policy,
+    contact_id: str,
+    *,
+    now: datetime,
+    controller: ControllerProfile | None = None,
 ) -> dict[str, Any]:
-    """Everything held about ``contact_id`` (see module docstring)."""
+    """Everything held about ``contact_id`` (see module docstring); with ``controller``,
+    who is responsible, its DPO and the supervisory authority (Art. 15(1)(f), 13/14(1)(a)-(b))."""
     contacts = ContactRepository(session, keyring)
     contact = contacts.get(contact_id)
     decisions = DecisionRepository(session)
@@ -250,7 +258,9 @@ def access_report(
         for d in all_decisions
     ]
     rights = RightsRepository(session)
+    extra = {"controller": controller.to_dict()} if controller is not None else {}
     return {
+        **extra,
         "format": "sphere-access-report/1",
         "generated_at": _iso(now),
         "subject": {
@@ -423,6 +433,31 @@ def _summary_cell(tr: Translator, column: str, value: Any) -> str:
     return _cell(value)
 
 
+def _controller_html(found: Mapping[str, Any] | None, tr: Translator) -> list[str]:
+    """Who is responsible: controller, representative, DPO, supervisory authority."""
+    if not found or not found.get("name"):
+        return []
+    esc = html.escape
+
+    def joined(*values: Any) -> str:
+        return esc(", ".join(str(v) for v in values if v))
+
+    dpo, authority = found.get("dpo") or {}, found.get("supervisory_authority") or {}
+    rows = [
+        (tr.gettext("Controller"), joined(found["name"], found.get("address"),
+                                          found.get("email"), found.get("phone"))),
+        (tr.gettext("Represented by"), joined(found.get("representative"))),
+        (tr.gettext("Data protection officer"), joined(dpo.get("name"), dpo.get("address"),
+                                                       found.get("contact"))),
+        (tr.gettext("Supervisory authority"), joined(authority.get("name"),
+                                                     authority.get("address"),
+                                                     authority.get("url"))),
+    ]  # fmt: skip
+    heading = esc(tr.gettext("Who is responsible"))
+    items = "".join(f"<dt>{esc(k)}</dt><dd>{v or '—'}</dd>" for k, v in rows)
+    return [f"<h2>{heading}</h2><dl>{items}</dl>"]
+
+
 def render_html(report: Mapping[str, Any], tr: Translator | None = None) -> str:
     """A readable summary in ``tr``'s language (English by default); every value is
     escaped, no scripts, no external resources."""
@@ -485,6 +520,7 @@ def render_html(report: Mapping[str, Any], tr: Translator | None = None) -> str:
                 parts.append(f"<p>{esc(words[key])}</p>")
         parts += [f"<p>{esc(x)}</p>" for x in words["automated_decisions"]]
         parts.append(f"<p>{esc(words['your_rights'])}</p></section>")
+    parts += _controller_html(report.get("controller"), tr)
     parts.append(f"<h2>{rights_heading}</h2><ul>")
     parts += [
         f"<li>{esc(tr.gettext(right))} ({esc(article(tr, code))})</li>"

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
 from sphere.domain import Channel, DataCategory, Duty
+from sphere.domain.controller import ControllerProfile
 from sphere.dsr.deadline import notice_deadline
 from sphere.dsr.notice import LANGUAGES, NoticeInput, Party, notice_purposes, render_notice
 from sphere.policy import Policy
@@ -137,6 +138,31 @@ class NoticeParties:
     controller: Party
     supervisory_authority: Party
     dpo: Party | None = None
+
+
+def notice_parties(
+    profile: ControllerProfile,
+    *,
+    controller: Party | None = None,
+    supervisory_authority: Party | None = None,
+    dpo: Party | None = None,
+) -> NoticeParties | None:
+    """The parties from the configured controller profile (``company.yaml``), each one
+    replaceable by an explicit value (CLI options); None when the controller's name or
+    the supervisory authority is known neither way (Art. 14(1)(a), (2)(e) need both)."""
+    if controller is None and profile.name:
+        contact = ", ".join(v for v in (profile.address, profile.email or profile.contact) if v)
+        controller = Party(profile.name, contact)
+    authority = profile.supervisory_authority
+    if supervisory_authority is None and authority.name:
+        supervisory_authority = Party(
+            authority.name, ", ".join(v for v in (authority.address, authority.url) if v)
+        )
+    if dpo is None and (profile.dpo.reach or profile.privacy_contact):
+        dpo = Party(profile.dpo.name or "Data protection officer", profile.contact)
+    if controller is None or supervisory_authority is None:
+        return None
+    return NoticeParties(controller, supervisory_authority, dpo)
 
 
 @dataclass(frozen=True, slots=True)

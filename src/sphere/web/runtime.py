@@ -25,6 +25,7 @@ from starlette.templating import Jinja2Templates
 
 from sphere.channels.company import load_company_profile
 from sphere.consent.receipt import Controller
+from sphere.domain.controller import ControllerProfile
 from sphere.domain.time import Clock
 from sphere.errors import InvalidInput
 from sphere.jobs import JobRunner
@@ -63,12 +64,12 @@ log = logging.getLogger("sphere.web")
 
 
 @lru_cache(maxsize=4)
-def _company_contact(path: str, _stamp: int) -> Controller:
+def _company_contact(path: str, _stamp: int) -> ControllerProfile:
     try:
         profile = load_company_profile(Path(path))
     except InvalidInput:
-        return Controller(name="", contact="")  # the cockpit reports a broken file
-    return Controller(name=profile.name, contact=profile.privacy_contact)
+        return ControllerProfile()  # the cockpit reports a broken file
+    return profile.controller
 
 
 class AfterResponse:
@@ -156,22 +157,23 @@ class WebRuntime:
     def portal_cookie(self) -> str:
         return "__Host-sphere_portal" if self.web.cookie_secure else "sphere_portal"
 
-    def company_contact(self) -> Controller:
-        """The company's name and privacy contact as configured (``company.yaml``:
-        ``name``, ``privacy_contact``; empty when not set), read again only when the
-        file changes: every portal and public page names them."""
+    def company_contact(self) -> ControllerProfile:
+        """The controller profile as configured (``company.yaml``: ``name``,
+        ``privacy_contact``, ``controller:``; empty when not set), read again only when
+        the file changes: every portal and public page names the controller, its DPO
+        and the supervisory authority (Art. 13(1)(a)-(b), Art. 14(1)(a)-(b))."""
         path = self.core.settings.resolved_company_file
         try:
             stamp = path.stat().st_mtime_ns
         except OSError:
-            return Controller(name="", contact="")
+            return ControllerProfile()
         return _company_contact(str(path), stamp)
 
     def receipt_controller(self) -> Controller:
         """The controller named in consent receipts (portal pages and API alike)."""
-        profile = self.core.company_profile()
-        name = str(getattr(profile, "name", "") or "the controller")
-        contact = str(getattr(profile, "privacy_contact", "") or self.web.smtp_sender)
+        profile = self.core.company_profile().controller
+        name = profile.name or "the controller"
+        contact = profile.contact or self.web.smtp_sender
         return Controller(name=name, contact=contact)
 
     @property

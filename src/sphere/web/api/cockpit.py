@@ -134,7 +134,7 @@ class ApplyOut(BaseModel):
 def get_record(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> dict[str, Any]:
     """The record of processing activities (GDPR Art. 30), built live."""
     record = record_only(db, runtime)
-    return record.to_dict()
+    return {**record.to_dict(), "controller": runtime.company_contact().to_dict()}
 
 
 @router.get(
@@ -145,7 +145,8 @@ def get_record(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> dict[str, A
 def get_record_jsonld(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> Response:
     """The record in the W3C Data Privacy Vocabulary (DPV) as JSON-LD."""
     record = record_only(db, runtime)
-    body = json.dumps(record_to_jsonld(record), ensure_ascii=False, indent=2)
+    document = record_to_jsonld(record, controller=runtime.company_contact())
+    body = json.dumps(document, ensure_ascii=False, indent=2)
     return Response(
         body,
         media_type=JSONLD,
@@ -162,7 +163,7 @@ def get_record_pdf(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> Respons
     """The record as a PDF for a supervisory authority."""
     record = record_only(db, runtime)
     return Response(
-        record_to_pdf(record),
+        record_to_pdf(record, controller=runtime.company_contact()),
         media_type=PDF,
         headers={"Content-Disposition": 'attachment; filename="record-of-processing.pdf"'},
     )

@@ -554,6 +554,7 @@ def post_export(request: Request, runtime: Runtime, db: DbSession, me: Me) -> Re
         at=now,
         method=me.method,
         tr=request_translator(request),
+        controller=runtime.company_contact(),
     )
     return Response(
         archive,

@@ -407,6 +407,7 @@ def export(request: Request, runtime: Runtime, db: DbSession, login: Login) -> R
         at=now,
         method=login.method,
         tr=request_translator(request),
+        controller=runtime.company_contact(),
     )
     return Response(
         archive,

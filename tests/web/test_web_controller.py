@@ -1,0 +1,49 @@
+"""The controller profile (company.yaml ``controller:``) where people and the authority
+read it: the public footer and transparency page (Art. 13/14(1)(a)-(b), Art. 77), the
+record of processing as JSON, JSON-LD and PDF (Art. 30(1)(a))."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from sphere.accounts import Role
+from sphere.demo.run import DEMO_CONTROLLER_YAML
+from sphere.settings import Settings
+from tests.factories import COMPANY_YAML
+
+
+def _write_company(settings: Settings) -> None:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    text = COMPANY_YAML + "\n".join(DEMO_CONTROLLER_YAML) + "\n"
+    (settings.home / "company.yaml").write_text(text, encoding="utf-8")
+
+
+def test_transparency_and_footer_name_controller_dpo_and_authority(
+    client: TestClient, settings: Settings
+) -> None:
+    _write_company(settings)
+    english = client.get("/transparency", headers={"Accept-Language": "en"}).text
+    assert "Who is responsible" in english
+    assert "Bayerisches Landesamt für Datenschutzaufsicht (BayLDA)" in english
+    assert "Katrin Albrecht" in english and "datenschutz@optiklinse.example" in english
+    assert "You may complain to the supervisory authority:" in english  # the footer
+    german = client.get("/transparency", headers={"Accept-Language": "de"}).text
+    assert "Wer ist verantwortlich" in german and "Vertreten durch" in german
+    assert "Beschwerden können Sie an die Aufsichtsbehörde richten:" in german
+
+
+def test_record_carries_the_controller(
+    client: TestClient, settings: Settings, make_token: Callable[..., str]
+) -> None:
+    _write_company(settings)
+    auditor = {"Authorization": f"Bearer {make_token(Role.AUDITOR)}"}
+    record = client.get("/api/v1/record", headers=auditor).json()
+    assert record["controller"]["supervisory_authority"]["address"].endswith("Ansbach")
+    document = client.get("/api/v1/record.jsonld", headers=auditor).json()
+    controller = document["dpv:hasDataController"]
+    assert controller["dpv:hasAuthority"]["@type"] == "dpv:SupervisoryAuthority"
+    assert controller["dpv:hasDataProtectionOfficer"]["@type"] == "dpv:DataProtectionOfficer"
+    pdf = client.get("/api/v1/record.pdf", headers=auditor)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
