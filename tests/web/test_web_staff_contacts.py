@@ -66,7 +66,7 @@ def test_agent_finds_a_contact_by_exact_identifier_and_the_search_is_audited(
     page = _search(client, LENA)
     assert page.status_code == 200
     assert "1 contact found" in page.text
-    assert "email" in page.text and "mastodon handle" in page.text
+    assert "E-mail address" in page.text and "Mastodon account" in page.text
     assert LENA not in page.text.replace(f'value="{LENA}"', "")  # shown only as typed
     assert "lena_fotografie" not in page.text
     link = page.text.split('href="/cockpit/contacts/', 1)[1].split('"', 1)[0]
@@ -86,7 +86,7 @@ def test_agent_finds_a_contact_by_exact_identifier_and_the_search_is_audited(
 
     timeline = client.get(f"/cockpit/contacts/{contact_id}/timeline")
     assert timeline.status_code == 200
-    assert "seen as role <strong>agent</strong>" in timeline.text
+    assert "seen as <strong>customer service</strong>" in timeline.text
     assert "Hidden: " in timeline.text and "purpose limitation" in timeline.text
 
 

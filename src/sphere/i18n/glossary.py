@@ -67,6 +67,15 @@ REQUEST_TYPES: Final[Mapping[str, str]] = {
     "rectification": N_("Correct my data (Art. 16)"),
     "restriction": N_("Restrict processing (Art. 18)"),
 }
+# The same kinds as staff name them (the cockpit; the portal words them as the person asks).
+REQUEST_KINDS: Final[Mapping[str, str]] = {
+    "access": N_("Access (Art. 15)"),
+    "portability": N_("Data portability (Art. 20)"),
+    "erasure": N_("Erasure (Art. 17)"),
+    "objection": N_("Objection (Art. 21)"),
+    "rectification": N_("Rectification (Art. 16)"),
+    "restriction": N_("Restriction of processing (Art. 18)"),
+}
 REQUEST_STATES: Final[Mapping[str, str]] = {
     "received": N_("received"),
     "identity_verified": N_("identity verified, being handled"),
@@ -204,6 +213,7 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "purpose_description": PURPOSE_DESCRIPTIONS,
     "legal_basis": LEGAL_BASES,
     "request_type": REQUEST_TYPES,
+    "request_kind": REQUEST_KINDS,
     "request_state": REQUEST_STATES,
     "channel": CHANNELS,
     "data_category": DATA_CATEGORIES,

@@ -25,6 +25,7 @@ from typing import Any
 
 from sphere.domain.controller import ControllerProfile
 from sphere.errors import InvalidInput
+from sphere.i18n import N_
 from sphere.jobs.context import JobContext
 
 Handler = Callable[[JobContext], dict[str, Any]]
@@ -229,15 +230,16 @@ KINDS: dict[str, Handler] = {
     "audit_verify": audit_verify,
     "findings": findings,
 }
+# English titles, marked for the catalogues (a page translates them).
 TITLES = {
-    "whatif": "What-if preview",
-    "policy_apply": "Policy apply",
-    "dry_run": "Campaign dry run",
-    "retention": "Retention run",
-    "request": "Data-subject request",
-    "export": "Data export",
-    "audit_verify": "Audit chain verification",
-    "findings": "Findings snapshot",
+    "whatif": N_("What-if preview"),
+    "policy_apply": N_("Policy apply"),
+    "dry_run": N_("Campaign dry run"),
+    "retention": N_("Retention run"),
+    "request": N_("Data-subject request"),
+    "export": N_("Data export"),
+    "audit_verify": N_("Audit chain verification"),
+    "findings": N_("Findings snapshot"),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import JSONResponse
 
 from sphere.errors import InvalidInput
+from sphere.i18n import N_, Translator
 from sphere.jobs import submit, submit_and_wait
 from sphere.jobs.kinds import TITLES
 from sphere.storage.db import session_scope
@@ -85,6 +87,43 @@ def raise_if_failed(job: JobRecord) -> None:
         raise JobFailed(f"job {job.id} ({job.kind}) failed: {job.error}")
 
 
+# What the jobs report as their state and phase (``sphere.jobs``), for the pages.
+STATE_WORDS = {
+    "queued": N_("queued"),
+    "running": N_("running"),
+    "done": N_("done"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+}
+PHASES = {
+    "starting": N_("starting"),
+    "finding what is due": N_("finding what is due"),
+    "committing": N_("committing"),
+    "carrying out the request": N_("carrying out the request"),
+    "reading everything held": N_("reading everything held"),
+    "writing the archive": N_("writing the archive"),
+    "verifying the hash chain": N_("verifying the hash chain"),
+    "changing stored records": N_("changing stored records"),
+    "listing the records to change": N_("listing the records to change"),
+    "grouping the audience by its facts": N_("grouping the audience by its facts"),
+    "grouping stored interactions by their facts": N_(
+        "grouping stored interactions by their facts"
+    ),
+    "grouping stored events by their facts": N_("grouping stored events by their facts"),
+    "grouping stored contacts by their facts": N_("grouping stored contacts by their facts"),
+}
+COUNTED_PHASES = (
+    (
+        re.compile(r"judging the campaigns \((?P<n>\d+) record groups decided\)"),
+        N_("judging the campaigns (%(n)s record groups decided)"),
+    ),
+    (
+        re.compile(r"storing verdicts for (?P<n>\d+) contacts"),
+        N_("storing verdicts for %(n)s contacts"),
+    ),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class JobView:
     """What a page shows of a job: stored state with the runner's live progress."""
@@ -106,6 +145,23 @@ class JobView:
     @property
     def result_link(self) -> str | None:
         return result_link(self.job)
+
+    def title_in(self, tr: Translator) -> str:
+        return tr.gettext(self.title)
+
+    def state_in(self, tr: Translator) -> str:
+        return tr.gettext(STATE_WORDS.get(self.job.state, self.job.state))
+
+    def phase_in(self, tr: Translator) -> str:
+        """The phase the job reports, in ``tr``'s language (the jobs report English)."""
+        phase = self.phase or self.job.state
+        if phase in PHASES or phase in STATE_WORDS:
+            return tr.gettext(PHASES.get(phase) or STATE_WORDS[phase])
+        for pattern, words in COUNTED_PHASES:
+            found = pattern.fullmatch(phase)
+            if found:
+                return tr.gettext(words, **found.groupdict())
+        return phase
 
     def to_dict(self) -> dict[str, Any]:
         job = self.job

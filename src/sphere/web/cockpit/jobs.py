@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from sphere.jobs.kinds import KINDS, TITLES
 from sphere.storage.repositories.jobs import JobRepository
 from sphere.web._cockpit_service import actor_of
-from sphere.web._jobs import get_view, resume_job, view
+from sphere.web._jobs import STATE_WORDS, get_view, resume_job, view
 from sphere.web.api.jobs import STATES, job_file, may_act, visible
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import (
@@ -55,6 +55,7 @@ def jobs_page(
         jobs=[view(runtime, j) for j in shown],
         kinds=TITLES,
         states=STATES,
+        state_words=STATE_WORDS,
         kind=kind or "",
         state=state or "",
         next_before=jobs[PAGE - 1].id if len(jobs) > PAGE else None,
