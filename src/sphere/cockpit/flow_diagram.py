@@ -42,6 +42,9 @@ class Band:
     width: float
     title: str
     records: int
+    column: int = 0  # the left node's column; ``source``/``target`` are the node keys
+    source: str = ""
+    target: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,9 @@ def build_diagram(flows: Sequence[Flow]) -> FlowDiagram | None:
                     round(width, 1),
                     f"{a} → {b}",
                     n,
+                    c,
+                    a,
+                    b,
                 )
             )
     height = int(max(HEIGHT, max(n.y + n.h for n in nodes.values()) + 8))
