@@ -3,6 +3,7 @@ latency from webhook POST to committed decision.
 
 Run: python bench/bench_stream.py [--posts 6000] [--workers 1,2] [--rate 200]
      [--seconds 30] [--part throughput|latency|both] [--pg-url URL] [--nats-url URL]
+     [--app full|intake] [--servers N]
 
 throughput
     The demo mix of Mastodon statuses (bench/_bench_common.py; PII inside, ~1 % edits and
@@ -12,12 +13,15 @@ throughput
     ``stream_receipts``), the workers' CPU seconds (user+sys of the children), and the
     speed-up of K workers over one.
 latency
-    ``uvicorn`` serves the app (one process) with SPHERE_NATS_URL set and a generic signed
-    webhook source; two workers run. The bench POSTs one signed status per request at a
-    steady ``--rate`` for ``--seconds`` (64 concurrent senders on a fixed schedule) and
-    takes, per message, the time from the request's scheduled send time to its stream
-    receipt's timestamp, written in the worker's transaction just before commit (same
-    machine clock). Reported: p50, p95, max of that, and of the HTTP answer.
+    ``uvicorn`` serves the app with SPHERE_NATS_URL set and a generic signed webhook
+    source; two workers run. ``--app intake`` (default) serves the intake-only app
+    (``sphere serve --intake-only``), ``--app full`` the whole web app; ``--servers N``
+    runs N uvicorn processes (``--workers N``), server CPU is the sum over them. The
+    bench POSTs one signed status per request at a steady ``--rate`` for ``--seconds``
+    (64 concurrent senders on a fixed schedule) and takes, per message, the time from
+    the request's scheduled send time to its stream receipt's timestamp, written in the
+    worker's transaction just before commit (same machine clock). Reported: p50, p95,
+    max of that, and of the HTTP answer.
 
 Each run creates ``sphere_bench_<random>`` on ``--pg-url`` and a stream ``BENCH<random>``,
 and removes both. Print ``uptime`` alongside: this machine is shared.
@@ -261,6 +265,13 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its children (uvicorn's worker processes)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(c) for c in children.read_text().split()] if children.exists() else []
+    return [pid, *(p for kid in kids for p in _tree(kid))]
+
+
 def latency(args: argparse.Namespace, posts: Path) -> dict[str, Any]:
     stream = f"BENCH{uuid.uuid4().hex[:8].upper()}"
     total = int(args.rate * args.seconds)
@@ -285,10 +296,15 @@ def latency(args: argparse.Namespace, posts: Path) -> dict[str, Any]:
         )
         env = _env(home, db.url, args.nats_url, stream, args.batch)
         print("starting server and workers", flush=True)
+        factory = (
+            "sphere.web.intake_app:create_intake_app_from_env"
+            if args.app == "intake"
+            else "sphere.web.app:create_app_from_env"
+        )
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "sphere.web.app:create_app_from_env",
+            [sys.executable, "-m", "uvicorn", "--factory", factory,
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-             "--no-access-log"],
+             "--no-access-log", "--workers", str(args.servers)],
             env=env, stdout=subprocess.DEVNULL, stderr=(OUT / "server.log").open("wb"),
         )  # fmt: skip
         procs = _workers(2, env, idle=None)  # stopped with SIGTERM after the run
@@ -319,7 +335,7 @@ def latency(args: argparse.Namespace, posts: Path) -> dict[str, Any]:
                 if time.time() > deadline:
                     break
                 time.sleep(0.2)
-            server_cpu = _cpu_seconds(server.pid)
+            server_cpu = sum(_cpu_seconds(pid) for pid in _tree(server.pid))
             worker_cpu = sum(_cpu_seconds(p.pid) for p in procs)
             engine = create_engine(db.url)
             with engine.connect() as connection:
@@ -343,6 +359,8 @@ def latency(args: argparse.Namespace, posts: Path) -> dict[str, Any]:
         return round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 1)
 
     return {
+        "app": args.app,
+        "servers": args.servers,
         "offered_posts_per_s": args.rate,
         "seconds": args.seconds,
         "posted": len(bodies),
@@ -374,6 +392,8 @@ def main() -> None:
         ),
     )
     parser.add_argument("--nats-url", default="nats://127.0.0.1:4222")
+    parser.add_argument("--app", choices=("full", "intake"), default="intake")
+    parser.add_argument("--servers", type=int, default=1, help="uvicorn processes")
     args = parser.parse_args()
     generated = write_mastodon_file(OUT / f"stream-{args.posts}", args.posts)
     posts = generated.posts

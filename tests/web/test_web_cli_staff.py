@@ -80,6 +80,7 @@ def test_serve_uses_the_factory_and_secure_cookies_off_loopback(
             "sphere.web.app:create_app_from_env",
             {
                 "factory": True,
+                "workers": 1,
                 "host": host,
                 "port": 8123,
                 "proxy_headers": False,
@@ -89,6 +90,27 @@ def test_serve_uses_the_factory_and_secure_cookies_off_loopback(
         )
     ]
     assert os.environ["SPHERE_WEB_COOKIE_SECURE"] == expected
+
+
+def test_serve_intake_only_with_several_processes_needs_the_stream(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+    import uvicorn
+
+    from sphere.cli.serve import serve
+
+    calls: list[tuple[str, dict[str, object]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.delenv("SPHERE_NATS_URL", raising=False)
+    with pytest.raises(typer.Exit):
+        serve(host="127.0.0.1", port=8123, intake_only=True, workers=2)
+    assert "needs --intake-only and SPHERE_NATS_URL" in capsys.readouterr().err
+    monkeypatch.setenv("SPHERE_NATS_URL", "nats://127.0.0.1:4222")
+    serve(host="127.0.0.1", port=8123, intake_only=True, workers=2)
+    assert calls[0][0] == "sphere.web.intake_app:create_intake_app_from_env"
+    assert calls[0][1]["workers"] == 2
+    assert "/cockpit/" not in capsys.readouterr().out
 
 
 def test_serve_refuses_a_public_address_with_the_placeholder_secret(

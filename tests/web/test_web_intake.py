@@ -21,6 +21,7 @@ from sphere.settings import Settings
 from sphere.storage.db import make_session_factory, session_scope
 from sphere.web.app import create_app
 from sphere.web.config import WebSettings
+from sphere.web.intake_app import create_intake_app
 from tests.factories import COMPANY_YAML, mastodon_status
 from tests.web.conftest import BASE_URL
 
@@ -73,8 +74,9 @@ FB_COMMENT = {
 }
 
 
-@pytest.fixture
+@pytest.fixture(params=["full", "intake-only"])
 def app_client(
+    request: pytest.FixtureRequest,
     settings: Settings,
     web_settings: WebSettings,
     fresh_engine: Engine,
@@ -96,7 +98,12 @@ def app_client(
                 actor="test",
                 at=clock.now(),
             )
-    app = create_app(settings, web=web_settings, engine=fresh_engine, clock=clock)
+    # The full app and the intake-only app (sphere serve --intake-only) answer alike.
+    app = (
+        create_app(settings, web=web_settings, engine=fresh_engine, clock=clock)
+        if request.param == "full"
+        else create_intake_app(settings, engine=fresh_engine, clock=clock)
+    )
     with TestClient(app, base_url=BASE_URL) as client:
         yield client
 

@@ -23,6 +23,7 @@ from sphere.errors import SphereError
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 APP_FACTORY = "sphere.web.app:create_app_from_env"
+INTAKE_FACTORY = "sphere.web.intake_app:create_intake_app_from_env"
 
 staff_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -50,6 +51,22 @@ def serve(
             "customer (links last 15 minutes)."
         ),
     ] = True,
+    intake_only: Annotated[
+        bool,
+        typer.Option(
+            "--intake-only",
+            help="Serve only the webhook intake (/api/v1/intake/…, /api/v1/health): no "
+            "cockpit, portal or job runner; a fraction of the CPU per delivery.",
+        ),
+    ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes (uvicorn workers). More than one needs SPHERE_NATS_URL "
+            "and --intake-only: deliveries then go to the stream, not to this process.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API, cockpit, portal and transparency page (database must be migrated)."""
     import uvicorn
@@ -70,16 +87,28 @@ def serve(
             "placeholder; set a secret of your own (or serve on 127.0.0.1)"
         )
 
+    if workers > 1 and not (intake_only and settings.nats_url):
+        fail(
+            "--workers above 1 needs --intake-only and SPHERE_NATS_URL (the cockpit's job "
+            "runner and the in-process pipeline run in one process)"
+        )
     if "SPHERE_WEB_COOKIE_SECURE" not in os.environ:
         secure = secure_cookies if secure_cookies is not None else host not in LOOPBACK_HOSTS
         os.environ["SPHERE_WEB_COOKIE_SECURE"] = "true" if secure else "false"
     scheme = "https" if os.environ["SPHERE_WEB_COOKIE_SECURE"] == "true" else "http"
     base = f"{scheme}://{host}:{port}"
+    if intake_only:
+        typer.echo(f"  {'webhook intake':<19} {base}/api/v1/intake/SOURCE ({workers} process(es))")
+        demo_link = False
     for label, path in (
-        ("DPO cockpit", "/cockpit/"),
-        ("customer portal", "/portal/"),
-        ("transparency page", "/transparency"),
-        ("JSON API (OpenAPI)", "/openapi.json"),
+        ()
+        if intake_only
+        else (
+            ("DPO cockpit", "/cockpit/"),
+            ("customer portal", "/portal/"),
+            ("transparency page", "/transparency"),
+            ("JSON API (OpenAPI)", "/openapi.json"),
+        )
     ):
         typer.echo(f"  {label:<19} {base}{path}")
     if demo_link:
@@ -88,8 +117,9 @@ def serve(
             typer.echo(f"  {'demo customer':<19} {link} (one use, 15 minutes)")
     typer.echo("Sphere is serving (Ctrl+C stops)")
     uvicorn.run(
-        APP_FACTORY,
+        INTAKE_FACTORY if intake_only else APP_FACTORY,
         factory=True,
+        workers=workers,
         host=host,
         port=port,
         proxy_headers=proxy_headers,
