@@ -116,6 +116,8 @@ class Translator:
         """``03.11.2026`` / ``3 Nov 2026`` (a datetime is taken in the local zone)."""
         if value is None:
             return ""
+        if isinstance(value, str) and len(value) == 10:  # a day ("2026-11-06"), no instant
+            value = date.fromisoformat(value)
         day = value if type(value) is date else self.local(value).date()  # type: ignore[arg-type]
         return format_date(day, "medium", locale=self.locale)
 
