@@ -68,6 +68,21 @@ EXAMPLES: dict[str, str] = {
     "measure submit": "sphere measure submit measure.yaml",
     "notices due": "sphere notices due --json",
     "dpia approve": "sphere dpia approve enrichment --reference DPIA-2026-07",
+    "breach record": (
+        'sphere breach record --title "Export on a public share" --description "…" '
+        "--started-at 2026-06-01T08:00+02:00 --discovered-at 2026-06-03T09:30+02:00 "
+        "--system interactions --system contacts --source mastodon"
+    ),
+    "breach list": "sphere breach list --open",
+    "breach show": "sphere breach show BR-2026-001 --json",
+    "breach assess": (
+        'sphere breach assess BR-2026-001 --risk high --reasons "…" --consequences "…" '
+        '--measures "…" --notify-subjects'
+    ),
+    "breach notify-authority": "sphere breach notify-authority BR-2026-001 --reference LDA-4711",
+    "breach notify-subjects": "sphere breach notify-subjects BR-2026-001",
+    "breach close": "sphere breach close BR-2026-001",
+    "breach draft": "sphere breach draft BR-2026-001 --to people --lang en",
     "dpia list": "sphere dpia list --json",
     "notices send": (
         "sphere notices send --controller Optiklinse --controller-contact … "

@@ -13,6 +13,7 @@ viewer's language. The change is against the previous period of ``PERIOD`` days.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,9 +22,12 @@ from sqlalchemy.orm import Session
 
 from sphere.cockpit.finding_states import StatedFinding
 from sphere.cockpit.record import ProcessingRecord
+from sphere.domain.breach import ClockState, NotificationClock
 from sphere.dsr.deadline import DeadlineState
+from sphere.governance.breach import clock_of, list_breaches
 from sphere.rights.requests import RequestView, list_requests
 from sphere.storage.repositories import dashboard as read
+from sphere.storage.repositories.breaches import Breach
 from sphere.storage.repositories.finding_states import FindingStateRepository
 
 PERIOD = timedelta(days=7)
@@ -57,11 +61,11 @@ class Urgent:
     """A case that needs the DPO now: an overdue or nearly due request, or an open high
     finding nobody has acknowledged."""
 
-    kind: str  # request | finding
+    kind: str  # breach | request | finding
     title: str  # request type or finding title (no personal data)
     href: str
     severity: str
-    days: int | None  # request: days left (negative: overdue)
+    days: int | None  # request: days left; breach: hours left (negative: overdue)
     since: datetime | None  # finding: since when it exists
 
 
@@ -203,8 +207,32 @@ def _consent_cards(by_day: dict[str, dict[date, int]], now: datetime) -> list[Ca
     ]  # fmt: skip
 
 
-def _urgent(views: list[RequestView], stated: list[StatedFinding]) -> tuple[Urgent, ...]:
+def _breach_clocks(session: Session, now: datetime) -> list[tuple[Breach, NotificationClock]]:
+    """Open breaches with their Art. 33(1) clocks (the register is small: read live, not
+    from the findings snapshot, so the hours are current)."""
+    return [(b, clock_of(b, now=now)) for b in list_breaches(session, open_only=True)]
+
+
+def _breach_card(breaches: list[tuple[Breach, NotificationClock]]) -> Card:
+    overdue = sum(1 for _, c in breaches if c.state is ClockState.OVERDUE)
+    soon = sum(1 for _, c in breaches if c.state is ClockState.DUE_SOON)
+    tone = "high" if overdue else ("medium" if soon else ("low" if breaches else "ok"))
+    return Card("breaches.open", len(breaches), "/cockpit/breaches", tone,
+                detail={"overdue": overdue, "soon": soon})  # fmt: skip
+
+
+def _urgent(
+    views: list[RequestView],
+    stated: list[StatedFinding],
+    breaches: Sequence[tuple[Breach, NotificationClock]] = (),
+) -> tuple[Urgent, ...]:
     cases = [
+        Urgent("breach", b.reference, f"/cockpit/breaches/{b.reference}",
+               "high" if c.state is ClockState.OVERDUE else "medium", c.hours_left, None)
+        for b, c in sorted(breaches, key=lambda item: item[1].deadline)
+        if c.state in (ClockState.OVERDUE, ClockState.DUE_SOON)
+    ]  # fmt: skip
+    cases += [
         Urgent("request", v.request.type, f"/cockpit/requests?deadline={v.deadline_state.value}",
                "high" if v.is_overdue else "medium", v.days_left, None)
         for v in sorted(views, key=lambda v: v.days_left)
@@ -214,8 +242,10 @@ def _urgent(views: list[RequestView], stated: list[StatedFinding]) -> tuple[Urge
         Urgent("finding", s.finding.title, f"/cockpit/findings#{s.finding.code}", "high",
                None, s.since)
         for s in stated
-        # requests are listed one by one above; their summary finding would repeat them
-        if s.finding.severity == "high" and s.state == "open" and s.finding.code != "dsr.deadline"
+        # requests and breaches are listed one by one above; their summary finding would
+        # repeat them
+        if s.finding.severity == "high" and s.state == "open"
+        and s.finding.code not in ("dsr.deadline", "breach.notification-overdue")
     ]  # fmt: skip
     return tuple(cases[:URGENT_MAX])
 
@@ -236,6 +266,7 @@ def build_home(
     views = list_requests(session, now=now, open_only=True)
     received = read.requests_since(session, since=(now - 2 * PERIOD).date())
     missing = [a for a in record.activities if a.dpia_required and a.dpia_missing]
+    breaches = _breach_clocks(session, now)
     art14 = _count(stated, "notice.art14-overdue")
     art14_soon = _count(stated, "notice.art14-due-soon")
     cards = [
@@ -246,10 +277,12 @@ def build_home(
              detail={"overdue": art14, "soon": art14_soon}),
         Card("dpia.missing", len(missing), "/cockpit/record",
              "high" if any(a.records for a in missing) else ("medium" if missing else "ok")),
+        _breach_card(breaches),
         *_consent_cards(consents, now),
     ]  # fmt: skip
+    urgent = _urgent(views, stated, breaches)
     new, resolved = FindingStateRepository(session).changed_since(now - PERIOD)
-    return Home(tuple(cards), _urgent(views, stated), findings_as_of, new, resolved, trends.series)
+    return Home(tuple(cards), urgent, findings_as_of, new, resolved, trends.series)
 
 
 def _days(end: date, n: int) -> tuple[date, ...]:

@@ -49,6 +49,7 @@ from urllib.parse import urlencode
 from sqlalchemy import JSON, LargeBinary, String, Text
 from sqlalchemy.orm import Session
 
+from sphere.cockpit.breach_findings import breach_findings
 from sphere.cockpit.minors import minors_in_marketing
 from sphere.cockpit.record import ProcessingRecord
 from sphere.domain import Collection, Purpose
@@ -593,6 +594,7 @@ def compute_findings(
         *_minors(session, keyring),
         *_notices(session, policy, now),
         *_requests(session, now),
+        *breach_findings(session, now, Finding),
         *_reidentifiable(session, keyring),
     ]
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.code))

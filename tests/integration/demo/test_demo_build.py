@@ -17,6 +17,7 @@ from sphere.cockpit.record import build_record
 from sphere.demo.run import DEMO_STAFF, build_demo
 from sphere.demo.story import CAMPAIGN, REQUESTS
 from sphere.domain import FrozenClock
+from sphere.governance.breach import list_breaches
 from sphere.marketing.campaigns import dry_run, list_campaigns
 from sphere.rights.requests import list_requests
 from sphere.runtime import Runtime, open_runtime
@@ -77,6 +78,13 @@ def test_demo_builds_once_with_its_history(demo_runtime: Runtime) -> None:
         }
     assert codes["dsr.deadline"].severity == "high"
     assert codes["dsr.deadline"].count == 2  # one overdue, one due within days
+    with rt.session() as session:  # one recorded breach, notified in time (Art. 33, 34)
+        (breach,) = list_breaches(session)
+        assert breach.affected_subjects > 0 and breach.affected_records > 0
+        assert breach.authority_notified_at and breach.subjects_notified_at
+        controller = rt.company_profile().controller
+        assert controller.supervisory_authority.name.startswith("Bayerisches Landesamt")
+        assert controller.missing == ()
 
     second = build_demo(rt, size="small")  # idempotent: nothing new
     assert second.story.to_dict() == {"measures": 0, "campaigns": 0, "requests": 0}
@@ -84,6 +92,7 @@ def test_demo_builds_once_with_its_history(demo_runtime: Runtime) -> None:
     with rt.session() as session:
         assert session.scalar(select(func.count()).select_from(AuditEntryRow)) >= audit_rows
         assert len(list_requests(session, now=now)) == len(REQUESTS)
+        assert len(list_breaches(session)) == 1
         assert verify(session).ok
 
 

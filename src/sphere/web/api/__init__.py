@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from sphere.web.api import (
     auth,
+    breach,
     cockpit,
     dpia,
     figures,
@@ -24,6 +25,7 @@ router.include_router(intake.router)
 router.include_router(auth.router)
 router.include_router(policy.router)
 router.include_router(dpia.router)
+router.include_router(breach.router)
 router.include_router(cockpit.router)
 router.include_router(jobs.router)
 router.include_router(rights.router)

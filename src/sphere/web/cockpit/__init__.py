@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from sphere.web.cockpit import (
+    breaches,
     contacts,
     home,
     jobs,
@@ -28,5 +29,6 @@ router.include_router(contacts.router)
 router.include_router(listening.router)
 router.include_router(jobs.router)
 router.include_router(reviews.router)
+router.include_router(breaches.router)
 
 __all__ = ["router"]

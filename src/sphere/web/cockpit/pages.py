@@ -62,6 +62,11 @@ NAVIGATION: tuple[NavItem, ...] = (
         N_("data-subject requests with their deadlines: verify, extend, complete, reject"),
     ),
     NavItem(
+        N_("Breaches"),
+        "/cockpit/breaches",
+        N_("personal-data breaches with the 72-hour clock, assessment and notifications"),
+    ),
+    NavItem(
         N_("Audit"), "/cockpit/audit", N_("the hash-chained audit trail with its verification")
     ),
     NavItem(
@@ -101,6 +106,11 @@ DONE_CODES = frozenset(
         "measure-refused",
         "measure-approved",
         "measure-rejected",
+        "breach-recorded",
+        "breach-assessed",
+        "breach-authority-notified",
+        "breach-subjects-notified",
+        "breach-closed",
     }
 )
 

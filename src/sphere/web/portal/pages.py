@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from sphere.errors import InvalidInput
 from sphere.governance.policy_versions import active_policy
 from sphere.i18n import Translator
+from sphere.portal.breaches import breach_notices
 from sphere.portal.consents import (
     consent_notice,
     consent_switches,
@@ -254,6 +255,7 @@ def overview(request: Request, runtime: Runtime, db: DbSession, subject: Subject
         "overview",
         groups=group_by_purpose(report, tr),
         profiling=report["profiling"]["text"][tr.lang],  # Art. 15(1)(h)
+        breaches=breach_notices(db, subject, runtime.company_contact(), tr),  # Art. 34
     )
 
 
