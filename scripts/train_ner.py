@@ -41,7 +41,7 @@ from sphere.pii.eval.realtext import (  # noqa: E402
     is_handle,
     load_corpus,
 )
-from sphere.pii.ner.features import sentence_features  # noqa: E402
+from sphere.pii.ner.features import CharModel, sentence_features  # noqa: E402
 from sphere.pii.ner.model_file import update_meta, write_model  # noqa: E402
 from sphere.pii.ner.tagger import default_model_path, load_tagger  # noqa: E402
 from sphere.pii.ner.tokenize import tokenize  # noqa: E402
@@ -214,7 +214,7 @@ def _tsv(path: Path) -> Iterable[dict[str, str]]:
         yield from csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
 
 
-def gazetteers(names_dir: Path | None) -> dict[str, list[str]]:
+def gazetteers(names_dir: Path | None, *, rare: bool = False) -> dict[str, list[str]]:
     """Token gazetteers: frequent (``fn``, ``ln``, ``loc``) and rarer (``fn2``, ``ln2``,
     ``loc2``) first names, surnames and places. Sources: Faker's lists and, when
     ``names_dir`` exists, the public lists in ``../shared/data/names`` (US SSA and Census,
@@ -225,21 +225,34 @@ def gazetteers(names_dir: Path | None) -> dict[str, list[str]]:
     first2: set[str] = set()
     last2: set[str] = set()
     places2: set[str] = set()
+    # The rare tier (``--rare-names``): names too rare for the second tier, kept apart
+    # so the model weighs them on their own ("Ishawna", "Kapil", "Mulally").
+    first3: set[str] = set()
+    last3: set[str] = set()
+    drop: set[str] = set()
     if names_dir is not None and names_dir.is_dir():
         for row in _tsv(names_dir / "us_ssa_first_names.tsv.gz"):
             n = int(row["count_total"])
-            (first if n >= 2000 else first2 if n >= 100 else set()).add(row["name"].lower())
+            (first if n >= 2000 else first2 if n >= 100 else first3 if rare else drop).add(
+                row["name"].lower()
+            )
         for row in _tsv(names_dir / "gb_first_names.tsv.gz"):
             n = int(row["count_total"])
-            (first if n >= 500 else first2 if n >= 30 else set()).add(row["name"].lower())
+            (first if n >= 500 else first2 if n >= 30 else first3 if rare else drop).add(
+                row["name"].lower()
+            )
         for row in _tsv(names_dir / "de_city_first_names.tsv.gz"):
             n = int(row["count_total"])
-            (first if n >= 30 else first2 if n >= 4 else set()).add(row["name"].lower())
+            (first if n >= 30 else first2 if n >= 4 else first3 if rare else drop).add(
+                row["name"].lower()
+            )
         for row in _tsv(names_dir / "us_census1990_first_names.tsv"):
             first.add(row["name"].lower())
         for row in _tsv(names_dir / "us_census2000_surnames.tsv.gz"):
             n = int(row["count"])
-            (last if n >= 3000 else last2 if n >= 300 else set()).add(row["surname"].lower())
+            (last if n >= 3000 else last2 if n >= 300 else last3 if rare else drop).add(
+                row["surname"].lower()
+            )
         for row in _tsv(names_dir / "geonames_cities15000.tsv.gz"):
             target = places if int(row["population"] or 0) >= 50_000 else places2
             target.add(row["name"].lower())
@@ -253,11 +266,13 @@ def gazetteers(names_dir: Path | None) -> dict[str, list[str]]:
     first2 -= first
     last2 -= last
     places2 -= places
+    first3 -= first | first2
+    last3 -= last | last2
 
     def one_word(words: set[str]) -> list[str]:
         return sorted(w for w in words if len(w) > 1 and w.replace("-", "").isalpha())
 
-    return {
+    out = {
         "fn": one_word(first),
         "ln": one_word(last),
         "loc": one_word(places),
@@ -265,6 +280,40 @@ def gazetteers(names_dir: Path | None) -> dict[str, list[str]]:
         "ln2": one_word(last2),
         "loc2": one_word(places2),
     }
+    if rare:
+        out["fn3"] = one_word(first3)
+        out["ln3"] = one_word(last3)
+    return out
+
+
+#: Gazetteers that inform the weights but never make a lower-case word a candidate.
+NON_CANDIDATE_GAZETTEERS = frozenset({"dw"})
+
+
+def dictionary_words(
+    examples: Iterable[Example], *, min_count: int, max_inside: float = 0.05
+) -> list[str]:
+    """Lower-cased words seen at least ``min_count`` times in a language's training text
+    and inside an entity less than ``max_inside`` of the time: its everyday vocabulary
+    (German nouns are capitalised, so "Vertrag" counts; "Stoiber" does not). A word
+    outside this list, capitalised, is more likely a name. Lower-cased copies are
+    skipped (they would count the same words twice)."""
+    import re
+
+    seen: Counter[str] = Counter()
+    inside: Counter[str] = Counter()
+    word = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+    for ex in examples:
+        if ex.source.endswith("_lower"):
+            continue
+        for m in word.finditer(ex.text):
+            low = m.group().lower()
+            seen[low] += 1
+            if any(s <= m.start() < e for s, e, _ in ex.spans):
+                inside[low] += 1
+    return sorted(
+        w for w, n in seen.items() if n >= min_count and inside[w] <= max_inside * n and len(w) > 1
+    )
 
 
 DE_NOUNS = [
@@ -475,6 +524,43 @@ def common_lowercase_words(examples: Iterable[Example], *, min_count: int = 10) 
     return sorted(w for w, n in seen.items() if n >= min_count and inside[w] < 0.05 * n)
 
 
+def char_model_spec(
+    gaz_lists: dict[str, list[str]], words: list[str], *, step: float = 0.5, clip: int = 6
+) -> dict:
+    """Naive-Bayes character-trigram tables (see ``sphere.pii.ner.features.CharModel``):
+    person names (every ``fn``/``ln`` tier) and places (``loc`` tiers) against everyday
+    words of the language (``words``), add-one smoothed, one log-ratio per trigram."""
+    import math
+
+    def grams(word: str) -> list[str]:
+        padded = f"^{word}$"
+        return [padded[i : i + 3] for i in range(len(padded) - 2)]
+
+    def counts(ws: Iterable[str]) -> Counter[str]:
+        c: Counter[str] = Counter()
+        for w in ws:
+            letters = "".join(ch for ch in w if ch.isalpha())
+            if len(letters) >= 3:
+                c.update(grams(letters))
+        return c
+
+    names = {w for k, v in gaz_lists.items() if k[:2] in ("fn", "ln") for w in v}
+    places = {w for k, v in gaz_lists.items() if k.startswith("loc") for w in v}
+    everyday = counts(words)
+    tables: dict[str, dict[str, float]] = {}
+    for label, group in (("nm", names), ("pl", places)):
+        c = counts(group)
+        vocab = len(set(c) | set(everyday))
+        n_c, n_w = sum(c.values()) + vocab, sum(everyday.values()) + vocab
+        table = {}
+        for g in set(c) | set(everyday):
+            v = math.log((c[g] + 1) / n_c) - math.log((everyday[g] + 1) / n_w)
+            if abs(v) >= 0.05:
+                table[g] = round(v, 2)
+        tables[label] = dict(sorted(table.items()))
+    return {"tables": tables, "step": step, "clip": clip}
+
+
 # ---------------------------------------------------------------- encoding
 
 
@@ -493,8 +579,9 @@ def bio(ex: Example) -> tuple[list[tuple[int, int]], list[int]]:
 
 
 class Encoder:
-    def __init__(self, gaz: dict[str, frozenset[str]]) -> None:
+    def __init__(self, gaz: dict[str, frozenset[str]], char_model=None) -> None:
         self.gaz = gaz
+        self.char_model = char_model
         self.index: dict[str, int] = {}
         self.counts: Counter[int] = Counter()
 
@@ -504,7 +591,7 @@ class Encoder:
             return None
         words = [ex.text[s:e] for s, e in toks]
         rows = []
-        for keys in sentence_features(words, self.gaz):
+        for keys in sentence_features(words, self.gaz, self.char_model):
             ids = []
             for key in keys:
                 idx = self.index.get(key)
@@ -747,18 +834,43 @@ def calibrate(model: Path, data: Path) -> dict[str, float]:
 # ---------------------------------------------------------------- main
 
 
-def build(args: argparse.Namespace, plan: dict, rng: random.Random, t_start: float) -> None:
-    """Train both languages and write the model file."""
-    gaz_lists = gazetteers(args.names)
-    gaz = {k: frozenset(v) for k, v in gaz_lists.items()}
-    print("gazetteers: " + ", ".join(f"{k}={len(v)}" for k, v in gaz_lists.items()))
+def build(
+    args: argparse.Namespace,
+    plan: dict,
+    rng: random.Random,
+    t_start: float,
+    unlabelled: dict[str, list[Example]],
+) -> None:
+    """Train both languages and write the model file. ``unlabelled``: more text per
+    language for the dictionary-word list only (its labels are not used for training)."""
+    base_lists = gazetteers(args.names, rare=bool(args.rare_names))
+    print("gazetteers: " + ", ".join(f"{k}={len(v)}" for k, v in base_lists.items()))
 
     per_language, tables = {}, {}
     counts = {}
     for lang, (train_set, dev_sets) in plan.items():
         counts[lang] = Counter(ex.source for ex in train_set)
+        if lang in args.reuse:
+            per_language[lang], tables[lang], counts[lang] = reused(args.reuse[lang], lang)
+            print(f"[{lang}] reused from {args.reuse[lang]} (not trained)", flush=True)
+            continue
         print(f"[{lang}] train sentences: {dict(counts[lang])}", flush=True)
-        enc = Encoder(gaz)
+        gaz_lists = dict(base_lists)
+        if lang not in args.rare_names:
+            gaz_lists.pop("fn3", None)
+            gaz_lists.pop("ln3", None)
+        if args.dict_words and lang in args.dict_words_langs:
+            text = train_set + unlabelled.get(lang, [])
+            gaz_lists["dw"] = dictionary_words(text, min_count=args.dict_words)
+            print(f"[{lang}] dictionary words: {len(gaz_lists['dw'])}", flush=True)
+        gaz = {k: frozenset(v) for k, v in gaz_lists.items()}
+        cm_spec = cm = None
+        if lang in args.char_model:
+            text = train_set + unlabelled.get(lang, [])
+            cm_spec = char_model_spec(gaz_lists, dictionary_words(text, min_count=2))
+            cm = CharModel(cm_spec["tables"], cm_spec["step"], cm_spec["clip"])
+            print(f"[{lang}] char model: {[len(t) for t in cm_spec['tables'].values()]}")
+        enc = Encoder(gaz, cm)
         encoded, weights = [], []
         other = [ex for lg, (ts, _) in plan.items() if lg != lang for ex in ts]
         cross = [ex for ex in other if ex.source in CROSS_SOURCES]
@@ -794,6 +906,8 @@ def build(args: argparse.Namespace, plan: dict, rng: random.Random, t_start: flo
             "transitions": [[float(x) for x in row] for row in T],
             "gazetteers": gaz_lists,
         }
+        if cm_spec is not None:
+            per_language[lang]["char_model"] = cm_spec
         print(f"[{lang}] kept {len(keep)} features, softmax scale {scale:.4f}", flush=True)
 
     skip_lower = common_lowercase_words(ex for ts, _ in plan.values() for ex in ts)
@@ -807,7 +921,7 @@ def build(args: argparse.Namespace, plan: dict, rng: random.Random, t_start: flo
         "labels": sorted(TYPE_OF),
         "prune": args.prune,
         "cross_weight": args.cross_weight,
-        "candidate_gazetteers": sorted(gaz_lists),
+        "candidate_gazetteers": sorted(set(base_lists) - NON_CANDIDATE_GAZETTEERS),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_model(args.out, LABELS, per_language, tables, meta)
@@ -822,6 +936,38 @@ def _shared_ner() -> Path:
         if (parent / "shared" / "data" / "ner").is_dir():
             return parent / "shared" / "data" / "ner"
     return ROOT.parent / "shared" / "data" / "ner"
+
+
+def reused(path: Path, lang: str) -> tuple[dict, tuple[list[str], bytes], Counter[str]]:
+    """One language's weights, scores and lists copied unchanged from a model file
+    (``--reuse de=PATH``: keep a language that measured better than any retrain)."""
+    from sphere.pii.ner.model_file import read_model
+
+    model = read_model(path)
+    lm = model.languages[lang]
+    n = len(model.labels)
+    feats = sorted(lm.index, key=lm.index.__getitem__)
+    spec: dict = {
+        "step": lm.step,
+        "scale": lm.scale,
+        "start": list(lm.start),
+        "transitions": [list(row) for row in lm.transitions],
+        "gazetteers": {k: sorted(v) for k, v in lm.gazetteers.items()},
+    }
+    if lm.char_model is not None:
+        cm = lm.char_model
+        spec["char_model"] = {"tables": cm.tables, "step": cm.step, "clip": cm.clip}
+    weights = lm.weights.tobytes() if sys.byteorder == "little" else b""
+    assert len(weights) == 2 * n * len(feats)
+    return spec, (feats, weights), Counter(model.meta.get("train_sentences", {}).get(lang, {}))
+
+
+def _reuse(value: str) -> dict[str, Path]:
+    return {k: Path(v) for k, v in (item.split("=", 1) for item in value.split(",") if item)}
+
+
+def _langs(value: str) -> tuple[str, ...]:
+    return tuple(v for v in value.split(",") if v)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -864,6 +1010,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--metrics-json", type=Path, default=None)
     ap.add_argument(
+        "--reuse",
+        type=_reuse,
+        default={},
+        help="LANG=MODEL[,...]: copy a language unchanged from an existing model file",
+    )
+    ap.add_argument(
+        "--char-model",
+        type=_langs,
+        default=(),
+        help="languages (en,de) given character-trigram name/place-likeness features",
+    )
+    ap.add_argument(
+        "--rare-names",
+        type=_langs,
+        default=(),
+        help="languages (en,de) given the rare tier of first names and surnames (fn3, ln3)",
+    )
+    ap.add_argument("--dict-words-langs", type=_langs, default=("en", "de"))
+    ap.add_argument(
+        "--dict-words",
+        type=int,
+        default=0,
+        help="add a per-language dictionary-word gazetteer (dw): words seen this many "
+        "times outside entities in the training text (0 = none)",
+    )
+    ap.add_argument(
         "--no-calibrate",
         dest="calibrate",
         action="store_false",
@@ -883,7 +1055,15 @@ def main(argv: list[str] | None = None) -> int:
     de_train += synth
     plan = {"en": (en_train, en_dev), "de": (de_train, de_dev)}
     if not args.evaluate_only:
-        build(args, plan, rng, t_start)
+        unlabelled = {}
+        if args.dict_words or args.char_model:
+            # All court sentences of LER's train part (training samples ler_train of them).
+            unlabelled["de"] = [
+                from_real(r)
+                for r in load_corpus(args.data, "ler")
+                if r.split == TRAIN and "dev" not in str(r.id)
+            ]
+        build(args, plan, rng, t_start, unlabelled)
     if args.calibrate:
         point = calibrate(args.out, args.data)
         update_meta(args.out, {"scrub_recall_bias": point})

@@ -9,6 +9,10 @@ The model is linear, and every feature belongs to one of two kinds:
 * **pair features** join the current token's shape with its neighbours (``"mit" + Xx``,
   ``Xx Xx Xx``); they are cheap string keys looked up per position.
 
+An optional :class:`CharModel` (stored in newer model files) adds, for a word that no
+gazetteer lists, how much its letters look like a person name or a place name rather
+than an everyday word ("Weselsky", "Ishawna" vs "Kinokassen").
+
 Keeping both sides in one module is what guarantees that training and tagging agree.
 """
 
@@ -23,6 +27,39 @@ BOS = "<s>"
 EOS = "</s>"
 
 _DIGIT = re.compile(r"\d")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+class CharModel:
+    """Name-likeness of a word from its character trigrams (naive Bayes, trained by
+    ``scripts/train_ner.py`` on the name and place lists against everyday words).
+
+    ``tables[label][trigram]`` is the log-ratio of the trigram's probability among
+    ``label`` words (``nm`` person names, ``pl`` places) and among everyday words; a
+    word's score is the mean over its trigrams (``^`` and ``$`` mark its ends), binned
+    into a feature such as ``"nm=2"``. Features are cached per token string by the
+    tagger, so a word is scored once.
+    """
+
+    __slots__ = ("tables", "step", "clip")
+
+    def __init__(self, tables: Mapping[str, Mapping[str, float]], step: float, clip: int):
+        self.tables = tables
+        self.step = step
+        self.clip = clip
+
+    def features(self, key: str) -> list[str]:
+        word = "".join(_LETTERS.findall(key))
+        if len(word) < 3:
+            return []
+        padded = f"^{word}$"
+        grams = [padded[i : i + 3] for i in range(len(padded) - 2)]
+        out = []
+        for label, table in self.tables.items():
+            score = sum(table.get(g, 0.0) for g in grams) / len(grams)
+            b = max(-self.clip, min(self.clip, round(score / self.step)))
+            out.append(f"{label}={b}")
+        return out
 
 
 def shape(tok: str) -> str:
@@ -63,12 +100,17 @@ def gazetteer_key(low: str) -> str:
     return low[1:] if low.startswith("#") and len(low) > 1 else low
 
 
-def position_features(tok: str, pos: int, gazetteers: Mapping[str, frozenset[str]]) -> list[str]:
+def position_features(
+    tok: str,
+    pos: int,
+    gazetteers: Mapping[str, frozenset[str]],
+    char_model: CharModel | None = None,
+) -> list[str]:
     """Features of one token string seen from relative position ``pos`` only — what
     ``token_features(tok, gazetteers)[pos]`` returns, without building the others (the
     tagger needs a neighbour's far or near features far more often than a centre)."""
     if pos == 0 or tok in (BOS, EOS):
-        return token_features(tok, gazetteers)[pos]
+        return token_features(tok, gazetteers, char_model)[pos]
     low = tok.lower()
     if pos in (-2, 2):
         return [f"w={low}", f"s={shape(tok)}"]
@@ -77,7 +119,11 @@ def position_features(tok: str, pos: int, gazetteers: Mapping[str, frozenset[str
     return [f"w={low}", f"s={shape(tok)}", *gaz, f"x3={low[-3:]}"]
 
 
-def token_features(tok: str, gazetteers: Mapping[str, frozenset[str]]) -> dict[int, list[str]]:
+def token_features(
+    tok: str,
+    gazetteers: Mapping[str, frozenset[str]],
+    char_model: CharModel | None = None,
+) -> dict[int, list[str]]:
     """Features of one token string for every relative position in :data:`POSITIONS`."""
     if tok in (BOS, EOS):
         base = [f"w={tok}"]
@@ -102,6 +148,8 @@ def token_features(tok: str, gazetteers: Mapping[str, frozenset[str]]) -> dict[i
     ]
     if tok != low and shp in ("Xx", "Xx-", "XxX", "X"):
         center.append(f"W={tok}")
+    if char_model is not None and not gaz and shp not in ("url", "mail", "@"):
+        center.extend(char_model.features(key))
     near = [*core, f"x3={low[-3:]}"]
     far = [f"w={low}", f"s={shp}"]
     return {-2: far, -1: near, 0: center, 1: near, 2: far}
@@ -118,14 +166,18 @@ def pair_features(
     )
 
 
-def sentence_features(toks: list[str], gazetteers: Mapping[str, frozenset[str]]) -> list[list[str]]:
+def sentence_features(
+    toks: list[str],
+    gazetteers: Mapping[str, frozenset[str]],
+    char_model: CharModel | None = None,
+) -> list[list[str]]:
     """All feature keys of every position of a token sequence (used by training).
 
     The tagger computes the same sums incrementally from cached per-token vectors;
     ``tests/unit/pii/ner`` checks that both paths give the same scores.
     """
     padded = [BOS, BOS, *toks, EOS, EOS]
-    per_tok = [token_features(t, gazetteers) for t in padded]
+    per_tok = [token_features(t, gazetteers, char_model) for t in padded]
     lows = [t if t in (BOS, EOS) else t.lower() for t in padded]
     shapes = [shape(t) for t in padded]
     out: list[list[str]] = []

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sphere.errors import ConfigurationError
+from sphere.pii.ner.features import CharModel
 
 FORMAT = "sphere-ner/1"
 _LEN = struct.Struct("<I")
@@ -42,6 +43,8 @@ class LanguageModel:
     start: tuple[float, ...]
     transitions: tuple[tuple[float, ...], ...]
     gazetteers: dict[str, frozenset[str]]
+    #: Character-trigram name-likeness (``spec["char_model"]``); None in older files.
+    char_model: CharModel | None = None
 
     def __repr__(self) -> str:
         return f"LanguageModel(features={len(self.index)})"
@@ -86,6 +89,7 @@ def read_model(path: Path) -> ModelFile:
             if len(weights) != len(feats) * len(labels):
                 raise ConfigurationError(f"NER model {path.name}: weight table size mismatch")
             n = len(labels)
+            cm = spec.get("char_model")
             languages[lang] = LanguageModel(
                 index={f: i * n for i, f in enumerate(feats)},
                 weights=weights,
@@ -97,6 +101,9 @@ def read_model(path: Path) -> ModelFile:
                     shared
                     if spec["gazetteers"] == "shared"
                     else {k: frozenset(v) for k, v in spec["gazetteers"].items()}
+                ),
+                char_model=(
+                    CharModel(cm["tables"], float(cm["step"]), int(cm["clip"])) if cm else None
                 ),
             )
     except (OSError, EOFError, ValueError, KeyError, struct.error) as exc:

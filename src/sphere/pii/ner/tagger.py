@@ -123,7 +123,8 @@ class _Lang:
         bases = tuple(
             base
             for base in (
-                index.get(prefix + f) for f in position_features(tok, pos, model.gazetteers)
+                index.get(prefix + f)
+                for f in position_features(tok, pos, model.gazetteers, model.char_model)
             )
             if base is not None
         )

@@ -131,7 +131,8 @@ def test_cached_runtime_scores_equal_training_features(tagger: Tagger) -> None:
     lm = tagger._langs["de"]
     fast = tagger._emissions(lm, toks)
     model = lm.model
-    for row, keys in zip(fast, sentence_features(toks, model.gazetteers), strict=True):
+    keyed = sentence_features(toks, model.gazetteers, model.char_model)
+    for row, keys in zip(fast, keyed, strict=True):
         slow = [0.0] * lm.n
         for key in keys:
             base = model.index.get(key)
@@ -176,3 +177,19 @@ def test_recall_bias_finds_more_not_fewer() -> None:
     # Scores stay those of the unbiased model for spans both find.
     text = "Talked to John Miller about the lens"
     assert set(plain.tag(text, "en")) <= set(eager.tag(text, "en"))
+
+
+def test_char_model_bins_the_mean_trigram_ratio() -> None:
+    """Name-likeness of words in no list: the mean log-ratio of the word's trigrams,
+    binned and clipped; words under 3 letters get none."""
+    from sphere.pii.ner.features import CharModel, token_features
+
+    cm = CharModel({"nm": {"^ab": 2.0, "abc": 1.0, "bc$": 3.0}}, step=0.5, clip=3)
+    assert cm.features("abc") == ["nm=3"]  # mean 2.0 -> bin 4, clipped to 3
+    assert cm.features("xyz") == ["nm=0"]
+    assert cm.features("ab") == []
+    # Only words that no gazetteer lists get the feature, and only at the centre.
+    feats = token_features("Abc", {"fn": frozenset({"abc"})}, cm)
+    assert not any(f.startswith("nm=") for pos in feats for f in feats[pos])
+    feats = token_features("Abc", {"fn": frozenset()}, cm)
+    assert "nm=3" in feats[0] and "nm=3" not in feats[1]
