@@ -157,8 +157,7 @@ class CompanyProfile:
         return cls(
             name=name,
             privacy_contact=privacy_contact,
-            controller=controller
-            or ControllerProfile(name=name, privacy_contact=privacy_contact),
+            controller=controller or ControllerProfile(name=name, privacy_contact=privacy_contact),
             accounts={
                 Channel(k): frozenset(fold(a.lstrip("@")) for a in v) for k, v in accounts.items()
             },

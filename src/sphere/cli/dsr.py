@@ -268,8 +268,14 @@ def export(
     """Art. 20: JSON and CSV in a zip with a readable HTML summary."""
 
     def work(session: Session, rt: Runtime, contact_id: str, _rid: str) -> dict[str, Any]:
-        report = access_report(session, rt.keyring, rt.policy(), contact_id,
-                               now=rt.clock.now(), controller=rt.company_profile().controller)
+        report = access_report(
+            session,
+            rt.keyring,
+            rt.policy(),
+            contact_id,
+            now=rt.clock.now(),
+            controller=rt.company_profile().controller,
+        )
         out.write_bytes(export_archive(report))
         return {"file": str(out)}
 

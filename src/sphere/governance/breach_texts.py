@@ -50,7 +50,7 @@ class BreachText:
 
     @property
     def text(self) -> str:
-        parts = [self.title, "=" * len(self.title)]
+        parts = [self.title, "=" * min(len(self.title), 60)]
         for section in self.sections:
             parts += ["", section.heading, *section.lines]
         return "\n".join(parts) + "\n"

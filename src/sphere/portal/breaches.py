@@ -28,8 +28,12 @@ def breach_notices(
     session: Session, contact_id: str, controller: ControllerProfile, tr: Translator
 ) -> list[BreachNotice]:
     return [
-        BreachNotice(b.reference, b.subjects_notified_at, subject_message(b, controller, tr),
-                     frozenset({b.description, b.consequences, b.measures}))  # fmt: skip
+        BreachNotice(
+            b.reference,
+            b.subjects_notified_at,
+            subject_message(b, controller, tr),
+            frozenset({b.description, b.consequences, b.measures}),
+        )  # fmt: skip
         for b in breaches_told_to(session, contact_id)
         if b.subjects_notified_at is not None
     ]
