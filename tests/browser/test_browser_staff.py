@@ -26,11 +26,11 @@ def test_agent_finds_a_customer_and_opens_the_timeline(page: Any, live_server: A
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="1 contact found").wait_for()
     assert page.url.endswith("/cockpit/contacts")  # a POST: the address is in no URL
-    assert "email, phone" in page.locator("main").inner_text()
+    assert "E-mail address, Phone number" in page.locator("main").inner_text()
     page.get_by_role("link", name=re.compile(r"^Contact ")).click()
     page.wait_for_url(re.compile(r".*/cockpit/contacts/[0-9a-f-]+/timeline$"))
     assert page.get_by_role("heading", name="Contact timeline").is_visible()
-    assert "seen as role agent" in page.locator("main").inner_text()
+    assert "seen as customer service" in page.locator("main").inner_text()
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r".*/cockpit/login$"))

@@ -12,93 +12,66 @@ from starlette.responses import RedirectResponse, Response
 
 from sphere.accounts import Principal, Role
 from sphere.cockpit.reviews import list_reviews, review_counts, set_review_state
+from sphere.i18n import N_
+from sphere.i18n.catalogs import load
 from sphere.storage.repositories.reviews import STATES
 from sphere.web._cockpit_service import actor_of
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, DbSession, Runtime, require_roles
-from sphere.web.i18n import pick_language
+from sphere.web.i18n import LANGUAGES, pick_language
 
 router = APIRouter(prefix="/cockpit", include_in_schema=False)
 REVIEW_ROLES = (Role.AGENT, Role.DPO, Role.ADMIN, Role.AUDITOR)
 Reviewer = Annotated[Principal, Depends(require_roles(*REVIEW_ROLES))]
 ItemId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Review queue",
-        "lead": "Posts addressed to us that could not be stored as they are: they need "
-        "the person's explicit consent (for example health data, Art. 9(1) GDPR) or a "
-        "person's decision. Nothing is lost: answer with the template on the channel "
-        "named, then mark the item. The text of the post is not kept unless the policy "
-        "allows it (Art. 9(2)(e) GDPR, public posts only); items are deleted after 30 days.",
-        "state": "State",
-        "open": "open",
-        "replied": "replied",
-        "closed": "closed",
-        "all": "all",
-        "received": "Received",
-        "where": "Where to answer",
-        "why": "Why it was not stored",
-        "category": "Special categories",
-        "contact": "Known customer",
-        "yes": "yes",
-        "no": "no (pseudonymous)",
-        "template": "Reply template",
-        "kept_text": "Kept text (minimised)",
-        "mark_replied": "Mark as replied",
-        "mark_closed": "Close",
-        "reopen": "Reopen",
-        "none": "No items in this state.",
-        "switch": "Deutsch",
-        "unreadable": "no longer readable (key destroyed)",
-        "counts": "Open: {open} · replied: {replied} · closed: {closed}",
-        "direct": "private message",
-        "addressed": "addressed to us",
-        "public": "public",
-        "company_public": "on our page",
-        "restricted": "followers only",
-        "private_message": "private message",
-        "company_direct": "private message to us",
-    },
-    "de": {
-        "title": "Prüfliste",
-        "lead": "Beiträge an uns, die nicht so gespeichert werden durften, wie sie sind: "
-        "Sie brauchen die ausdrückliche Einwilligung der Person (z. B. Gesundheitsdaten, "
-        "Art. 9 Abs. 1 DSGVO) oder die Entscheidung eines Menschen. Nichts geht verloren: "
-        "Antworten Sie mit der Vorlage auf dem genannten Kanal und markieren Sie den "
-        "Eintrag. Der Text des Beitrags wird nur gespeichert, wenn die Richtlinie es "
-        "erlaubt (Art. 9 Abs. 2 lit. e DSGVO, nur öffentliche Beiträge); Einträge werden "
-        "nach 30 Tagen gelöscht.",
-        "state": "Status",
-        "open": "offen",
-        "replied": "beantwortet",
-        "closed": "erledigt",
-        "all": "alle",
-        "received": "Eingegangen",
-        "where": "Wo antworten",
-        "why": "Warum nicht gespeichert",
-        "category": "Besondere Kategorien",
-        "contact": "Bekannter Kunde",
-        "yes": "ja",
-        "no": "nein (pseudonym)",
-        "template": "Antwortvorlage",
-        "kept_text": "Gespeicherter Text (minimiert)",
-        "mark_replied": "Als beantwortet markieren",
-        "mark_closed": "Erledigt",
-        "reopen": "Wieder öffnen",
-        "none": "Keine Einträge in diesem Status.",
-        "switch": "English",
-        "unreadable": "nicht mehr lesbar (Schlüssel vernichtet)",
-        "counts": "Offen: {open} · beantwortet: {replied} · erledigt: {closed}",
-        "direct": "Direktnachricht",
-        "addressed": "an uns gerichtet",
-        "public": "öffentlich",
-        "company_public": "auf unserer Seite",
-        "restricted": "nur für Follower",
-        "private_message": "private Nachricht",
-        "company_direct": "Direktnachricht an uns",
-    },
+# English wording, marked for the catalogues; the page reads it through gettext in
+# the language chosen (?lang=de|en, else the request's).
+WORDS: dict[str, str] = {
+    "title": N_("Review queue"),
+    "lead": N_(
+        "Posts addressed to us that could not be stored as they are: they need the person's "
+        "explicit consent (for example health data, Art. 9(1) GDPR) or a person's decision. "
+        "Nothing is lost: answer with the template on the channel named, then mark the item. The "
+        "text of the post is not kept unless the policy allows it (Art. 9(2)(e) GDPR, public posts"
+        " only); items are deleted after 30 days."
+    ),
+    "state": N_("State"),
+    "open": N_("open"),
+    "replied": N_("replied"),
+    "closed": N_("closed"),
+    "all": N_("all"),
+    "received": N_("Received"),
+    "where": N_("Where to answer"),
+    "why": N_("Why it was not stored"),
+    "category": N_("Special categories"),
+    "contact": N_("Known customer"),
+    "yes": N_("yes"),
+    "no": N_("no (pseudonymous)"),
+    "template": N_("Reply template"),
+    "kept_text": N_("Kept text (minimised)"),
+    "mark_replied": N_("Mark as replied"),
+    "mark_closed": N_("Close"),
+    "reopen": N_("Reopen"),
+    "none": N_("No items in this state."),
+    "unreadable": N_("no longer readable (key destroyed)"),
+    "counts": N_("Open: {open} · replied: {replied} · closed: {closed}"),
+    "direct": N_("private message"),
+    "addressed": N_("addressed to us"),
+    "public": N_("public"),
+    "company_public": N_("on our page"),
+    "restricted": N_("followers only"),
+    "private_message": N_("private message"),
+    "company_direct": N_("private message to us"),
 }
+
+
+def words(lang: str) -> dict[str, str]:
+    """The page's texts in ``lang`` (``str.format`` placeholders, no ``%``)."""
+    catalogue = load(lang)
+    texts = {key: catalogue.gettext(text) for key, text in WORDS.items()}
+    texts["switch"] = "Deutsch" if lang == "en" else "English"
+    return texts
 
 
 @router.get("/reviews")
@@ -111,7 +84,7 @@ def reviews_page(
     state: Annotated[str, Query(max_length=10)] = "open",
     lang: Annotated[str | None, Query(max_length=5)] = None,
 ) -> Response:
-    language = lang if lang in TEXT else pick_language(request)
+    language = lang if lang in LANGUAGES else pick_language(request)
     state = state if state in (*STATES, "all") else "open"
     views = list_reviews(
         db, runtime.keyring, language=language, state=None if state == "all" else state
@@ -128,7 +101,7 @@ def reviews_page(
         counts={s: counts.get(s, 0) for s in STATES},
         state=state,
         states=(*STATES, "all"),
-        t=TEXT[language],
+        t=words(language),
         lang=language,
         other_lang="de" if language == "en" else "en",
         can_act=not who.role.is_read_only,
@@ -145,5 +118,5 @@ def change_state(
     lang: Annotated[str, Form(max_length=5)] = "en",
 ) -> Response:
     set_review_state(db, item_id, state, actor=actor_of(who), at=runtime.clock.now())
-    lang = lang if lang in TEXT else "en"
+    lang = lang if lang in LANGUAGES else "en"
     return RedirectResponse(f"/cockpit/reviews?lang={lang}", status_code=303)
