@@ -185,6 +185,8 @@ PAGES = (
     "/cockpit/marketing/dry-run",
     "/cockpit/marketing/measures",
     "/cockpit/password",
+    "/cockpit/breaches",
+    "/cockpit/breaches/new",
     "/cockpit/nope",
 )
 
