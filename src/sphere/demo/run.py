@@ -75,7 +75,7 @@ DEMO_CONTROLLER_YAML = (
     '  phone: "+49 89 0000 4711"',
     '  representative: "Katrin Albrecht und Jonas Weiß (Geschäftsführung)"',
     "  dpo:",
-    '    name: "Dr. Henrike Vogt, Datenschutzbeauftragte"',
+    '    name: "Dr. Henrike Vogt"',
     '    address: "Optikerweg 7, 80999 München"',
     f"    email: {json.dumps(DEMO_PRIVACY_CONTACT)}",
     "  supervisory_authority:",

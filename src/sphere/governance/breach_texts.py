@@ -58,8 +58,8 @@ class BreachText:
 
 def _categories(tr: Translator, breach: Breach) -> str:
     values = breach.data_categories or ()
-    if not values:
-        return tr.gettext("all data held in the systems concerned")
+    if not values:  # what the systems concerned hold, in words
+        return tr.join(tr.gettext(SYSTEM_WORDS[s]) for s in breach.systems)
     return tr.join(term(tr, "data_category", c) for c in values)
 
 
