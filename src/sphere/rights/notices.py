@@ -72,20 +72,20 @@ def sync_duties(session: Session, policy: Policy, *, incremental: bool = False) 
     informing = [r.id for r in policy.rules if Duty.INFORM_ART14 in r.duties]
     newest = repo.newest_ingested()
     mark = repo.mark(MARK) if incremental else None
-    created = 0
-    for candidate in repo.missing_duty_candidates(
-        (c.value for c in SOCIAL_CHANNELS), informing, since=mark - OVERLAP if mark else None
-    ):
-        language = candidate.language if candidate.language in LANGUAGES else "de"
-        repo.add_duty(
-            contact_id=candidate.contact_id,
-            source_name=candidate.source_name,
-            channel=candidate.channel,
-            obtained_at=candidate.first_ingested_at,
-            due_at=notice_deadline(candidate.first_ingested_at).due_at,
-            language=language,
+    duties = [
+        {
+            "contact_id": candidate.contact_id,
+            "source_name": candidate.source_name,
+            "channel": candidate.channel,
+            "obtained_at": candidate.first_ingested_at,
+            "due_at": notice_deadline(candidate.first_ingested_at).due_at,
+            "language": candidate.language if candidate.language in LANGUAGES else "de",
+        }
+        for candidate in repo.missing_duty_candidates(
+            (c.value for c in SOCIAL_CHANNELS), informing, since=mark - OVERLAP if mark else None
         )
-        created += 1
+    ]
+    created = repo.add_duties(duties)
     if newest is not None and (mark is None or newest > mark):
         repo.set_mark(MARK, newest)
     return created

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from sphere.audit import latest, verify
 from sphere.consent.ledger import grant
@@ -16,6 +16,7 @@ from sphere.rights.retention import run_retention
 from sphere.storage.entities import NewAttribute, SourceRef, SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.rights_tables import NoticeDutyRow
 from sphere.storage.tables import InteractionRow
 from tests.factories import mastodon_status, write_jsonl
 from tests.integration.rights.scenario import EMAIL, derive_profile, ingest, seed_customer
@@ -140,3 +141,28 @@ def test_retention_deletes_what_is_due_and_derived_data_inherits_the_shortest(rt
         }
         assert verify(session).ok
         assert [e.action for e in latest(session, limit=3)].count("retention.run") == 1
+
+
+def test_art14_duties_take_the_language_of_the_latest_post_that_has_one(rt, tmp_path) -> None:
+    """The set-based sync (one ranked query per chunk of contacts, one INSERT for all
+    duties) picks per (contact, source) the language of the newest post with one."""
+    customer = seed_customer(rt, tmp_path)
+    with rt.session() as session:
+        posts = session.execute(
+            select(InteractionRow.id, InteractionRow.ingested_at)
+            .where(InteractionRow.contact_id == customer.contact_id)
+            .order_by(InteractionRow.ingested_at, InteractionRow.id)
+        ).all()
+        assert len(posts) >= 2
+        start = posts[0][1]
+        for n, (post_id, _) in enumerate(posts):
+            language = {0: "de", 1: "en"}.get(n)  # the newer ones have none
+            session.execute(
+                update(InteractionRow)
+                .where(InteractionRow.id == post_id)
+                .values(language=language, ingested_at=start + timedelta(minutes=n))
+            )
+        session.execute(delete(NoticeDutyRow))  # derived again below, from these posts
+    with rt.session() as session:
+        due = due_duties(session, rt.policy(), now=rt.clock.now())
+    assert [(d.contact_id, d.language) for d in due] == [(customer.contact_id, "en")]

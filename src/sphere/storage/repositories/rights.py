@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from sphere.storage.tables import (
     EventRow,
     InteractionRow,
     SubjectKeyRow,
+    new_id,
     new_public_id,
 )
 
@@ -326,6 +327,15 @@ class RightsRepository:
         self.session.flush()
         return _duty(row)
 
+    def add_duties(self, duties: Sequence[dict[str, Any]]) -> int:
+        """Insert many duties at once (``add_duty``'s fields per dict), one executemany
+        instead of a flush per row."""
+        if duties:
+            self.session.execute(
+                insert(NoticeDutyRow), [{"id": new_id(), **duty} for duty in duties]
+            )
+        return len(duties)
+
     def duties(self, *, open_only: bool = True, contact_id: str | None = None) -> list[NoticeDuty]:
         query = select(NoticeDutyRow).order_by(NoticeDutyRow.due_at, NoticeDutyRow.id)
         if open_only:
@@ -404,28 +414,48 @@ class RightsRepository:
                 and_(pairs.c.contact_id == i.contact_id, pairs.c.source_name == i.source_name),
             )
         rows = self.session.execute(query).all()
-        found = []
-        for contact_id, source_name, channel, first in rows:
-            language = self.session.scalar(
-                select(i.language)
+        languages = self._latest_languages({(r[0], r[1]) for r in rows})
+        return [
+            DutyCandidate(
+                contact_id=contact_id,
+                source_name=source_name,
+                channel=channel,
+                first_ingested_at=first,
+                rule_ids=(),
+                language=languages.get((contact_id, source_name)),
+            )
+            for contact_id, source_name, channel, first in rows
+        ]
+
+    def _latest_languages(
+        self, pairs: set[tuple[str, str]], *, chunk: int = 500
+    ) -> dict[tuple[str, str], str]:
+        """The language of the latest post (by ingestion, then id) that has one, per
+        (contact, source) pair — one ranked query per ``chunk`` contacts, not one per
+        pair (a first sync on a large store finds tens of thousands of pairs)."""
+        i = InteractionRow
+        contacts = sorted({contact_id for contact_id, _ in pairs})
+        found: dict[tuple[str, str], str] = {}
+        for start in range(0, len(contacts), chunk):
+            rank = func.row_number().over(
+                partition_by=(i.contact_id, i.source_name),
+                order_by=(i.ingested_at.desc(), i.id.desc()),
+            )
+            ranked = (
+                select(i.contact_id, i.source_name, i.language, rank.label("rank"))
                 .where(
-                    i.contact_id == contact_id,
-                    i.source_name == source_name,
+                    i.contact_id.in_(contacts[start : start + chunk]),
                     i.language.is_not(None),
                 )
-                .order_by(i.ingested_at.desc(), i.id.desc())
-                .limit(1)
+                .subquery("ranked")
             )
-            found.append(
-                DutyCandidate(
-                    contact_id=contact_id,
-                    source_name=source_name,
-                    channel=channel,
-                    first_ingested_at=first,
-                    rule_ids=(),
-                    language=language,
+            for contact_id, source_name, language in self.session.execute(
+                select(ranked.c.contact_id, ranked.c.source_name, ranked.c.language).where(
+                    ranked.c.rank == 1
                 )
-            )
+            ):
+                if (contact_id, source_name) in pairs:
+                    found[(contact_id, source_name)] = language
         return found
 
     def mark(self, name: str) -> datetime | None:
