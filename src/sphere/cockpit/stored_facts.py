@@ -263,7 +263,9 @@ def stored_record_facts(
             if pairs is not None
             else record_groups(session, record_type, now=now)
         )
-        for group in groups:
+        # in key order: the examples of a shift (its first groups) do not depend on
+        # the order a query plan happens to return the groups in
+        for group in sorted(groups, key=lambda g: g.key):
             deciding = policies.get(group.policy_version)
             if record_type == "interaction":
                 collection = by_name.get(group.source or "", Collection.OFFICIAL_API)

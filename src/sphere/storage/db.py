@@ -236,12 +236,14 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
 def _fill_read_model(engine: Engine) -> None:
     """Migration 0018 creates the read model empty: fill it once from the stored records
     (a database upgraded from an older version), with this version's code."""
-    from sphere.storage.repositories import readmodel
+    from sphere.storage.repositories import readmodel, record_pairs
 
     factory = make_session_factory(engine)
     with session_scope(factory) as session:
         if readmodel.needs_rebuild(session):
             readmodel.rebuild(session)
+        elif record_pairs.needs_fill(session):  # migration 0033 creates it empty
+            record_pairs.rebuild(session)
 
 
 def downgrade(engine_or_url: Engine | str, revision: str = "-1") -> None:

@@ -12,6 +12,11 @@ a few hundred counter rows instead of scanning a million records.
   number of rows with ``n > 0`` per purpose is the "contacts" figure of an activity.
 * ``held_purpose_contacts`` — that number, kept current with the transitions of the
   table above (0 → n adds a contact, n → 0 removes one).
+* ``readmodel_record_pairs`` — per contact (``""``: unlinked author), record type, the
+  record's own deciding facts and the rule, purpose and policy version of its
+  decision: how many interactions or events, and the smallest id among them. The
+  what-if groups stored records from these (``fact_groups.FactPairs``) instead of
+  reading every record and its decision on each pass.
 
 ``sphere.storage.repositories.readmodel`` writes them (every write path of the
 counted tables calls it) and rebuilds them from scratch.
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import Boolean, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sphere.storage.tables import ENUM, ID, Base
@@ -66,3 +71,23 @@ class ReadModelMarkRow(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     at: Mapped[datetime]
+
+
+class RecordPairRow(Base):
+    """Interactions (facts: visibility, addressing, Art. 9 flag, source) or events
+    (facts: channel; the other three ``""``/False) of one contact sharing every fact
+    the what-if reads from the record and its decision. ``""`` stands for "none"."""
+
+    __tablename__ = "readmodel_record_pairs"
+
+    record_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    f0: Mapped[str] = mapped_column(ENUM, primary_key=True)  # visibility | channel
+    f1: Mapped[str] = mapped_column(ENUM, primary_key=True)  # addressing
+    f2: Mapped[bool] = mapped_column(Boolean, primary_key=True)  # special categories
+    f3: Mapped[str] = mapped_column(String(100), primary_key=True)  # source name
+    rule_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    purpose: Mapped[str] = mapped_column(ENUM, primary_key=True)
+    policy_version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    first_id: Mapped[str | None] = mapped_column(ID)

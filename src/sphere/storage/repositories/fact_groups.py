@@ -44,6 +44,7 @@ from sqlalchemy.sql.sqltypes import NullType
 
 from sphere.domain import Purpose
 from sphere.storage.repositories.consent_states import consent_states
+from sphere.storage.repositories.record_pairs import pairs_query
 from sphere.storage.tables import (
     ContactRow,
     DecisionRow,
@@ -348,18 +349,18 @@ def _own_facts(record_type: str) -> tuple[Any, list[Any], list[Any]]:
 
 
 class FactPairs:
-    """Interactions and events read ONCE each into a temporary table of (contact, the
-    record's and its decision's facts, how many records, the first one's id) — a row per
-    contact and combination, a third of the records at a million — and the authors'
-    state (``_authors``: consents, customer number, objection) read once into another.
-    The groups, and the distinct contacts of any set of groups, are joins of the two;
-    the keys are the ones ``record_groups`` computes (same expression, same values).
-    Before: one pass for the groups and another for the contacts of the changed groups,
-    each joining every record to its decision and author."""
+    """The (contact, the record's and its decision's facts, how many records, the
+    first one's id) pairs of interactions and events — a row per contact and
+    combination, a third of the records at a million — read from the record-pairs read
+    model (``record_pairs``, kept current with the records), and the authors' state
+    (``_authors``: consents, customer number, objection) read once into a temporary
+    table. The groups, and the distinct contacts of any set of groups, are joins of
+    the two; the keys are the ones ``record_groups`` computes (same expression, same
+    values). Before: every pass read every record and joined it to its decision."""
 
     def __init__(self, session: Session, now: datetime) -> None:
         self.session, self.now = session, now
-        self.tables: dict[str, Table] = {}
+        self.tables: dict[str, Any] = {}
         self.authors: Table | None = None
 
     def _authors(self) -> Table:
@@ -369,34 +370,22 @@ class FactPairs:
             self.authors = temporary_table(self.session, "sphere_authors", select(*a.c, own_key))
         return self.authors
 
-    def _pairs(self, record_type: str) -> Table:
+    def _pairs(self, record_type: str) -> Any:
+        """The pairs of ``record_type`` from the read model (``record_pairs``: kept
+        current with the records, so nothing here reads a record or a decision)."""
         if record_type not in self.tables:
             analytic(self.session)
-            table, own, decision = _own_facts(record_type)
-            facts = own + decision
-            inner = (
-                select(
-                    table.contact_id.label("contact_id"),
-                    func.count().label("n"),
-                    func.min(table.id).label("first_id"),
-                    *[c.label(f"p{n}") for n, c in enumerate(facts)],
-                )
-                .outerjoin(DecisionRow, DecisionRow.id == table.decision_id)
-                .group_by(table.contact_id, *facts)
-                .subquery("pairs")
-            )
-            p = [inner.c[f"p{n}"] for n in range(len(facts))]
-            query = select(
+            query, own = pairs_query(record_type)
+            inner = query.subquery("stored_pairs")
+            p = [c for c in inner.c if c.name.startswith("p")]
+            self.tables[record_type] = select(
                 *inner.c,
-                fact_key(*p[: len(own)]).label("own_key"),
-                fact_key(*p[len(own) :]).label("decision_key"),
-            )
-            self.tables[record_type] = temporary_table(
-                self.session, f"sphere_pairs_{record_type}", query
-            )
+                fact_key(*p[:own]).label("own_key"),
+                fact_key(*p[own:]).label("decision_key"),
+            ).subquery(f"pairs_{record_type}")
         return self.tables[record_type]
 
-    def _facts(self, record_type: str) -> tuple[Table, Any, list[Any]]:
+    def _facts(self, record_type: str) -> tuple[Any, Any, list[Any]]:
         """(pairs, FROM clause, fact columns in key order) of interactions or events."""
         pairs = self._pairs(record_type)
         authors = self._authors()
@@ -457,8 +446,6 @@ class FactPairs:
         return int(self.session.scalar(select(func.count(contacts.c.contact_id.distinct()))) or 0)
 
     def drop(self) -> None:
-        for table in self.tables.values():
-            drop_temporary(self.session, table)
         if self.authors is not None:
             drop_temporary(self.session, self.authors)
         self.tables, self.authors = {}, None

@@ -50,6 +50,8 @@ from sphere.storage.readmodel_tables import (
     HeldCountRow,
     HeldPurposeContactsRow,
 )
+from sphere.storage.repositories import record_pairs
+from sphere.storage.repositories.record_pairs import PairChanges, PairKey
 from sphere.storage.session_cache import transaction_cache
 from sphere.storage.tables import (
     AttributeRow,
@@ -116,13 +118,17 @@ def _day(value: datetime) -> date:
     return value.date()  # UTCDateTime returns aware UTC: the UTC day
 
 
-def _measure(session: Session, record_type: str, ids: Sequence[str]) -> Delta:
-    """The counters the rows ``ids`` of ``record_type`` contribute (read from the DB)."""
+def _measure(
+    session: Session, record_type: str, ids: Sequence[str]
+) -> tuple[Delta, list[tuple[PairKey, str]]]:
+    """The counters the rows ``ids`` of ``record_type`` contribute (read from the DB),
+    and their record pairs (``record_pairs``; interactions and events)."""
     counts: Counter[HeldKey] = Counter()
     pairs: Counter[tuple[str, str]] = Counter()
+    seen: list[tuple[PairKey, str]] = []
     for start in range(0, len(ids), _CHUNK):
         for row in session.execute(_dimensions(record_type, list(ids[start : start + _CHUNK]))):
-            contact_id, purpose, basis, outcome, source, channel, special, at, risk, act = row
+            contact_id, purpose, basis, outcome, source, channel, special, at, risk, act = row[:10]
             key = HeldKey(
                 record_type,
                 purpose or "",
@@ -137,7 +143,17 @@ def _measure(session: Session, record_type: str, ids: Sequence[str]) -> Delta:
             counts[key] += 1
             if contact_id and purpose:
                 pairs[(contact_id, purpose)] += 1
-    return counts, pairs
+            row_id, visibility, addressing, flag, rule, version = row[10:]
+            if record_type == "interaction":
+                decision = (rule, purpose, version)
+                pair = record_pairs.interaction_key(
+                    contact_id, visibility, addressing, flag, source, decision
+                )
+                seen.append((pair, row_id))
+            elif record_type == "event":
+                pair = record_pairs.event_key(contact_id, channel, (rule, purpose, version))
+                seen.append((pair, row_id))
+    return (counts, pairs), seen
 
 
 def _dimensions(record_type: str, ids: list[str]) -> Any:
@@ -157,6 +173,12 @@ def _dimensions(record_type: str, ids: list[str]) -> Any:
                 i.ingested_at,
                 i.reid_risk,
                 i.reid_action,
+                i.id,
+                i.visibility,
+                i.addressing,
+                cast(i.special_categories, String) != literal_column("'[]'"),
+                d.rule_id,
+                d.policy_version,
             )
             .outerjoin(d, d.id == i.decision_id)
             .where(i.id.in_(ids))
@@ -175,6 +197,12 @@ def _dimensions(record_type: str, ids: list[str]) -> Any:
                 e.ingested_at,
                 none,
                 none,
+                e.id,
+                none,
+                none,
+                none,
+                d.rule_id,
+                d.policy_version,
             )
             .outerjoin(d, d.id == e.decision_id)
             .where(e.id.in_(ids))
@@ -190,8 +218,7 @@ def _dimensions(record_type: str, ids: list[str]) -> Any:
             empty,
             a.special_categories,
             a.created_at,
-            none,
-            none,
+            *[none] * 8,
         ).where(a.id.in_(ids))
     if record_type == "contact":  # ids are decision ids of imports; erased contacts hold nothing
         d, c = DecisionRow, ContactRow
@@ -205,8 +232,7 @@ def _dimensions(record_type: str, ids: list[str]) -> Any:
                 empty,
                 literal("[]"),
                 d.decided_at,
-                none,
-                none,
+                *[none] * 8,
             )
             .join(c, c.id == d.contact_id)
             .where(d.id.in_(ids), d.record_type == "contact", c.erased_at.is_(None))
@@ -219,29 +245,41 @@ class _Pending:
     """Deltas of one session, per (nested) transaction, until the outermost commit."""
 
     def __init__(self) -> None:
-        self.frames: dict[SessionTransaction, Delta] = {}
+        self.frames: dict[SessionTransaction, tuple[Delta, PairChanges]] = {}
         # The rolled-back transactions themselves (not their id(): a freed object's id
         # is reused by the next SAVEPOINT's transaction).
         self.discarded: set[SessionTransaction] = set()
 
-    def add(self, transaction: SessionTransaction, delta: Delta, sign: int) -> None:
-        counts, pairs = self.frames.setdefault(transaction, (Counter(), Counter()))
+    def add(
+        self,
+        transaction: SessionTransaction,
+        delta: Delta,
+        sign: int,
+        seen: Sequence[tuple[PairKey, str]] = (),
+    ) -> None:
+        (counts, pairs), changes = self.frames.setdefault(
+            transaction, ((Counter(), Counter()), PairChanges())
+        )
         for key, n in delta[0].items():
             counts[key] += sign * n
         for pair, n in delta[1].items():
             pairs[pair] += sign * n
+        for record_pair, record_id in seen:
+            changes.add(record_pair, record_id, sign)
 
-    def take(self) -> Delta:
+    def take(self) -> tuple[Delta, PairChanges]:
         """The deltas of every transaction that was not rolled back; then forget them."""
         counts: Counter[HeldKey] = Counter()
         pairs: Counter[tuple[str, str]] = Counter()
-        for transaction, (c, p) in self.frames.items():
+        changes = PairChanges()
+        for transaction, ((c, p), r) in self.frames.items():
             if self._survived(transaction):
                 counts.update(c)
                 pairs.update(p)
+                changes.merge(r)
         self.frames.clear()
         self.discarded.clear()
-        return counts, pairs
+        return (counts, pairs), changes
 
     def _survived(self, transaction: SessionTransaction | None) -> bool:
         while transaction is not None:
@@ -266,7 +304,9 @@ def _before_commit(session: Session) -> None:
         return  # a SAVEPOINT is released: its deltas wait for the outermost commit
     pending = session.info.get(_PENDING)
     if pending is not None and pending.frames:
-        apply_delta(session, pending.take())
+        delta, changes = pending.take()
+        apply_delta(session, delta)
+        record_pairs.apply(session, changes)
 
 
 def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
@@ -302,9 +342,9 @@ def record_removed(session: Session, record_type: str, ids: Iterable[str]) -> No
 def _record(session: Session, record_type: str, ids: list[str], sign: int) -> None:
     if not ids:
         return
-    delta = _measure(session, record_type, ids)
+    delta, seen = _measure(session, record_type, ids)
     if delta[0]:
-        _pending(session).add(_current_transaction(session), delta, sign)
+        _pending(session).add(_current_transaction(session), delta, sign, seen)
 
 
 _DECISIONS = "readmodel:decisions"
@@ -317,6 +357,8 @@ def decision_prepared(session: Session, row: dict[str, object]) -> None:
         row["purpose"],
         row["legal_basis"],
         row["outcome"],
+        row["rule_id"],
+        row["policy_version"],
     )
 
 
@@ -327,13 +369,18 @@ def interactions_inserted(session: Session, rows: Sequence[dict[str, object]]) -
     decisions = transaction_cache(session, _DECISIONS)
     counts: Counter[HeldKey] = Counter()
     pairs: Counter[tuple[str, str]] = Counter()
+    seen: list[tuple[PairKey, str]] = []
     unknown: list[str] = []
     for row in rows:
-        dims = decisions.get(str(row["decision_id"])) if row.get("decision_id") else ("", "", "")
+        dims = (
+            decisions.get(str(row["decision_id"]))
+            if row.get("decision_id")
+            else ("", "", "", "", "")
+        )
         if dims is None:
             unknown.append(str(row["id"]))
             continue
-        purpose, basis, outcome = (str(v or "") for v in dims)
+        purpose, basis, outcome, rule, version = (str(v or "") for v in dims)
         at = row["ingested_at"]
         assert isinstance(at, datetime)
         key = HeldKey(
@@ -344,8 +391,14 @@ def interactions_inserted(session: Session, rows: Sequence[dict[str, object]]) -
         counts[key] += 1
         if row.get("contact_id") and purpose:
             pairs[(str(row["contact_id"]), purpose)] += 1
+        special = record_pairs.special_flag(row["special_categories"])
+        pair = record_pairs.interaction_key(
+            row.get("contact_id"), row["visibility"], row["addressing"], special,
+            row["source_name"], (rule, purpose, version),
+        )  # fmt: skip
+        seen.append((pair, str(row["id"])))
     if counts:
-        _pending(session).add(_current_transaction(session), (counts, pairs), +1)
+        _pending(session).add(_current_transaction(session), (counts, pairs), +1, seen)
     record_added(session, "interaction", unknown)
 
 
@@ -640,6 +693,7 @@ def rebuild(session: Session) -> int:
     Take it as a maintenance step: concurrent writers must be stopped (their deltas
     would be lost between the DELETE and the INSERT)."""
     _pending(session).take()  # anything pending is part of what is recomputed
+    record_pairs.rebuild(session)
     counts, pairs = recompute(session)
     for table in (HeldCountRow, HeldContactPurposeRow, HeldPurposeContactsRow):
         session.execute(delete(table))
@@ -689,6 +743,7 @@ def differences(session: Session) -> list[str]:
         for pair in sorted(set(pairs) | set(want_pairs))
         if pairs.get(pair, 0) != want_pairs.get(pair, 0)
     ]
+    problems += record_pairs.differences(session)
     want_contacts = Counter(p for (_c, p), n in want_pairs.items() if n > 0)
     have_contacts = purpose_contacts(session)
     problems += [
