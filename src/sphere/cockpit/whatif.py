@@ -407,9 +407,13 @@ def summarise(
             deleted.setdefault(item.record_type, []).append(item.key)
 
     def contacts_of(groups: dict[str, list[str]]) -> int:
-        if pairs is not None:
-            return pairs.distinct_contacts(groups.items())
         return distinct_contacts(session, groups.items(), now=now)
+
+    if pairs is not None:  # both figures from one pass over the pairs
+        affected, deleted_contacts = pairs.distinct_contacts_each([keys, deleted])
+    else:
+        affected = contacts_of(keys)
+        deleted_contacts = contacts_of(deleted) if deleted else 0
 
     return StoredWhatIf(
         old_version=current.version,
@@ -418,8 +422,8 @@ def summarise(
         records=sum(i.records for i in items),
         changed=sum(i.records for i, _, _ in changed),
         no_longer_stored=sum(i.records for i, b, a in changed if b.stores and not a.stores),
-        contacts_affected=contacts_of(keys),
-        deleted_contacts=contacts_of(deleted) if deleted else 0,
+        contacts_affected=affected,
+        deleted_contacts=deleted_contacts,
         activities_affected=tuple(sorted(activities)),
         not_reproduced=sum(i.records for i in items if not i.reproduced),
         shifts=tuple(sorted(shifts.values(), key=lambda s: (-s.count, s.old_rule, s.new_rule))),

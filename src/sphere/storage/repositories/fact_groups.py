@@ -29,11 +29,14 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    and_,
     case,
     cast,
     func,
     insert,
+    literal,
     literal_column,
+    null,
     or_,
     select,
     text,
@@ -423,27 +426,46 @@ class FactPairs:
     def distinct_contacts(self, groups: Iterable[tuple[str, Sequence[str]]]) -> int:
         """What ``distinct_contacts`` returns, from the pairs (for imported contacts,
         the contacts themselves)."""
+        return self.distinct_contacts_each([dict(groups)])[0]
+
+    def distinct_contacts_each(self, selections: Sequence[dict[str, Sequence[str]]]) -> list[int]:
+        """``distinct_contacts`` of each selection ({record type: group keys}) from ONE
+        pass over the pairs (the what-if asks for the changed and the deleted groups)."""
+        wanted: dict[str, set[str]] = {}
+        for selection in selections:
+            for record_type, keys in selection.items():
+                wanted.setdefault(record_type, set()).update(keys)
         parts = []
-        for record_type, keys in groups:
+        for record_type, keys in sorted(wanted.items()):
             if not keys:
                 continue
+            kind = literal(record_type).label("record_type")
             if record_type == "contact":
-                rows = group_rows(self.session, record_type, keys, now=self.now).subquery()
-                parts.append(select(rows.c.contact_id.label("contact_id")))
+                rows = group_rows(self.session, record_type, sorted(keys), now=self.now)
+                rows = rows.subquery()
+                parts.append(select(kind, rows.c.contact_id.label("contact_id"), rows.c.key))
                 continue
             pairs, joined, _ = self._facts(record_type)
-            # the key's three parts, each computed once when stored, not per record
             authors, bar = self._authors(), literal_column("'|'")
             key = pairs.c.own_key + bar + authors.c.own_key + bar + pairs.c.decision_key
             parts.append(
-                select(pairs.c.contact_id.label("contact_id"))
+                select(kind, pairs.c.contact_id.label("contact_id"), key.label("key"))
                 .select_from(joined)
-                .where(pairs.c.contact_id.is_not(None), key.in_(list(keys)))
+                .where(pairs.c.contact_id.is_not(None), key.in_(sorted(keys)))
             )
         if not parts:
-            return 0
-        contacts = union_all(*parts).subquery("contacts")
-        return int(self.session.scalar(select(func.count(contacts.c.contact_id.distinct()))) or 0)
+            return [0] * len(selections)
+        rows = union_all(*parts).subquery("contacts")
+        counts = []
+        for selection in selections:
+            chosen = [
+                and_(rows.c.record_type == record_type, rows.c.key.in_(list(keys)))
+                for record_type, keys in sorted(selection.items())
+                if keys
+            ]
+            member = case((or_(*chosen), rows.c.contact_id), else_=None) if chosen else null()
+            counts.append(func.count(member.distinct()))
+        return [int(n or 0) for n in self.session.execute(select(*counts)).one()]
 
     def drop(self) -> None:
         if self.authors is not None:
