@@ -274,3 +274,17 @@ def test_signed_mastodon_records_and_audit_chain(
     assert response.json()["records"] == 3
     with session_scope(make_session_factory(fresh_engine)) as session:
         assert verify(session, keys=load_audit_keys(settings)).ok
+
+
+def test_both_apps_answer_other_paths_with_json_and_security_headers(
+    app_client: TestClient, fresh_engine: Engine
+) -> None:
+    for path in ("/api/v1/intake/", "/api/v1/intake/fb/extra", "/api/v1/nothing-here"):
+        response = app_client.post(path, content=b"{}")
+        assert response.status_code in (404, 405), path
+        assert response.json()["ok"] is False
+    assert _refusals(fresh_engine) == []  # no source named: nothing to audit
+    health = app_client.get("/api/v1/health")
+    assert health.status_code == 200 and health.json()["schema_is_current"] is True
+    assert health.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in health.headers["content-security-policy"]

@@ -74,10 +74,10 @@ class IntakeApp:
         if path == "/api/v1/health" and method in ("GET", "HEAD"):
             await self._answer(send, 200, self._health())
             return
-        if not path.startswith(_PREFIX) or "/" in path[len(_PREFIX) :]:
+        source = path[len(_PREFIX) :] if path.startswith(_PREFIX) else ""
+        if not source or "/" in source:
             await self._answer(send, 404, _error("not_found", "no such page"))
             return
-        source = path[len(_PREFIX) :]
         if method == "GET" and source == "counters":
             await self._answer(send, 200, self.intake.counters.snapshot())
         elif method == "GET":
@@ -94,7 +94,8 @@ class IntakeApp:
 
     async def _deliver(self, source: str, scope: Scope, receive: Receive, send: Send) -> None:
         intake = self.intake
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        # The first of repeated headers counts, as with Starlette's request.headers.get.
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > intake.max_bytes:
             await intake.too_large(source)
