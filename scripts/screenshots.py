@@ -51,10 +51,50 @@ def _cockpit_login(page: Any, base: str, user: str) -> None:
         page.wait_for_load_state()
 
 
-def _shoot(page: Any, out: Path, name: str) -> None:
+def _shoot(page: Any, out: Path, name: str, *, full_page: bool = True) -> None:
     page.wait_for_load_state("networkidle")  # images (the home's charts) too
-    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(out / f"{name}.png"), full_page=full_page)
     print(f"  {name}.png")
+
+
+# Cockpit pages shot in German at 1280 and 390 px (issue 16, point 2): (name, path,
+# whole page wide, whole page on a phone). Long lists are shot as their first screens
+# (the audit trail would be 19,000 px tall on a phone).
+GERMAN_COCKPIT = (
+    ("record", "/cockpit/record", True, True),
+    ("findings", "/cockpit/findings", True, True),
+    ("inventories", "/cockpit/inventories", True, False),
+    ("requests", "/cockpit/requests?state=", True, True),
+    ("audit", "/cockpit/audit", True, False),
+    ("policy", "/cockpit/policy", True, False),
+    ("jobs", "/cockpit/jobs", True, True),
+    ("reviews", "/cockpit/reviews", False, False),
+    ("listening", "/cockpit/listening", True, True),
+)
+
+
+def _cockpit_german(dpo: Any, base: str, out: Path) -> None:
+    """A what-if preview and its job's page, then every DPO page in German: wide, and
+    on a phone."""
+    dpo.set_extra_http_headers({"Accept-Language": "de-DE,de;q=0.9"})
+    dpo.set_viewport_size({"width": 1280, "height": 900})
+    dpo.goto(f"{base}/cockpit/whatif")
+    dpo.locator("#disable_rule").select_option("customer-care.addressed")
+    dpo.locator("form[action='/cockpit/whatif'] button").first.click()
+    dpo.wait_for_load_state()
+    _shoot(dpo, out, "cockpit-whatif-de")
+    dpo.goto(f"{base}/cockpit/jobs")
+    dpo.locator("tbody th a").first.click()
+    dpo.wait_for_load_state()
+    _shoot(dpo, out, "cockpit-job-de")
+    for width, suffix in ((1280, "-de"), (390, "-de-mobile")):
+        dpo.set_viewport_size({"width": width, "height": 1800 if width == 390 else 900})
+        for name, path, whole_wide, whole_on_phone in GERMAN_COCKPIT:
+            dpo.goto(base + path)
+            whole = whole_wide if width > 390 else whole_on_phone
+            _shoot(dpo, out, f"cockpit-{name}{suffix}", full_page=whole)
+    dpo.set_viewport_size({"width": 1280, "height": 900})
+    dpo.set_extra_http_headers({"Accept-Language": "en-GB,en;q=0.9"})
 
 
 def _flows(browser: Any, dpo: Any, base: str, out: Path) -> None:
@@ -215,6 +255,7 @@ def main() -> None:
                 _shoot(page, args.out, name)
             page.set_extra_http_headers({"Accept-Language": "en-GB,en;q=0.9"})
             page.set_viewport_size({"width": 1280, "height": 900})
+            _cockpit_german(page, base, args.out)
             page.goto(f"{base}/cockpit/whatif")
             page.get_by_label("Rule to switch off").select_option("customer-care.addressed")
             page.get_by_role("button", name="Preview without this rule").click()
@@ -248,6 +289,16 @@ def main() -> None:
             agent.get_by_role("link", name=re.compile(r"^Contact ")).first.click()
             agent.wait_for_load_state()
             _shoot(agent, args.out, "cockpit-timeline-agent")
+            agent.set_extra_http_headers({"Accept-Language": "de-DE,de;q=0.9"})
+            agent.set_viewport_size({"width": 390, "height": 900})
+            agent.goto(f"{base}/cockpit/contacts")
+            agent.locator("#q").fill("K-100005")
+            agent.locator("form[role=search] button").click()
+            agent.wait_for_load_state()
+            _shoot(agent, args.out, "cockpit-contacts-de-mobile")
+            agent.locator("a[href$='/timeline']").first.click()
+            agent.wait_for_load_state()
+            _shoot(agent, args.out, "cockpit-timeline-agent-de-mobile")
             page.goto(f"{base}/transparency")
             _shoot(page, args.out, "transparency")
             browser.close()
