@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 
 from sphere.accounts import Role
 from sphere.rights.requests import RequestType, open_request
 from sphere.runtime import Runtime
+from sphere.web.cockpit.pages import DONE_CODES
 from tests.web.conftest import csrf_in
 from tests.web.test_web_cockpit import campaign as campaign  # noqa: PLC0414 - the fixture
 from tests.web.test_web_i18n import untranslated
@@ -39,6 +41,10 @@ PENDING_DOMAIN_STRINGS: set[str] = {
     "3 identities of 1 contacts are neither provided nor verified, or their contact has no logged decision",  # noqa: E501
     "Art. 14 notices due within 7 days",
     "Data-subject requests overdue or near their deadline",
+    "GDPR Art. 12(3)",
+    "GDPR Art. 14(3)",
+    "GDPR Art. 5(1)(a), Art. 14",
+    "GDPR Art. 5(1)(a), Art. 6(1)",
     "Sources collected by scraping",
     "registered: scraped (mastodon)",
     # /cockpit/inventories: store, tool and stage names and details (sphere.cockpit.inventory,
@@ -199,6 +205,10 @@ def _pages(client: TestClient, lang: str, role: Role, login: Callable[[str], str
     login(f"{role.value}@example.com")
     for path in PAGES:
         pages[path] = client.get(path).text
+    for code in sorted(DONE_CODES):  # the success message after each action
+        where = "/cockpit/requests" if code.startswith(("request", "erasure")) else "/cockpit/"
+        query = urlencode({"done": code, "n": 3, "name": "Herbst-Newsletter"})
+        pages[f"{where} (done: {code})"] = client.get(f"{where}?{query}").text
     token = csrf_in(pages["/cockpit/contacts"])
     found = client.post("/cockpit/contacts", data={"q": "K-1001", "csrf_token": token})
     pages["/cockpit/contacts (found)"] = found.text
