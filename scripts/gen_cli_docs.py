@@ -83,6 +83,11 @@ EXAMPLES: dict[str, str] = {
     "breach notify-subjects": "sphere breach notify-subjects BR-2026-001",
     "breach close": "sphere breach close BR-2026-001",
     "breach draft": "sphere breach draft BR-2026-001 --to people --lang en",
+    "recipient add": (
+        'sphere recipient add "HelpDesk Cloud Inc." --role processor --country US '
+        "--purpose customer_care --agreement-date 2025-09-15 --mechanism dpf"
+    ),
+    "recipient list": "sphere recipient list --json",
     "dpia list": "sphere dpia list --json",
     "notices send": (
         "sphere notices send --controller Optiklinse --controller-contact … "

@@ -47,3 +47,21 @@ def test_record_carries_the_controller(
     assert controller["dpv:hasDataProtectionOfficer"]["@type"] == "dpv:DataProtectionOfficer"
     pdf = client.get("/api/v1/record.pdf", headers=auditor)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_recipients_api_refuses_a_transfer_without_mechanism(
+    client: TestClient, make_token: Callable[..., str]
+) -> None:
+    dpo = {"Authorization": f"Bearer {make_token(Role.DPO)}"}
+    auditor = {"Authorization": f"Bearer {make_token(Role.AUDITOR)}"}
+    body = {"name": "HelpDesk Cloud Inc.", "role": "processor", "country": "US",
+            "purposes": ["customer_care"], "agreement_date": "2025-09-15"}  # fmt: skip
+    refused = client.post("/api/v1/recipients", json=body, headers=dpo)
+    assert refused.status_code == 422 and "transfer_mechanism: a transfer to US" in refused.text
+    assert client.post("/api/v1/recipients", json=body, headers=auditor).status_code == 403
+    made = client.post("/api/v1/recipients", json={**body, "transfer_mechanism": "dpf"},
+                       headers=dpo)  # fmt: skip
+    assert made.status_code == 201 and made.json()["transfer"] is True
+    record = client.get("/api/v1/record", headers=auditor).json()
+    care = next(a for a in record["activities"] if a["purpose"] == "customer_care")
+    assert care["transfers"][0]["mechanism"] == "dpf"

@@ -28,10 +28,12 @@ from sqlalchemy.orm import Session
 from sphere.domain import DataCategory, LegalBasis, Purpose
 from sphere.domain.controller import ContactPoint, ControllerProfile
 from sphere.governance.dpia import dpia_approvals
+from sphere.governance.recipients import MECHANISM_DPV, is_transfer, list_recipients
 from sphere.governance.sources import list_sources
 from sphere.policy import Policy
 from sphere.storage.entities import Source
 from sphere.storage.repositories import oversight as read
+from sphere.storage.repositories.recipients import Recipient
 
 # Art. 30(1)(c): categories of data subjects, when no activity row names them.
 DEFAULT_SUBJECTS: dict[Purpose, tuple[str, ...]] = {
@@ -125,6 +127,8 @@ class Activity:
     # what the held records rest on: basis code → records, from the decisions that stored
     # them (the declared ``legal_basis`` may differ: enrichment with consent is 6(1)(a))
     bases_in_use: tuple[tuple[str, int], ...] = ()
+    # Art. 30(1)(e): transfers to third countries (the recipients register)
+    transfers: tuple[dict[str, Any], ...] = ()
 
     @property
     def bases_in_use_articles(self) -> tuple[str, ...]:
@@ -164,6 +168,7 @@ class Activity:
                 for s in self.sources
             ],
             "recipients": list(self.recipients),
+            "transfers": [dict(t) for t in self.transfers],
             "retention_days": self.retention_days,
             "dpia_required": self.dpia_required,
             "dpia_status": self.dpia_status,
@@ -238,6 +243,10 @@ def build_record(session: Session, policy: Policy, *, now: datetime) -> Processi
         return SourceEntry(name, source.channel.value, source.collection.value)
 
     approvals = dpia_approvals(session)
+    registered: dict[str, list[Recipient]] = {}  # the recipients register (Art. 28, 30(1)(d))
+    for recipient in list_recipients(session):
+        for name in recipient.purposes:
+            registered.setdefault(name, []).append(recipient)
     activities: list[Activity] = []
     for purpose, spec in policy.purposes.items():
         used = usage.get(purpose.value, read.PurposeUsage())
@@ -267,7 +276,12 @@ def build_record(session: Session, policy: Policy, *, now: datetime) -> Processi
                 subject_categories=DEFAULT_SUBJECTS.get(purpose, ())
                 or tuple(sorted({c for r in rows for c in r.subject_categories})),
                 sources=tuple(source_entry(n) for n in source_names),
-                recipients=DEFAULT_RECIPIENTS.get(purpose, ()),
+                recipients=_recipients(purpose, registered.get(purpose.value, [])),
+                transfers=tuple(
+                    _transfer(r)
+                    for r in registered.get(purpose.value, [])
+                    if is_transfer(r.country)
+                ),  # fmt: skip
                 retention_days=spec.retention_days,
                 dpia_required=spec.dpia_required or any(r.dpia_required for r in rows),
                 dpia_status=dpia_status,
@@ -288,6 +302,23 @@ def build_record(session: Session, policy: Policy, *, now: datetime) -> Processi
         generated_at=now,
         activities=tuple(activities),
     )
+
+
+def _recipients(purpose: Purpose, registered: list[Recipient]) -> tuple[str, ...]:
+    """Art. 30(1)(d): the company's own teams, and the registered recipients; a default
+    "(processor)" placeholder gives way once processors for the purpose are registered."""
+    own = DEFAULT_RECIPIENTS.get(purpose, ())
+    if registered:
+        own = tuple(r for r in own if "processor" not in r)
+    return own + tuple(r.name for r in registered)
+
+
+def _transfer(recipient: Recipient) -> dict[str, Any]:
+    """Art. 30(1)(e): the third country and the safeguard of one transfer."""
+    tia = recipient.tia_date.date().isoformat() if recipient.tia_date else None
+    return {"recipient": recipient.name, "role": recipient.role, "country": recipient.country,
+            "mechanism": recipient.transfer_mechanism, "scc_module": recipient.scc_module,
+            "tia_date": tia}  # fmt: skip
 
 
 def _party(kind: str, point: ContactPoint) -> dict[str, Any]:
@@ -351,6 +382,19 @@ def record_to_jsonld(
             ],
             "dpv:hasRecipient": [
                 {"@type": "dpv:Recipient", "rdfs:label": r} for r in activity.recipients
+            ],
+            # Art. 30(1)(e): transfers to third countries with their safeguard
+            "sphere:transfers": [
+                {
+                    "@type": "dpv:DataTransfer",
+                    "dpv:hasRecipient": {"rdfs:label": t["recipient"]},
+                    "dpv:hasThirdCountry": t["country"],
+                    "dpv:hasLegalBasis": {
+                        "@id": MECHANISM_DPV[t["mechanism"]],
+                        "rdfs:label": t["mechanism"],
+                    },
+                }
+                for t in activity.transfers
             ],
             "dpv:hasDataSource": [
                 {"@type": "dpv:DataSource", "rdfs:label": s.name, "dct:type": s.collection}

@@ -21,6 +21,7 @@ from typing import Any
 from sphere.accounts.service import Role, create_staff_user, make_password_hasher
 from sphere.consent.ledger import grant, withdraw
 from sphere.demo._breach import record_demo_breach
+from sphere.demo._recipients import register_demo_recipients
 from sphere.demo.scenario import ScenarioSize, generate_scenario
 from sphere.demo.story import StoryReport, play_story
 from sphere.domain import Collection, ConsentState, IdentityKind, Purpose
@@ -254,6 +255,7 @@ def build_demo(
     report.staff_created = _create_staff(rt)
     report.story = play_story(rt, manifest["consents"])
     record_demo_breach(rt)  # the register's one breach (Art. 33, 34)
+    register_demo_recipients(rt)  # processors and transfers (Art. 28, 44-49)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -101,10 +101,20 @@ def test_breach_flow(seeded: Runtime) -> None:
     with seeded.session() as session:
         assert clock_of(breach, now=clock.now()).state is ClockState.RUNNING
         with pytest.raises(BreachInputError) as caught:  # Art. 33(1): a risk is notified
-            assess_breach(session, breach.id, Assessment(
-                "risk", "Posts with names were readable.", "Unwanted contact, embarrassment.",
-                "Link removed, share audited.", notify_authority=False,
-                authority_reason="We think nothing happened."), actor="dpo:t", at=clock.now())
+            assess_breach(
+                session,
+                breach.id,
+                Assessment(
+                    "risk",
+                    "Posts with names were readable.",
+                    "Unwanted contact, embarrassment.",
+                    "Link removed, share audited.",
+                    notify_authority=False,
+                    authority_reason="We think nothing happened.",
+                ),
+                actor="dpo:t",
+                at=clock.now(),
+            )
         assert caught.value.field == "notify_authority"
         with pytest.raises(BreachInputError) as caught:  # Art. 34(1): high risk → people
             assess_breach(session, breach.id, Assessment(

@@ -18,6 +18,7 @@ from sphere.demo.run import DEMO_STAFF, build_demo
 from sphere.demo.story import CAMPAIGN, REQUESTS
 from sphere.domain import FrozenClock
 from sphere.governance.breach import list_breaches
+from sphere.governance.recipients import list_recipients
 from sphere.marketing.campaigns import dry_run, list_campaigns
 from sphere.rights.requests import list_requests
 from sphere.runtime import Runtime, open_runtime
@@ -85,6 +86,7 @@ def test_demo_builds_once_with_its_history(demo_runtime: Runtime) -> None:
         controller = rt.company_profile().controller
         assert controller.supervisory_authority.name.startswith("Bayerisches Landesamt")
         assert controller.missing == ()
+        assert len(list_recipients(session)) == 3  # processors, one sub-processor (Art. 28)
 
     second = build_demo(rt, size="small")  # idempotent: nothing new
     assert second.story.to_dict() == {"measures": 0, "campaigns": 0, "requests": 0}

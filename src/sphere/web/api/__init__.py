@@ -15,6 +15,7 @@ from sphere.web.api import (
     policy,
     portal,
     portal_challenges,
+    recipients,
     reviews,
     rights,
 )
@@ -26,6 +27,7 @@ router.include_router(auth.router)
 router.include_router(policy.router)
 router.include_router(dpia.router)
 router.include_router(breach.router)
+router.include_router(recipients.router)
 router.include_router(cockpit.router)
 router.include_router(jobs.router)
 router.include_router(rights.router)
