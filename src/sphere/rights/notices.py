@@ -16,6 +16,7 @@ merge, portal inbox); the text holds no personal data, only the controller's not
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from sphere.domain.controller import ControllerProfile
 from sphere.dsr.deadline import notice_deadline
 from sphere.dsr.notice import LANGUAGES, NoticeInput, Party, notice_purposes, render_notice
 from sphere.policy import Policy
+from sphere.storage.repositories.recipients import Recipient, RecipientRepository
 from sphere.storage.repositories.rights import NoticeDuty, RightsRepository
 
 SOCIAL_CHANNELS = (Channel.MASTODON, Channel.X, Channel.FACEBOOK, Channel.BLUESKY)
@@ -105,8 +107,11 @@ def notice_input(
     supervisory_authority: Party,
     dpo: Party | None = None,
     channels: tuple[str, ...] = (),
+    registered: Sequence[Recipient] = (),
 ) -> NoticeInput:
-    """The notice's facts from the policy: purposes with basis and retention."""
+    """The notice's facts from the policy: purposes with basis and retention; recipients
+    (Art. 14(1)(e)) and transfers with their safeguards (Art. 14(1)(f)) from the
+    recipients register for those purposes."""
     from sphere.domain import Purpose
 
     relevant = [
@@ -127,7 +132,55 @@ def notice_input(
         retention=retention,
         supervisory_authority=supervisory_authority,
         dpo=dpo,
+        **_recipients_and_transfers(registered, {s.purpose.value for s in relevant}),
     )
+
+
+# Art. 14(1)(f): the safeguard of a transfer, and where a copy of it is to be had.
+_MECHANISM = {
+    "en": {"adequacy": "adequacy decision of the European Commission (Art. 45 GDPR)",
+           "dpf": "EU-US Data Privacy Framework, adequacy decision (Art. 45 GDPR)",
+           "scc": "standard contractual clauses of the European Commission (Art. 46(2)(c) GDPR)",
+           "bcr": "binding corporate rules (Art. 47 GDPR)",
+           "derogation": "derogation for specific situations (Art. 49 GDPR)"},
+    "de": {"adequacy": "Angemessenheitsbeschluss der EU-Kommission (Art. 45 DSGVO)",
+           "dpf": "EU-US Data Privacy Framework, Angemessenheitsbeschluss (Art. 45 DSGVO)",
+           "scc": "Standardvertragsklauseln der EU-Kommission (Art. 46 Abs. 2 lit. c DSGVO)",
+           "bcr": "verbindliche interne Datenschutzvorschriften (Art. 47 DSGVO)",
+           "derogation": "Ausnahme für bestimmte Fälle (Art. 49 DSGVO)"},
+}  # fmt: skip
+_COPY = {
+    "en": "A copy of the safeguards is available from our data protection officer.",
+    "de": "Eine Kopie der Garantien erhalten Sie bei unserem Datenschutzbeauftragten.",
+}
+_ROLE = {
+    "en": {"processor": "processor", "sub_processor": "sub-processor"},
+    "de": {"processor": "Auftragsverarbeiter", "sub_processor": "Unterauftragsverarbeiter"},
+}
+
+
+def _recipients_and_transfers(
+    registered: Sequence[Recipient], purposes: set[str]
+) -> dict[str, Any]:
+    found = [r for r in registered if purposes & set(r.purposes)]
+    if not found:
+        return {}
+    recipients = tuple(
+        {
+            lang: f"{r.name} ({_ROLE[lang].get(r.role, r.role)}, {r.country})"
+            for lang in ("en", "de")
+        }
+        for r in found
+    )
+    transfers = [r for r in found if r.transfer_mechanism]
+    if not transfers:
+        return {"recipients": recipients}
+    third = {
+        lang: "; ".join(f"{r.name}, {r.country}: {_MECHANISM[lang][r.transfer_mechanism or '']}"
+                        for r in transfers) + ". " + _COPY[lang]
+        for lang in ("en", "de")
+    }  # fmt: skip
+    return {"recipients": recipients, "third_country": third}
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +242,7 @@ def due_notice(
         supervisory_authority=parties.supervisory_authority,
         dpo=parties.dpo,
         channels=tuple(d.channel for d in duties),
+        registered=RecipientRepository(session).list(),
     )
     text = render_notice(inputs, language).text
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -230,6 +284,7 @@ def send_notices(
     """Render and record the notice for every contact with open duties (or one contact)."""
     sync_duties(session, policy)
     repo = RightsRepository(session)
+    registered = RecipientRepository(session).list()
     by_contact: dict[str, list[NoticeDuty]] = {}
     for duty in repo.duties(open_only=True, contact_id=contact_id):
         by_contact.setdefault(duty.contact_id, []).append(duty)
@@ -242,6 +297,7 @@ def send_notices(
             supervisory_authority=supervisory_authority,
             dpo=dpo,
             channels=tuple(d.channel for d in duties),
+            registered=registered,
         )
         notice = render_notice(inputs, language)
         digest = hashlib.sha256(notice.text.encode("utf-8")).hexdigest()

@@ -13,10 +13,13 @@ from sqlalchemy import func, select
 
 from sphere.cockpit.record import build_record, record_to_jsonld
 from sphere.demo._recipients import RECIPIENTS
+from sphere.dsr.notice import Party, render_notice
 from sphere.governance.breach import BreachInputError
 from sphere.governance.recipients import RecipientDraft, add_recipient, list_recipients
+from sphere.rights.notices import notice_input
 from sphere.runtime import Runtime
 from sphere.storage.recipient_tables import RecipientRow
+from sphere.storage.repositories.recipients import RecipientRepository
 from sphere.storage.tables import AuditEntryRow
 
 DAY = datetime(2025, 9, 15, tzinfo=UTC)
@@ -75,3 +78,26 @@ def test_record_derives_recipients_and_transfers(seeded: Runtime) -> None:
                     if h["@id"].endswith(":customer_care"))  # fmt: skip
     legal = {t["dpv:hasLegalBasis"]["@id"] for t in handling["sphere:transfers"]}
     assert legal == {"eu-gdpr:A45-3", "eu-gdpr:A46-2-c"}
+
+
+def test_art14_notice_names_recipients_and_transfers(seeded: Runtime) -> None:
+    """Art. 14(1)(e)-(f): the notice no longer says "no transfer" when the register has
+    one for its purposes; it names the safeguard and where to get a copy."""
+    with seeded.session() as session:
+        for draft in RECIPIENTS:
+            add_recipient(session, draft, actor="dpo:t", at=seeded.clock.now())
+    with seeded.session() as session:
+        inputs = notice_input(
+            seeded.policy(), controller=Party("Optiklinse GmbH", "München"),
+            supervisory_authority=Party("BayLDA", "Ansbach"),
+            registered=RecipientRepository(session).list(),
+        )  # fmt: skip
+    german = render_notice(inputs, "de").text
+    assert "HelpDesk Cloud Inc. (Auftragsverarbeiter, US)" in german
+    assert "EU-US Data Privacy Framework, Angemessenheitsbeschluss (Art. 45 DSGVO)" in german
+    assert "Standardvertragsklauseln" in german and "Kopie der Garantien" in german
+    english = render_notice(inputs, "en").text
+    assert "we do not transfer your data to a country outside the EU/EEA" not in english
+    bare = notice_input(seeded.policy(), controller=Party("O", "M"),
+                        supervisory_authority=Party("B", "A"))  # fmt: skip
+    assert "do not transfer" in render_notice(bare, "en").text
