@@ -12,6 +12,8 @@ from sphere.accounts import Role
 from sphere.demo.run import DEMO_CONTROLLER_YAML
 from sphere.settings import Settings
 from tests.factories import COMPANY_YAML
+from tests.web.conftest import csrf_in
+from tests.web.test_web_i18n import untranslated
 
 
 def _write_company(settings: Settings) -> None:
@@ -65,3 +67,21 @@ def test_recipients_api_refuses_a_transfer_without_mechanism(
     record = client.get("/api/v1/record", headers=auditor).json()
     care = next(a for a in record["activities"] if a["purpose"] == "customer_care")
     assert care["transfers"][0]["mechanism"] == "dpf"
+
+
+def test_recipients_page_in_german_for_the_auditor(
+    client: TestClient, make_token: Callable[..., str], make_user: Callable[..., str]
+) -> None:
+    dpo = {"Authorization": f"Bearer {make_token(Role.DPO)}"}
+    client.post("/api/v1/recipients", headers=dpo, json={
+        "name": "Support Desk Services Pvt. Ltd.", "role": "processor", "country": "IN",
+        "purposes": ["customer_care"], "agreement_date": "2025-09-15",
+        "transfer_mechanism": "scc", "scc_module": 3, "tia_date": "2025-09-10"})  # fmt: skip
+    make_user("aud3", Role.AUDITOR)
+    form = client.get("/cockpit/login")
+    client.post("/cockpit/login", data={"username": "aud3", "csrf_token": csrf_in(form.text),
+                                        "password": "correct horse battery staple"})  # fmt: skip
+    pages = {lang: client.get("/cockpit/recipients", headers={"Accept-Language": lang}).text
+             for lang in ("de", "en")}  # fmt: skip
+    assert "Standardvertragsklauseln 2021/914, Modul 3 (Art. 46 DSGVO)" in pages["de"]
+    assert untranslated(pages["de"], pages["en"]) == []

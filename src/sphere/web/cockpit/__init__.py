@@ -13,6 +13,7 @@ from sphere.web.cockpit import (
     oversight,
     pages,
     password,
+    recipients,
     requests,
     reviews,
 )
@@ -30,5 +31,6 @@ router.include_router(listening.router)
 router.include_router(jobs.router)
 router.include_router(reviews.router)
 router.include_router(breaches.router)
+router.include_router(recipients.router)
 
 __all__ = ["router"]

@@ -67,6 +67,11 @@ NAVIGATION: tuple[NavItem, ...] = (
         N_("personal-data breaches with the 72-hour clock, assessment and notifications"),
     ),
     NavItem(
+        N_("Recipients"),
+        "/cockpit/recipients",
+        N_("recipients, processors and transfers with their agreements and safeguards"),
+    ),
+    NavItem(
         N_("Audit"), "/cockpit/audit", N_("the hash-chained audit trail with its verification")
     ),
     NavItem(
