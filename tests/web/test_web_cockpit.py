@@ -268,7 +268,13 @@ def test_findings_page_links_campaign_and_request_findings(
     for code in ("campaign.expired-consent", "dsr.deadline", "notice.art14-due-soon"):
         assert page.text.count(f'id="{code}"') == 1, code
     assert '<a href="/cockpit/requests">where</a>' in page.text
-    assert "1 due within 7 days (1 access); next due 2026-07-01" in page.text
+    # the page shows the evidence in its language (dates, glossary words, the law cited
+    # the page's way); the API below keeps the stable form
+    assert "1 due within 7 days (1 access); next due 1 Jul 2026" in page.text
+    assert "Art. 12(3) GDPR" in page.text
+    german = client.get("/cockpit/findings", headers={"Accept-Language": "de"}).text
+    assert "1 innerhalb von 7 Tagen fällig (Auskunft: 1); nächste Frist am 01.07.2026" in german
+    assert "Art. 12 Abs. 3 DSGVO" in german and "Probelauf: tele &amp; spring" in german
     link = "/cockpit/marketing/dry-run?campaign=tele+%26+spring"
     assert f'<a href="{link}">Dry run: tele &amp; spring</a>' in page.text
     assert "&#39;tele &amp; spring&#39; (draft, no dry run yet" in page.text
@@ -282,6 +288,9 @@ def test_findings_page_links_campaign_and_request_findings(
         {"label": "Dry run: tele & spring", "href": link}
     ]
     assert found["dsr.deadline"]["severity"] == "medium"
+    stable = "1 due within 7 days (1 access); next due 2026-07-01"
+    assert found["dsr.deadline"]["evidence"] == stable
+    assert found["dsr.deadline"]["article"] == "GDPR Art. 12(3)"
     assert "example.com" not in str(found) and "lena" not in str(found)
 
 

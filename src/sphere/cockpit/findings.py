@@ -25,10 +25,8 @@ Evidence names counts, ids, enum values and dates — never content. Checks:
 ``policy.outdated``            the policy in force fails a check added after it was
                                applied (e.g. advertising on legitimate interest, C-252/21)
 
-Campaigns carry no scheduled send time: a campaign that is not yet sent may be run at
-any moment after its dry run, so "expires before the send" means "within the next 7
-days". The send itself re-checks every recipient (``marketing.campaigns.run``); the
-finding says the planned audience rests on consent that no longer holds. The notice
+The campaign and minors checks are in ``findings_marketing``; each finding's evidence
+is a message, shown in the reader's language (``finding.localize``). The notice
 check calls ``rights.notices.sync_duties``, which first derives duties the stored
 records imply (idempotent bookkeeping, no audit entry), so a GET may write those rows.
 
@@ -41,29 +39,27 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy import JSON, LargeBinary, String, Text
 from sqlalchemy.orm import Session
 
 from sphere.cockpit.breach_findings import breach_findings
-from sphere.cockpit.minors import minors_in_marketing
+from sphere.cockpit.finding import Finding, localize, make_finding
+from sphere.cockpit.findings_marketing import campaign_consent, minors
 from sphere.cockpit.record import ProcessingRecord
-from sphere.domain import Collection, Purpose
+from sphere.domain import Collection
 from sphere.dsr.deadline import NEAR_DEADLINE_DAYS, DeadlineState
 from sphere.governance.policy_versions import active_policy
 from sphere.governance.sources import list_sources
-from sphere.marketing.campaigns import audience_of, list_campaigns
+from sphere.i18n import N_
+from sphere.i18n.message import day, joined, msg, word
 from sphere.policy import Policy
 from sphere.rights.notices import sync_duties
 from sphere.rights.requests import deadline_of, list_requests
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories import oversight as read
 from sphere.storage.repositories.interactions import InteractionRepository
-from sphere.storage.repositories.marketing import CampaignRecord, MarketingRepository
 from sphere.storage.repositories.rights import RightsRepository
 from sphere.storage.schema import full_metadata
 
@@ -94,55 +90,8 @@ MAX_SCAN = 500  # clear free-text values checked per column
 SAMPLE = 20  # ids kept as evidence per finding (counts are exact)
 THIRD_PARTY_SAMPLE = 100  # newest stored posts decrypted and checked for mentions
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
-# Campaigns that have not been sent yet; ``done`` ones were, ``refused`` ones never are.
-PENDING_CAMPAIGN_STATES = frozenset({"draft", "dry_run"})
-# Campaigns have no scheduled send time: consent lapsing within this horizon would lapse
-# before a send that may happen at any moment (the same 7 days as "near" for requests).
-SOON = timedelta(days=NEAR_DEADLINE_DAYS)
-DRY_RUN_PAGE = "/cockpit/marketing/dry-run"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    code: str
-    severity: str  # high | medium | low | info
-    title: str
-    evidence: str
-    count: int
-    link: str
-    article: str
-    object_ids: tuple[str, ...] = field(default=())
-    # (label, href) per affected object where each has its own page, e.g. a campaign's
-    # dry run; labels are names or ids, never content.
-    links: tuple[tuple[str, str], ...] = field(default=())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "title": self.title,
-            "evidence": self.evidence,
-            "count": self.count,
-            "link": self.link,
-            "article": self.article,
-            "object_ids": list(self.object_ids[:20]),
-            "links": [{"label": label, "href": href} for label, href in self.links[:20]],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Finding:
-        """A finding as ``to_dict`` wrote it (a stored snapshot, ``sphere.jobs.findings``)."""
-        return cls(
-            code=data["code"],
-            severity=data["severity"],
-            title=data["title"],
-            evidence=data["evidence"],
-            count=int(data["count"]),
-            link=data["link"],
-            article=data["article"],
-            object_ids=tuple(data.get("object_ids", ())),
-            links=tuple((link["label"], link["href"]) for link in data.get("links", ())),
-        )
+SOON = timedelta(days=NEAR_DEADLINE_DAYS)  # "due soon" for Art. 14 notices
+__all__ = ["Finding", "compute_findings", "localize", "risk_distribution"]
 
 
 def _retention(session: Session, now: datetime) -> list[Finding]:
@@ -150,13 +99,16 @@ def _retention(session: Session, now: datetime) -> list[Finding]:
     if not found:
         return []
     oldest = min(o.oldest for o in found)
-    parts = ", ".join(f"{o.count} {o.table}" for o in found)
+    parts = joined(
+        msg(N_("%(count)s %(table)s"), count=o.count, table=word("stored_table", o.table))
+        for o in found
+    )
     return [
-        Finding(
+        make_finding(
             code="retention.expired",
             severity="high",
-            title="Data held past its retention deadline",
-            evidence=f"{parts}; oldest deadline {oldest.date().isoformat()}",
+            title=N_("Data held past its retention deadline"),
+            evidence=msg(N_("%(parts)s; oldest deadline %(day)s"), parts=parts, day=day(oldest)),
             count=sum(o.count for o in found),
             link="/cockpit/inventories#flows",
             article="GDPR Art. 5(1)(e)",
@@ -170,11 +122,13 @@ def _withdrawn(session: Session, now: datetime) -> list[Finding]:
     if not found.count:
         return []
     return [
-        Finding(
+        make_finding(
             code="consent.withdrawn-derived",
             severity="high",
-            title="Derived data whose consent was withdrawn or is missing",
-            evidence=f"{found.count} consent-based attributes without valid consent",
+            title=N_("Derived data whose consent was withdrawn or is missing"),
+            evidence=msg(
+                N_("%(count)s consent-based attributes without valid consent"), count=found.count
+            ),
             count=found.count,
             link="/cockpit/findings#consent.withdrawn-derived",
             article="GDPR Art. 7(3), Art. 17(1)(b)",
@@ -187,16 +141,30 @@ def _special(session: Session) -> list[Finding]:
     found = read.special_category_counts(session)
     if not found:
         return []
-    parts = "; ".join(
-        f"{table}: " + ", ".join(f"{cat} {n}" for cat, n in sorted(cats.items()))
-        for table, cats in sorted(found.items())
+    parts = joined(
+        (
+            msg(
+                N_("%(table)s: %(categories)s"),
+                table=word("stored_table", table),
+                categories=joined(
+                    msg(
+                        N_("%(category)s %(count)s"),
+                        category=word("special_category", cat),
+                        count=n,
+                    )  # fmt: skip
+                    for cat, n in sorted(cats.items())
+                ),
+            )
+            for table, cats in sorted(found.items())
+        ),
+        "; ",
     )
     sample = tuple(read.special_category_sample(session, limit=SAMPLE))
     return [
-        Finding(
+        make_finding(
             code="special-category.stored",
             severity="medium",
-            title="Special-category data stored",
+            title=N_("Special-category data stored"),
             evidence=parts,
             count=read.special_category_rows(session),
             link="/cockpit/record#customer_care",
@@ -211,12 +179,18 @@ def _identities(session: Session) -> list[Finding]:
     if not found.count:
         return []
     return [
-        Finding(
+        make_finding(
             code="identity.linked-without-basis",
             severity="high",
-            title="Identities linked without a basis",
-            evidence=f"{found.count} identities of {found.contacts} contacts are neither "
-            "provided nor verified, or their contact has no logged decision",
+            title=N_("Identities linked without a basis"),
+            evidence=msg(
+                N_(
+                    "%(count)s identities of %(contacts)s contacts are neither provided nor "
+                    "verified, or their contact has no logged decision"
+                ),
+                count=found.count,
+                contacts=found.contacts,
+            ),
             count=found.count,
             link="/cockpit/inventories#processes",
             article="GDPR Art. 5(1)(a), Art. 6(1)",
@@ -230,11 +204,21 @@ def _scrapers(session: Session) -> list[Finding]:
     if not scrapers:
         return []
     return [
-        Finding(
+        make_finding(
             code="source.scraper",
             severity="medium",
-            title="Sources collected by scraping",
-            evidence="registered: " + ", ".join(f"{s.name} ({s.channel.value})" for s in scrapers),
+            title=N_("Sources collected by scraping"),
+            evidence=msg(
+                N_("registered: %(sources)s"),
+                sources=joined(
+                    msg(
+                        N_("%(name)s (%(channel)s)"),
+                        name=s.name,
+                        channel=word("channel", s.channel),
+                    )
+                    for s in scrapers
+                ),
+            ),
             count=len(scrapers),
             link="/cockpit/inventories#infrastructure",
             article="GDPR Art. 5(1)(a), Art. 14",
@@ -249,11 +233,18 @@ def _dpia(record: ProcessingRecord) -> list[Finding]:
         return []
     active = [a for a in missing if a.records]
     return [
-        Finding(
+        make_finding(
             code="dpia.missing",
             severity="high" if active else "medium",
-            title="Activities that need a DPIA and have none",
-            evidence=", ".join(f"{a.purpose} ({a.records} records)" for a in missing),
+            title=N_("Activities that need a DPIA and have none"),
+            evidence=joined(
+                msg(
+                    N_("%(purpose)s (%(records)s records)"),
+                    purpose=word("purpose", a.purpose),
+                    records=a.records,
+                )  # fmt: skip
+                for a in missing
+            ),
             count=len(missing),
             link="/cockpit/record",
             article="GDPR Art. 35",
@@ -288,18 +279,25 @@ def _unencrypted(session: Session) -> list[Finding]:
         return []
     parts = []
     if columns:
-        parts.append("clear columns named like personal data: " + ", ".join(columns))
+        parts.append(
+            msg(N_("clear columns named like personal data: %(columns)s"), columns=joined(columns))
+        )
     if leaks:
         parts.append(
-            "e-mail addresses in clear free text: "
-            + ", ".join(f"{k} ({len(v)} rows)" for k, v in sorted(leaks.items()))
+            msg(
+                N_("e-mail addresses in clear free text: %(columns)s"),
+                columns=joined(
+                    msg(N_("%(column)s (%(rows)s rows)"), column=k, rows=len(v))
+                    for k, v in sorted(leaks.items())
+                ),
+            )
         )
     return [
-        Finding(
+        make_finding(
             code="storage.unencrypted-personal-field",
             severity="high",
-            title="Personal data stored unencrypted",
-            evidence="; ".join(parts),
+            title=N_("Personal data stored unencrypted"),
+            evidence=joined(parts, "; "),
             count=len(columns) + sum(len(v) for v in leaks.values()),
             link="/cockpit/inventories#flows",
             article="GDPR Art. 32(1)(a)",
@@ -324,12 +322,18 @@ def _third_party(
     if not exposed:
         return []
     return [
-        Finding(
+        make_finding(
             code="third-party.exposed",
             severity="medium",
-            title="Third-party mentions exposed in stored posts",
-            evidence=f"{len(exposed)} of the {THIRD_PARTY_SAMPLE} newest stored posts still "
-            "show another person's handle or e-mail address",
+            title=N_("Third-party mentions exposed in stored posts"),
+            evidence=msg(
+                N_(
+                    "%(count)s of the %(sample)s newest stored posts still show another "
+                    "person's handle or e-mail address"
+                ),
+                count=len(exposed),
+                sample=THIRD_PARTY_SAMPLE,
+            ),
             count=len(exposed),
             link="/cockpit/findings#third-party.exposed",
             article="GDPR Art. 5(1)(c), Art. 14",
@@ -338,136 +342,46 @@ def _third_party(
     ]
 
 
-def _segment_of(repo: MarketingRepository, record: CampaignRecord) -> str | None:
-    """The campaign's segment id: its own, else the measure's audience segment."""
-    if record.segment_id:
-        return record.segment_id
-    name = repo.get_measure(record.measure_id).audience.get("segment")
-    return repo.get_segment(name).id if name else None
+def _counts(kind: str, counts: dict[str, int]) -> dict[str, object]:
+    """Counts of glossary terms, "2 Mastodon, 1 X" (the stable form: "2 mastodon")."""
+    return joined(
+        msg(N_("%(count)s %(what)s"), count=n, what=word(kind, value))
+        for value, n in sorted(counts.items())
+    )
 
 
-def _campaign_consent(session: Session, keyring: Keyring, now: datetime) -> list[Finding]:
-    """Set-based: one query per pending campaign finds the recipients whose consent
-    lapsed or lapses soon; after a dry run only the audience it listed counts."""
-    later = now + SOON
-    repo = MarketingRepository(session)
-    parts: list[str] = []
-    campaigns: list[CampaignRecord] = []
-    affected: set[str] = set()
-    lapsed_now = False
-    for record in list_campaigns(session):
-        if record.state not in PENDING_CAMPAIGN_STATES:
-            continue
-        measure = repo.get_measure(record.measure_id)
-        if measure.state != "approved":
-            continue  # cannot be sent at all
-        purpose = Purpose(measure.purpose)
-        segment = _segment_of(repo, record)
-        lapses = read.consent_lapses(session, purpose.value, now=now, later=later,
-                                     segment_id=segment)  # fmt: skip
-        if record.state == "dry_run":
-            planned = set(record.dry_run_audience)
-            current = set(audience_of(session, keyring, record))
-            lapses = {c: k for c, k in lapses.items() if c in planned}
-            recipients = len(planned & current)
-        else:
-            recipients = read.audience_size(session, segment)
-        kinds: Counter[str] = Counter(lapses.values())
-        if not kinds:
-            continue
-        affected.update(lapses)
-        campaigns.append(record)
-        lapsed_now = lapsed_now or bool(kinds["withdrawn"] or kinds["expired"])
-        when = (
-            f"dry run {record.dry_run_at.date().isoformat()}"
-            if record.dry_run_at
-            else "no dry run yet"
-        )
-        counts = ", ".join(
-            f"{kinds[k]} {label}"
-            for k, label in (
-                ("withdrawn", "withdrawn"),
-                ("expired", "expired"),
-                ("expiring", f"expiring by {later.date().isoformat()}"),
-            )
-            if kinds[k]
-        )
-        parts.append(
-            f"'{record.name}' ({record.state}, {when}, purpose {purpose.value}): {counts} "
-            f"of {recipients} recipients"
-        )
-    if not campaigns:
-        return []
-    return [
-        Finding(
-            code="campaign.expired-consent",
-            severity="medium" if lapsed_now else "low",
-            title="Campaigns about to send to people whose consent has lapsed",
-            evidence="; ".join(parts) + ". No send time is scheduled (a campaign may run any "
-            f"time after its dry run), so consent ending before {later.date().isoformat()} "
-            "counts; the send re-checks every recipient",
-            count=len(affected),
-            link=DRY_RUN_PAGE,
-            article="GDPR Art. 6(1)(a), Art. 7(3); §7(2) UWG",
-            object_ids=tuple(r.id for r in campaigns),
-            links=tuple(
-                (f"Dry run: {r.name}", f"{DRY_RUN_PAGE}?{urlencode({'campaign': r.name})}")
-                for r in campaigns
-            ),
-        )
-    ]
-
-
-def _minors(session: Session, keyring: Keyring) -> list[Finding]:
-    """Minors (Art. 8, Recital 38) in segments or pending campaigns' audiences."""
-    segments, audiences = minors_in_marketing(session, keyring)
-    people = sorted({c for ids in [*segments.values(), *audiences.values()] for c in ids})
-    if not people:
-        return []
-    parts = [f"segment '{name}': {len(ids)}" for name, ids in segments.items()]
-    parts += [f"campaign '{name}' audience: {len(ids)}" for name, ids in audiences.items()]
-    return [
-        Finding(
-            code="minors.in-marketing",
-            severity="high",
-            title="Minors in segments or campaign audiences",
-            evidence=f"{len(people)} contact(s) flagged as minors: "
-            + "; ".join(parts)
-            + ". Without a holder of parental responsibility's consent they are excluded at "
-            "send time; remove them or record that consent",
-            count=len(people),
-            link="/cockpit/marketing",
-            article="GDPR Art. 8(1), Recital 38",
-            object_ids=tuple(people),
-        )
-    ]
-
-
-def _by(values: list[str]) -> str:
-    return ", ".join(f"{n} {value}" for value, n in sorted(Counter(values).items()))
+def _by(kind: str, values: list[str]) -> dict[str, object]:
+    return _counts(kind, Counter(values))
 
 
 def _notices(session: Session, policy: Policy, now: datetime) -> list[Finding]:
     sync_duties(session, policy, incremental=True)
     summary = RightsRepository(session).duty_summary(now=now, soon=now + SOON, sample=SAMPLE)
     found: list[Finding] = []
-    for code, severity, title, key, when, edge in (
-        ("notice.art14-overdue", "high", "Art. 14 notices overdue", "overdue",
-         "are past their deadline", "oldest deadline"),
-        ("notice.art14-due-soon", "low", "Art. 14 notices due within 7 days", "soon",
-         f"are due within {SOON.days} days", "next deadline"),
+    for code, severity, title, key, text in (
+        ("notice.art14-overdue", "high", N_("Art. 14 notices overdue"), "overdue",
+         N_("%(count)s notice duties for %(contacts)s contacts are past their deadline "
+            "(%(channels)s); oldest deadline %(day)s")),
+        ("notice.art14-due-soon", "low", N_("Art. 14 notices due within 7 days"), "soon",
+         N_("%(count)s notice duties for %(contacts)s contacts are due within %(days)s days "
+            "(%(channels)s); next deadline %(day)s")),
     ):  # fmt: skip
         group = summary.get(key)
         if not group:
             continue
-        by_channel = ", ".join(f"{n} {c}" for c, n in sorted(group["channels"].items()))
         found.append(
-            Finding(
+            make_finding(
                 code=code,
                 severity=severity,
                 title=title,
-                evidence=f"{group['count']} notice duties for {group['contacts']} contacts "
-                f"{when} ({by_channel}); {edge} {group['first'].date().isoformat()}",
+                evidence=msg(
+                    text,
+                    count=group["count"],
+                    contacts=group["contacts"],
+                    days=SOON.days,
+                    channels=_counts("channel", group["channels"]),
+                    day=day(group["first"]),
+                ),  # fmt: skip
                 count=group["count"],
                 link=f"/cockpit/findings#{code}",
                 article="GDPR Art. 14(3)",
@@ -485,23 +399,24 @@ def _requests(session: Session, now: datetime) -> list[Finding]:
         return []
     parts = []
     if overdue:
-        oldest = min(deadline_of(v.request).due_date for v in overdue).isoformat()
+        oldest = min(deadline_of(v.request).due_date for v in overdue)
         parts.append(
-            f"{len(overdue)} overdue ({_by([v.request.type for v in overdue])}); "
-            f"oldest due {oldest}"
-        )
+            msg(N_("%(count)s overdue (%(types)s); oldest due %(day)s"), count=len(overdue),
+                types=_by("request_kind", [v.request.type for v in overdue]), day=day(oldest))
+        )  # fmt: skip
     if near:
-        first = min(deadline_of(v.request).due_date for v in near).isoformat()
+        first = min(deadline_of(v.request).due_date for v in near)
         parts.append(
-            f"{len(near)} due within {NEAR_DEADLINE_DAYS} days "
-            f"({_by([v.request.type for v in near])}); next due {first}"
-        )
+            msg(N_("%(count)s due within %(days)s days (%(types)s); next due %(day)s"),
+                count=len(near), days=NEAR_DEADLINE_DAYS,
+                types=_by("request_kind", [v.request.type for v in near]), day=day(first))
+        )  # fmt: skip
     return [
-        Finding(
+        make_finding(
             code="dsr.deadline",
             severity="high" if overdue else "medium",
-            title="Data-subject requests overdue or near their deadline",
-            evidence="; ".join(parts),
+            title=N_("Data-subject requests overdue or near their deadline"),
+            evidence=joined(parts, "; "),
             count=len(overdue) + len(near),
             link="/cockpit/requests",
             article="GDPR Art. 12(3)",
@@ -521,14 +436,19 @@ def _reidentifiable(session: Session, keyring: Keyring) -> list[Finding]:
     if not kept:
         return []
     return [
-        Finding(
+        make_finding(
             code="reidentification.high-risk-text-kept",
             severity="high",
-            title="Re-identifiable text kept",
-            evidence=f"{kept} posts stored without a link to their author have a high "
-            "re-identification risk (searchable passages, several quasi-identifiers or a "
-            "long history under one pseudonym) and were kept verbatim: the policy's "
-            "'reidentification' section keeps them",
+            title=N_("Re-identifiable text kept"),
+            evidence=msg(
+                N_(
+                    "%(count)s posts stored without a link to their author have a high "
+                    "re-identification risk (searchable passages, several quasi-identifiers "
+                    "or a long history under one pseudonym) and were kept verbatim: the "
+                    "policy's 'reidentification' section keeps them"
+                ),
+                count=kept,
+            ),
             count=kept,
             link="/cockpit/findings#reidentification",
             article="GDPR Recital 26, Art. 5(1)(c), Art. 25",
@@ -556,11 +476,11 @@ def _policy_warnings(policy: Policy) -> list[Finding]:
     if not policy.warnings:
         return []
     return [
-        Finding(
+        make_finding(
             code="policy.outdated",
             severity="high",
-            title="The policy in force fails a check added since it was applied",
-            evidence="; ".join(policy.warnings),
+            title=N_("The policy in force fails a check added since it was applied"),
+            evidence=joined(policy.warnings, "; "),
             count=len(policy.warnings),
             link="/cockpit/policy",
             article="GDPR Art. 5(2), Art. 6(1)(a); CJEU C-252/21",
@@ -590,8 +510,8 @@ def compute_findings(
         *_dpia(record),
         *_unencrypted(session),
         *_third_party(session, keyring, company_handles),
-        *_campaign_consent(session, keyring, now),
-        *_minors(session, keyring),
+        *campaign_consent(session, keyring, now),
+        *minors(session, keyring),
         *_notices(session, policy, now),
         *_requests(session, now),
         *breach_findings(session, now, Finding),

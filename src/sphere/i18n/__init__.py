@@ -13,6 +13,7 @@ Mark a string for extraction without translating it yet with ``N_("…")``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +32,7 @@ DEFAULT_LANGUAGE: Final = "en"
 DEFAULT_TIMEZONE: Final = "Europe/Berlin"
 # Formats per language: German as in Germany, English as in the EU (day before month).
 _FORMAT_LOCALE: Final = {"de": "de_DE", "en": "en_GB"}
+_SUPERSCRIPT: Final = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
@@ -159,6 +161,34 @@ class Translator:
             return format_decimal(value, locale=self.locale)
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.locale)
+
+    def scientific(self, value: float | None, *, significant: int = 2) -> str:
+        """A very small or large number for people: ``9,1 · 10⁻⁷`` / ``9.1 × 10⁻⁷``
+        (Python's ``9.1e-07`` reads as a typo); between 0.001 and a million it is an
+        ordinary number (``0,05``)."""
+        if value is None:
+            return ""
+        if value == 0:
+            return self.number(0)
+        exponent = math.floor(math.log10(abs(value)))
+        if -3 <= exponent < 6:
+            return self.number(value, digits=max(0, significant - 1 - exponent))
+        mantissa = round(value / 10**exponent, significant - 1)
+        if abs(mantissa) >= 10:  # 9.96e-7 rounds up to 10 · 10⁻⁷
+            mantissa, exponent = mantissa / 10, exponent + 1
+        times = " · " if self.lang == "de" else " × "
+        power = str(exponent).translate(_SUPERSCRIPT)
+        return f"{self.number(mantissa)}{times}10{power}"
+
+    def roughly(self, value: float | None, *, significant: int = 2) -> str:
+        """``value`` rounded to ``significant`` digits: 1098901.1 → ``1.100.000``."""
+        if value is None:
+            return ""
+        if value == 0:
+            return self.number(0)
+        digits = significant - 1 - math.floor(math.log10(abs(value)))
+        rounded = round(value, digits)
+        return self.number(int(rounded) if digits <= 0 else rounded)
 
     def duration_days(self, value: timedelta | int) -> str:
         days = value.days if isinstance(value, timedelta) else value

@@ -207,6 +207,110 @@ MEASURE_STATES: Final[Mapping[str, str]] = {
     "approved": N_("approved"),
     "rejected": N_("rejected"),
 }
+# Short names of request types, for counts ("2 Auskunft, 1 Löschung").
+REQUEST_KINDS: Final[Mapping[str, str]] = {
+    "access": N_("access"),
+    "portability": N_("data copy"),
+    "erasure": N_("erasure"),
+    "objection": N_("objection"),
+    "rectification": N_("rectification"),
+    "restriction": N_("restriction"),
+}
+CAMPAIGN_STATES: Final[Mapping[str, str]] = {
+    "draft": N_("draft"),
+    "dry_run": N_("dry run done"),
+    "done": N_("sent"),
+    "refused": N_("refused"),
+}
+# Art. 9(1) GDPR.
+SPECIAL_CATEGORIES: Final[Mapping[str, str]] = {
+    "health": N_("health"),
+    "religion": N_("religion"),
+    "politics": N_("political opinions"),
+    "trade_union": N_("trade union membership"),
+    "sexual_orientation": N_("sex life or sexual orientation"),
+    "ethnic_origin": N_("racial or ethnic origin"),
+    "biometric": N_("biometric data"),
+    "genetic": N_("genetic data"),
+}
+# What the stored tables hold (retention and special-category findings).
+STORED_TABLES: Final[Mapping[str, str]] = {
+    "attributes": N_("derived attributes"),
+    "events": N_("events"),
+    "interactions": N_("posts and messages"),
+    "quarantine": N_("quarantined items"),
+}
+# Why a measure or a send was decided so, in plain words, by the reason's stable code
+# (``marketing.planning``, ``marketing.recipient``, the dry run). The code's own text
+# carries figures and ids and stays in English for the API, CSV and audit; a page in
+# another language shows these words (``reason``) next to the count and the article.
+REASONS: Final[Mapping[str, str]] = {
+    "allowed": N_("may be reached"),
+    "measure.can-run": N_("may run for everyone in the audience"),
+    "audience.subset": N_("may run for part of the audience; the others are left out"),
+    "audience.empty": N_("the audience holds no contacts"),
+    "audience.none-eligible": N_("no contact may be reached"),
+    "audience.relationship": N_("not in the measure's audience (relationship)"),
+    "dpia.missing": N_(
+        "a data protection impact assessment is required and none is on record; the DPO "
+        "must be consulted"
+    ),
+    "dpia.on-record": N_("a data protection impact assessment is on record"),
+    "dpia.art35-3a": N_("systematic and extensive evaluation of personal aspects (profiling)"),
+    "dpia.art35-3b": N_("special categories of data on a large scale"),
+    "dpia.art35-3c": N_("systematic monitoring of publicly accessible areas on a large scale"),
+    "dpia.criteria": N_("two or more risk criteria of the DPIA lists hold"),
+    "dpia.policy": N_("the record of processing marks this purpose as requiring a DPIA"),
+    "policy.needs-review": N_("the policy has no rule for these contacts; a person must decide"),
+    "uwg.existing-customer-policy-conflict": N_(
+        "only the existing-customer exemption would allow advertising to these contacts, but "
+        "the policy requires consent for this purpose; the DPO must approve a recorded "
+        "balancing test first"
+    ),
+    "uwg.no-consent": N_(
+        "advertising by e-mail or SMS needs prior express consent, and the existing-customer "
+        "exemption does not apply"
+    ),
+    "art14.notices-due": N_(
+        "the information on data obtained from social media (Art. 14) is due for these "
+        "contacts before or with the first use"
+    ),
+    "art14.held": N_(
+        "held: the information on data obtained from social media (Art. 14) has not been "
+        "given yet and is due at the latest with the first communication"
+    ),
+    "minor.no-guardian-consent": N_(
+        "minors: no processing for this purpose without the consent of a holder of parental "
+        "responsibility"
+    ),
+    "channel.never-used": N_("the contacts never used or gave this channel"),
+    "channel.social-reply-not-addressed": N_(
+        "a social reply is only sent where the author addressed the company"
+    ),
+    "restriction.excluded": N_(
+        "processing is restricted for these contacts; only storage is allowed"
+    ),
+    "consent.missing": N_("no consent for this purpose"),
+    "special-category.excluded": N_(
+        "data of these contacts involves special categories, which the policy does not "
+        "permit for this purpose"
+    ),
+    "art22.refused": N_(
+        "a score would drive an automated decision with legal or similarly significant "
+        "effect without explicit consent and a human review"
+    ),
+    "art22.safeguarded": N_(
+        "an automated decision with legal effect rests on explicit consent with human "
+        "review; the DPO must approve the safeguards"
+    ),
+    "vulnerable.minors": N_("the audience holds minors, who merit specific protection"),
+    "vulnerable.employees": N_("the audience holds employees, whose consent is rarely free"),
+    "vulnerable.declared": N_("the measure is declared to concern vulnerable people"),
+    "frequency.cap": N_("the frequency cap is reached: no further message in its window"),
+    "quiet-hours": N_(
+        "quiet hours in the person's time zone: eligible, sent when the quiet hours end"
+    ),
+}
 
 KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "purpose": PURPOSES,
@@ -228,6 +332,11 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "addressing": ADDRESSINGS,
     "outreach": OUTREACH,
     "measure_state": MEASURE_STATES,
+    "request_kind": REQUEST_KINDS,
+    "campaign_state": CAMPAIGN_STATES,
+    "special_category": SPECIAL_CATEGORIES,
+    "stored_table": STORED_TABLES,
+    "reason": REASONS,
 }
 
 _ARTICLE = re.compile(r"^art(\d+)(?:_(\d+))?(?:_([a-z]))?$")
@@ -256,11 +365,16 @@ def describe(tr: Translator, purpose: object, text: str) -> str:
 
 def article(tr: Translator, code: object) -> str:
     """The article a legal-basis or right code cites: ``art6_1_a`` → "Art. 6 Abs. 1 lit. a
-    DSGVO" in German, "Art. 6(1)(a) GDPR" in English; ``art15`` → "Art. 15 DSGVO"."""
+    DSGVO" in German, "Art. 6(1)(a) GDPR" in English; ``art15`` → "Art. 15 DSGVO".
+    Anything else is taken as a citation in the code's English form ("GDPR Art. 7(3),
+    Art. 17(1)(b)"; ``LegalBasis.article``, a reason's ``article``) and cited the way the
+    language cites law (``sphere.i18n.citation``)."""
     value = str(getattr(code, "value", code) or "")
     match = _ARTICLE.match(value)
     if match is None:
-        return value
+        from sphere.i18n.citation import cite
+
+        return cite(tr, value)
     number, paragraph, point = match.groups()
     if tr.lang == "de":
         text = f"Art. {number}"
@@ -277,3 +391,14 @@ def legal_basis(tr: Translator, code: object) -> str:
     """Article and plain words: "Art. 6 Abs. 1 lit. a DSGVO – Ihre Einwilligung"."""
     words = term(tr, "legal_basis", code)
     return f"{article(tr, code)} – {words}" if words else article(tr, code)
+
+
+def reason(tr: Translator, code: object, text: str) -> str:
+    """A reason of the planning check, the send check or the dry run as a page shows
+    it: in English its own ``text`` (with its figures), in another language the plain
+    words for its ``code``; a code without words here (a policy rule's own reason,
+    written by the DPO) keeps ``text``."""
+    value = str(getattr(code, "value", code) or "")
+    if tr.lang == "en" or value not in REASONS:
+        return text
+    return tr.gettext(REASONS[value])

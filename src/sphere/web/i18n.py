@@ -113,6 +113,16 @@ def _number(context: Context, value: float | int | None, digits: int | None = No
 
 
 @pass_context
+def _scientific(context: Context, value: float | None) -> str:
+    return _of(context).scientific(value)
+
+
+@pass_context
+def _roughly(context: Context, value: float | None) -> str:
+    return _of(context).roughly(value)
+
+
+@pass_context
 def _term(context: Context, kind: str, key: object) -> str:
     return glossary.term(_of(context), kind, key)
 
@@ -128,13 +138,18 @@ def _legal_basis(context: Context, code: object) -> str:
 
 
 @pass_context
+def _reason(context: Context, code: object, text: str) -> str:
+    return glossary.reason(_of(context), code, text)
+
+
+@pass_context
 def _describe(context: Context, purpose: object, text: str) -> str:
     return glossary.describe(_of(context), purpose, text)
 
 
 def install(env: Environment) -> None:
     """Adds the ``i18n`` extension with per-request callables, the format filters and
-    the glossary (``term``, ``article``, ``legal_basis``, ``describe``)."""
+    the glossary (``term``, ``article``, ``legal_basis``, ``describe``, ``reason``)."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_gettext,
@@ -144,7 +159,14 @@ def install(env: Environment) -> None:
         newstyle=True,
     )
     env.filters.update(
-        date=_date, deadline=_deadline, month=_month, time=_time, datetime=_datetime, number=_number
+        date=_date,
+        deadline=_deadline,
+        month=_month,
+        time=_time,
+        datetime=_datetime,
+        number=_number,
+        scientific=_scientific,
+        roughly=_roughly,
     )
     default = translator()  # a template rendered outside a request (mails, tests)
     env.globals.update(
@@ -155,4 +177,5 @@ def install(env: Environment) -> None:
         article=_article,
         legal_basis=_legal_basis,
         describe=_describe,
+        reason=_reason,
     )

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from sphere.cockpit.dashboard import build_home
 from sphere.cockpit.finding_states import with_state
+from sphere.cockpit.findings import localize
 from sphere.web._cockpit_service import home_trends, record_and_findings
 from sphere.web.charts import CHART_CSP, line_chart
 from sphere.web.cockpit.pages import landing_for, render
@@ -29,7 +30,8 @@ def home(
     if staff.role not in COCKPIT_ROLES:  # a bookmark or "back to the cockpit" link
         return RedirectResponse(landing_for(staff.role), status_code=303)
     record, view = record_and_findings(db, runtime)
-    stated = with_state(db, view.findings)
+    tr = request_translator(request)
+    stated = with_state(db, [localize(f, tr) for f in view.findings])
     dashboard = build_home(
         db, record, stated, now=runtime.clock.now(), findings_as_of=view.as_of, trends=view.trends
     )

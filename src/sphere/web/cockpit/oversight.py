@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from sphere.cockpit.audit_trail import audit_trail
 from sphere.cockpit.finding_states import FINDING_STATES, decide_finding, with_state
-from sphere.cockpit.findings import risk_distribution
+from sphere.cockpit.findings import localize, risk_distribution
 from sphere.cockpit.flow_diagram import build_diagram
 from sphere.cockpit.inventory import build_inventories
 from sphere.cockpit.policy_history import policy_versions, version_diff
@@ -31,6 +31,7 @@ from sphere.web.api.policy import MAX_POLICY_CHARS
 from sphere.web.cockpit.confirm import Confirmation, Confirmed, confirm_page, is_confirmed
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, CurrentDpo, DbSession, PolicyEditor, Runtime
+from sphere.web.i18n import request_translator
 
 router = APIRouter(prefix="/cockpit", include_in_schema=False)
 
@@ -75,7 +76,12 @@ def findings_page(
         principal=dpo,
         csrf_token=csrf_token,
         active="findings",
-        findings=with_state(db, view.findings, severity=severity or None, state=state or None),
+        findings=with_state(
+            db,
+            [localize(f, request_translator(request)) for f in view.findings],
+            severity=severity or None,
+            state=state or None,
+        ),
         findings_view=view,
         severity=severity,
         state=state,
@@ -118,7 +124,7 @@ def inventories_page(
         active="inventories",
         inventories=inventories,
         diagram=build_diagram(inventories.flows),
-        findings={f.code: f for f in findings},
+        findings={f.code: localize(f, request_translator(request)) for f in findings},
         findings_view=view,
     )
 
