@@ -1,4 +1,4 @@
-"""Marketer → DPO → dry run, a confirmed erasure, and the read-only auditor, in headless
+"""Marketer → DPO → campaign → dry run, a confirmed erasure, and the read-only auditor, in headless
 Chromium (issue 16, points 3 and 4).
 
 A server of its own: a marketer and an auditor account, an employee among the contacts
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import DPO_PASSWORD, PSEUDONYM_SECRET, LiveServer, serve
+from tests.browser.conftest import DPO_PASSWORD, LiveServer, serve
 
 pytestmark = pytest.mark.browser
 
@@ -61,35 +61,6 @@ def _log_in(page: Any, server: LiveServer, user: str) -> None:
     page.wait_for_load_state()
 
 
-def _create_campaign(home: Path, db_url: str) -> None:
-    """The campaign under the approved measure (campaigns are created with the CLI or
-    the API, not in the cockpit); quiet hours all day, so the dry run holds the send."""
-    from sphere.domain.time import utcnow
-    from sphere.marketing.campaigns import create_campaign
-    from sphere.runtime import open_runtime
-    from sphere.settings import load_settings
-
-    settings = load_settings(
-        env="dev", home=home, database_url=db_url, pseudonym_secret=PSEUDONYM_SECRET
-    )
-    rt = open_runtime(settings)
-    try:
-        with rt.session() as session:
-            create_campaign(
-                session,
-                {
-                    "name": "herbst",
-                    "measure": MEASURE,
-                    "offer": {"subject": "Herbstangebot", "body": "10 % auf Objektive."},
-                    "quiet_hours": {"start": "00:00", "end": "23:59"},
-                },
-                actor="marketing",
-                now=utcnow(),
-            )
-    finally:
-        rt.close()
-
-
 def test_marketer_submits_the_dpo_approves_and_the_dry_run_holds_the_send(
     page: Any, server: LiveServer
 ) -> None:
@@ -118,9 +89,19 @@ def test_marketer_submits_the_dpo_approves_and_the_dry_run_holds_the_send(
     assert "was approved" in page.get_by_role("status").inner_text()
     assert "DSFA-12" in page.locator("table").inner_text()
 
-    _create_campaign(Path(server.log).parent, f"sqlite:///{Path(server.log).parent}/sphere.db")
     _log_in(page, server, MARKETER)
-    page.goto(f"{server.url}/cockpit/marketing/dry-run?campaign=herbst")
+    page.goto(f"{server.url}/cockpit/marketing/dry-run")
+    page.get_by_role("link", name="Create a campaign for an approved measure").click()
+    page.get_by_label("Name of the campaign").fill("herbst")
+    page.get_by_label("Approved measure").select_option(MEASURE)
+    page.get_by_label("Subject").fill("Herbstangebot")
+    page.get_by_label("Message", exact=True).fill("10 % auf Objektive.")
+    # quiet hours all day, so the dry run holds the send
+    page.get_by_label("from", exact=True).fill("00:00")
+    page.get_by_label("until", exact=True).fill("23:59")
+    page.get_by_role("button", name="Create the campaign").click()
+    page.wait_for_url(re.compile(r".*/cockpit/marketing/dry-run\?campaign=herbst.*"))
+    assert "“herbst” was created" in page.get_by_role("status").inner_text()
     page.get_by_role("button", name="Dry run").click()
     heading = page.get_by_role("heading", name=re.compile(r"herbst: \d+ eligible"))
     heading.wait_for()
@@ -128,6 +109,12 @@ def test_marketer_submits_the_dpo_approves_and_the_dry_run_holds_the_send(
     assert "sending held until" in text and "0 eligible" not in text
     assert "quiet hours (00:00–23:59" in page.locator(".held-note").inner_text()
     assert "The planning check of the measure" in page.locator("main").inner_text()
+    # held people are eligible: listed apart from the refused ones, never as "why not"
+    held = page.get_by_role("region", name="Eligible, held until the quiet hours end")
+    assert "quiet-hours" in held.inner_text()
+    assert page.get_by_role("region", name="Why not, in sum").count() == 0
+    refused = page.get_by_role("region", name="Would not be reached")
+    assert "quiet-hours" not in refused.inner_text()
     page.screenshot(path=str(Path(server.log).parent / "dry-run.png"), full_page=True)
 
 

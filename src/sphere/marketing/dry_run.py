@@ -43,6 +43,9 @@ from sphere.storage.repositories.marketing import (
 )
 
 PAGE = 1000  # recipient lines returned with a dry run (the rest are paged)
+# The dry run's three lists: reached now; eligible but held until the quiet hours or the
+# frequency cap end (``campaigns.TIMING_CODES``); not reached (refused, with a reason).
+LISTS = ("reached", "held", "not_reached")
 Progress = Callable[..., None]
 RELATIONSHIP_REFUSAL = RecipientVerdict(
     False,
@@ -51,6 +54,19 @@ RELATIONSHIP_REFUSAL = RecipientVerdict(
     "audience.relationship",
     "GDPR Art. 5(1)(b)",
 )
+
+
+def list_filter(name: str) -> dict[str, Any]:
+    """The line filter (``DryRunRepository.page``/``stream``) of one of ``LISTS``; an
+    unknown name selects every line."""
+    from sphere.marketing.campaigns import TIMING_CODES
+
+    timing = sorted(TIMING_CODES)
+    return {
+        "reached": {"allowed": True},
+        "held": {"allowed": False, "codes": timing},
+        "not_reached": {"allowed": False, "without": timing},
+    }.get(name, {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +182,16 @@ class DryRunReport:
         from sphere.marketing.campaigns import TIMING_CODES
 
         return tuple(g for g in self.groups if not g.allowed and g.code in TIMING_CODES)
+
+    @property
+    def refused(self) -> tuple[DryRunGroup, ...]:
+        """Groups that may not be reached, for a reason other than timing."""
+        held = set(self.held)
+        return tuple(g for g in self.groups if not g.allowed and g not in held)
+
+    @property
+    def refused_count(self) -> int:
+        return self.not_reached_count - self.held_count
 
     @property
     def held_count(self) -> int:

@@ -21,6 +21,7 @@ from sphere.errors import InvalidInput
 from sphere.i18n import N_, Translator
 from sphere.jobs import submit, submit_and_wait
 from sphere.jobs.kinds import TITLES
+from sphere.marketing.dry_run import list_filter
 from sphere.storage.db import session_scope
 from sphere.storage.repositories.dry_runs import DryRunRepository
 from sphere.storage.repositories.jobs import JobRecord, JobRepository
@@ -229,10 +230,9 @@ def dry_run_csv_lines(
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["contact_id", "reached", "code", "reason", "article", "legal_basis"])
-    allowed = {"reached": True, "not_reached": False}.get(show)
     with session_scope(factory) as session:
         for line in DryRunRepository(session).stream(
-            campaign_id, code=code or None, allowed=allowed
+            campaign_id, code=code or None, **list_filter(show)
         ):
             g = line.group
             writer.writerow([line.contact_id, "yes" if g.allowed else "no", g.code, g.reason,

@@ -107,7 +107,16 @@ class DryRunRepository:
         )
         return [_group(r) for r in rows]
 
-    def _lines(self, campaign_id: str, *, code: str | None, allowed: bool | None) -> Any:
+    def _lines(
+        self,
+        campaign_id: str,
+        *,
+        code: str | None,
+        allowed: bool | None,
+        codes: Sequence[str] | None = None,
+        without: Sequence[str] | None = None,
+    ) -> Any:
+        """``codes``: only groups with one of these codes; ``without``: none of them."""
         g, line = DryRunGroupRow, DryRunLineRow
         query = (
             select(line.contact_id, g)
@@ -118,6 +127,10 @@ class DryRunRepository:
             query = query.where(g.code == code)
         if allowed is not None:
             query = query.where(g.allowed.is_(allowed))
+        if codes is not None:
+            query = query.where(g.code.in_(list(codes)))
+        if without:
+            query = query.where(g.code.not_in(list(without)))
         return query
 
     def page(
@@ -126,23 +139,39 @@ class DryRunRepository:
         *,
         code: str | None = None,
         allowed: bool | None = None,
+        codes: Sequence[str] | None = None,
+        without: Sequence[str] | None = None,
         after: str | None = None,
         limit: int = 100,
     ) -> list[DryRunLine]:
         """Lines ordered by contact id, after ``after`` (keyset pagination)."""
-        query = self._lines(campaign_id, code=code, allowed=allowed)
+        query = self._lines(campaign_id, code=code, allowed=allowed, codes=codes, without=without)
         if after:
             query = query.where(DryRunLineRow.contact_id > after)
         query = query.order_by(DryRunLineRow.contact_id).limit(limit)
         return [DryRunLine(cid, _group(g)) for cid, g in self.session.execute(query)]
 
     def stream(
-        self, campaign_id: str, *, code: str | None = None, allowed: bool | None = None
+        self,
+        campaign_id: str,
+        *,
+        code: str | None = None,
+        allowed: bool | None = None,
+        codes: Sequence[str] | None = None,
+        without: Sequence[str] | None = None,
     ) -> Iterator[DryRunLine]:
         """Every line, in pages of 5,000 (constant memory for a CSV export)."""
         after = None
         while True:
-            page = self.page(campaign_id, code=code, allowed=allowed, after=after, limit=5000)
+            page = self.page(
+                campaign_id,
+                code=code,
+                allowed=allowed,
+                codes=codes,
+                without=without,
+                after=after,
+                limit=5000,
+            )
             yield from page
             if len(page) < 5000:
                 return

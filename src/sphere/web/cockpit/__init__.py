@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from sphere.web.cockpit import (
     breaches,
+    campaigns,
     contacts,
     home,
     jobs,
@@ -26,6 +27,7 @@ router.include_router(oversight.router)
 router.include_router(requests.router)
 router.include_router(marketing.router)
 router.include_router(measures.router)
+router.include_router(campaigns.router)
 router.include_router(contacts.router)
 router.include_router(listening.router)
 router.include_router(jobs.router)

@@ -23,7 +23,7 @@ from sphere.errors import InvalidInput, NotFound
 from sphere.governance.policy_versions import active_policy
 from sphere.marketing.campaigns import list_campaigns, runnable
 from sphere.marketing.channel import OutreachChannel
-from sphere.marketing.dry_run import stored_report
+from sphere.marketing.dry_run import LISTS, list_filter, stored_report
 from sphere.marketing.measures import check_stored, parse_measure, result_dict
 from sphere.marketing.planning import MeasureKind
 from sphere.storage.repositories.dry_runs import DryRunRepository
@@ -35,7 +35,6 @@ from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, DbSession, Runtime
 
 router = APIRouter(prefix="/cockpit/marketing", include_in_schema=False)
-LISTS = ("reached", "not_reached")
 LIST_PAGE = 100
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -246,7 +245,8 @@ def _dry_run_page(
     after: str = "",
 ) -> Response:
     """The form and, for the selected campaign, its last stored dry run: a summary per
-    reason, the two lists (reached, not reached) a page at a time, filtered by reason."""
+    reason, the three lists (reached; eligible but held by quiet hours or the frequency
+    cap; not reached) a page at a time, filtered by reason."""
     context: dict[str, Any] = {"report": None, "pages": {}, "codes": [], "next": {}}
     record = MarketingRepository(db).find_campaign(selected) if selected else None
     if record is not None and record.dry_run_at is not None:
@@ -256,7 +256,7 @@ def _dry_run_page(
         for name in lists:
             page = repo.page(
                 record.id,
-                allowed=name == "reached",
+                **list_filter(name),
                 code=code or None,
                 after=after or None,
                 limit=LIST_PAGE + 1,
@@ -281,6 +281,7 @@ def _dry_run_page(
         active="campaign dry run",
         status_code=status_code,
         campaigns=[c.name for c in list_campaigns(db)],
+        can_create=True,
         error=error,
         selected=selected,
         show=show if show in LISTS else "",
@@ -297,7 +298,7 @@ def dry_run_form(
     db: DbSession,
     csrf_token: CsrfToken,
     campaign: Annotated[str | None, Query(max_length=200)] = None,
-    show: Annotated[str, Query(pattern="^(reached|not_reached)?$")] = "",
+    show: Annotated[str, Query(pattern="^(reached|held|not_reached)?$")] = "",
     code: Annotated[str, Query(max_length=100)] = "",
     after: Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z0-9-]*$")] = "",
 ) -> Response:
@@ -336,7 +337,7 @@ def dry_run_csv(
     _who: Planner,
     db: DbSession,
     campaign: Annotated[str, Query(min_length=1, max_length=200)],
-    show: Annotated[str, Query(pattern="^(reached|not_reached)?$")] = "",
+    show: Annotated[str, Query(pattern="^(reached|held|not_reached)?$")] = "",
     code: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     """The last dry run's lines as CSV (contact id, reached, code, reason, article, legal

@@ -116,6 +116,7 @@ DONE_CODES = frozenset(
         "breach-authority-notified",
         "breach-subjects-notified",
         "breach-closed",
+        "campaign-created",
     }
 )
 
