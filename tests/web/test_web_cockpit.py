@@ -270,10 +270,11 @@ def test_findings_page_links_campaign_and_request_findings(
     assert '<a href="/cockpit/requests">where</a>' in page.text
     # the page shows the evidence in its language (dates, glossary words, the law cited
     # the page's way); the API below keeps the stable form
-    assert "1 due within 7 days (1 access); next due 1 Jul 2026" in page.text
+    assert "1 due within 7 days (1 Access (Art. 15)); next due 1 Jul 2026" in page.text
     assert "Art. 12(3) GDPR" in page.text
     german = client.get("/cockpit/findings", headers={"Accept-Language": "de"}).text
-    assert "1 innerhalb von 7 Tagen fällig (Auskunft: 1); nächste Frist am 01.07.2026" in german
+    due = "1 innerhalb von 7 Tagen fällig (1 × Auskunft (Art. 15)); nächste Frist am 01.07.2026"
+    assert due in german
     assert "Art. 12 Abs. 3 DSGVO" in german and "Probelauf: tele &amp; spring" in german
     link = "/cockpit/marketing/dry-run?campaign=tele+%26+spring"
     assert f'<a href="{link}">Dry run: tele &amp; spring</a>' in page.text

@@ -7,12 +7,14 @@
 * infrastructure — registered sources (a scraper or a monitoring tool feeding names
   into the CRM shows up here) and the tools the data passes through.
 
-Each entry lists the codes of the findings (``findings.py``) that concern it.
+Each entry lists the codes of the findings (``findings.py``) that concern it. Stage,
+store and tool names are English message ids (the JSON API gives them so); ``localize``
+gives a page the reader's words.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,6 +23,8 @@ from sphere.cockpit.findings import Finding
 from sphere.cockpit.record import ProcessingRecord, source_of_channel
 from sphere.domain import Collection, Purpose
 from sphere.governance.sources import list_sources
+from sphere.i18n import N_, Translator
+from sphere.i18n.message import Message, msg, render
 from sphere.storage.repositories import oversight as read
 
 AREAS: dict[str, tuple[Purpose, ...]] = {
@@ -36,18 +40,20 @@ AREAS: dict[str, tuple[Purpose, ...]] = {
     "service": (Purpose.CUSTOMER_CARE, Purpose.SECURITY),
     "hr": (Purpose.HR_SCREENING,),
 }
-STAGE = "ingestion pipeline: addressing, linking, PII minimisation, policy gate"
+STAGE = N_("ingestion pipeline: addressing, linking, PII minimisation, policy gate")
 STORES = {
-    "interactions": "interactions (encrypted)",
-    "events": "events (encrypted)",
-    "contacts": "contacts (encrypted identities)",
-    "attributes": "derived attributes (encrypted)",
+    "interactions": N_("interactions (encrypted)"),
+    "events": N_("events (encrypted)"),
+    "contacts": N_("contacts (encrypted identities)"),
+    "attributes": N_("derived attributes (encrypted)"),
 }
+ALL_SOCIAL = N_("all social sources")
+AGGREGATES = N_("aggregates (anonymous counts, no personal data)")
 TOOLS: tuple[tuple[str, str], ...] = (
-    ("Sphere ingestion pipeline", "gates every record by purpose and legal basis"),
-    ("PII analyzer", "local recognizers and name tagger; no data leaves the host"),
-    ("Encrypted store", "per-subject AES-GCM keys, crypto-shredding on erasure"),
-    ("Audit log", "hash-chained, verified in the cockpit"),
+    (N_("Sphere ingestion pipeline"), N_("gates every record by purpose and legal basis")),
+    (N_("PII analyzer"), N_("local recognizers and name tagger; no data leaves the host")),
+    (N_("Encrypted store"), N_("per-subject AES-GCM keys, crypto-shredding on erasure")),
+    (N_("Audit log"), N_("hash-chained, verified in the cockpit")),
 )
 
 
@@ -81,6 +87,7 @@ class Infrastructure:
     detail: str
     records: int
     findings: tuple[str, ...]
+    detail_text: Message | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,10 +204,10 @@ def build_inventories(
     monitoring = activities.get(Purpose.PUBLIC_MONITORING.value)
     flows.append(
         Flow(
-            source="all social sources",
+            source=ALL_SOCIAL,
             collection="mixed",
             stage=STAGE,
-            store="aggregates (anonymous counts, no personal data)",
+            store=AGGREGATES,
             recipients=monitoring.recipients if monitoring else (),
             purpose=Purpose.PUBLIC_MONITORING.value,
             records=0,
@@ -217,9 +224,10 @@ def build_inventories(
             kind="source",
             channel=s.channel.value,
             collection=s.collection.value,
-            detail=s.description or f"{len(s.accounts)} company accounts",
+            detail=s.description or render(None, _accounts(len(s.accounts))),
             records=per_source.get(s.name, 0),
             findings=("source.scraper",) if s.collection is Collection.SCRAPER else (),
+            detail_text=None if s.description else _accounts(len(s.accounts)),
         )
         for s in sources.values()
     ]
@@ -227,3 +235,30 @@ def build_inventories(
         Infrastructure(name, "tool", "", "", detail, 0, ()) for name, detail in TOOLS
     ]
     return Inventories(tuple(processes), tuple(flows), tuple(infrastructure))
+
+
+def _accounts(n: int) -> Message:
+    return msg(N_("company accounts: %(count)s"), count=n)
+
+
+def localize(inventories: Inventories, tr: Translator) -> Inventories:
+    """``inventories`` with stage, store and tool words in ``tr``'s language (for a
+    page; registered sources keep their names and descriptions, the DPO's words)."""
+    flows = tuple(
+        replace(
+            f,
+            source=tr.gettext(f.source) if f.collection == "mixed" else f.source,
+            stage=tr.gettext(f.stage),
+            store=tr.gettext(f.store),
+        )
+        for f in inventories.flows
+    )
+    infrastructure = tuple(
+        replace(i, name=tr.gettext(i.name), detail=tr.gettext(i.detail))
+        if i.kind == "tool"
+        else replace(i, detail=render(tr, i.detail_text))
+        if i.detail_text is not None
+        else i
+        for i in inventories.infrastructure
+    )
+    return replace(inventories, flows=flows, infrastructure=infrastructure)

@@ -16,7 +16,7 @@ Hidden records show their kind, date and the reason — never their text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from sphere.accounts import Role
 from sphere.audit import record as audit
+from sphere.i18n import N_, Translator
+from sphere.i18n.message import Message, cited, joined, msg, render, word
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.decisions import DecisionRepository
@@ -49,9 +51,10 @@ class TimelineItem:
     rule_id: str | None
     visible: bool
     text: str | None  # only when visible; hostile channel content, escape on output
-    hidden_reason: str | None
+    hidden_reason: str | None  # the stable English text (API)
     special_categories: tuple[str, ...]
     retention_until: datetime | None
+    hidden_text: Message | None = field(default=None, compare=False)  # for a page
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,31 +93,64 @@ class Timeline:
         }
 
 
-def hidden_reason(
+def hidden_message(
     role: Role,
     *,
     purpose: str | None,
     special: bool,
     restricted: bool,
     objected: bool,
-) -> str | None:
-    """None when ``role`` may see the record, else the reason it is hidden."""
+) -> Message | None:
+    """None when ``role`` may see the record, else why it is hidden (a message, shown
+    in the reader's language by ``localize``)."""
     if role in SUPERVISION:
         return None
     if restricted:
-        return "Processing of this contact is restricted (GDPR Art. 18)."
+        return msg(
+            N_("Processing of this contact is restricted (%(law)s)."), law=cited("GDPR Art. 18")
+        )
     allowed = ROLE_PURPOSES.get(role, frozenset())
     if purpose not in allowed:
-        return (
-            f"Kept for purpose '{purpose or 'undecided'}'; role '{role.value}' sees only "
-            f"{', '.join(sorted(allowed)) or 'no'} records (purpose limitation, "
-            "GDPR Art. 5(1)(b))."
-        )
+        values = {
+            "purpose": word("purpose", purpose) if purpose else msg(N_("undecided")),
+            "role": word("role", role.value),
+            "law": cited("GDPR Art. 5(1)(b)"),
+        }
+        if not allowed:
+            text = N_("Kept for purpose '%(purpose)s'; role '%(role)s' sees no records "
+                      "(purpose limitation, %(law)s).")  # fmt: skip
+            return msg(text, **values)
+        text = N_("Kept for purpose '%(purpose)s'; role '%(role)s' sees only %(allowed)s "
+                  "records (purpose limitation, %(law)s).")  # fmt: skip
+        return msg(text, allowed=joined(word("purpose", a) for a in sorted(allowed)), **values)
     if role is Role.MARKETER and special:
-        return "Special-category data (GDPR Art. 9) is never shown to marketing."
+        return msg(N_("Special-category data (%(law)s) is never shown to marketing."),
+                   law=cited("GDPR Art. 9"))  # fmt: skip
     if role is Role.MARKETER and objected:
-        return "The person objected to marketing or profiling (GDPR Art. 21)."
+        return msg(N_("The person objected to marketing or profiling (%(law)s)."),
+                   law=cited("GDPR Art. 21"))  # fmt: skip
     return None
+
+
+def hidden_reason(
+    role: Role, *, purpose: str | None, special: bool, restricted: bool, objected: bool
+) -> str | None:
+    """None when ``role`` may see the record, else the reason it is hidden (English)."""
+    found = hidden_message(
+        role, purpose=purpose, special=special, restricted=restricted, objected=objected
+    )
+    return render(None, found) if found is not None else None
+
+
+def localize(timeline: Timeline, tr: Translator) -> Timeline:
+    """``timeline`` with the hidden records' reasons in ``tr``'s language (for a page)."""
+    items = tuple(
+        replace(item, hidden_reason=render(tr, item.hidden_text))
+        if item.hidden_text is not None
+        else item
+        for item in timeline.items
+    )
+    return replace(timeline, items=items)
 
 
 def contact_timeline(
@@ -148,13 +184,14 @@ def contact_timeline(
             continue
         purpose, basis, rule = decision_of(interaction.decision_id)
         special = tuple(sorted(c.value for c in interaction.special_categories))
-        reason = hidden_reason(
+        hidden = hidden_message(
             role,
             purpose=purpose,
             special=bool(special),
             restricted=contact.restricted,
             objected=objected,
         )
+        reason = render(None, hidden) if hidden is not None else None
         items.append(
             TimelineItem(
                 record_type="interaction",
@@ -170,13 +207,15 @@ def contact_timeline(
                 hidden_reason=reason,
                 special_categories=special,
                 retention_until=interaction.retention_until,
+                hidden_text=hidden,
             )
         )
     for event in EventRepository(session, keyring).list_for_contact(contact_id):
         purpose, basis, rule = decision_of(event.decision_id)
-        reason = hidden_reason(
+        hidden = hidden_message(
             role, purpose=purpose, special=False, restricted=contact.restricted, objected=objected
         )
+        reason = render(None, hidden) if hidden is not None else None
         items.append(
             TimelineItem(
                 record_type="event",
@@ -192,6 +231,7 @@ def contact_timeline(
                 hidden_reason=reason,
                 special_categories=(),
                 retention_until=event.retention_until,
+                hidden_text=hidden,
             )
         )
     items.sort(key=lambda i: (i.at, i.id), reverse=True)

@@ -23,19 +23,22 @@ from typing import Final
 from sphere.i18n import N_, Translator
 
 _SPLIT: Final = re.compile(r"(\s*[;,]\s*)")
-_LAW: Final = "GDPR|DSGVO|BDSG|UWG|TDDDG"
+_LAW: Final = "GDPR|DSGVO|BDSG|UWG|TDDDG|HGB|AO"
 _PREFIX: Final = re.compile(rf"^({_LAW}) (.+)$")
 _SUFFIX: Final = re.compile(rf"^(.+?) ({_LAW})((?: \(.*\))?)$")
 _ARTICLE: Final = re.compile(
-    r"^(?:Art\. ?)?(\d+)((?:\([0-9a-z]+\))*)(?:-\((\d+)\))?((?: \(.*\))?)$"
+    r"^(?:Art\. ?)?(\d+)((?:\([0-9a-z]+\))*)(?:(-|/| or )\(([0-9a-z]+)\))?(?: (.+))?$"
 )
-_SECTION: Final = re.compile(r"^§ ?(\d+)((?:\([0-9a-z]+\))*)(?: Nr\. (\d+))?((?: \(.*\))?)$")
-_RECITAL: Final = re.compile(r"^Recital (\d+)$")
+_SECTION: Final = re.compile(r"^§ ?(\d+)((?:\([0-9a-z]+\))*)(?: Nr\. (\d+))?(?: (.+))?$")
+_RECITAL: Final = re.compile(r"^Recital (\d+)(?: and (\d+))?$")
 _NAMES: Final = {"de": {"GDPR": "DSGVO", "DSGVO": "DSGVO"}, "en": {"DSGVO": "GDPR"}}
 # Words inside citations that are not law (extracted for the catalogue).
 _WORDS: Final = {
     "company rule": N_("company rule"),
     "DSK Muss-Liste": N_("DSK Muss-Liste"),
+    "balancing": N_("balancing of interests"),
+    "for e-mail": N_("for e-mail"),
+    "platform terms of use": N_("platform terms of use"),
 }
 
 
@@ -46,22 +49,35 @@ class _Unit:
     note: str = ""  # a trailing "(…)" kept after the law
 
 
-def _paragraphs(parts: list[str], until: str | None, *, lang: str) -> str:
-    if lang == "de":
-        out = ""
-        for i, part in enumerate(parts):
-            if part.isdigit():
-                out += f" Abs. {part}" if i == 0 else f" S. {part}"
-            else:
-                out += f" lit. {part}"
-        if until:
-            out += f"–{until}"
-        return out
-    return "".join(f"({p})" for p in parts) + (f"-({until})" if until else "")
+def _paragraphs(parts: list[str], until: str | None, *, lang: str, joint: str | None = "-") -> str:
+    """ "(1)(b)" the language's way; ``until`` a last paragraph or point joined by
+    ``joint``: "-" a range, "/" and, " or " or."""
+    if lang != "de":
+        return "".join(f"({p})" for p in parts) + (f"{joint}({until})" if until else "")
+    digits = [p for p in parts if p.isdigit()]
+    letters = [p for p in parts if not p.isdigit()]
+    word = " oder " if joint == " or " else " und "
+    if until and joint != "-":
+        (digits if until.isdigit() else letters).append(until)
+    elif len(letters) > 1:  # "(1)(b)(c)": points b and c
+        word = " und "
+    out = f" Abs. {digits[0]}" if digits else ""
+    if len(digits) > 1:
+        out += (word + digits[-1]) if until and until.isdigit() else f" S. {digits[1]}"
+    if letters:
+        out += " lit. " + (
+            f"{', '.join(letters[:-1])}{word}{letters[-1]}" if len(letters) > 1 else letters[0]
+        )
+    if until and joint == "-":
+        out += f"–{until}"
+    return out
 
 
 def _note(tr: Translator, note: str) -> str:
-    inner = note.strip()[1:-1]
+    """A trailing remark, "(DSK Muss-Liste)" or "balancing", as " (…)", translated."""
+    inner = note.strip()
+    if inner.startswith("(") and inner.endswith(")"):
+        inner = inner[1:-1]
     return f" ({tr.gettext(_WORDS.get(inner, inner))})" if inner else ""
 
 
@@ -75,17 +91,19 @@ def _unit(tr: Translator, part: str, law: str | None) -> _Unit:
         part, explicit, note = match.group(1), match.group(2), match.group(3)
     if match := _RECITAL.match(part):
         word = "ErwG" if tr.lang == "de" else "Recital"
-        return _Unit(f"{word} {match.group(1)}", "GDPR", note)
+        also = f" {'und' if tr.lang == 'de' else 'and'} {match.group(2)}" if match.group(2) else ""
+        return _Unit(f"{word} {match.group(1)}{also}", "GDPR", note)
     if match := _SECTION.match(part):
         number, paras, nr, tail = match.groups()
         text = f"§ {number}" + _paragraphs(re.findall(r"\((\w+)\)", paras), None, lang=tr.lang)
+        tail = tail or ""
         if nr:
             text += f" Nr. {nr}" if tr.lang == "de" else f" no. {nr}"
         return _Unit(text, explicit or "", note or tail)  # "" = the law named later
     if (match := _ARTICLE.match(part)) and (part.startswith("Art.") or law or explicit):
-        number, paras, until, tail = match.groups()
-        text = f"Art. {number}" + _paragraphs(re.findall(r"\((\w+)\)", paras), until, lang=tr.lang)
-        return _Unit(text, explicit or law or "GDPR", note or tail)
+        number, paras, joint, until, tail = match.groups()
+        paragraphs = _paragraphs(re.findall(r"\((\w+)\)", paras), until, lang=tr.lang, joint=joint)
+        return _Unit(f"Art. {number}{paragraphs}", explicit or law or "GDPR", note or tail or "")
     if part.startswith("CJEU "):
         rest = part.removeprefix("CJEU ")
         return _Unit(("EuGH " + rest.replace(" v ", " ./. ")) if tr.lang == "de" else part, None)

@@ -207,15 +207,6 @@ MEASURE_STATES: Final[Mapping[str, str]] = {
     "approved": N_("approved"),
     "rejected": N_("rejected"),
 }
-# Short names of request types, for counts ("2 Auskunft, 1 Löschung").
-REQUEST_KINDS: Final[Mapping[str, str]] = {
-    "access": N_("access"),
-    "portability": N_("data copy"),
-    "erasure": N_("erasure"),
-    "objection": N_("objection"),
-    "rectification": N_("rectification"),
-    "restriction": N_("restriction"),
-}
 CAMPAIGN_STATES: Final[Mapping[str, str]] = {
     "draft": N_("draft"),
     "dry_run": N_("dry run done"),
@@ -311,6 +302,85 @@ REASONS: Final[Mapping[str, str]] = {
         "quiet hours in the person's time zone: eligible, sent when the quiet hours end"
     ),
 }
+# The shipped policy's rule reasons (policy/default_policy.yaml) by rule id, so that a
+# policy that keeps them reads in every language (``rule_reason``); "{purpose}" is the
+# purpose the decision was about.
+RULE_REASONS: Final[Mapping[str, str]] = {
+    "hr.screening-denied": N_("Screening employees' or applicants' social media is not permitted."),
+    "collection.scraper-denied": N_(
+        "Data collected by scraping is refused; only official APIs, exports and manual "
+        "entry are accepted."
+    ),
+    "provenance.missing-denied": N_(
+        "Derived processing needs a recorded source; this datum has no provenance."
+    ),
+    "objection.derived-denied": N_(
+        "The person objected; no marketing, profiling or enrichment for purpose '{purpose}'."
+    ),
+    "consent.withdrawn-denied": N_("Consent for purpose '{purpose}' was withdrawn."),
+    "nonpublic.not-addressed-denied": N_(
+        "The content is not public and not addressed to the company; it may not be "
+        "processed without consent."
+    ),
+    "nonpublic.private-context-denied": N_(
+        "The content was written in a private context, not to the company; it may not be "
+        "processed without consent."
+    ),
+    "third-party.monitoring-anonymise": N_(
+        "People mentioned in a post are counted only in anonymous aggregates."
+    ),
+    "third-party.never-a-contact": N_("People mentioned in a post are never stored as contacts."),
+    "monitoring.anonymise-only": N_("Public monitoring keeps anonymous aggregates only."),
+    "special-category.needs-explicit-consent": N_(
+        "Special-category data (for example health) needs the person's explicit consent."
+    ),
+    "special-category.explicit-consent": N_(
+        "Special-category data may be used to answer the person, who gave explicit "
+        "consent; keep only what the answer needs."
+    ),
+    "special-category.not-needed-denied": N_(
+        "Special-category data is not processed for purpose '{purpose}'."
+    ),
+    "customer-care.addressed": N_(
+        "The person addressed the company; the post may be processed to answer it."
+    ),
+    "customer-care.other-denied": N_(
+        "Customer care only processes posts that address the company, and only their content."
+    ),
+    "enrichment.verified-product-content": N_(
+        "A verified customer's post about the company's products may enrich their record;"
+        " the customer is informed."
+    ),
+    "enrichment.with-consent": N_("The person consented to enrichment of their record."),
+    "enrichment.needs-consent": N_(
+        "Enrichment from profile attributes, non-public content or unverified matches "
+        "needs the person's consent."
+    ),
+    "enrichment.other-denied": N_(
+        "Only records of matched customers are enriched, and only with product content, "
+        "profile attributes or contact data."
+    ),
+    "marketing.with-consent": N_("The person consented to purpose '{purpose}'."),
+    "marketing.needs-consent": N_(
+        "Purpose '{purpose}' from social data needs the person's consent."
+    ),
+    "identity-matching.with-consent": N_("The person consented to matching their accounts."),
+    "identity-matching.needs-consent": N_(
+        "Fuzzy identity matching is done only with the person's consent."
+    ),
+    "consent-purposes.undeclared-data-denied": N_(
+        "This data category is not used for purpose '{purpose}'."
+    ),
+    "service.contract": N_("Needed to perform the contract with a verified customer."),
+    "security.legitimate-interest": N_(
+        "Fraud prevention and abuse handling; only what the case needs is kept."
+    ),
+    "legal-obligation.retention": N_("The law requires these records to be kept."),
+    "web-analytics.with-consent": N_(
+        "The person consented to measuring their use of the web site or app."
+    ),
+    "web-analytics.needs-consent": N_("Measuring web and app use needs the person's consent."),
+}
 
 KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "purpose": PURPOSES,
@@ -332,7 +402,6 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "addressing": ADDRESSINGS,
     "outreach": OUTREACH,
     "measure_state": MEASURE_STATES,
-    "request_kind": REQUEST_KINDS,
     "campaign_state": CAMPAIGN_STATES,
     "special_category": SPECIAL_CATEGORIES,
     "stored_table": STORED_TABLES,
@@ -393,12 +462,27 @@ def legal_basis(tr: Translator, code: object) -> str:
     return f"{article(tr, code)} – {words}" if words else article(tr, code)
 
 
-def reason(tr: Translator, code: object, text: str) -> str:
+def reason(tr: Translator, code: object, text: str, purpose: object = None) -> str:
     """A reason of the planning check, the send check or the dry run as a page shows
     it: in English its own ``text`` (with its figures), in another language the plain
-    words for its ``code``; a code without words here (a policy rule's own reason,
-    written by the DPO) keeps ``text``."""
+    words for its ``code`` — a reason code, or the id of a shipped policy rule (its
+    reason with ``purpose`` named); any other code (a rule the DPO wrote) keeps ``text``."""
     value = str(getattr(code, "value", code) or "")
-    if tr.lang == "en" or value not in REASONS:
+    if tr.lang == "en":
         return text
-    return tr.gettext(REASONS[value])
+    if value in REASONS:
+        return tr.gettext(REASONS[value])
+    if value in RULE_REASONS:
+        words = tr.gettext(RULE_REASONS[value])
+        named = term(tr, "purpose", purpose) if purpose else "…"
+        return words.replace("{purpose}", named)
+    return text
+
+
+def rule_reason(tr: Translator, text: str) -> str:
+    """A policy rule's reason as the policy words it ("Consent for purpose '{purpose}'
+    was withdrawn."), in ``tr``'s language when it is a shipped rule's reason."""
+    return tr.gettext(text) if text in _SHIPPED_REASONS else text
+
+
+_SHIPPED_REASONS: Final = frozenset(RULE_REASONS.values())

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sphere.i18n import Translator, glossary
+from sphere.i18n.citation import cite
 
 Message = dict[str, Any]
 
@@ -32,7 +33,9 @@ def msg(message: str, /, **values: Any) -> Message:
 
 
 def plural(singular: str, plural_: str, n: int, /, **values: Any) -> Message:
-    """``ngettext``: ``%(num)s`` is ``n``."""
+    """``ngettext``: ``%(num)s`` is ``n``. Babel extracts a plural pair only from an
+    ``ngettext`` call: write the same pair with ``ngettext`` in a template or Python
+    (or use ``msg`` with a count), else the catalogue has no plural entry for it."""
     return {"msg": singular, "plural": plural_, "n": n, "values": values}
 
 
@@ -45,6 +48,12 @@ def day(value: date | datetime) -> Message:
 def word(kind: str, key: object) -> Message:
     """A glossary term (``glossary.term``); the key itself in the stable form."""
     return {"term": kind, "key": str(getattr(key, "value", key))}
+
+
+def cited(citation: str) -> Message:
+    """A citation in the code's English form ("GDPR Art. 5(1)(b)"), cited the page's
+    way ("Art. 5 Abs. 1 lit. b DSGVO"; ``sphere.i18n.citation``)."""
+    return {"cite": citation}
 
 
 def joined(items: Iterable[Any], sep: str = ", ") -> Message:
@@ -71,6 +80,8 @@ def render(tr: Translator | None, value: Any) -> str:
         if "term" in value:
             key = str(value["key"])
             return key if tr is None else glossary.term(tr, str(value["term"]), key)
+        if "cite" in value:
+            return str(value["cite"]) if tr is None else cite(tr, str(value["cite"]))
         if "join" in value:
             return str(value.get("sep", ", ")).join(render(tr, v) for v in value["join"])
     if isinstance(value, bool) or tr is None:

@@ -138,8 +138,13 @@ def _legal_basis(context: Context, code: object) -> str:
 
 
 @pass_context
-def _reason(context: Context, code: object, text: str) -> str:
-    return glossary.reason(_of(context), code, text)
+def _reason(context: Context, code: object, text: str, purpose: object = None) -> str:
+    return glossary.reason(_of(context), code, text, purpose)
+
+
+@pass_context
+def _rule_reason(context: Context, text: str) -> str:
+    return glossary.rule_reason(_of(context), text)
 
 
 @pass_context
@@ -149,7 +154,8 @@ def _describe(context: Context, purpose: object, text: str) -> str:
 
 def install(env: Environment) -> None:
     """Adds the ``i18n`` extension with per-request callables, the format filters and
-    the glossary (``term``, ``article``, ``legal_basis``, ``describe``, ``reason``)."""
+    the glossary (``term``, ``article``, ``legal_basis``, ``describe``, ``reason``,
+    ``rule_reason``)."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_gettext,
@@ -178,4 +184,5 @@ def install(env: Environment) -> None:
         legal_basis=_legal_basis,
         describe=_describe,
         reason=_reason,
+        rule_reason=_rule_reason,
     )

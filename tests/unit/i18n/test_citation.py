@@ -36,10 +36,16 @@ from sphere.i18n.message import day, joined, msg, plural, render, word
         ("GDPR Art. 21(1)-(3)", "Art. 21 Abs. 1–3 DSGVO", "Art. 21(1)-(3) GDPR"),
         ("§7(1) UWG, company rule", "§ 7 Abs. 1 UWG, Unternehmensregel",
          "§ 7(1) UWG, company rule"),
+        ("GDPR Art. 5(1)(b)(c), Recital 47 and 49",
+         "Art. 5 Abs. 1 lit. b und c, ErwG 47 und 49 DSGVO",
+         "Art. 5(1)(b)(c), Recital 47 and 49 GDPR"),
+        ("GDPR Art. 21(2)/(3)", "Art. 21 Abs. 2 und 3 DSGVO", "Art. 21(2)/(3) GDPR"),
+        ("GDPR Art. 6(1)(c), HGB §257, AO §147", "Art. 6 Abs. 1 lit. c DSGVO, § 257 HGB, § 147 AO",
+         "Art. 6(1)(c) GDPR, § 257 HGB, § 147 AO"),
         ("", "", ""),
     ],
     ids=["one", "run", "recital", "uwg-later", "bdsg", "semicolon", "cjeu", "range", "word",
-         "empty"],
+         "two-points", "and", "hgb-ao", "empty"],
 )  # fmt: skip
 def test_cite(text: str, de: str, en: str) -> None:
     assert cite(translator("de"), text) == de
@@ -64,10 +70,10 @@ def test_a_message_renders_stable_and_in_each_language() -> None:
     )  # fmt: skip
     assert render(None, evidence) == "1200 overdue (1 access); oldest due 2026-07-01; 2 records"
     assert render(translator("en"), evidence).startswith(
-        "1,200 overdue (1 access); oldest due 1 Jul 2026"
+        "1,200 overdue (1 Access (Art. 15)); oldest due 1 Jul 2026"
     )
     german = render(translator("de"), evidence)
-    assert "1.200 überfällig (Auskunft: 1); älteste Frist am 01.07.2026" in german
+    assert "1.200 überfällig (1 × Auskunft (Art. 15)); älteste Frist am 01.07.2026" in german
 
 
 @pytest.mark.parametrize(

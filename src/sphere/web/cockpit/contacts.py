@@ -20,12 +20,14 @@ from starlette.responses import RedirectResponse, Response
 from sphere.accounts import Principal
 from sphere.cockpit.contacts import MAX_QUERY_CHARS, ContactHit, find_for_staff
 from sphere.cockpit.timeline import contact_timeline
+from sphere.cockpit.timeline import localize as localize_timeline
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.web._cockpit_service import actor_of
 from sphere.web._jobs import raise_if_failed, start_job
 from sphere.web.api.rights import RightsOfficer
 from sphere.web.cockpit.pages import render
 from sphere.web.deps import CsrfProtected, CsrfToken, CurrentStaff, DbSession, Runtime
+from sphere.web.i18n import request_translator
 from sphere.web.runtime import WebRuntime
 
 router = APIRouter(prefix="/cockpit", include_in_schema=False)
@@ -107,7 +109,7 @@ def timeline_page(
         principal=staff,
         csrf_token=csrf_token,
         active="contacts",
-        timeline=timeline,
+        timeline=localize_timeline(timeline, request_translator(request)),
     )
 
 

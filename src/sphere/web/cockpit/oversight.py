@@ -21,6 +21,7 @@ from sphere.cockpit.finding_states import FINDING_STATES, decide_finding, with_s
 from sphere.cockpit.findings import localize, risk_distribution
 from sphere.cockpit.flow_diagram import build_diagram
 from sphere.cockpit.inventory import build_inventories
+from sphere.cockpit.inventory import localize as localize_inventories
 from sphere.cockpit.policy_history import policy_versions, version_diff
 from sphere.errors import InvalidInput, NotFound
 from sphere.governance.policy_versions import active_policy
@@ -114,7 +115,9 @@ def inventories_page(
 ) -> Response:
     record, view = record_and_findings(db, runtime)
     findings = view.findings
-    inventories = build_inventories(db, record, findings)
+    inventories = localize_inventories(
+        build_inventories(db, record, findings), request_translator(request)
+    )
     return render(
         request,
         runtime,
