@@ -22,31 +22,10 @@ from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
 from sphere.errors import InvalidInput, NotFound
+from sphere.i18n import translator
+from sphere.i18n.glossary import term
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.reviews import STATES, ReviewItem, ReviewRepository
-
-CATEGORY_NAMES: dict[str, dict[str, str]] = {
-    "de": {
-        "health": "Gesundheit",
-        "religion": "Religion oder Weltanschauung",
-        "politics": "politische Meinung",
-        "trade_union": "Gewerkschaftszugehörigkeit",
-        "sexual_orientation": "sexuelle Orientierung oder Sexualleben",
-        "ethnic_origin": "ethnische Herkunft",
-        "biometric": "biometrische Daten",
-        "genetic": "genetische Daten",
-    },
-    "en": {
-        "health": "health",
-        "religion": "religious or philosophical beliefs",
-        "politics": "political opinions",
-        "trade_union": "trade-union membership",
-        "sexual_orientation": "sex life or sexual orientation",
-        "ethnic_origin": "racial or ethnic origin",
-        "biometric": "biometric data",
-        "genetic": "genetic data",
-    },
-}
 
 # The categories as they read inside a reply to the person ("Angaben zu Ihrer Gesundheit").
 PHRASES: dict[str, dict[str, str]] = {
@@ -158,11 +137,11 @@ def list_reviews(
     if state is not None and state not in STATES:
         raise InvalidInput(f"state must be one of {', '.join(STATES)}")
     items = ReviewRepository(session).list(_decrypt(session, keyring), state=state)
-    names = CATEGORY_NAMES["de" if language == "de" else "en"]
+    tr = translator(language)
     views = []
     for item in items:
         template_language, template = reply_template(item)
-        topic = ", ".join(names.get(c, c) for c in item.categories)
+        topic = ", ".join(term(tr, "special_category", c) for c in item.categories)
         views.append(ReviewView(item, topic, template, template_language))
     return views
 

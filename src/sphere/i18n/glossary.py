@@ -481,8 +481,22 @@ def reason(tr: Translator, code: object, text: str, purpose: object = None) -> s
 
 def rule_reason(tr: Translator, text: str) -> str:
     """A policy rule's reason as the policy words it ("Consent for purpose '{purpose}'
-    was withdrawn."), in ``tr``'s language when it is a shipped rule's reason."""
-    return tr.gettext(text) if text in _SHIPPED_REASONS else text
+    was withdrawn.", or as a decision filled it in: "… purpose 'direct_marketing' …"),
+    in ``tr``'s language when it is a shipped rule's reason; any other text is kept."""
+    if tr.lang == "en" or not text:
+        return text
+    stripped = text.rstrip(".") + "."
+    if stripped in _SHIPPED_REASONS:
+        return tr.gettext(stripped)
+    for template, pattern in _FILLED:
+        if match := pattern.match(stripped):
+            return tr.gettext(template).replace("{purpose}", term(tr, "purpose", match[1]))
+    return text
 
 
 _SHIPPED_REASONS: Final = frozenset(RULE_REASONS.values())
+_FILLED: Final = tuple(
+    (t, re.compile("^" + re.escape(t).replace(re.escape("{purpose}"), "([a-z_]+)") + "$"))
+    for t in RULE_REASONS.values()
+    if "{purpose}" in t
+)

@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sphere.i18n import translator
+from sphere.i18n.citation import cite
 from sphere.marketing.profile_explain import explain_profile
 from sphere.storage.crypto import Keyring
 
@@ -89,7 +91,8 @@ def _num(value: Any) -> str:
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
-def _sentences(profile: dict[str, Any], words: dict[str, str]) -> dict[str, Any]:
+def _sentences(profile: dict[str, Any], words: dict[str, str], lang: str) -> dict[str, Any]:
+    tr = translator(lang)
     logic: list[str] = []
     for a in profile["attributes"]:
         logic.append(
@@ -98,7 +101,7 @@ def _sentences(profile: dict[str, Any], words: dict[str, str]) -> dict[str, Any]
                 value=a["value"],
                 n=len(a["sources"]),
                 how=a["explanation"],
-                article=a["legal_basis_article"],
+                article=cite(tr, a["legal_basis_article"]),
             )
         )
     automated: list[str] = []
@@ -119,7 +122,7 @@ def _sentences(profile: dict[str, Any], words: dict[str, str]) -> dict[str, Any]
                 intercept=_num(s["intercept"]),
                 parts=parts,
                 how=(s["explanation"] or "").rstrip(".") + ".",
-                article=s["legal_basis_article"],
+                article=cite(tr, s["legal_basis_article"]),
             )
         )
         if s["drives_automated_decision"]:
@@ -130,7 +133,9 @@ def _sentences(profile: dict[str, Any], words: dict[str, str]) -> dict[str, Any]
     for m in profile["segments"]:
         logic.append(
             words["segment"].format(
-                segment=m["segment"], how=m["explanation"], article=m["legal_basis_article"]
+                segment=m["segment"],
+                how=m["explanation"],
+                article=cite(tr, m["legal_basis_article"]),
             )
         )
     profiled = bool(logic)
@@ -177,5 +182,5 @@ def profiling_statement(session: Session, keyring: Keyring, contact_id: str) -> 
         "segments": [
             {"segment": m["segment"], "legal_basis": m["legal_basis"]} for m in profile["segments"]
         ],
-        "text": {lang: _sentences(profile, words) for lang, words in _WORDS.items()},
+        "text": {lang: _sentences(profile, words, lang) for lang, words in _WORDS.items()},
     }
