@@ -514,7 +514,7 @@ def compute_findings(
         *minors(session, keyring),
         *_notices(session, policy, now),
         *_requests(session, now),
-        *breach_findings(session, now, Finding),
+        *breach_findings(session, now, make_finding),
         *_reidentifiable(session, keyring),
     ]
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.code))

@@ -45,6 +45,12 @@ def day(value: date | datetime) -> Message:
     return {"date": text}
 
 
+def moment(value: datetime) -> Message:
+    """A date and time: "03.12.2026, 14:05" in the company's zone (ISO to the minute,
+    UTC, in the stable form)."""
+    return {"datetime": value.isoformat(timespec="minutes")}
+
+
 def word(kind: str, key: object) -> Message:
     """A glossary term (``glossary.term``); the key itself in the stable form."""
     return {"term": kind, "key": str(getattr(key, "value", key))}
@@ -77,6 +83,9 @@ def render(tr: Translator | None, value: Any) -> str:
             return tr.gettext(value["msg"], **values)
         if "date" in value:
             return str(value["date"]) if tr is None else tr.date(date.fromisoformat(value["date"]))
+        if "datetime" in value:
+            text = str(value["datetime"])
+            return text if tr is None else tr.datetime(datetime.fromisoformat(text))
         if "term" in value:
             key = str(value["key"])
             return key if tr is None else glossary.term(tr, str(value["term"]), key)
