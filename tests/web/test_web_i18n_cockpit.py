@@ -64,6 +64,7 @@ PAGES = (
     "/cockpit/password",
     "/cockpit/breaches",
     "/cockpit/breaches/new",
+    "/cockpit/recipients",
     "/cockpit/nope",
 )
 
