@@ -3,6 +3,8 @@ what-if (records and campaigns) and apply, timeline."""
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -58,6 +60,38 @@ def test_record_json_jsonld_pdf(
     assert jsonld.json()["@type"] == "dpv:ROPA"
     pdf = client.get("/api/v1/record.pdf", headers=headers)
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    english = pdf_text(pdf.content)
+    assert "Record of processing activities (Art. 30(1) GDPR)" in english
+    assert "Legal basis: Art. 6(1)(f) GDPR" in english
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text fpdf2 wrote (its page streams are zlib-compressed; core-font text is a
+    Latin-1 string shown with ``Tj``), one line per text line."""
+    lines = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            continue  # not a page's content
+        for shown in re.findall(rb"\(((?:[^()\\]|\\.)*)\) Tj", content):
+            lines.append(re.sub(rb"\\(.)", rb"\1", shown).decode("latin-1"))
+    return "\n".join(lines)
+
+
+def test_record_pdf_in_the_dpos_language(
+    client: TestClient, seeded: Runtime, make_token: Callable[..., str]
+) -> None:
+    headers = {**_bearer(make_token, Role.DPO), "Accept-Language": "de-DE,de;q=0.9"}
+    pdf = client.get("/api/v1/record.pdf", headers=headers)
+    assert pdf.status_code == 200
+    text = pdf_text(pdf.content)
+    assert "Verzeichnis von Verarbeitungstätigkeiten nach Art. 30 Abs. 1 DSGVO" in text
+    assert "Rechtsgrundlage: Art. 6 Abs. 1 lit. f DSGVO" in text
+    assert "Zweck: Kundenbetreuung" in text
+    assert "Speicherfrist:" in text and "Tage" in text
+    for english in ("GDPR", "Record of processing", "Legal basis", "Purpose:", "days"):
+        assert english not in text, english
 
 
 def test_whatif_and_apply_api_roles(

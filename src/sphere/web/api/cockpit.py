@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
@@ -41,6 +41,7 @@ from sphere.web.deps import (
     PolicyEditor,
     Runtime,
 )
+from sphere.web.i18n import request_translator
 
 router = APIRouter(tags=["cockpit"])
 
@@ -159,11 +160,13 @@ def get_record_jsonld(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> Resp
     response_class=Response,
     responses={200: {"content": {PDF: {"schema": {"type": "string", "format": "binary"}}}}},
 )
-def get_record_pdf(db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> Response:
-    """The record as a PDF for a supervisory authority."""
+def get_record_pdf(request: Request, db: DbSession, runtime: Runtime, _dpo: CurrentDpo) -> Response:
+    """The record as a PDF for a supervisory authority, in the language of the one who
+    asks (``sphere_lang`` cookie, then Accept-Language)."""
     record = record_only(db, runtime)
+    tr = request_translator(request)
     return Response(
-        record_to_pdf(record, controller=runtime.company_contact()),
+        record_to_pdf(record, controller=runtime.company_contact(), tr=tr),
         media_type=PDF,
         headers={"Content-Disposition": 'attachment; filename="record-of-processing.pdf"'},
     )
