@@ -143,52 +143,48 @@ def _flows(browser: Any, dpo: Any, base: str, out: Path) -> None:
 
 
 def _portal(
-    browser: Any, base: str, link: str, out: Path, *, sphere: str, env: dict[str, str]
+    browser: Any, base: str, email: str, out: Path, *, sphere: str, env: dict[str, str]
 ) -> None:
-    """The portal and the public page in English and German at 1280 and 390 px: log-in,
-    overview, requests (with an erasure's confirmation), receipts, a used link, the
-    transparency page (issue 16, points 2 and 5)."""
-    first = browser.new_page()
-    first.goto(link)
-    first.locator("form[action='/portal/session'] button").click()
-    first.wait_for_load_state()
-    email = re.search(r"[\w.+-]+@[\w-]+\.[\w.-]+", first.locator("main").inner_text())
-    first.close()
-    for lang, accept in (("en", "en-GB,en;q=0.9"), ("de", "de-DE,de;q=0.9")):
-        for width in (1280, 390):
-            suffix = ("" if lang == "en" else "-de") + ("" if width == 1280 else "-mobile")
-            context = browser.new_context(
-                viewport={"width": width, "height": 900},
-                extra_http_headers={"Accept-Language": accept},
-            )
-            page = context.new_page()
-            page.goto(f"{base}/portal/login")
-            _shoot(page, out, f"portal-login{suffix}")
-            page.goto(f"{base}/transparency")
-            _shoot(page, out, f"transparency{suffix}")
-            fresh = subprocess.run(
-                [sphere, "portal", "link", email.group(0) if email else ""],
-                env=env, capture_output=True, text=True,
-            )  # fmt: skip
-            found = re.search(r"/portal/login/[\w-]+", fresh.stdout + fresh.stderr)
-            fresh_link = base + found.group(0) if found else link
-            page.goto(fresh_link)
-            page.locator("form[action='/portal/session'] button").click()
-            page.wait_for_load_state()
-            for name in ("overview", "consents", "requests", "receipts"):
-                page.goto(f"{base}/portal/{name}")
-                _shoot(page, out, f"portal-{name}{suffix}")
-            page.goto(f"{base}/portal/requests")
-            page.locator("#request-type").select_option("erasure")
-            page.locator("form[action='/portal/requests'] button[type=submit]").click()
-            page.wait_for_load_state()
-            _shoot(page, out, f"portal-erasure-confirm{suffix}")
-            used = page.context.new_page()
-            used.goto(fresh_link)
-            used.locator("form[action='/portal/session'] button").click()
-            used.wait_for_load_state()
-            _shoot(used, out, f"portal-link-used{suffix}")
-            context.close()
+    """The portal and the public page in English at 1280 px, in German at 1280 and 390 px:
+    log-in, overview, consents, requests (with an erasure's confirmation), receipts, a
+    used link, the transparency page (issue 16, points 2 and 5); a fresh link for
+    ``email`` each time (``sphere portal link``)."""
+    english, german = "en-GB,en;q=0.9", "de-DE,de;q=0.9"
+    for lang, accept, width in (("en", english, 1280), ("de", german, 1280), ("de", german, 390)):
+        suffix = ("" if lang == "en" else "-de") + ("" if width == 1280 else "-mobile")
+        context = browser.new_context(
+            viewport={"width": width, "height": 900},
+            extra_http_headers={"Accept-Language": accept},
+        )
+        page = context.new_page()
+        page.goto(f"{base}/portal/login")
+        _shoot(page, out, f"portal-login{suffix}")
+        page.goto(f"{base}/transparency")
+        _shoot(page, out, f"transparency{suffix}")
+        fresh = subprocess.run(
+            [sphere, "portal", "link", email],
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        found = re.search(r"/portal/login/[\w-]+", fresh.stdout + fresh.stderr)
+        assert found, fresh.stdout + fresh.stderr
+        fresh_link = base + found.group(0)
+        page.goto(fresh_link)
+        page.locator("form[action='/portal/session'] button").click()
+        page.wait_for_load_state()
+        for name in ("overview", "consents", "requests", "receipts"):
+            page.goto(f"{base}/portal/{name}")
+            _shoot(page, out, f"portal-{name}{suffix}")
+        page.goto(f"{base}/portal/requests")
+        page.locator("#request-type").select_option("erasure")
+        page.locator("form[action='/portal/requests'] button[type=submit]").click()
+        page.wait_for_load_state()
+        _shoot(page, out, f"portal-erasure-confirm{suffix}")
+        used = page.context.new_page()
+        used.goto(fresh_link)
+        used.locator("form[action='/portal/session'] button").click()
+        used.wait_for_load_state()
+        _shoot(used, out, f"portal-link-used{suffix}")
+        context.close()
 
 
 def main() -> None:
@@ -279,6 +275,9 @@ def main() -> None:
             portal.set_viewport_size({"width": 375, "height": 740})
             portal.goto(f"{base}/portal/overview")
             _shoot(portal, args.out, "portal-mobile")
+            email = re.search(r"[\w.+-]+@[\w-]+\.[\w.-]+", portal.locator("main").inner_text())
+            assert email, "no e-mail address on the demo customer's overview"
+            _portal(browser, base, email.group(0), args.out, sphere=sphere, env=env)
 
             agent = browser.new_page(viewport={"width": 1280, "height": 900})
             _cockpit_login(agent, base, "service")  # lands on the contact search
