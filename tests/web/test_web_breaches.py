@@ -87,6 +87,7 @@ def test_cockpit_flow_with_confirmation(
         "started_at": local, "discovered_at": local, "kinds": "confidentiality"})  # fmt: skip
     assert refused.status_code == 422
     assert "Nothing was saved" in refused.text and 'aria-invalid="true"' in refused.text
+    assert "Tick at least one system concerned." in refused.text  # the shared field hints
     created = client.post("/cockpit/breaches", data={
         "csrf_token": token, "title": "Lost laptop", "description": "A service laptop was lost.",
         "started_at": local, "discovered_at": local, "kinds": "confidentiality",
