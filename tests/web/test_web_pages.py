@@ -90,7 +90,7 @@ def test_cockpit_policy_page_lists_purposes_and_rules(
     assert "shipped default" in page
     for rule in policy.rules:
         assert f"<code>{rule.id}</code>" in page
-    assert "GDPR Art. 6(1)(f)" in page
+    assert "Art. 6(1)(f) GDPR" in page  # citations through the glossary (issue 16)
     assert '<th scope="col">Legal basis</th>' in page
 
 

@@ -29,6 +29,7 @@ from sphere.web.deps import CsrfProtected, CurrentDpo, DbSession, Runtime, requi
 
 router = APIRouter(tags=["breaches"])
 BreachEditor = Annotated[Principal, Depends(require_roles(Role.DPO, Role.ADMIN))]
+Code = Annotated[str, Field(max_length=100)]
 BreachRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 
 
@@ -42,10 +43,14 @@ class BreachIn(BaseModel):
         None, description="Awareness: the 72-hour clock of Art. 33(1) starts here."
     )
     ended_at: AwareDatetime | None = None
-    systems: list[str] = Field(default=[], description="interactions, events, contacts, attributes")
-    kinds: list[str] = Field(default=["confidentiality"], description="Art. 4(12)")
-    sources: list[str] = Field(default=[], description="Only these sources (empty: all).")
-    data_categories: list[str] = []
+    systems: list[Code] = Field(
+        default=[], max_length=10, description="interactions, events, contacts, attributes"
+    )
+    kinds: list[Code] = Field(default=["confidentiality"], max_length=3, description="Art. 4(12)")
+    sources: list[Code] = Field(
+        default=[], max_length=100, description="Only these sources (empty: all)."
+    )
+    data_categories: list[Code] = Field(default=[], max_length=100)
     records_from: AwareDatetime | None = None
     records_to: AwareDatetime | None = None
 

@@ -24,16 +24,21 @@ router = APIRouter(tags=["recipients"])
 Editor = Annotated[Principal, Depends(require_roles(Role.DPO, Role.ADMIN))]
 
 
+Code = Annotated[str, Field(max_length=100)]
+
+
 class RecipientIn(BaseModel):
     name: str = Field(max_length=200)
-    role: str = Field(description="processor, sub_processor, controller, authority")
+    role: str = Field(max_length=40, description="processor, sub_processor, controller, authority")
     country: str = Field(max_length=2, description="ISO 3166-1 alpha-2")
-    purposes: list[str] = []
-    data_categories: list[str] = []
-    processor_of: str | None = None
+    purposes: list[Code] = Field(default=[], max_length=100)
+    data_categories: list[Code] = Field(default=[], max_length=100)
+    processor_of: str | None = Field(None, max_length=200)
     agreement_date: date | None = Field(None, description="Art. 28(3)")
     agreement_scope: str = Field("", max_length=4000)
-    transfer_mechanism: str | None = Field(None, description="adequacy, dpf, scc, bcr, derogation")
+    transfer_mechanism: str | None = Field(
+        None, max_length=40, description="adequacy, dpf, scc, bcr, derogation"
+    )
     scc_module: int | None = None
     tia_date: date | None = None
 
