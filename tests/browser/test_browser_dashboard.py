@@ -30,7 +30,7 @@ def test_dpo_dashboard_cards_and_charts(page: Any, live_server: Any) -> None:
     cards = page.locator("ul.cards > li")
     assert cards.count() == 11  # with "Breaches open" (issue 14)
     for chart in ("ingestion", "requests", "consent"):
-        image = page.locator(f'img[src="/cockpit/charts/{chart}.svg"]')
+        image = page.locator(f'img[src="/cockpit/charts/{chart}.svg?lang=en"]')
         assert image.get_attribute("alt")
         page.wait_for_function(
             "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle()

@@ -70,13 +70,16 @@ def test_home_shows_cards_that_link_to_their_lists_and_charts_with_tables(
     for href in CARD_LINKS:
         assert f'href="{href}"' in html, href
     for name in ("ingestion", "requests", "consent"):
-        assert f'src="/cockpit/charts/{name}.svg"' in html
+        assert f'src="/cockpit/charts/{name}.svg?lang=en"' in html  # one cached image a language
         chart = client.get(f"/cockpit/charts/{name}.svg", headers=headers)
         assert chart.status_code == 200
         assert chart.headers["content-type"].startswith("image/svg+xml")
         assert chart.headers["content-security-policy"] == CHART_CSP
         assert b"<svg" in chart.content and b"<script" not in chart.content
     assert html.count('<table class="stack chart-table">') == 3, "every chart has its table"
+    german = client.get("/cockpit/charts/ingestion.svg?lang=de",
+                        headers={**headers, "Accept-Language": "de"})  # fmt: skip
+    assert "Gespeichert" in german.text and "Stored" not in german.text
     # the seeded Mastodon posts were stored today: the ingestion table says so
     assert 'data-label="Stored">0<' in html and 'data-label="Stored">' in html
 
