@@ -31,6 +31,7 @@ WITHOUT_JSON = {
     "db downgrade": "changes the schema; prints the reached revision (`db current --json`)",
     "audit checkpoint": "an action; prints the checkpoint file it wrote",
     "audit keys": "prints two key ids (never the keys); --generate creates key files",
+    "breach draft": "the drafted letter is the output (`breach show --json` has the facts)",
     "scrub": "a filter: the scrubbed text is the output (stdin to stdout)",
     "serve": "runs the web server",
     "staff add": "interactive (asks for a password)",
