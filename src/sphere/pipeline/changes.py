@@ -50,22 +50,26 @@ class PlatformChanges:
     def _deleted(self, interaction: Interaction) -> None:
         self._stored.get(interaction.channel, set()).discard(interaction.source_id)
 
-    def _delete(self, obs: Observation) -> None:
-        # The tombstone first: a copy of the post arriving later is not stored.
-        existing = self._locked_record(obs, reason=DELETED)
-        self.summary.deletions += 1
-        if existing is None:
-            return  # never stored (aggregate only, discarded) or already gone
+    def _remove(self, existing: Interaction, *, reason_code: str) -> None:
+        """Delete a stored post the platform deleted or replaced (audited with the batch)."""
         self._deleted(existing)
         delete_interaction(
             self.session,
             self.ctx.keyring,
             existing,
             actor=self.ctx.actor,
-            reason_code="platform_deletion",
+            reason_code=reason_code,
             at=self.ctx.clock.now(),
             audit_batch=self.audit_batch,
         )
+
+    def _delete(self, obs: Observation) -> None:
+        # The tombstone first: a copy of the post arriving later is not stored.
+        existing = self._locked_record(obs, reason=DELETED)
+        self.summary.deletions += 1
+        if existing is None:
+            return  # never stored (aggregate only, discarded) or already gone
+        self._remove(existing, reason_code="platform_deletion")
 
     def _edit(self, obs: Observation) -> None:
         self.summary.edits += 1
@@ -76,14 +80,5 @@ class PlatformChanges:
             self._post(replace(obs, kind=ObservationKind.POST))
             return
         # An edit is judged afresh: the new text may reveal more (or less) than the old.
-        self._deleted(existing)
-        delete_interaction(
-            self.session,
-            self.ctx.keyring,
-            existing,
-            actor=self.ctx.actor,
-            reason_code="platform_edit",
-            at=self.ctx.clock.now(),
-            audit_batch=self.audit_batch,
-        )
+        self._remove(existing, reason_code="platform_edit")
         self._post(replace(obs, kind=ObservationKind.POST), is_edit=True)
