@@ -66,6 +66,28 @@ def pg_admin_url() -> str:
     return url
 
 
+DEFAULT_MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/"
+
+
+@pytest.fixture(scope="session")
+def mariadb_admin_url() -> str:
+    """URL of a MariaDB/MySQL server where the user may CREATE DATABASE (the shop of
+    the connector tests); skipped if unreachable, but under CI=true the test FAILS."""
+    url = os.environ.get("SPHERE_TEST_MARIADB_URL", DEFAULT_MARIADB_ADMIN_URL)
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to connect means: no MariaDB here
+        message = f"MariaDB unreachable at {make_url(url).host}: {type(exc).__name__}"
+        if _in_ci():
+            pytest.fail(f"{message} (CI=true requires MariaDB)")
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+    return url
+
+
 def _create_pg_database(admin_url: str) -> tuple[str, str]:
     name = f"sphere_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")

@@ -1,0 +1,138 @@
+"""A connector definition as read from its YAML file (``loader``): plain frozen values.
+
+One file per connected system. A SQL connector carries a *dataset map*: the tables
+that hold the person, the identity columns that find them (e-mail, phone, customer
+number, handle), the references between tables (a foreign key: ``orders.customer_id``
+references ``customers.id``), each field's data category, and what an erasure does:
+
+* a table whose ``erasure`` is ``delete_row`` loses every row of the person;
+* otherwise (``update``, the default) each field says ``null`` (set NULL), ``hash``
+  (replace with a keyed HMAC-SHA256: equal inputs stay equal, so counts and joins in
+  the system still work, but nobody without Sphere's key can test a guess), ``random``
+  (replace with a random value) or ``keep`` (left as it is; a ``reason`` is required,
+  e.g. the ten-year retention of invoices under HGB §257 and AO §147).
+
+Every element keeps its place in the file (``Place``: 1-based line, column) so that a
+problem found later — against the live schema, or in the graph — names file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sphere.domain.systems import RetryPolicy
+
+Place = tuple[int, int]
+
+
+class ConnectorKind(StrEnum):
+    SQL = "sql"
+
+
+class Dialect(StrEnum):
+    POSTGRESQL = "postgresql"
+    MARIADB = "mariadb"
+    MYSQL = "mysql"
+
+
+class TableErasure(StrEnum):
+    DELETE_ROW = "delete_row"  # the person's rows are deleted (dependent rows first)
+    UPDATE = "update"  # the rows stay; each field's erasure action is applied
+
+
+class FieldErasure(StrEnum):
+    KEEP = "keep"  # left unchanged; needs a reason (a legal obligation to keep it)
+    NULL = "null"  # set to NULL (the column must be nullable)
+    HASH = "hash"  # keyed HMAC-SHA256, hex, cut to the column's length (at least 16)
+    RANDOM = "random"  # a random value of the column's type (text or integer)
+
+
+class FieldCategory(StrEnum):
+    """Data categories of fields in connected systems (Art. 30(1)(c), Art. 15(1)(b))."""
+
+    IDENTIFIER = "identifier"  # customer number, internal id
+    NAME = "name"
+    CONTACT_DATA = "contact_data"  # e-mail, phone, handle
+    POSTAL_ADDRESS = "postal_address"
+    DATE_OF_BIRTH = "date_of_birth"
+    FINANCIAL = "financial"  # bank details, payment references, invoice amounts
+    PURCHASE_HISTORY = "purchase_history"  # orders, items, returns
+    COMMUNICATION = "communication"  # tickets, notes, messages
+    BEHAVIOURAL = "behavioural"  # clicks, visits, opens
+    PROFILE_ATTRIBUTE = "profile_attribute"  # preferences, interests, segments
+    SPECIAL_CATEGORY = "special_category"  # Art. 9 data
+    TECHNICAL = "technical"  # timestamps, flags, status codes
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """``table.field`` this field points at (a foreign key to the parent row)."""
+
+    table: str
+    field: str
+    at: Place
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.field}"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str
+    category: FieldCategory
+    erasure: FieldErasure
+    at: Place
+    identity: str | None = None  # one of domain.systems.IDENTITY_KINDS
+    references: Reference | None = None
+    reason: str | None = None  # why a field is kept
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    name: str
+    erasure: TableErasure
+    fields: tuple[FieldSpec, ...]
+    at: Place
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def identities(self) -> tuple[FieldSpec, ...]:
+        return tuple(f for f in self.fields if f.identity)
+
+    @property
+    def references(self) -> tuple[FieldSpec, ...]:
+        return tuple(f for f in self.fields if f.references is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Where the system is. Secrets never appear in the file: ``password_env`` or
+    ``url_env`` name environment variables read when connecting."""
+
+    dialect: Dialect
+    host: str | None
+    port: int | None
+    database: str | None
+    user: str | None
+    password_env: str | None
+    url_env: str | None
+    connect_timeout: int
+    at: Place
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorDefinition:
+    system: str  # slug; names the system in statuses, audit entries and messages
+    name: str  # readable name
+    kind: ConnectorKind
+    connection: Connection
+    tables: tuple[TableSpec, ...]
+    source: str  # the file it was read from
+    description: str = ""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def table(self, name: str) -> TableSpec | None:
+        return next((t for t in self.tables if t.name == name), None)

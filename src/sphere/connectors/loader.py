@@ -1,0 +1,428 @@
+"""Read connector definitions (YAML) with file:line:column errors, as ``policy.loader`` does.
+
+ruamel.yaml's round-trip loader keeps the position of every key and value; every
+problem raises ``ConnectorError`` naming the file, the 1-based line and column and the
+system. The graph over the references (``graph.check``) is checked here too, so a
+definition that loads is one whose traversal is defined: every table reachable from an
+identity, no cycle, no reference to an undeclared field, deletes that the foreign keys
+allow. What only the live database can tell (tables, columns, nullability, types) is
+``sql.check_schema``.
+
+Files: one per system, ``*.yaml`` in the connectors directory (``SPHERE_HOME/connectors``
+beside ``company.yaml``; setting ``connectors_dir``). Example and semantics:
+docs/connectors.md.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import NoReturn, TypeVar
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from sphere.connectors.definition import (
+    Connection,
+    ConnectorDefinition,
+    ConnectorKind,
+    Dialect,
+    FieldCategory,
+    FieldErasure,
+    FieldSpec,
+    Place,
+    Reference,
+    TableErasure,
+    TableSpec,
+)
+from sphere.connectors.graph import check_graph
+from sphere.domain.systems import IDENTITY_KINDS, RetryPolicy
+from sphere.errors import ConnectorError
+
+E = TypeVar("E", bound=StrEnum)
+
+_TOP_KEYS = ("system", "name", "description", "kind", "connection", "retry", "tables")
+_CONNECTION_KEYS = (
+    "dialect",
+    "host",
+    "port",
+    "database",
+    "user",
+    "password_env",
+    "url_env",
+    "connect_timeout",
+)
+_RETRY_KEYS = ("max_attempts", "backoff_seconds", "max_backoff_seconds")
+_TABLE_KEYS = ("erasure", "fields")
+_FIELD_KEYS = ("category", "erasure", "identity", "references", "reason")
+_SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")  # a plain SQL identifier
+_ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_SLUG_RULE = "must be a slug: a-z first, then a-z, 0-9, '_' or '-', at most 40 characters"
+_ENV_RULE = "must name an environment variable (A-Z, 0-9, '_')"
+
+
+def load_connector(path: Path) -> ConnectorDefinition:
+    """Read and check the definition at ``path``; raise ``ConnectorError`` at its place."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConnectorError("file not found", file=source) from None
+    except UnicodeDecodeError as exc:
+        raise ConnectorError(f"not UTF-8 text (byte {exc.start})", file=source) from None
+    except OSError as exc:
+        raise ConnectorError(f"cannot read file ({exc.strerror})", file=source) from None
+    return load_connector_text(text, source=source)
+
+
+def load_connector_text(text: str, *, source: str = "<connector>") -> ConnectorDefinition:
+    definition = _Reader(source).definition(text)
+    check_graph(definition)
+    return definition
+
+
+def definition_files(directory: Path) -> list[Path]:
+    """The definition files of a connectors directory, sorted (none if it is missing)."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_directory(directory: Path) -> list[ConnectorDefinition]:
+    """Every definition in ``directory``; two files naming the same system are an error."""
+    definitions: list[ConnectorDefinition] = []
+    for path in definition_files(directory):
+        definition = load_connector(path)
+        twin = next((d for d in definitions if d.system == definition.system), None)
+        if twin is not None:
+            raise ConnectorError(
+                f"system '{definition.system}' is defined twice (also in {twin.source})",
+                system=definition.system,
+                file=definition.source,
+            )
+        definitions.append(definition)
+    return definitions
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+class _Reader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.system: str | None = None
+
+    def fail(self, message: str, at: Place | None) -> NoReturn:
+        line, column = at if at is not None else (None, None)
+        raise ConnectorError(
+            message, system=self.system, file=self.source, line=line, column=column
+        )
+
+    @staticmethod
+    def key_at(node: CommentedMap, key: object) -> Place:
+        line, column = node.lc.key(key)
+        return line + 1, column + 1
+
+    @staticmethod
+    def value_at(node: CommentedMap, key: object) -> Place:
+        if node.get(key) is None:
+            line, column = node.lc.key(key)
+        else:
+            line, column = node.lc.value(key)
+        return line + 1, column + 1
+
+    def mapping(self, parent: CommentedMap, key: str, owner: str) -> CommentedMap:
+        value = parent[key]
+        if not isinstance(value, CommentedMap):
+            self.fail(
+                f"{owner}: '{key}' must be a mapping, not {_type_name(value)}",
+                self.value_at(parent, key),
+            )
+        return value
+
+    def known_keys(self, node: CommentedMap, allowed: tuple[str, ...], owner: str) -> None:
+        for key in node:
+            if key not in allowed:
+                hint = " (secrets go in an environment variable: password_env)" * (
+                    key == "password"
+                )
+                self.fail(
+                    f"{owner}: unknown field '{key}' (expected one of: {', '.join(allowed)})"
+                    + hint,
+                    self.key_at(node, key),
+                )
+
+    def required(self, node: CommentedMap, key: str, owner: str, at: Place) -> None:
+        if key not in node:
+            self.fail(f"{owner} is missing '{key}'", at)
+
+    def text(
+        self,
+        node: CommentedMap,
+        key: str,
+        owner: str,
+        pattern: re.Pattern[str] | None = None,
+        what: str = "",
+    ) -> str:
+        value = node[key]
+        if not isinstance(value, str) or not value.strip():
+            self.fail(
+                f"{owner}: '{key}' must be a non-empty string, not {_type_name(value)}",
+                self.value_at(node, key),
+            )
+        if pattern is not None and not pattern.match(value):
+            self.fail(f"{owner}: '{key}' {what}", self.value_at(node, key))
+        return value.strip()
+
+    def integer(self, node: CommentedMap, key: str, owner: str, *, low: int, high: int) -> int:
+        value = node[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(
+                f"{owner}: '{key}' must be an integer, not {_type_name(value)}",
+                self.value_at(node, key),
+            )
+        if not low <= value <= high:
+            self.fail(f"{owner}: '{key}' must be {low}..{high}", self.value_at(node, key))
+        return int(value)
+
+    def enum(self, enum: type[E], node: CommentedMap, key: str, owner: str) -> E:
+        value = node[key]
+        try:
+            return enum(value)
+        except ValueError:
+            choices = ", ".join(m.value for m in enum)
+            self.fail(
+                f"{owner}: unknown {key} '{value}' (one of: {choices})", self.value_at(node, key)
+            )
+
+    # -- sections --------------------------------------------------------------------
+    def definition(self, text: str) -> ConnectorDefinition:
+        if not text.strip():
+            self.fail("the connector file is empty", (1, 1))
+        try:
+            data = YAML(typ="rt").load(text)
+        except MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = (exc.problem or exc.context or "syntax error").strip()
+            self.fail(
+                f"not valid YAML: {problem}",
+                (mark.line + 1, mark.column + 1) if mark is not None else None,
+            )
+        except YAMLError as exc:
+            self.fail(f"not valid YAML: {type(exc).__name__}", None)
+        if not isinstance(data, CommentedMap):
+            self.fail(
+                f"a connector must be a mapping with keys {', '.join(_TOP_KEYS)}, "
+                f"not {_type_name(data)}",
+                (1, 1),
+            )
+        top = (data.lc.line + 1, data.lc.col + 1)
+        self.required(data, "system", "the connector", top)
+        system = self.text(data, "system", "the connector", _SLUG, _SLUG_RULE)
+        self.system = system
+        self.known_keys(data, _TOP_KEYS, "the connector")
+        for key in ("kind", "connection", "tables"):
+            self.required(data, key, "the connector", top)
+        kind = self.enum(ConnectorKind, data, "kind", "the connector")
+        name = self.text(data, "name", "the connector") if "name" in data else system
+        description = (
+            self.text(data, "description", "the connector") if "description" in data else ""
+        )
+        connection = self.connection(data)
+        retry = self.retry(data) if "retry" in data else RetryPolicy()
+        tables = self.tables(data)
+        return ConnectorDefinition(
+            system=system,
+            name=name,
+            kind=kind,
+            connection=connection,
+            tables=tables,
+            source=self.source,
+            description=description,
+            retry=retry,
+        )
+
+    def connection(self, data: CommentedMap) -> Connection:
+        node = self.mapping(data, "connection", "the connector")
+        owner = "connection"
+        self.known_keys(node, _CONNECTION_KEYS, owner)
+        at = self.key_at(data, "connection")
+        self.required(node, "dialect", owner, at)
+        dialect = self.enum(Dialect, node, "dialect", owner)
+        url_env = password_env = None
+        if "url_env" in node:
+            url_env = self.text(node, "url_env", owner, _ENV, _ENV_RULE)
+        if "password_env" in node:
+            password_env = self.text(node, "password_env", owner, _ENV, _ENV_RULE)
+        parts = {k: node[k] for k in ("host", "database", "user") if k in node}
+        if url_env is None:
+            for key in ("host", "database", "user"):
+                self.required(node, key, f"{owner} (without url_env)", at)
+        elif parts or password_env:
+            first = next(iter(parts), "password_env")
+            self.fail(
+                f"{owner}: give either url_env or host/port/database/user, not both",
+                self.key_at(node, first),
+            )
+        port = self.integer(node, "port", owner, low=1, high=65535) if "port" in node else None
+        timeout = (
+            self.integer(node, "connect_timeout", owner, low=1, high=120)
+            if "connect_timeout" in node
+            else 5
+        )
+        return Connection(
+            dialect=dialect,
+            host=self.text(node, "host", owner) if "host" in node else None,
+            port=port,
+            database=self.text(node, "database", owner) if "database" in node else None,
+            user=self.text(node, "user", owner) if "user" in node else None,
+            password_env=password_env,
+            url_env=url_env,
+            connect_timeout=timeout,
+            at=at,
+        )
+
+    def retry(self, data: CommentedMap) -> RetryPolicy:
+        node = self.mapping(data, "retry", "the connector")
+        self.known_keys(node, _RETRY_KEYS, "retry")
+        values = {
+            "max_attempts": (1, 100),
+            "backoff_seconds": (1, 86400),
+            "max_backoff_seconds": (1, 7 * 86400),
+        }
+        given = {
+            key: self.integer(node, key, "retry", low=low, high=high)
+            for key, (low, high) in values.items()
+            if key in node
+        }
+        return RetryPolicy(**given)
+
+    def tables(self, data: CommentedMap) -> tuple[TableSpec, ...]:
+        node = self.mapping(data, "tables", "the connector")
+        if not node:
+            self.fail("'tables' must name at least one table", self.value_at(data, "tables"))
+        result = []
+        for key in node:
+            at = self.key_at(node, key)
+            if not isinstance(key, str) or not _NAME.match(key):
+                self.fail(f"table name {key!r} is not a plain SQL identifier", at)
+            result.append(self.table(key, node[key], at))
+        self.kept_fields_have_reasons(result)
+        return tuple(result)
+
+    def kept_fields_have_reasons(self, tables: list[TableSpec]) -> None:
+        """A field that stays after an erasure needs a reason, unless it is an internal
+        key (an ``identifier`` that is no identity, a reference, a referenced field: an
+        internal id identifies nobody once the rest is gone) or ``technical``."""
+        targets = {(f.references.table, f.references.field) for t in tables for f in t.references}
+        for table in tables:
+            if table.erasure is TableErasure.DELETE_ROW:
+                continue
+            for f in table.fields:
+                if (
+                    f.erasure is FieldErasure.KEEP
+                    and f.reason is None
+                    and f.category is not FieldCategory.TECHNICAL
+                    and not (f.category is FieldCategory.IDENTIFIER and f.identity is None)
+                    and f.references is None
+                    and (table.name, f.name) not in targets
+                ):
+                    self.fail(
+                        f"field '{table.name}.{f.name}' is kept on erasure but gives no "
+                        "'reason' (say which obligation requires it, e.g. HGB §257; or set "
+                        "erasure: null, hash or random)",
+                        f.at,
+                    )
+
+    def table(self, name: str, body: object, at: Place) -> TableSpec:
+        owner = f"table '{name}'"
+        if not isinstance(body, CommentedMap):
+            self.fail(f"{owner} must be a mapping with 'fields', not {_type_name(body)}", at)
+        self.known_keys(body, _TABLE_KEYS, owner)
+        self.required(body, "fields", owner, at)
+        erasure = (
+            self.enum(TableErasure, body, "erasure", owner)
+            if "erasure" in body
+            else TableErasure.UPDATE
+        )
+        fields_node = self.mapping(body, "fields", owner)
+        if not fields_node:
+            self.fail(
+                f"{owner}: 'fields' must name at least one field", self.value_at(body, "fields")
+            )
+        fields = []
+        for key in fields_node:
+            field_at = self.key_at(fields_node, key)
+            if not isinstance(key, str) or not _NAME.match(key):
+                self.fail(f"{owner}: field name {key!r} is not a plain SQL identifier", field_at)
+            fields.append(self.field(name, key, fields_node[key], field_at, erasure))
+        return TableSpec(name=name, erasure=erasure, fields=tuple(fields), at=at)
+
+    def field(
+        self, table: str, name: str, body: object, at: Place, table_erasure: TableErasure
+    ) -> FieldSpec:
+        owner = f"field '{table}.{name}'"
+        if not isinstance(body, CommentedMap):
+            self.fail(f"{owner} must be a mapping with 'category', not {_type_name(body)}", at)
+        self.known_keys(body, _FIELD_KEYS, owner)
+        self.required(body, "category", owner, at)
+        category = self.enum(FieldCategory, body, "category", owner)
+        identity = None
+        if "identity" in body:
+            identity = self.text(body, "identity", owner)
+            if identity not in IDENTITY_KINDS:
+                self.fail(
+                    f"{owner}: unknown identity '{identity}' (one of: {', '.join(IDENTITY_KINDS)})",
+                    self.value_at(body, "identity"),
+                )
+        references = None
+        if "references" in body:
+            target = self.text(body, "references", owner)
+            parts = target.split(".")
+            if len(parts) != 2 or not all(_NAME.match(p) for p in parts):
+                self.fail(
+                    f"{owner}: 'references' must be 'table.field', not '{target}'",
+                    self.value_at(body, "references"),
+                )
+            references = Reference(parts[0], parts[1], self.value_at(body, "references"))
+        if "erasure" in body:
+            if table_erasure is TableErasure.DELETE_ROW:
+                self.fail(
+                    f"{owner}: the table's rows are deleted (erasure: delete_row); "
+                    "a field erasure action has no effect there",
+                    self.key_at(body, "erasure"),
+                )
+            erasure = self.enum(FieldErasure, body, "erasure", owner)
+        else:
+            erasure = FieldErasure.KEEP
+        reason = self.text(body, "reason", owner) if "reason" in body else None
+        if reason is not None and erasure is not FieldErasure.KEEP:
+            self.fail(
+                f"{owner}: 'reason' explains a kept field; this one is erased ({erasure})",
+                self.key_at(body, "reason"),
+            )
+        return FieldSpec(
+            name=name,
+            category=category,
+            erasure=erasure,
+            at=at,
+            identity=identity,
+            references=references,
+            reason=reason,
+        )

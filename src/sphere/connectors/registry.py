@@ -1,0 +1,56 @@
+"""The connected systems of one installation, built once by the composition root.
+
+``ConnectorSet`` reads the definitions of the connectors directory and answers what
+``sphere.rights.systems.ConnectedSystems`` asks: the systems' names and retry policies,
+the person's rows in a system (access), an erasure in a system (or its dry run). It
+holds one engine per system, opened on first use; ``close`` disposes them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sphere.connectors.definition import ConnectorDefinition
+from sphere.connectors.loader import load_directory
+from sphere.connectors.sql import Health, SqlSystem
+from sphere.domain.systems import RetryPolicy, SubjectIdentifiers, SystemChange, SystemRows
+from sphere.errors import NotFound
+
+
+class ConnectorSet:
+    def __init__(self, definitions: list[ConnectorDefinition], *, hash_key: bytes) -> None:
+        self._systems = {d.system: SqlSystem(d, hash_key=hash_key) for d in definitions}
+
+    @classmethod
+    def from_directory(cls, directory: Path, *, hash_key: bytes) -> ConnectorSet:
+        return cls(load_directory(directory), hash_key=hash_key)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._systems)
+
+    def system(self, name: str) -> SqlSystem:
+        try:
+            return self._systems[name]
+        except KeyError:
+            raise NotFound(f"no connected system {name!r}") from None
+
+    def definition(self, name: str) -> ConnectorDefinition:
+        return self.system(name).definition
+
+    def retry_policy(self, name: str) -> RetryPolicy:
+        return self.definition(name).retry
+
+    def access(self, name: str, identifiers: SubjectIdentifiers) -> SystemRows:
+        return self.system(name).access(identifiers)
+
+    def erase(
+        self, name: str, identifiers: SubjectIdentifiers, *, dry_run: bool = False
+    ) -> SystemChange:
+        return self.system(name).erase(identifiers, dry_run=dry_run)
+
+    def health(self) -> list[Health]:
+        return [s.health() for s in self._systems.values()]
+
+    def close(self) -> None:
+        for s in self._systems.values():
+            s.dispose()

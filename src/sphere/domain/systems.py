@@ -1,0 +1,113 @@
+"""Values that cross between Sphere's rights services and the connected systems.
+
+A connected system (the shop database, the CRM) is reached through a connector
+(``sphere.connectors``); the rights services see it only through these values and the
+``ConnectedSystems`` protocol in ``sphere.rights.systems``. No I/O here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# The identity kinds a connector definition may name as an identity column.
+IDENTITY_KINDS = ("email", "phone", "customer_number", "handle")
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectIdentifiers:
+    """What identifies one person in other systems: (kind, value) pairs, kinds from
+    ``IDENTITY_KINDS``. Never logged, never put in an error message or audit entry."""
+
+    values: tuple[tuple[str, str], ...]
+
+    def of(self, kind: str) -> tuple[str, ...]:
+        return tuple(value for k, value in self.values if k == kind)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.values
+
+    def __repr__(self) -> str:  # no identifier in a traceback or a log line
+        return f"SubjectIdentifiers({len(self.values)} values)"
+
+
+@dataclass(frozen=True, slots=True)
+class TableChange:
+    """What an erasure did (or, in a dry run, would do) to one table of one system."""
+
+    table: str
+    matched: int
+    deleted: int = 0
+    updated: int = 0
+    fields: dict[str, str] = field(default_factory=dict)  # field -> action applied
+    kept: dict[str, str] = field(default_factory=dict)  # field -> reason it is kept
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "matched": self.matched,
+            "deleted": self.deleted,
+            "updated": self.updated,
+            "fields": dict(self.fields),
+            "kept": dict(self.kept),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SystemChange:
+    """The outcome of an erasure in one system; ``dry_run`` = nothing was changed."""
+
+    system: str
+    tables: tuple[TableChange, ...]
+    dry_run: bool = False
+
+    @property
+    def matched(self) -> int:
+        return sum(t.matched for t in self.tables)
+
+    @property
+    def no_match(self) -> bool:
+        return self.matched == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "system": self.system,
+            "dry_run": self.dry_run,
+            "matched": self.matched,
+            "no_match": self.no_match,
+            "tables": [t.to_dict() for t in self.tables],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SystemRows:
+    """The person's rows in one system, for the access export (Art. 15): per table a
+    list of ``{field: value}`` with values made JSON-safe, and each field's category."""
+
+    system: str
+    name: str
+    tables: dict[str, list[dict[str, Any]]]
+    categories: dict[str, dict[str, str]]  # table -> field -> data category
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "system": self.system,
+            "name": self.name,
+            "tables": {t: list(rows) for t, rows in self.tables.items()},
+            "categories": {t: dict(c) for t, c in self.categories.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Attempts before a task is dead-lettered, and the back-off between them
+    (``backoff_seconds`` doubled after each failure, at most ``max_backoff_seconds``)."""
+
+    max_attempts: int = 5
+    backoff_seconds: int = 300
+    max_backoff_seconds: int = 86400
+
+    def delay_after(self, attempts: int) -> int:
+        """Seconds to wait after the ``attempts``-th failed attempt."""
+        return min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.max_backoff_seconds)
