@@ -4,6 +4,11 @@ The web layer and the CLI call these functions; they hold no HTTP knowledge. See
 ``docs/web.md`` for the security model.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from sphere.accounts.exceptions import (
     AccessDenied,
     AuthenticationError,
@@ -12,25 +17,60 @@ from sphere.accounts.exceptions import (
     NotAuthenticated,
     PasswordChangeRequired,
 )
-from sphere.accounts.service import (
-    IssuedSession,
-    IssuedToken,
-    LoginLimits,
-    Principal,
-    Role,
-    SessionLimits,
-    authenticate,
-    change_password,
-    create_api_token,
-    create_session,
-    create_staff_user,
-    list_staff_users,
-    make_password_hasher,
-    resolve_session,
-    revoke_api_token,
-    revoke_session,
-    verify_api_token,
+
+if TYPE_CHECKING:
+    from sphere.accounts.service import (
+        IssuedSession,
+        IssuedToken,
+        LoginLimits,
+        Principal,
+        Role,
+        SessionLimits,
+        authenticate,
+        change_password,
+        create_api_token,
+        create_session,
+        create_staff_user,
+        list_staff_users,
+        make_password_hasher,
+        resolve_session,
+        revoke_api_token,
+        revoke_session,
+        verify_api_token,
+    )
+
+# The service (password hashing, staff tables) is imported on first use (PEP 562): the
+# pipeline imports the exceptions for its log-in observer and needs none of the rest.
+_SERVICE = frozenset(
+    {
+        "IssuedSession",
+        "IssuedToken",
+        "LoginLimits",
+        "Principal",
+        "Role",
+        "SessionLimits",
+        "authenticate",
+        "change_password",
+        "create_api_token",
+        "create_session",
+        "create_staff_user",
+        "list_staff_users",
+        "make_password_hasher",
+        "resolve_session",
+        "revoke_api_token",
+        "revoke_session",
+        "verify_api_token",
+    }
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SERVICE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module("sphere.accounts.service"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AccessDenied",

@@ -34,12 +34,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from sphere.accounts import LoginThrottled
+from sphere.accounts.exceptions import LoginThrottled
 from sphere.audit import record as audit
 from sphere.domain import Channel, IdentityKind, Observation, ObservationKind
 from sphere.domain.time import ensure_utc
 from sphere.errors import InvalidInput, NotFound
-from sphere.portal.links import token_hash
 from sphere.storage.crypto import Keyring, normalize_identity
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.portal_challenges import (
@@ -62,6 +61,15 @@ _PHRASE_CONTEXT = b"sphere.portal:login-phrase\x1f"
 _POSTED = frozenset(
     {ObservationKind.POST, ObservationKind.COMMENT, ObservationKind.MESSAGE, ObservationKind.EDIT}
 )
+
+
+def token_hash(secret: str) -> str:
+    """The stored hash of a secret, as for log-in links (``sphere.portal.links``, imported
+    on first use: every ``sphere ingest`` imports this module for its observer, which
+    needs none of the link services — about 0.1 CPU-s of start-up)."""
+    from sphere.portal.links import token_hash as link_token_hash
+
+    return link_token_hash(secret)
 
 
 class ChallengeInvalid(NotFound):
