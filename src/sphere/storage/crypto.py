@@ -50,14 +50,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 import secrets
 import stat
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -126,14 +125,15 @@ class MasterKey:
     """32 key bytes; ``repr`` shows only a fingerprint."""
 
     material: bytes
+    #: Fingerprint of the key, stored with every wrapped subject key. Computed once:
+    #: every key wrapped or unwrapped compares it (``hmac.new`` was 0.5 % of ingestion).
+    kek_id: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.material) != KEY_BYTES:
             raise ConfigurationError("master key must be 32 bytes (base64-encoded)")
-
-    @property
-    def kek_id(self) -> str:
-        return hmac.new(self.material, b"sphere/kek-id", hashlib.sha256).hexdigest()[:16]
+        kek_id = hmac.digest(self.material, b"sphere/kek-id", "sha256").hex()[:16]
+        object.__setattr__(self, "kek_id", kek_id)
 
     def __repr__(self) -> str:
         return f"MasterKey(kek_id={self.kek_id})"
