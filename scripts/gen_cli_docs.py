@@ -88,6 +88,13 @@ EXAMPLES: dict[str, str] = {
         "--purpose customer_care --agreement-date 2025-09-15 --mechanism dpf"
     ),
     "recipient list": "sphere recipient list --json",
+    "connector validate": "sphere connector validate ~/.sphere/connectors/shop.yaml",
+    "connector list": "sphere connector list --json",
+    "connector test": "sphere connector test",
+    "connector dry-run": "sphere connector dry-run --subject erika@example.org",
+    "connector tasks": "sphere connector tasks --request REQUEST_ID",
+    "connector retry": "sphere connector retry --json",
+    "connector requeue": "sphere connector requeue --request REQUEST_ID --system shop",
     "dpia list": "sphere dpia list --json",
     "notices send": (
         "sphere notices send --controller Optiklinse --controller-contact … "

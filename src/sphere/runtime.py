@@ -11,6 +11,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +40,9 @@ from sphere.storage.db import (
     upgrade,
 )
 
+if TYPE_CHECKING:
+    from sphere.connectors.registry import ConnectorSet
+
 
 @dataclass
 class Runtime:
@@ -49,6 +53,7 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     _policy: Policy | None = None
     _analyzer: Analyzer | None = None
+    _systems: ConnectorSet | None = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -75,6 +80,19 @@ class Runtime:
             return load_company_profile(path)
         return CompanyProfile.build(accounts={})
 
+    def connected_systems(self) -> ConnectorSet:
+        """The connected systems of ``connectors_dir`` (none if it is missing), read once;
+        a broken definition raises ``ConnectorError`` naming file and line. Erased values
+        are replaced by a keyed hash under a key derived from the pseudonym secret."""
+        if self._systems is None:
+            from sphere.connectors.registry import ConnectorSet  # not every command needs it
+
+            self._systems = ConnectorSet.from_directory(
+                self.settings.resolved_connectors_dir,
+                hash_key=self.keyring.derived_key("connectors.erasure-hash"),
+            )
+        return self._systems
+
     def pipeline_context(self) -> PipelineContext:
         profile = self.company_profile()
         return PipelineContext(
@@ -97,6 +115,8 @@ class Runtime:
         )
 
     def close(self) -> None:
+        if self._systems is not None:
+            self._systems.close()
         self.engine.dispose()
 
 

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         description="YAML with the company's accounts, brands, products and hashtags "
         "(docs/channels.md). Default: SPHERE_HOME/company.yaml if it exists.",
     )
+    connectors_dir: Path | None = Field(
+        None,
+        description="Directory of connector definitions, one YAML file per connected system "
+        "(docs/connectors.md): erasure and access reach them too. Default: "
+        "SPHERE_HOME/connectors if it exists.",
+    )
     batch_size: int = Field(500, description="Records per committed transaction when ingesting.")
     member_state: str = Field(
         "DE",
@@ -229,6 +235,10 @@ class Settings(BaseSettings):
     @property
     def resolved_company_file(self) -> Path:
         return self.company_file or self.home / "company.yaml"
+
+    @property
+    def resolved_connectors_dir(self) -> Path:
+        return self.connectors_dir or self.home / "connectors"
 
     @property
     def resolved_intake_file(self) -> Path:

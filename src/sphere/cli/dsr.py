@@ -27,7 +27,6 @@ from sphere.rights.controls import (
     rectify_identity,
     restrict,
 )
-from sphere.rights.erasure import erase_contact
 from sphere.rights.refusal import Refused
 from sphere.rights.requests import (
     RequestState,
@@ -41,6 +40,7 @@ from sphere.rights.requests import (
     view,
 )
 from sphere.rights.subject import resolve_subject
+from sphere.rights.systems import erase_everywhere
 from sphere.rights.verification import (
     confirm_email_code,
     confirm_social_challenge,
@@ -243,11 +243,15 @@ def access(
     """Art. 15: everything held about the person (JSON)."""
 
     def work(session: Session, rt: Runtime, contact_id: str, _rid: str) -> dict[str, Any]:
-        return {
-            "report": access_report(
-                session, rt.keyring, rt.policy(), contact_id, now=rt.clock.now()
-            )
-        }
+        report = access_report(
+            session,
+            rt.keyring,
+            rt.policy(),
+            contact_id,
+            now=rt.clock.now(),
+            systems=rt.connected_systems(),
+        )
+        return {"report": report}
 
     result = _execute(RequestType.ACCESS, request_id, subject, work)
     if as_json:
@@ -275,6 +279,7 @@ def export(
             contact_id,
             now=rt.clock.now(),
             controller=rt.company_profile().controller,
+            systems=rt.connected_systems(),
         )
         out.write_bytes(export_archive(report))
         return {"file": str(out)}
@@ -400,22 +405,36 @@ def _objection_work(
 
 @app.command("erase")
 def erase(request_id: RequestId = None, subject: Subject = None, as_json: JsonFlag = False) -> None:
-    """Art. 17: erase everything, destroy the keys; report what the law requires to keep."""
+    """Art. 17: erase everything here and in every connected system, destroy the keys;
+    report what the law requires to keep. The request completes once every connected
+    system is done; failed systems are retried by `sphere connector retry`."""
+    with runtime() as rt:
+        now = rt.clock.now()
+        systems = rt.connected_systems()
 
-    def work(session: Session, rt: Runtime, contact_id: str, rid: str) -> dict[str, Any]:
-        result = erase_contact(
-            session, rt.keyring, contact_id, at=rt.clock.now(), actor=ACTOR, request_id=rid
-        )
-        return {**result.counts, "kept": [k.to_dict() for k in result.kept]}
+        def run(session: Session) -> dict[str, Any]:
+            rid = _request_for(session, rt, request_id, subject, RequestType.ERASURE)
+            request = require_ready(session, rid, (RequestType.ERASURE,), at=now, actor=ACTOR)
+            assert request.contact_id is not None
+            done = erase_everywhere(
+                session, rt.keyring, systems, rid, request.contact_id, at=now, actor=ACTOR
+            )
+            return {"request": rid, **done.to_dict()}
 
-    result = _execute(RequestType.ERASURE, request_id, subject, work)
+        result = call_service(rt, run)
+        reclaim_free_space(rt.engine)
     if as_json:
         print_json(result)
         return
-    counts = {k: v for k, v in result.items() if isinstance(v, int)}
+    counts = {k: v for k, v in result.items() if isinstance(v, int) and not isinstance(v, bool)}
     typer.echo("erased: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     for item in result["kept"]:
         typer.echo(f"kept {item['table']} {item['id']} until {item['until']}: {item['reason']}")
+    for task in result["systems"]:
+        note = f" ({task['last_error']})" if task["last_error"] else ""
+        typer.echo(f"system {task['system']}: {task['state']}, attempts {task['attempts']}{note}")
+    if not result["completed"]:
+        typer.echo("request stays open until every connected system is done")
 
 
 @app.command("reject")

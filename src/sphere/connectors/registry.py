@@ -12,8 +12,14 @@ from pathlib import Path
 
 from sphere.connectors.definition import ConnectorDefinition
 from sphere.connectors.loader import load_directory
-from sphere.connectors.sql import Health, SqlSystem
-from sphere.domain.systems import RetryPolicy, SubjectIdentifiers, SystemChange, SystemRows
+from sphere.connectors.sql import SqlSystem
+from sphere.domain.systems import (
+    RetryPolicy,
+    SubjectIdentifiers,
+    SystemChange,
+    SystemHealth,
+    SystemRows,
+)
 from sphere.errors import NotFound
 
 
@@ -48,7 +54,7 @@ class ConnectorSet:
     ) -> SystemChange:
         return self.system(name).erase(identifiers, dry_run=dry_run)
 
-    def health(self) -> list[Health]:
+    def health(self) -> list[SystemHealth]:
         return [s.health() for s in self._systems.values()]
 
     def close(self) -> None:

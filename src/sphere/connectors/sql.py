@@ -26,7 +26,6 @@ import secrets
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -62,7 +61,13 @@ from sphere.connectors.definition import (
     TableSpec,
 )
 from sphere.connectors.graph import delete_order, traversal_order
-from sphere.domain.systems import SubjectIdentifiers, SystemChange, SystemRows, TableChange
+from sphere.domain.systems import (
+    SubjectIdentifiers,
+    SystemChange,
+    SystemHealth,
+    SystemRows,
+    TableChange,
+)
 from sphere.errors import ConnectorError, SystemUnavailable
 
 _DRIVERS = {
@@ -124,26 +129,6 @@ def _reason(exc: BaseException, identifiers: SubjectIdentifiers | None = None) -
         if len(value) >= 3:
             reason = reason.replace(value, "…")
     return f"{type(orig).__name__}: {reason}"
-
-
-@dataclass(frozen=True, slots=True)
-class Health:
-    system: str
-    name: str
-    dialect: str
-    status: str  # ok | unavailable | schema_error
-    latency_ms: int | None
-    problems: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "system": self.system,
-            "name": self.name,
-            "dialect": self.dialect,
-            "status": self.status,
-            "latency_ms": self.latency_ms,
-            "problems": list(self.problems),
-        }
 
 
 def _json_value(value: Any) -> Any:
@@ -255,7 +240,7 @@ class SqlSystem:
             self._tables = tables
         return self._tables
 
-    def health(self) -> Health:
+    def health(self) -> SystemHealth:
         started = time.monotonic()
         d = self.definition
         try:
@@ -264,11 +249,11 @@ class SqlSystem:
             latency = int((time.monotonic() - started) * 1000)
             problems = self.check_schema()
         except SystemUnavailable as exc:
-            return Health(
+            return SystemHealth(
                 d.system, d.name, d.connection.dialect.value, "unavailable", None, (exc.reason,)
             )
         status = "schema_error" if problems else "ok"
-        return Health(
+        return SystemHealth(
             d.system,
             d.name,
             d.connection.dialect.value,

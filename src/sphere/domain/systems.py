@@ -111,3 +111,25 @@ class RetryPolicy:
     def delay_after(self, attempts: int) -> int:
         """Seconds to wait after the ``attempts``-th failed attempt."""
         return min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.max_backoff_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class SystemHealth:
+    """Whether a connected system answers and its dataset map fits its live schema."""
+
+    system: str
+    name: str
+    dialect: str
+    status: str  # ok | unavailable | schema_error
+    latency_ms: int | None
+    problems: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "system": self.system,
+            "name": self.name,
+            "dialect": self.dialect,
+            "status": self.status,
+            "latency_ms": self.latency_ms,
+            "problems": list(self.problems),
+        }

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sphere.domain.time import Clock
 from sphere.errors import SphereError
+from sphere.rights.systems import ConnectedSystems
 from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
 from sphere.storage.db import allows_concurrent_writers, read_only_factory, session_scope
@@ -46,6 +47,7 @@ class JobDeps(Protocol):
     def keyring(self) -> Keyring: ...
     @property
     def clock(self) -> Clock: ...
+    def connected_systems(self) -> ConnectedSystems: ...
 
 
 @dataclass(slots=True)

@@ -101,8 +101,14 @@ def request(ctx: JobContext) -> dict[str, Any]:
             ctx.params["request_id"],
             at=ctx.now,
             actor=ctx.job.created_by,
+            systems=ctx.deps.connected_systems(),
         )
-    return {"request_id": done.request_id, "type": done.type, "counts": done.counts}
+    return {
+        "request_id": done.request_id,
+        "type": done.type,
+        "counts": done.counts,
+        "open_systems": list(done.open_systems),
+    }
 
 
 def _controller(ctx: JobContext) -> ControllerProfile | None:
@@ -135,6 +141,7 @@ def export(ctx: JobContext) -> dict[str, Any]:
             contact_id,
             now=ctx.now,
             controller=_controller(ctx),
+            systems=ctx.deps.connected_systems(),
         )
         ctx.progress(1, 2, "writing the archive")
         archive = export_archive(report)

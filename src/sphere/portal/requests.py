@@ -32,7 +32,6 @@ from sphere.i18n import Translator
 from sphere.policy import Policy
 from sphere.rights.access import access_report, export_archive
 from sphere.rights.controls import object_to_processing, restrict
-from sphere.rights.erasure import erase_contact
 from sphere.rights.requests import (
     MAX_DETAILS_CHARS,
     OPEN_STATES,
@@ -46,6 +45,7 @@ from sphere.rights.requests import (
     require_ready,
     view,
 )
+from sphere.rights.systems import ConnectedSystems, erase_everywhere
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.rights import DsrRequest, RightsRepository
 
@@ -230,6 +230,7 @@ def export_own_data(
     method: str = PORTAL_METHOD,
     tr: Translator | None = None,
     controller: ControllerProfile | None = None,
+    systems: ConnectedSystems | None = None,
 ) -> tuple[str, bytes]:
     """Art. 20 at once: a portability request, verified by the log-in, carried out and
     completed in this transaction. Returns the request id and the zip (its summary in
@@ -241,7 +242,9 @@ def export_own_data(
     )
     _verify(session, request, method=method, at=at, actor=actor)
     require_ready(session, request.id, (RequestType.PORTABILITY,), at=at, actor=actor)
-    report = access_report(session, keyring, policy, contact_id, now=at, controller=controller)
+    report = access_report(
+        session, keyring, policy, contact_id, now=at, controller=controller, systems=systems
+    )
     archive = export_archive(report, tr)
     complete_request(session, request.id, at=at, actor=actor, result={"bytes": len(archive)})
     return request.id, archive
@@ -259,6 +262,7 @@ class Fulfilment:
     request_id: str
     type: str
     counts: dict[str, int]
+    open_systems: tuple[str, ...] = ()  # connected systems not done yet: request stays open
 
 
 def carry_out(
@@ -269,8 +273,11 @@ def carry_out(
     *,
     at: datetime,
     actor: str,
+    systems: ConnectedSystems | None = None,
 ) -> Fulfilment:
-    """Carry out a verified request and complete it (see module docstring)."""
+    """Carry out a verified request and complete it (see module docstring). With
+    ``systems``, access reads and erasure reaches every connected system; an erasure
+    completes only once every system is done (``rights.systems``)."""
     request = get_request(session, request_id)
     kind = RequestType(request.type)
     request = require_ready(session, request_id, (kind,), at=at, actor=actor)
@@ -279,8 +286,10 @@ def carry_out(
         raise InvalidInput(f"request {request_id} has no subject any more")
     counts: dict[str, Any]
     if kind in (RequestType.ACCESS, RequestType.PORTABILITY):
-        report = access_report(session, keyring, policy, contact_id, now=at)
+        report = access_report(session, keyring, policy, contact_id, now=at, systems=systems)
         counts = {k: len(report[k]) for k in ("identities", "interactions", "events", "attributes")}
+        if "connected_systems" in report:
+            counts["systems"] = len(report["connected_systems"])
     elif kind is RequestType.RESTRICTION:
         restrict(session, keyring, contact_id, at=at, actor=actor)
         counts = {"restricted": 1}
@@ -288,10 +297,12 @@ def carry_out(
         removed = object_to_processing(session, keyring, contact_id, at=at, actor=actor)
         counts = {"derived_removed": len(removed)}
     elif kind is RequestType.ERASURE:
-        result = erase_contact(
-            session, keyring, contact_id, at=at, actor=actor, request_id=request_id
+        done = erase_everywhere(
+            session, keyring, systems, request_id, contact_id, at=at, actor=actor
         )
-        counts = {k: v for k, v in result.counts.items() if isinstance(v, int)}
+        counts = {k: v for k, v in done.sphere.counts.items() if isinstance(v, int)}
+        waiting = tuple(t.system for t in done.tasks if t.state != "done")
+        return Fulfilment(request_id, kind.value, counts, waiting)  # completed there if all done
     else:  # rectification: the correction itself is made with `sphere dsr rectify`
         counts = {"recorded": 1}
     complete_request(session, request_id, at=at, actor=actor, result=counts)

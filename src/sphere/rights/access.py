@@ -36,6 +36,7 @@ from sphere.i18n import N_, Translator, translator
 from sphere.i18n.glossary import article, legal_basis, term
 from sphere.policy import Policy
 from sphere.rights.profiling import profiling_statement
+from sphere.rights.systems import ConnectedSystems, access_sections, subject_identifiers
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import DecisionRecord
 from sphere.storage.repositories.attributes import AttributeRepository
@@ -93,9 +94,12 @@ def access_report(
     *,
     now: datetime,
     controller: ControllerProfile | None = None,
+    systems: ConnectedSystems | None = None,
 ) -> dict[str, Any]:
     """Everything held about ``contact_id`` (see module docstring); with ``controller``,
-    who is responsible, its DPO and the supervisory authority (Art. 15(1)(f), 13/14(1)(a)-(b))."""
+    who is responsible, its DPO and the supervisory authority (Art. 15(1)(f), 13/14(1)(a)-(b));
+    with ``systems``, the person's rows in every connected system (``connected_systems``,
+    one section per system, ``rights.systems.access_sections``)."""
     contacts = ContactRepository(session, keyring)
     contact = contacts.get(contact_id)
     decisions = DecisionRepository(session)
@@ -258,7 +262,10 @@ def access_report(
         for d in all_decisions
     ]
     rights = RightsRepository(session)
-    extra = {"controller": controller.to_dict()} if controller is not None else {}
+    extra: dict[str, Any] = {"controller": controller.to_dict()} if controller is not None else {}
+    if systems is not None and systems.names():
+        identifiers = subject_identifiers(session, keyring, contact_id)
+        extra["connected_systems"] = access_sections(systems, identifiers)
     return {
         **extra,
         "format": "sphere-access-report/1",
@@ -458,6 +465,35 @@ def _controller_html(found: Mapping[str, Any] | None, tr: Translator) -> list[st
     return [f"<h2>{heading}</h2><dl>{items}</dl>"]
 
 
+def _systems_html(sections: list[dict[str, Any]] | None, tr: Translator) -> list[str]:
+    """The person's rows in the company's other systems, a table per system table."""
+    if not sections:
+        return []
+    esc = html.escape
+    heading = tr.gettext("Data in our other systems")  # outside the f-string for Babel
+    none = tr.gettext("None.")
+    parts = [f"<h2>{esc(heading)}</h2>"]
+    for section in sections:
+        name = esc(str(section.get("name") or section["system"]))
+        if section.get("status") != "ok":
+            note = tr.gettext("%(name)s could not be reached; this part follows.", name=name)
+            parts.append(f"<p>{esc(note)}</p>")
+            continue
+        tables = section.get("tables") or {}
+        if not tables:
+            parts.append(f"<h3>{name}</h3><p>{esc(none)}</p>")
+            continue
+        for table, rows in tables.items():
+            columns = list(rows[0]) if rows else []
+            heads = "".join(f"<th>{esc(c)}</th>" for c in columns)
+            parts.append(f"<h3>{name}: {esc(table)} ({len(rows)})</h3><table><tr>{heads}</tr>")
+            for row in rows:
+                values = ["" if row.get(c) is None else str(row.get(c)) for c in columns]
+                parts.append("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in values) + "</tr>")
+            parts.append("</table>")
+    return parts
+
+
 def render_html(report: Mapping[str, Any], tr: Translator | None = None) -> str:
     """A readable summary in ``tr``'s language (English by default); every value is
     escaped, no scripts, no external resources."""
@@ -520,6 +556,7 @@ def render_html(report: Mapping[str, Any], tr: Translator | None = None) -> str:
                 parts.append(f"<p>{esc(words[key])}</p>")
         parts += [f"<p>{esc(x)}</p>" for x in words["automated_decisions"]]
         parts.append(f"<p>{esc(words['your_rights'])}</p></section>")
+    parts += _systems_html(report.get("connected_systems"), tr)
     parts += _controller_html(report.get("controller"), tr)
     parts.append(f"<h2>{rights_heading}</h2><ul>")
     parts += [
@@ -540,5 +577,8 @@ def export_archive(report: Mapping[str, Any], tr: Translator | None = None) -> b
         )
         for section in _CSV_SECTIONS:
             archive.writestr(f"{section}.csv", _csv(report.get(section) or []))
+        for system in report.get("connected_systems") or []:
+            for table, rows in (system.get("tables") or {}).items():
+                archive.writestr(f"systems/{system['system']}/{table}.csv", _csv(rows))
         archive.writestr("summary.html", render_html(report, tr))
     return buffer.getvalue()

@@ -254,6 +254,11 @@ class Keyring:
         message = "\x1f".join((kind.value, channel, normalize_identity(kind, value)))
         return hmac.digest(self._pseudonym_secret, message.encode("utf-8"), "sha256").hex()
 
+    def derived_key(self, label: str) -> bytes:
+        """A 32-byte key for one use, derived from the pseudonym secret (HMAC-SHA256 over
+        ``label``): e.g. the keyed hash that replaces erased values in connected systems."""
+        return hmac.digest(self._pseudonym_secret, f"sphere:{label}".encode(), "sha256")
+
     def handle_subjects(self, identities: Iterable[Any]) -> list[str]:
         """The pseudonymous subject ids under which records of a person's handles were
         stored before they were linked (``identities``: kind, channel, value), sorted."""

@@ -26,6 +26,17 @@ class LiveSystem:
     definition: ConnectorDefinition
     engine: Engine  # the test's own (admin) engine on the system's database
     database: str
+    yaml: str  # the definition's text, pointed at this database
+
+    def write(self, directory: Path, **replace: str) -> Path:
+        """Write the definition into a connectors directory (``replace``: old=new text)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        text = self.yaml
+        for old, new in replace.items():
+            text = text.replace(old, new)
+        path = directory / f"{self.definition.system}.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
 
     def scalar(self, sql: str) -> object:
         with self.engine.connect() as connection:
@@ -62,7 +73,17 @@ def shop(mariadb_admin_url: str) -> Iterator[LiveSystem]:
             user=url.username,
             password_env=None,
         )
-        yield LiveSystem(dataclasses.replace(base, connection=connection_spec), engine, name)
+        yaml = (
+            (FIXTURES / "shop.yaml")
+            .read_text(encoding="utf-8")
+            .replace("  host: 127.0.0.1\n", f"  host: {url.host}\n")
+            .replace("  port: 3306\n", f"  port: {url.port or 3306}\n")
+            .replace("  database: shop\n", f"  database: {name}\n")
+            .replace("  user: sphere_erasure\n", f"  user: {url.username}\n")
+            .replace("  password_env: SHOP_DB_PASSWORD\n", "")
+        )
+        definition = dataclasses.replace(base, connection=connection_spec)
+        yield LiveSystem(definition, engine, name, yaml)
     finally:
         engine.dispose()
         with admin.connect() as connection:
@@ -83,7 +104,8 @@ def crm(pg_admin_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveSyst
             for statement in _statements("crm.sql"):
                 connection.execute(text(statement))
         monkeypatch.setenv("CRM_DATABASE_URL", url.render_as_string(hide_password=False))
-        yield LiveSystem(load_connector(FIXTURES / "crm.yaml"), engine, name)
+        yaml = (FIXTURES / "crm.yaml").read_text(encoding="utf-8")
+        yield LiveSystem(load_connector(FIXTURES / "crm.yaml"), engine, name, yaml)
     finally:
         engine.dispose()
         with admin.connect() as connection:

@@ -155,3 +155,10 @@ def test_error_names_system_and_place() -> None:
 def test_empty_or_wrong_shape(text: str) -> None:
     error = _bad(text)
     assert error.line == 1
+
+
+def test_the_documented_example_is_the_tested_one() -> None:
+    doc = (Path(__file__).parents[3] / "docs" / "connectors.md").read_text(encoding="utf-8")
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert example == (FIXTURES / "shop.yaml").read_text(encoding="utf-8")
+    assert load_connector_text(example, source="docs/connectors.md").system == "shop"

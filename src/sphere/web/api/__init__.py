@@ -18,6 +18,7 @@ from sphere.web.api import (
     recipients,
     reviews,
     rights,
+    systems,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -28,6 +29,7 @@ router.include_router(policy.router)
 router.include_router(dpia.router)
 router.include_router(breach.router)
 router.include_router(recipients.router)
+router.include_router(systems.router)
 router.include_router(cockpit.router)
 router.include_router(jobs.router)
 router.include_router(rights.router)

@@ -555,6 +555,7 @@ def post_export(request: Request, runtime: Runtime, db: DbSession, me: Me) -> Re
         method=me.method,
         tr=request_translator(request),
         controller=runtime.company_contact(),
+        systems=runtime.core.connected_systems(),
     )
     return Response(
         archive,

@@ -410,6 +410,7 @@ def export(request: Request, runtime: Runtime, db: DbSession, login: Login) -> R
         method=login.method,
         tr=request_translator(request),
         controller=runtime.company_contact(),
+        systems=runtime.core.connected_systems(),
     )
     return Response(
         archive,
