@@ -121,6 +121,7 @@ class Connection:
     url_env: str | None
     connect_timeout: int
     at: Place
+    lock_timeout: int = 10  # seconds an erasure waits for a row another transaction holds
 
 
 @dataclass(frozen=True, slots=True)

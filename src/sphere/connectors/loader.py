@@ -53,6 +53,7 @@ _CONNECTION_KEYS = (
     "password_env",
     "url_env",
     "connect_timeout",
+    "lock_timeout",
 )
 _RETRY_KEYS = ("max_attempts", "backoff_seconds", "max_backoff_seconds")
 _TABLE_KEYS = ("erasure", "fields")
@@ -286,7 +287,13 @@ class _Reader:
             if "connect_timeout" in node
             else 5
         )
+        lock_timeout = (
+            self.integer(node, "lock_timeout", owner, low=1, high=600)
+            if "lock_timeout" in node
+            else 10
+        )
         return Connection(
+            lock_timeout=lock_timeout,
             dialect=dialect,
             host=self.text(node, "host", owner) if "host" in node else None,
             port=port,

@@ -112,11 +112,23 @@ def connection_url(definition: ConnectorDefinition) -> URL:
     )
 
 
-def _connect_args(definition: ConnectorDefinition) -> dict[str, Any]:
-    timeout = definition.connection.connect_timeout
-    if definition.connection.dialect is Dialect.POSTGRESQL:
-        return {"connect_timeout": timeout}
-    return {"connect_timeout": timeout, "read_timeout": 60, "write_timeout": 60}
+def _connect_args(definition: ConnectorDefinition, url: URL) -> dict[str, Any]:
+    """Time limits, so that a system that hangs fails instead of holding the erasure:
+    connecting, waiting for a locked row (``lock_timeout``), one statement (60 s)."""
+    conn = definition.connection
+    if conn.dialect is Dialect.POSTGRESQL:
+        args: dict[str, Any] = {"connect_timeout": conn.connect_timeout}
+        if "options" not in url.query:  # a URL's own options win
+            args["options"] = (
+                f"-c lock_timeout={conn.lock_timeout * 1000} -c statement_timeout=60000"
+            )
+        return args
+    return {
+        "connect_timeout": conn.connect_timeout,
+        "read_timeout": 60,
+        "write_timeout": 60,
+        "init_command": f"SET SESSION innodb_lock_wait_timeout = {conn.lock_timeout}",
+    }
 
 
 def _reason(exc: BaseException, identifiers: SubjectIdentifiers | None = None) -> str:
@@ -164,9 +176,10 @@ class SqlSystem:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            url = connection_url(self.definition)
             self._engine = create_engine(
-                connection_url(self.definition),
-                connect_args=_connect_args(self.definition),
+                url,
+                connect_args=_connect_args(self.definition, url),
                 pool_pre_ping=True,
                 pool_size=2,
                 max_overflow=2,

@@ -16,7 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sphere.errors import NotFound, SphereError
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[JobContext], dict[str, Any]]
 STALE_AFTER = timedelta(minutes=15)  # no heartbeat for this long: the runner is gone
 STALE_CHECK_SECONDS = 60.0
+SYSTEM_RETRY_SECONDS = 60.0  # how often due erasure tasks of connected systems are tried
 
 
 def submit(deps: JobDeps, kind: str, params: dict[str, Any], *, actor: str) -> JobRecord:
@@ -137,7 +138,7 @@ class JobRunner:
         self._wake.set()
 
     def _loop(self) -> None:
-        checked_stale = 0.0
+        checked_stale = retried = 0.0
         while not self._stop.is_set():
             ran = None
             try:
@@ -150,6 +151,9 @@ class JobRunner:
                     checked_stale = time.monotonic()
                     with session_scope(self.deps.factory) as session:
                         JobRepository(session).fail_stale(before=now - STALE_AFTER, at=now)
+                if time.monotonic() - retried > SYSTEM_RETRY_SECONDS:
+                    retried = time.monotonic()
+                    retry_system_tasks(self.deps, at=now)
                 if wanted is not None or self._work_waiting():
                     ran = run_job(self.deps, self.board, wanted)
             except NotFound:
@@ -166,3 +170,20 @@ class JobRunner:
         makes SQLite writers wait)."""
         with session_scope(read_only_factory(self.deps.factory)) as session:
             return JobRepository(session).has_queued()
+
+
+def retry_system_tasks(deps: JobDeps, *, at: datetime) -> int:
+    """Attempt every erasure task in a connected system whose back-off has passed, one
+    transaction each (``sphere.rights.systems``); returns how many were attempted. Due
+    tasks are looked up read-only, so an idle server never takes the write lock."""
+    from sphere.rights.systems import attempt_task, due_task_ids
+
+    with session_scope(read_only_factory(deps.factory)) as session:
+        due = due_task_ids(session, at=at)
+    if not due:
+        return 0
+    systems = deps.connected_systems()
+    for task_id in due:
+        with session_scope(deps.factory) as session:
+            attempt_task(session, deps.keyring, systems, task_id, at=at, actor="system:retry")
+    return len(due)

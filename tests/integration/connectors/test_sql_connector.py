@@ -7,7 +7,7 @@ import hashlib
 import hmac
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from sphere.connectors.sql import SqlSystem
 from sphere.domain.systems import SubjectIdentifiers
@@ -163,3 +163,41 @@ def test_crm_revoked_grants_are_unavailable_and_roll_back(
         with crm.engine.connect() as connection:
             connection.execute(text(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{role}"'))
             connection.execute(text(f'DROP ROLE "{role}"'))
+
+
+def _with_lock_timeout(live: LiveSystem) -> SqlSystem:
+    connection = dataclasses.replace(live.definition.connection, lock_timeout=1)
+    definition = dataclasses.replace(live.definition, connection=connection)
+    return SqlSystem(definition, hash_key=HASH_KEY)
+
+
+def test_shop_row_locked_elsewhere_times_out_and_changes_nothing(shop: LiveSystem) -> None:
+    system = _with_lock_timeout(shop)
+    engine = create_engine(shop.engine.url)
+    try:
+        with engine.connect() as other, other.begin():
+            other.execute(text("SELECT id FROM customers WHERE id = 1 FOR UPDATE"))
+            with pytest.raises(SystemUnavailable) as caught:
+                system.erase(ERIKA)
+        assert "Lock wait timeout" in caught.value.reason
+        assert shop.scalar("SELECT COUNT(*) FROM addresses WHERE customer_id = 1") == 2
+        assert not system.erase(ERIKA).no_match  # once the lock is gone it goes through
+    finally:
+        engine.dispose()
+        system.dispose()
+
+
+@pytest.mark.postgres
+def test_crm_row_locked_elsewhere_times_out(crm: LiveSystem) -> None:
+    system = _with_lock_timeout(crm)
+    engine = create_engine(crm.engine.url)
+    try:
+        with engine.connect() as other, other.begin():
+            other.execute(text("SELECT id FROM tickets WHERE id = 1 FOR UPDATE"))
+            with pytest.raises(SystemUnavailable) as caught:
+                system.erase(ERIKA)
+        assert "lock timeout" in caught.value.reason
+        assert crm.scalar("SELECT COUNT(*) FROM contacts") == 2
+    finally:
+        engine.dispose()
+        system.dispose()
