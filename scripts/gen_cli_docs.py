@@ -67,7 +67,18 @@ EXAMPLES: dict[str, str] = {
     "measure reject": 'sphere measure reject "spring newsletter" --reason "no consent"',
     "measure submit": "sphere measure submit measure.yaml",
     "notices due": "sphere notices due --json",
-    "dpia approve": "sphere dpia approve enrichment --reference DPIA-2026-07",
+    "dpia open": "sphere dpia open enrichment --role admin --title 'Anreicherung'",
+    "dpia edit": "sphere dpia edit DPIA-2026-001 --role admin --risks risks.json "
+    "--assessed-on 2026-05-20 --review-on 2027-05-20",
+    "dpia risk-add": "sphere dpia risk-add DPIA-2026-001 --role admin --risk 'Verwechslung' "
+    "--likelihood 3 --severity 3 --measures 'Nur bestätigte Konten' --residual-likelihood 1 "
+    "--residual-severity 3",
+    "dpia opinion": "sphere dpia opinion DPIA-2026-001 --role dpo --text 'Vertretbar.'",
+    "dpia consultation": "sphere dpia consultation DPIA-2026-001 --role admin --on 2026-05-02 "
+    "--reference 'LDA-DSFA-17'",
+    "dpia sign-off": "sphere dpia sign-off DPIA-2026-001 --role admin",
+    "dpia show": "sphere dpia show DPIA-2026-001 --version 1 --json",
+    "dpia pdf": "sphere dpia pdf DPIA-2026-001 --lang de --out dsfa.pdf",
     "breach record": (
         'sphere breach record --title "Export on a public share" --description "…" '
         "--started-at 2026-06-01T08:00+02:00 --discovered-at 2026-06-03T09:30+02:00 "

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
 
 from sphere.domain import FrozenClock
-from sphere.governance.dpia import held_purposes, record_dpia_approval
+from sphere.domain.dpia import Risk
+from sphere.governance.dpia import (
+    DpiaChanges,
+    change_dpia,
+    held_purposes,
+    open_dpia,
+    record_opinion,
+    sign_off,
+)
 from sphere.governance.sources import add_source
 from sphere.runtime import Runtime, open_runtime
 from sphere.settings import Settings
@@ -20,13 +31,29 @@ SOURCES = (
 
 
 def approve_all_dpias(runtime: Runtime) -> None:
-    """Record an approved DPIA for every purpose the policy requires one for (Art. 35(1)):
+    """A signed-off DPIA for every purpose the policy requires one for (Art. 35(1)):
     the company of most tests did its DPIAs; tests of the hold start without them."""
     with runtime.session() as session:
         for purpose in held_purposes(session, runtime.policy()):
-            record_dpia_approval(session, runtime.policy(), purpose.value,
-                                 f"DPIA-TEST-{purpose.value}", actor="test",
-                                 at=runtime.clock.now())  # fmt: skip
+            carry_out_dpia(session, runtime, purpose.value)
+
+
+def carry_out_dpia(session: Session, runtime: Runtime, purpose: str, *,
+                   risks: tuple[Risk, ...] | None = None) -> str:  # fmt: skip
+    """Open, fill in, give the DPO's opinion and sign off; returns the reference."""
+    at, policy = runtime.clock.now(), runtime.policy()
+    dpia = open_dpia(session, policy, purpose, actor="admin:test", role="admin", at=at)
+    risk = Risk("Verwechslung von Konten", 3, 3, "Nur bestätigte Konten.", 1, 3)
+    changes = DpiaChanges(description="Test processing described.",
+                          necessity="Necessary and proportionate.",
+                          risks=risks if risks is not None else (risk,),
+                          assessed_on=at.date(),
+                          review_on=(at + timedelta(days=365)).date())  # fmt: skip
+    change_dpia(session, dpia.reference, changes, actor="admin:test", role="admin", at=at)
+    record_opinion(session, dpia.reference, "Vertretbar mit den Maßnahmen.", actor="dpo:test",
+                   role="dpo", at=at)  # fmt: skip
+    sign_off(session, policy, dpia.reference, actor="admin:test", role="admin", at=at)
+    return dpia.reference
 
 
 @contextmanager

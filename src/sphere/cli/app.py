@@ -26,7 +26,7 @@ _SUBAPPS: tuple[tuple[str, str, str, str], ...] = (
     ("sphere.cli.consent", "app", "consent", "Record, withdraw and show consents (Art. 7)."),
     ("sphere.cli.dsr", "app", "dsr", "Data-subject requests (Art. 12-21)."),
     ("sphere.cli.notices", "app", "notices", "Art. 14 notices: what is due, record sending."),
-    ("sphere.cli.dpia", "app", "dpia", "DPIAs (Art. 35): record approvals, show what is held."),
+    ("sphere.cli.dpia", "app", "dpia", "DPIAs (Art. 35): assess, risks, sign-off."),
     ("sphere.cli.breach", "app", "breach", "Personal-data breaches (Art. 33/34): record, notify."),
     ("sphere.cli.recipient", "app", "recipient", "Recipients, processors, transfers."),
     ("sphere.cli.connector", "app", "connector", "Connected systems: definitions, health, tasks."),

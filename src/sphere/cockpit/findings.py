@@ -9,6 +9,7 @@ Evidence names counts, ids, enum values and dates — never content. Checks:
                                contact with no logged decision (Art. 5(1)(a), 6(1))
 ``source.scraper``             registered sources collected by scraping
 ``dpia.missing``               activities that need a DPIA (Art. 35) and have none
+                               (``dpia.review-overdue``: ``dpia_findings``)
 ``storage.unencrypted-personal-field`` clear columns that look like personal data,
                                found by introspecting the schema, plus clear free-text
                                columns whose values contain e-mail addresses or handles
@@ -45,6 +46,7 @@ from sqlalchemy import JSON, LargeBinary, String, Text
 from sqlalchemy.orm import Session
 
 from sphere.cockpit.breach_findings import breach_findings
+from sphere.cockpit.dpia_findings import dpia_findings
 from sphere.cockpit.finding import Finding, localize, make_finding
 from sphere.cockpit.findings_marketing import campaign_consent, minors
 from sphere.cockpit.record import ProcessingRecord
@@ -515,6 +517,7 @@ def compute_findings(
         *_notices(session, policy, now),
         *_requests(session, now),
         *breach_findings(session, now, make_finding),
+        *dpia_findings(session, policy, now, make_finding),
         *_reidentifiable(session, keyring),
     ]
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.code))

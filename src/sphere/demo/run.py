@@ -21,12 +21,12 @@ from typing import Any
 from sphere.accounts.service import Role, create_staff_user, make_password_hasher
 from sphere.consent.ledger import grant, withdraw
 from sphere.demo._breach import record_demo_breach
+from sphere.demo._dpia import carry_out_demo_dpias
 from sphere.demo._recipients import register_demo_recipients
 from sphere.demo.scenario import ScenarioSize, generate_scenario
 from sphere.demo.story import StoryReport, play_story
 from sphere.domain import Collection, ConsentState, IdentityKind, Purpose
 from sphere.errors import InvalidInput
-from sphere.governance.dpia import held_purposes, record_dpia_approval
 from sphere.governance.sources import add_source, list_sources
 from sphere.pipeline.runner import ingest_file
 from sphere.pipeline.summary import IngestSummary
@@ -112,17 +112,9 @@ def company_yaml(company: dict[str, Any]) -> str:
 
 
 def _register_sources(rt: Runtime, adapters: list[str]) -> None:
+    # The fictional company carried out its DPIAs before processing (Art. 35(1)).
+    carry_out_demo_dpias(rt)
     with rt.session() as session:
-        for purpose in sorted(held_purposes(session, rt.policy()), key=lambda p: p.value):
-            # The fictional company carried out its DPIAs before processing (Art. 35(1)).
-            record_dpia_approval(
-                session,
-                rt.policy(),
-                purpose.value,
-                f"DPIA-DEMO-{purpose.value}",
-                actor="demo",
-                at=rt.clock.now(),
-            )
         known = {s.name for s in list_sources(session)}
         for adapter in adapters:
             if adapter not in known:

@@ -382,6 +382,33 @@ RULE_REASONS: Final[Mapping[str, str]] = {
     "web-analytics.needs-consent": N_("Measuring web and app use needs the person's consent."),
 }
 
+# The nine criteria of WP248 rev.01 (III.B.a), in the words of its translations.
+DPIA_CRITERIA: dict[str, str] = {
+    "evaluation_scoring": N_("Evaluation or scoring"),
+    "automated_decision": N_("Automated decision-making with legal or similar significant effect"),
+    "systematic_monitoring": N_("Systematic monitoring"),
+    "sensitive_data": N_("Sensitive data or data of a highly personal nature"),
+    "large_scale": N_("Data processed on a large scale"),
+    "matching_datasets": N_("Matching or combining datasets"),
+    "vulnerable_subjects": N_("Data concerning vulnerable data subjects"),
+    "innovative_use": N_("Innovative use or new technological or organisational solutions"),
+    "prevents_rights": N_(
+        "Processing that prevents people from exercising a right or using a service or contract"
+    ),
+}
+# Likelihood and severity (DSK Kurzpapier Nr. 18), and the three levels of risk.
+DPIA_LEVELS: dict[str, str] = {
+    "1": N_("negligible"),
+    "2": N_("limited"),
+    "3": N_("significant"),
+    "4": N_("maximum"),
+}
+DPIA_RATINGS: dict[str, str] = {
+    "low": N_("low risk"),
+    "risk": N_("risk"),
+    "high": N_("high risk"),
+}
+
 KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "purpose": PURPOSES,
     "purpose_description": PURPOSE_DESCRIPTIONS,
@@ -405,6 +432,9 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "campaign_state": CAMPAIGN_STATES,
     "special_category": SPECIAL_CATEGORIES,
     "stored_table": STORED_TABLES,
+    "dpia_criterion": DPIA_CRITERIA,
+    "dpia_level": DPIA_LEVELS,
+    "dpia_rating": DPIA_RATINGS,
     "reason": REASONS,
 }
 

@@ -113,8 +113,8 @@ class RecordProcessor(PostStage, PendingWrites, PlatformChanges):
             ],
         )
         self.quarantine_repo = QuarantineRepository(session, ctx.keyring)
-        # Purposes held for want of an approved DPIA (Art. 35(1)), read once per batch.
-        held = held_purposes(ctx.policy, DpiaRepository(session).latest())
+        # Purposes held for want of a signed-off DPIA (Art. 35(1)), read once per batch.
+        held = held_purposes(ctx.policy, DpiaRepository(session).signed_off_purposes())
         self.evaluate = dpia_evaluate(ctx.policy.evaluate, held, ctx.policy.version)
         self.keys = ctx.keyring.key_batch(session)
         self.linker = Linker(

@@ -1,6 +1,6 @@
 """The DPIA hold as a decision (GDPR Art. 35(1): the assessment comes *before* the
-processing). Pure: which purposes are held is decided by the caller from the approvals
-on record (``sphere.governance.dpia``); this module only says what a hold looks like."""
+processing). Pure: which purposes are held is decided by the caller from the DPIAs
+signed off (``sphere.governance.dpia``); this module only says what a hold looks like."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ HOLD_ARTICLE = "GDPR Art. 35(1)"
 def hold_text(purpose: Purpose) -> str:
     return (
         f"purpose '{purpose.value}' requires a data protection impact assessment (policy) and "
-        "none is recorded as approved; processing is held until it is"
+        "none is signed off; processing is held until it is"
     )
 
 
 def hold_decision(purpose: Purpose, policy_version: str) -> Decision:
-    """``needs_review``: a person (the DPO) must act — record the approved DPIA."""
+    """``needs_review``: a person must act — carry out the DPIA and sign it off."""
     return Decision(
         outcome=Outcome.NEEDS_REVIEW,
         purpose=purpose,
@@ -34,7 +34,7 @@ def hold_decision(purpose: Purpose, policy_version: str) -> Decision:
 
 def held_purposes(policy: Policy, approved: Iterable[str]) -> frozenset[Purpose]:
     """Purposes ``policy`` marks ``dpia_required`` that are not among ``approved``
-    (purpose values with a DPIA recorded as approved)."""
+    (purpose values whose DPIA has a signed-off version)."""
     done = set(approved)
     return frozenset(
         p for p, spec in policy.purposes.items() if spec.dpia_required and p.value not in done

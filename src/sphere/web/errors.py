@@ -268,6 +268,8 @@ async def handle_sphere_error(request: Request, exc: Exception) -> Response:
         error: dict[str, Any] = {"code": code, "message": message}
         if isinstance(exc, PolicyError):
             error.update(message=exc.detail, file=exc.file, line=exc.line, column=exc.column)
+        if isinstance(exc, InvalidInput) and isinstance(getattr(exc, "field", None), str):
+            error["field"] = exc.field  # type: ignore[attr-defined]  # the refused form field
         return _json(status, error, headers)
     if isinstance(exc, PasswordChangeRequired) and request.method in ("GET", "HEAD"):
         return RedirectResponse("/cockpit/password", status_code=303)

@@ -32,6 +32,7 @@ WITHOUT_JSON = {
     "audit checkpoint": "an action; prints the checkpoint file it wrote",
     "audit keys": "prints two key ids (never the keys); --generate creates key files",
     "breach draft": "the drafted letter is the output (`breach show --json` has the facts)",
+    "dpia pdf": "writes the PDF file (`dpia show --json` has the content)",
     "scrub": "a filter: the scrubbed text is the output (stdin to stdout)",
     "serve": "runs the web server",
     "staff add": "interactive (asks for a password)",

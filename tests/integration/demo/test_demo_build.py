@@ -18,6 +18,7 @@ from sphere.demo.run import DEMO_STAFF, build_demo
 from sphere.demo.story import CAMPAIGN, REQUESTS
 from sphere.domain import FrozenClock
 from sphere.governance.breach import list_breaches
+from sphere.governance.dpia import list_dpias
 from sphere.governance.recipients import list_recipients
 from sphere.marketing.campaigns import dry_run, list_campaigns
 from sphere.rights.requests import list_requests
@@ -87,6 +88,12 @@ def test_demo_builds_once_with_its_history(demo_runtime: Runtime) -> None:
         assert controller.supervisory_authority.name.startswith("Bayerisches Landesamt")
         assert controller.missing == ()
         assert len(list_recipients(session)) == 3  # processors, one sub-processor (Art. 28)
+        # its DPIAs, signed off before processing (Art. 35(1)); enrichment's is worked out
+        dpias = {d.purpose: d for d in list_dpias(session)}
+        assert set(dpias) == {"enrichment", "profiling", "public_monitoring", "identity_matching"}
+        worked = dpias["enrichment"].approved
+        assert worked is not None and len(worked.risks) == 4 and worked.dpo_opinion
+        assert "dpia.review-overdue" not in codes and "dpia.missing" not in codes
 
     second = build_demo(rt, size="small")  # idempotent: nothing new
     assert second.story.to_dict() == {"measures": 0, "campaigns": 0, "requests": 0}
@@ -95,6 +102,7 @@ def test_demo_builds_once_with_its_history(demo_runtime: Runtime) -> None:
         assert session.scalar(select(func.count()).select_from(AuditEntryRow)) >= audit_rows
         assert len(list_requests(session, now=now)) == len(REQUESTS)
         assert len(list_breaches(session)) == 1
+        assert len(list_dpias(session)) == 4
         assert verify(session).ok
 
 
