@@ -106,6 +106,17 @@ EXAMPLES: dict[str, str] = {
     "connector tasks": "sphere connector tasks --request REQUEST_ID",
     "connector retry": "sphere connector retry --json",
     "connector requeue": "sphere connector requeue --request REQUEST_ID --system shop",
+    "recipient edit": (
+        'sphere recipient edit "HelpDesk Cloud Inc." '
+        "--set transfer_mechanism=scc --set scc_module=2"
+    ),
+    "recipient retire": 'sphere recipient retire "Mailversand Nord GmbH"',
+    "joint list": "sphere joint list --json",
+    "joint set": (
+        "sphere joint set facebook --platform 'Meta Platforms Ireland Ltd.' "
+        "--title 'Page Insights Controller Addendum' --agreed-on 2025-06-02 --contact … "
+        "--right access=platform … --essence-en … --essence-de …"
+    ),
     "dpia list": "sphere dpia list --json",
     "notices send": (
         "sphere notices send --controller Optiklinse --controller-contact … "

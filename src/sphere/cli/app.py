@@ -30,6 +30,7 @@ _SUBAPPS: tuple[tuple[str, str, str, str], ...] = (
     ("sphere.cli.breach", "app", "breach", "Personal-data breaches (Art. 33/34): record, notify."),
     ("sphere.cli.recipient", "app", "recipient", "Recipients, processors, transfers."),
     ("sphere.cli.connector", "app", "connector", "Connected systems: definitions, health, tasks."),
+    ("sphere.cli.joint", "app", "joint", "Joint controllers (Art. 26): arrangements per source."),
     ("sphere.cli.retention", "app", "retention", "Purpose-bound retention (Art. 5(1)(e))."),
     ("sphere.cli.measure", "app", "measure", "Plan measures and record the DPO's decision."),
     ("sphere.cli.campaign", "app", "campaign", "Create, dry-run, run and list campaigns."),

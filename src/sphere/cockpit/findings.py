@@ -49,6 +49,7 @@ from sphere.cockpit.breach_findings import breach_findings
 from sphere.cockpit.dpia_findings import dpia_findings
 from sphere.cockpit.finding import Finding, localize, make_finding
 from sphere.cockpit.findings_marketing import campaign_consent, minors
+from sphere.cockpit.joint_findings import joint_findings
 from sphere.cockpit.record import ProcessingRecord
 from sphere.domain import Collection
 from sphere.dsr.deadline import NEAR_DEADLINE_DAYS, DeadlineState
@@ -518,6 +519,7 @@ def compute_findings(
         *_requests(session, now),
         *breach_findings(session, now, make_finding),
         *dpia_findings(session, policy, now, make_finding),
+        *joint_findings(session, make_finding),
         *_reidentifiable(session, keyring),
     ]
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.code))

@@ -39,7 +39,7 @@ RECIPIENTS = (
 def register_demo_recipients(rt: Runtime) -> int:
     """Register them once (a rerun of the demo finds them); returns how many were new."""
     with rt.session() as session:
-        known = {r.name for r in list_recipients(session)}
+        known = {r.name for r in list_recipients(session, active_only=False)}
         new = [d for d in RECIPIENTS if d.name not in known]
         for draft in new:
             add_recipient(session, draft, actor="demo", at=rt.clock.now())

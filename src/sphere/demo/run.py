@@ -22,6 +22,7 @@ from sphere.accounts.service import Role, create_staff_user, make_password_hashe
 from sphere.consent.ledger import grant, withdraw
 from sphere.demo._breach import record_demo_breach
 from sphere.demo._dpia import carry_out_demo_dpias
+from sphere.demo._joint import register_demo_arrangements
 from sphere.demo._recipients import register_demo_recipients
 from sphere.demo.scenario import ScenarioSize, generate_scenario
 from sphere.demo.story import StoryReport, play_story
@@ -248,6 +249,7 @@ def build_demo(
     report.story = play_story(rt, manifest["consents"])
     record_demo_breach(rt)  # the register's one breach (Art. 33, 34)
     register_demo_recipients(rt)  # processors and transfers (Art. 28, 44-49)
+    register_demo_arrangements(rt)  # joint controllers with the platforms (Art. 26)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -44,6 +44,7 @@ class RecipientDraft:
     role: str
     country: str
     purposes: tuple[str, ...] = ()
+    location: str = ""
     data_categories: tuple[str, ...] = ()
     processor_of: str | None = None
     agreement_date: datetime | None = None
@@ -51,14 +52,18 @@ class RecipientDraft:
     transfer_mechanism: str | None = None
     scc_module: int | None = None
     tia_date: datetime | None = None
+    tia_summary: str = ""
 
 
 def is_transfer(country: str) -> bool:
     return country.upper() not in EEA
 
 
-def check_recipient(session: Session, draft: RecipientDraft) -> dict[str, Any]:
-    """The row's values, or ``FieldError`` naming the first bad field."""
+def check_recipient(
+    session: Session, draft: RecipientDraft, *, editing: str | None = None
+) -> dict[str, Any]:
+    """The row's values, or ``FieldError`` naming the first bad field (``editing``: the
+    id of the recipient being changed, which may not be its own processor)."""
     name = " ".join(draft.name.split())
     if not name or len(name) > 200:
         raise FieldError("name", "required, at most 200 characters")
@@ -71,6 +76,8 @@ def check_recipient(session: Session, draft: RecipientDraft) -> dict[str, Any]:
     if not purposes:
         raise FieldError("purposes", "name at least one purpose the recipient receives data for")
     categories = _known("data_categories", draft.data_categories, (c.value for c in DataCategory))
+    if draft.tia_date is not None and not is_transfer(country):
+        raise FieldError("tia_date", f"{country} is in the EU/EEA: there is no transfer to assess")
     if draft.role in ("processor", "sub_processor") and draft.agreement_date is None:
         raise FieldError(
             "agreement_date",
@@ -78,7 +85,12 @@ def check_recipient(session: Session, draft: RecipientDraft) -> dict[str, Any]:
         )
     if draft.role == "sub_processor":
         parent = RecipientRepository(session).get(draft.processor_of or "")
-        if parent is None or parent.role != "processor":
+        if (
+            parent is None
+            or parent.role != "processor"
+            or parent.id == editing
+            or parent.retired_at is not None
+        ):
             raise FieldError(
                 "processor_of", "name the registered processor that engaged it (Art. 28(2), (4))"
             )
@@ -105,6 +117,8 @@ def check_recipient(session: Session, draft: RecipientDraft) -> dict[str, Any]:
         )
     return {
         "name": name, "role": draft.role, "country": country, "purposes": list(purposes),
+        "location": " ".join(draft.location.split())[:200],
+        "tia_summary": draft.tia_summary.strip()[:4000],
         "data_categories": list(categories),
         "processor_of": draft.processor_of if draft.role == "sub_processor" else None,
         "agreement_date": draft.agreement_date,
@@ -135,8 +149,58 @@ def add_recipient(
     return recipient
 
 
-def list_recipients(session: Session) -> list[Recipient]:
-    return RecipientRepository(session).list()
+def update_recipient(
+    session: Session, recipient_id: str, draft: RecipientDraft, *, actor: str, at: datetime
+) -> Recipient:
+    """Change a recipient: checked like a new one, all fields at once or none."""
+    repository = RecipientRepository(session)
+    before = repository.by_id(recipient_id)
+    if before.retired_at is not None:
+        raise FieldError("recipient", "retired; register it anew instead")
+    values = check_recipient(session, draft, editing=recipient_id)
+    if before.role == "processor" and values["name"] != before.name:
+        engaged = [r.name for r in repository.list() if r.processor_of == before.name]
+        if engaged:
+            raise FieldError("name", f"sub-processors name it as their processor: {engaged[0]}")
+    recipient = repository.update(recipient_id, **values, updated_at=at)
+    changed = sorted(k for k in values if getattr(before, k) != getattr(recipient, k))
+    audit(session, actor=actor, action="recipient.changed", object_ids=(recipient_id,),
+          details={"article": "art30_1_d", "fields": changed, "country": recipient.country,
+                   "transfer": is_transfer(recipient.country),
+                   "mechanism": recipient.transfer_mechanism}, at=at)  # fmt: skip
+    return recipient
+
+
+def retire_recipient(session: Session, recipient_id: str, *, actor: str, at: datetime) -> Recipient:
+    """It no longer receives data: out of the notices and the record, kept in the register
+    (and in the Art. 19 notifications already made)."""
+    repository = RecipientRepository(session)
+    before = repository.by_id(recipient_id)
+    if before.retired_at is not None:
+        raise FieldError("recipient", "retired already")
+    engaged = [r.name for r in repository.list(active_only=True) if r.processor_of == before.name]
+    if engaged:
+        raise FieldError("recipient", f"retire its sub-processors first: {', '.join(engaged)}")
+    recipient = repository.update(recipient_id, retired_at=at, updated_at=at)
+    audit(session, actor=actor, action="recipient.retired", object_ids=(recipient_id,),
+          details={"article": "art30_1_d", "role": recipient.role}, at=at)  # fmt: skip
+    return recipient
+
+
+def find_recipient(session: Session, name: str) -> Recipient:
+    found = RecipientRepository(session).get(name)
+    if found is None:
+        raise FieldError("name", f"no recipient {name!r} is registered")
+    return found
+
+
+def get_recipient(session: Session, recipient_id: str) -> Recipient:
+    return RecipientRepository(session).by_id(recipient_id)
+
+
+def list_recipients(session: Session, *, active_only: bool = True) -> list[Recipient]:
+    """The recipients that receive data now (``active_only=False``: also the retired)."""
+    return RecipientRepository(session).list(active_only=active_only)
 
 
 def recipient_dict(recipient: Recipient) -> dict[str, Any]:

@@ -35,6 +35,14 @@ from sphere.errors import NotFound
 from sphere.i18n import N_, Translator, translator
 from sphere.i18n.glossary import article, legal_basis, term
 from sphere.policy import Policy
+from sphere.rights.disclosure import (
+    ACTION_WORDS,
+    NO_DISCLOSURE,
+    OWN_STAFF,
+    SAFEGUARD_WORDS,
+    Disclosure,
+    recipients_told,
+)
 from sphere.rights.profiling import profiling_statement
 from sphere.rights.systems import ConnectedSystems, access_sections, subject_identifiers
 from sphere.storage.crypto import Keyring
@@ -48,9 +56,6 @@ from sphere.storage.repositories.interactions import InteractionRepository
 from sphere.storage.repositories.rights import RightsRepository
 from sphere.storage.repositories.sources import SourceRepository
 
-RECIPIENTS = [
-    N_("the controller's own staff for the stated purpose; no disclosure to third parties")
-]
 _CSV_SECTIONS = ("identities", "interactions", "events", "attributes", "consents", "decisions")
 
 
@@ -103,6 +108,7 @@ def access_report(
     contacts = ContactRepository(session, keyring)
     contact = contacts.get(contact_id)
     decisions = DecisionRepository(session)
+    disclosure = Disclosure(session)
 
     def decision(decision_id: str | None) -> DecisionRecord | None:
         if decision_id is None:
@@ -147,7 +153,7 @@ def access_report(
                 "created_at": _iso(identity.created_at),
                 # identities live as long as the contact (its own deadline, if imported)
                 "retention_until": _iso(contact.retention_until),
-                "recipients": RECIPIENTS,
+                "recipients": disclosure.recipients(category="contact_data"),
                 **_decision_dict(import_decision),
             }
         )
@@ -177,7 +183,7 @@ def access_report(
                 "retention_until": _iso(item.retention_until),
                 "pseudonymised": item.contact_id is None,
                 "source": source(item.source_name),
-                "recipients": RECIPIENTS,
+                "recipients": disclosure.recipients([logged.purpose.value if logged else None]),
                 **_purpose_info(policy, logged.purpose.value if logged else None),
                 **_decision_dict(logged),
             }
@@ -197,7 +203,7 @@ def access_report(
                 "occurred_at": _iso(event.occurred_at),
                 "retention_until": _iso(event.retention_until),
                 "source": {"name": event.channel.value},
-                "recipients": RECIPIENTS,
+                "recipients": disclosure.recipients([logged.purpose.value if logged else None]),
                 **_purpose_info(policy, logged.purpose.value if logged else None),
                 **_decision_dict(logged),
             }
@@ -218,7 +224,7 @@ def access_report(
             "special_categories": sorted(c.value for c in a.special_categories),
             "retention_until": _iso(a.retention_until),
             "created_at": _iso(a.created_at),
-            "recipients": RECIPIENTS,
+            "recipients": disclosure.recipients([a.purpose.value]),
             **_purpose_info(policy, a.purpose.value),
         }
         for a in AttributeRepository(session, keyring).list_for_contact(contact_id)
@@ -266,6 +272,8 @@ def access_report(
     if systems is not None and systems.names():
         identifiers = subject_identifiers(session, keyring, contact_id)
         extra["connected_systems"] = access_sections(systems, identifiers)
+    held = {str(r["purpose"]) for r in [*interaction_rows, *event_rows, *attribute_rows]
+            if r.get("purpose")}  # fmt: skip
     return {
         **extra,
         "format": "sphere-access-report/1",
@@ -283,6 +291,8 @@ def access_report(
         "attributes": attribute_rows,
         "consents": consent_rows,
         "decisions": decision_rows,
+        "transfers": disclosure.transfers(held),  # Art. 15(2)
+        "recipients_told": recipients_told(session, contact_id),  # Art. 19 sentence 2
         "requests": [
             {
                 "id": r.id,
@@ -361,6 +371,8 @@ _SUMMARY_SECTIONS = {
     "attributes": N_("Facts we recorded or derived about you"),
     "consents": N_("Your consents"),
     "decisions": N_("Why we stored each record"),
+    "transfers": N_("Transfers outside the EU/EEA and their safeguards"),
+    "recipients_told": N_("Recipients we told of your correction, erasure or restriction"),
 }
 _SUMMARY_COLUMNS = {
     "kind": N_("Kind"),
@@ -386,6 +398,12 @@ _SUMMARY_COLUMNS = {
     "verified": N_("Verified"),
     "verification_method": N_("How it was verified"),
     "recipients": N_("Recipients"),
+    "recipient": N_("Recipient"),
+    "country": N_("Country"),
+    "safeguard": N_("Safeguard"),
+    "scc_module": N_("Module of the clauses"),
+    "request_id": N_("Request"),
+    "notified_at": N_("Told on"),
     "action": N_("Action"),
     "explicit": N_("Explicit (Art. 9)"),
     "notice_hash": N_("Fingerprint of the notice"),
@@ -400,6 +418,8 @@ _SUMMARY_WORDS = {  # values that are words
     "given": N_("given"),
     "withdrawn": N_("withdrawn"),
     "unknown": N_("unknown"),
+    **SAFEGUARD_WORDS,
+    **ACTION_WORDS,
 }
 _SUMMARY_RIGHTS = (
     ("art16", N_("rectification")),
@@ -429,7 +449,7 @@ def _summary_cell(tr: Translator, column: str, value: Any) -> str:
     if isinstance(value, bool):
         return tr.gettext("yes") if value else tr.gettext("no")
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "; ".join(tr.gettext(v) if v in RECIPIENTS else v for v in value)
+        return "; ".join(tr.gettext(v) if v in (NO_DISCLOSURE, OWN_STAFF) else v for v in value)
     if isinstance(value, str) and value in _SUMMARY_WORDS:
         return tr.gettext(_SUMMARY_WORDS[value])
     if isinstance(value, str) and column.endswith(("_at", "_until")):

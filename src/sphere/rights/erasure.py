@@ -56,6 +56,7 @@ from sqlalchemy.orm import Session
 from sphere.audit import record as audit
 from sphere.domain import LegalBasis, Purpose
 from sphere.errors import NotFound
+from sphere.rights.art19 import notify_recipients
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import SourceRef, SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
@@ -181,6 +182,9 @@ def erase_contact(
     contact = contacts.get(contact_id)
     if contact.erased_at is not None:
         return ErasureResult(contact_id, {"already_erased": 1})
+    if request_id is not None:  # Art. 19: who had the data, read before it is gone
+        notify_recipients(session, request_id=request_id, contact_id=contact_id,
+                          action="erasure", at=at, actor=actor)  # fmt: skip
 
     identities = contacts.identities(contact_id)
     values = [i.value for i in identities if i.value]

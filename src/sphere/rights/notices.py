@@ -242,7 +242,7 @@ def due_notice(
         supervisory_authority=parties.supervisory_authority,
         dpo=parties.dpo,
         channels=tuple(d.channel for d in duties),
-        registered=RecipientRepository(session).list(),
+        registered=RecipientRepository(session).list(active_only=True),
     )
     text = render_notice(inputs, language).text
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -284,7 +284,7 @@ def send_notices(
     """Render and record the notice for every contact with open duties (or one contact)."""
     sync_duties(session, policy)
     repo = RightsRepository(session)
-    registered = RecipientRepository(session).list()
+    registered = RecipientRepository(session).list(active_only=True)
     by_contact: dict[str, list[NoticeDuty]] = {}
     for duty in repo.duties(open_only=True, contact_id=contact_id):
         by_contact.setdefault(duty.contact_id, []).append(duty)

@@ -28,6 +28,7 @@ from sphere.audit import record as audit
 from sphere.consent.objection import record_objection
 from sphere.dsr.deadline import DeadlineState, Extension, RequestDeadline
 from sphere.errors import InvalidInput, NotFound
+from sphere.rights.art19 import notify_recipients
 from sphere.rights.refusal import refuse
 from sphere.rights.subject import find_contacts, resolve_subject
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed
@@ -354,6 +355,8 @@ def complete_request(
     result: Mapping[str, Any] | None = None,
 ) -> DsrRequest:
     request = get_request(session, request_id)
+    notify_recipients(session, request_id=request_id, contact_id=request.contact_id,
+                      action=request.type, at=at, actor=actor)  # Art. 19  # fmt: skip
     updated = RightsRepository(session).update_request(
         request_id,
         state=RequestState.COMPLETED.value,

@@ -11,6 +11,7 @@ from sphere.web.api import (
     health,
     intake,
     jobs,
+    joint,
     marketing,
     policy,
     portal,
@@ -30,6 +31,7 @@ router.include_router(dpia.router)
 router.include_router(breach.router)
 router.include_router(recipients.router)
 router.include_router(systems.router)
+router.include_router(joint.router)
 router.include_router(cockpit.router)
 router.include_router(jobs.router)
 router.include_router(rights.router)

@@ -8,6 +8,7 @@ from sphere.web.cockpit import (
     contacts,
     home,
     jobs,
+    joint,
     listening,
     marketing,
     measures,
@@ -34,5 +35,6 @@ router.include_router(jobs.router)
 router.include_router(reviews.router)
 router.include_router(breaches.router)
 router.include_router(recipients.router)
+router.include_router(joint.router)
 
 __all__ = ["router"]

@@ -72,6 +72,11 @@ NAVIGATION: tuple[NavItem, ...] = (
         N_("recipients, processors and transfers with their agreements and safeguards"),
     ),
     NavItem(
+        N_("Joint controllers"),
+        "/cockpit/joint-controllers",
+        N_("arrangements with the platforms whose page statistics the company uses (Art. 26)"),
+    ),
+    NavItem(
         N_("Audit"), "/cockpit/audit", N_("the hash-chained audit trail with its verification")
     ),
     NavItem(
@@ -117,6 +122,9 @@ DONE_CODES = frozenset(
         "breach-subjects-notified",
         "breach-closed",
         "campaign-created",
+        "recipient-saved",
+        "recipient-retired",
+        "arrangement-saved",
     }
 )
 

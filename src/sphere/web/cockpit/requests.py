@@ -17,6 +17,8 @@ from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
 from sphere.portal.requests import verify_request
+from sphere.rights.art19 import ACTIONS as ART19_ACTIONS
+from sphere.rights.art19 import told_per_request
 from sphere.rights.erasure import erasure_scope
 from sphere.rights.requests import (
     RequestType,
@@ -66,6 +68,9 @@ def queue(
         active="requests",
         views=list(page.views),
         details=details,
+        told=told_per_request(
+            db, [v.request.id for v in page.views if v.request.type in ART19_ACTIONS]
+        ),  # Art. 19
         filters=filters,
         next_after=page.next_after,
         kinds=[t.value for t in RequestType],

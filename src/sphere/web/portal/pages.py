@@ -30,6 +30,7 @@ from sphere.portal.consents import (
     withdraw_own_consent,
 )
 from sphere.portal.holdings import group_by_purpose
+from sphere.portal.joint import public_joint
 from sphere.portal.links import (
     LinkInvalid,
     NotAnEmailAddress,
@@ -38,6 +39,7 @@ from sphere.portal.links import (
     redeem_login_link,
 )
 from sphere.portal.login_throttle import client_key
+from sphere.portal.recipients import told_of_requests, who_receives
 from sphere.portal.requests import PORTAL_TYPES, export_own_data, open_own_request, own_requests
 from sphere.portal.sessions import (
     LivePortalSession,
@@ -248,14 +250,17 @@ def logout(request: Request, runtime: Runtime, db: DbSession, _subject: Subject)
 def overview(request: Request, runtime: Runtime, db: DbSession, subject: Subject) -> Response:
     tr = request_translator(request)
     report = access_report(db, runtime.keyring, active_policy(db), subject, now=runtime.clock.now())
+    groups = group_by_purpose(report, tr)
     return _render(
         request,
         runtime,
         "overview.html",
         "overview",
-        groups=group_by_purpose(report, tr),
+        groups=groups,
         profiling=report["profiling"]["text"][tr.lang],  # Art. 15(1)(h)
         breaches=breach_notices(db, subject, runtime.company_contact(), tr),  # Art. 34
+        recipients=who_receives(db, [g.purpose for g in groups], tr),  # Art. 15(1)(c), (2)
+        joint=public_joint(db, tr),  # Art. 26(2) sentence 2
     )
 
 
@@ -338,9 +343,9 @@ def change_consent(
 @router.get("/requests")
 def requests_page(request: Request, runtime: Runtime, db: DbSession, subject: Subject) -> Response:
     views = own_requests(db, subject, now=runtime.clock.now())
-    return _render(
-        request, runtime, "requests.html", "requests", views=views, types=PORTAL_TYPES, done=""
-    )
+    told = told_of_requests(db, subject, request_translator(request))  # Art. 19 sentence 2
+    return _render(request, runtime, "requests.html", "requests", views=views,
+                   types=PORTAL_TYPES, done="", told=told)  # fmt: skip
 
 
 @router.post("/requests", dependencies=[PortalCsrf])
@@ -380,6 +385,7 @@ def open_request_form(
         views=views,
         types=PORTAL_TYPES,
         done=_request_answer(tr, merged=opened.merged, kind=kind),
+        told=told_of_requests(db, login.contact_id, tr),
     )
 
 
