@@ -431,7 +431,10 @@ def erase(request_id: RequestId = None, subject: Subject = None, as_json: JsonFl
     for item in result["kept"]:
         typer.echo(f"kept {item['table']} {item['id']} until {item['until']}: {item['reason']}")
     for task in result["systems"]:
+        done = task["result"].get("done") or {}
         note = f" ({task['last_error']})" if task["last_error"] else ""
+        if done.get("no_match"):
+            note = " (no row matched the person's identifiers)"
         typer.echo(f"system {task['system']}: {task['state']}, attempts {task['attempts']}{note}")
     if not result["completed"]:
         typer.echo("request stays open until every connected system is done")

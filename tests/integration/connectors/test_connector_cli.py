@@ -84,6 +84,8 @@ def test_erase_through_the_cli_leaves_the_request_open_while_a_system_is_down(
 ) -> None:
     shop.write(home / "connectors", **{"  port: 3306\n": "  port: 1\n  connect_timeout: 1\n"})
     crm.write(home / "connectors")
+    with crm.engine.connect() as connection:  # Erika is not in the CRM: no match there
+        connection.execute(text("UPDATE contacts SET email = 'other@example.net' WHERE id = 1"))
     rt = open_runtime(load_settings())
     try:
         with rt.session() as session:
@@ -106,7 +108,9 @@ def test_erase_through_the_cli_leaves_the_request_open_while_a_system_is_down(
     }
     erased = runner.invoke(dsr.app, ["erase", "--request", request.id])
     assert erased.exit_code == 0, erased.output
-    assert "system crm: done" in erased.output
+    assert "system crm: done, attempts 1 (no row matched the person's identifiers)" in (
+        erased.output
+    )
     assert "system shop: failed, attempts 1" in erased.output
     assert "request stays open" in erased.output
     assert EMAIL not in erased.output
@@ -114,4 +118,4 @@ def test_erase_through_the_cli_leaves_the_request_open_while_a_system_is_down(
     assert [t["system"] for t in json.loads(tasks.output)] == ["shop"]
     retried = runner.invoke(connector.app, ["retry", "--json"])
     assert json.loads(retried.output) == []  # the back-off has not passed
-    assert crm.scalar("SELECT COUNT(*) FROM contacts") == 1
+    assert crm.scalar("SELECT COUNT(*) FROM contacts") == 2
