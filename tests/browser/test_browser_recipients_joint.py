@@ -18,6 +18,7 @@ import pytest
 
 from tests.browser.conftest import LENA, LiveServer, serve
 from tests.browser.test_browser_portal_german import _context, ask_for_link, assert_german
+from tests.web.test_web_i18n import untranslated
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("SPHERE_SCREENSHOTS", "")
@@ -69,6 +70,7 @@ def test_recipient_form_and_joint_arrangement(browser: Any, server: LiveServer) 
         page.get_by_role("link", name="Register a recipient").click()
         page.get_by_label("Organisation").fill("HelpDesk Cloud Inc.")
         page.get_by_label("Customer care").check()
+        page.get_by_label("contact details").check()
         page.get_by_label("Signed on").fill("2025-09-15")
         page.get_by_label("Country (two-letter code, e.g. DE, IE, US)").fill("US")
         page.get_by_label("City or data centre (optional)").fill("Ashburn, Virginia")
@@ -92,7 +94,7 @@ def test_recipient_form_and_joint_arrangement(browser: Any, server: LiveServer) 
         facebook = page.locator("#joint-sources tr.joint-missing")
         assert "missing" in facebook.inner_text()
         assert "our own channel" in page.locator("#joint-sources tr.joint-own_channel").inner_text()
-        facebook.get_by_role("link", name="Record or change the arrangement for facebook").click()
+        facebook.get_by_role("link", name="Record or change facebook").click()
         page.get_by_label("Other controller").fill("Meta Platforms Ireland Ltd.")
         page.get_by_label("Name of the arrangement").fill("Page Insights Controller Addendum")
         page.get_by_label("Concluded or accepted on").fill("2025-06-02")
@@ -118,6 +120,24 @@ def test_recipient_form_and_joint_arrangement(browser: Any, server: LiveServer) 
         page.wait_for_url(re.compile(r".*/cockpit/joint-controllers\?done=arrangement-saved.*"))
         assert "arrangement in place" in page.locator("#joint-sources").inner_text()
         _shot(page, "joint-controllers")
+        english = {}
+        for path in ("/cockpit/joint-controllers", "/cockpit/recipients"):
+            page.goto(f"{server.url}{path}")
+            english[path] = page.content()
+        page.get_by_role("link", name="Deutsch").click()  # the cockpit in German
+        for path, shot in (("/cockpit/joint-controllers", "joint-controllers-de"),
+                           ("/cockpit/recipients", "recipients-register-de")):  # fmt: skip
+            page.goto(f"{server.url}{path}")
+            assert page.locator("html").get_attribute("lang") == "de"
+            assert not untranslated(page.content(), english[path]), path
+            _shot(page, shot)
+        assert (
+            "Vereinbarung liegt vor" in page.goto(f"{server.url}/cockpit/joint-controllers").text()
+        )  # type: ignore[union-attr]
+        page.goto(f"{server.url}/cockpit/recipients")
+        page.locator("#recipients").get_by_role("link").first.click()
+        assert page.get_by_role("heading", level=1).inner_text() == "Empfänger ändern"
+        _shot(page, "recipient-form-de")
         assert not [e for e in errors if "status of 422" not in e], errors
     finally:
         context.close()
@@ -140,7 +160,9 @@ def test_recipient_form_and_joint_arrangement(browser: Any, server: LiveServer) 
                 assert "EuGH, Urt. v. 5.6.2018 – C-210/16" in text
                 assert "Diesen Kanal betreiben wir selbst" in text
                 assert_german(page, "overview with joint controllers")
-            assert "Meta Platforms Ireland Ltd." in joint.locator("table").inner_text()
+            assert "Meta Platforms Ireland Ltd." in joint.locator(".joint-rights").inner_text()
+            recipients = page.locator("#recipients").inner_text()
+            assert "HelpDesk Cloud Inc." in recipients and "Data Privacy Framework" in recipients
             _shot(page, f"portal-joint-{lang}")
             page.goto(f"{server.url}/transparency")
             assert page.locator("#joint-controllers").is_visible()
