@@ -117,6 +117,15 @@ EXAMPLES: dict[str, str] = {
         "--title 'Page Insights Controller Addendum' --agreed-on 2025-06-02 --contact … "
         "--right access=platform … --essence-en … --essence-de …"
     ),
+    "tom list": "sphere tom list --json",
+    "tom add": (
+        'sphere tom add --title "Off-site backups" --kind technical --goal availability '
+        '--owner "IT operations" --review-due 2027-03-01'
+    ),
+    "tom update": 'sphere tom update off-site-backups --owner "IT security"',
+    "tom review": "sphere tom review off-site-backups --next-review 2027-09-01",
+    "record check": "sphere record check --json",
+    "record export": "sphere record export record.pdf --lang de",
     "dpia list": "sphere dpia list --json",
     "notices send": (
         "sphere notices send --controller Optiklinse --controller-contact … "

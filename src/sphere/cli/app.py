@@ -31,6 +31,8 @@ _SUBAPPS: tuple[tuple[str, str, str, str], ...] = (
     ("sphere.cli.recipient", "app", "recipient", "Recipients, processors, transfers."),
     ("sphere.cli.connector", "app", "connector", "Connected systems: definitions, health, tasks."),
     ("sphere.cli.joint", "app", "joint", "Joint controllers (Art. 26): arrangements per source."),
+    ("sphere.cli.tom", "app", "tom", "Technical and organisational measures (Art. 32)."),
+    ("sphere.cli.record", "app", "record", "The record of processing (Art. 30): check, export."),
     ("sphere.cli.retention", "app", "retention", "Purpose-bound retention (Art. 5(1)(e))."),
     ("sphere.cli.measure", "app", "measure", "Plan measures and record the DPO's decision."),
     ("sphere.cli.campaign", "app", "campaign", "Create, dry-run, run and list campaigns."),

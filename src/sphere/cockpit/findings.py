@@ -26,7 +26,9 @@ Evidence names counts, ids, enum values and dates — never content. Checks:
 ``policy.outdated``            the policy in force fails a check added after it was
                                applied (e.g. advertising on legitimate interest, C-252/21)
 
-The campaign and minors checks are in ``findings_marketing``; each finding's evidence
+The campaign and minors checks are in ``findings_marketing``, the completeness of the
+record (``record.*-missing``, Art. 30(1)) in ``record_check``, the security measures
+(``tom.*``, Art. 32) in ``toms``; each finding's evidence
 is a message, shown in the reader's language (``finding.localize``). The notice
 check calls ``rights.notices.sync_duties``, which first derives duties the stored
 records imply (idempotent bookkeeping, no audit entry), so a GET may write those rows.
@@ -51,6 +53,8 @@ from sphere.cockpit.finding import Finding, localize, make_finding
 from sphere.cockpit.findings_marketing import campaign_consent, minors
 from sphere.cockpit.joint_findings import joint_findings
 from sphere.cockpit.record import ProcessingRecord
+from sphere.cockpit.record_check import record_findings
+from sphere.cockpit.toms import tom_findings
 from sphere.domain import Collection
 from sphere.dsr.deadline import NEAR_DEADLINE_DAYS, DeadlineState
 from sphere.governance.policy_versions import active_policy
@@ -520,6 +524,8 @@ def compute_findings(
         *breach_findings(session, now, make_finding),
         *dpia_findings(session, policy, now, make_finding),
         *joint_findings(session, make_finding),
+        *record_findings(record, make_finding),
+        *tom_findings(record.security, make_finding),
         *_reidentifiable(session, keyring),
     ]
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.code))

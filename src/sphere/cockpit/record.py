@@ -13,18 +13,20 @@ three cannot contradict each other and none of them scans the records.
 activity is a ``dpv:PersonalDataHandling`` with ``dpv:hasPurpose``,
 ``dpv:hasLegalBasis`` (``eu-gdpr:A6-1-a`` …), ``dpv:hasPersonalData``,
 ``dpv:hasDataSubject``, ``dpv:hasRecipient``, ``dpv:hasDataSource``,
-``dpv:hasStorageCondition`` (an ISO 8601 duration) and ``dpv:hasImpactAssessment``.
+``dpv:hasStorageCondition`` (an ISO 8601 duration), ``dpv:hasImpactAssessment`` and
+``dpv:hasTechnicalOrganisationalMeasure`` (the Art. 32 catalogue, ``cockpit.toms``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sphere.cockpit.toms import TomCatalogue, measures_jsonld
 from sphere.domain import DataCategory, LegalBasis, Purpose
 from sphere.domain.controller import ContactPoint, ControllerProfile
 from sphere.governance.dpia import dpia_approvals
@@ -190,6 +192,9 @@ class ProcessingRecord:
     policy_hash: str
     generated_at: datetime
     activities: tuple[Activity, ...]
+    # Art. 30(1)(a) and (g), when the caller knows them (``build_record``'s arguments)
+    controller: ControllerProfile | None = field(default=None, compare=False)
+    security: TomCatalogue | None = field(default=None, compare=False)
 
     def activity(self, purpose: str) -> Activity:
         for item in self.activities:
@@ -203,6 +208,7 @@ class ProcessingRecord:
             "policy_hash": self.policy_hash,
             "generated_at": self.generated_at.isoformat(),
             "activities": [a.to_dict() for a in self.activities],
+            **({"security_measures": self.security.to_dict()} if self.security else {}),
         }
 
 
@@ -219,8 +225,17 @@ def source_of_channel(sources: Iterable[Source]) -> dict[str, str]:
     return {channel: names[0] for channel, names in by_channel.items() if len(names) == 1}
 
 
-def build_record(session: Session, policy: Policy, *, now: datetime) -> ProcessingRecord:
-    """The Art. 30 record for ``policy`` (normally the policy in force) over stored data."""
+def build_record(
+    session: Session,
+    policy: Policy,
+    *,
+    now: datetime,
+    controller: ControllerProfile | None = None,
+    security: TomCatalogue | None = None,
+) -> ProcessingRecord:
+    """The Art. 30 record for ``policy`` (normally the policy in force) over stored data;
+    with the controller (Art. 30(1)(a)) and the measures (Art. 30(1)(g),
+    ``cockpit.toms.build_catalogue``) when given."""
     inventory = {s.name: s for s in list_sources(session)}
     usage = read.usage_by_purpose(
         session,
@@ -301,6 +316,8 @@ def build_record(session: Session, policy: Policy, *, now: datetime) -> Processi
         policy_hash=policy.content_hash,
         generated_at=now,
         activities=tuple(activities),
+        controller=controller,
+        security=security,
     )
 
 
@@ -358,7 +375,10 @@ def record_to_jsonld(
 ) -> dict[str, Any]:
     """The record as JSON-LD in the W3C DPV vocabulary (see module docstring)."""
     if isinstance(controller, str):
-        controller = ControllerProfile(name=controller)
+        use_record = not controller and record.controller is not None
+        controller = record.controller if use_record else ControllerProfile(name=controller)
+    assert controller is not None
+    measures = measures_jsonld(record.security) if record.security is not None else []
     handlings = []
     for activity in record.activities:
         data = [
@@ -412,6 +432,8 @@ def record_to_jsonld(
                 "dpv:hasStatus": activity.dpia_status,
                 "dpv:isMandatory": activity.dpia_required,
             },
+            # Art. 30(1)(g): the measures in place, described once on the record
+            "dpv:hasTechnicalOrganisationalMeasure": [{"@id": m["@id"]} for m in measures],
             "sphere:records": activity.records,
             "sphere:contacts": activity.contacts,
         }
@@ -436,4 +458,6 @@ def record_to_jsonld(
     }
     if controller.name:
         document["dpv:hasDataController"] = controller_jsonld(controller)
+    if measures:
+        document["dpv:hasTechnicalOrganisationalMeasure"] = measures
     return document

@@ -11,16 +11,23 @@ for purposes, categories and collection methods, law cited the language's way
 
 from __future__ import annotations
 
+from typing import Any
+
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from sphere.cockpit.record import Activity, ProcessingRecord
+from sphere.cockpit.record_check import check_record
+from sphere.cockpit.toms import STATUS_WORDS, TomCatalogue
 from sphere.domain.controller import ControllerProfile
+from sphere.governance.toms import GOALS
 from sphere.i18n import N_, Translator, translator
+from sphere.i18n.citation import cite
 from sphere.i18n.glossary import article, describe, term
+from sphere.i18n.message import render
 
 _TRANSLITERATE = str.maketrans(
-    {"→": "->", "–": "-", "—": "-", "…": "...", "“": '"', "”": '"', "‘": "'", "’": "'"}
+    {"→": "->", "–": "-", "—": "-", "…": "...", "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"}
 )
 
 
@@ -85,6 +92,7 @@ def _activity_lines(activity: Activity, tr: Translator) -> list[tuple[str, str]]
     )  # fmt: skip
     subjects = ", ".join(term(tr, "subject_category", c) for c in activity.subject_categories)
     recipients = ", ".join(term(tr, "recipient", r) for r in activity.recipients)
+    transfers = "; ".join(_transfer_text(t, tr) for t in activity.transfers) or tr.gettext("none")
     last_run = tr.datetime(activity.last_run) if activity.last_run else tr.gettext("never")
     categories = ", ".join(term(tr, "data_category", c) for c in activity.data_categories)
     return [
@@ -94,12 +102,54 @@ def _activity_lines(activity: Activity, tr: Translator) -> list[tuple[str, str]]
         (N_("Data subjects"), subjects or "-"),
         (N_("Sources"), sources),
         (N_("Recipients"), recipients or tr.gettext("none")),
+        (N_("Transfers to third countries"), transfers),
         (N_("Retention"), tr.ngettext("%(num)s day", "%(num)s days", activity.retention_days,
                                   num=activity.retention_days)),
         (N_("DPIA"), dpia),
         (N_("Held now"), held),
         (N_("Last run"), last_run),
     ]  # fmt: skip
+
+
+def _transfer_text(transfer: dict[str, Any], tr: Translator) -> str:
+    """Art. 30(1)(e): recipient, third country and the safeguard of one transfer."""
+    mechanism = transfer.get("mechanism") or ""
+    safeguard = {
+        "dpf": tr.gettext("EU-US Data Privacy Framework (adequacy, %(article)s)",
+                          article=article(tr, "art45")),
+        "adequacy": tr.gettext("adequacy decision (%(article)s)", article=article(tr, "art45")),
+        "scc": tr.gettext("standard contractual clauses 2021/914, module %(n)s (%(article)s)",
+                          n=transfer.get("scc_module"), article=article(tr, "art46")),
+        "bcr": tr.gettext("binding corporate rules (%(article)s)", article=article(tr, "art47")),
+        "derogation": tr.gettext("derogation (%(article)s)", article=article(tr, "art49")),
+    }.get(mechanism, tr.gettext("missing"))  # fmt: skip
+    return f"{transfer['recipient']} ({transfer['country']}): {safeguard}"
+
+
+def _measure_lines(catalogue: TomCatalogue, tr: Translator) -> list[tuple[str, list[str]]]:
+    """Art. 30(1)(g): the measures by goal of Art. 32(1), each with its evidence (checked
+    when the record was generated) or its owner and next review."""
+    sections = []
+    for goal, entries in catalogue.by_goal():
+        heading = f"{term(tr, 'tom_goal', goal).capitalize()} ({cite(tr, GOALS[goal])})"
+        lines = []
+        for e in entries:
+            title = tr.gettext(e.title) if e.source == "sphere" else e.title
+            status = tr.gettext(STATUS_WORDS[e.status])
+            if e.evidence is not None:
+                detail = render(tr, e.evidence)
+            else:
+                detail = (
+                    tr.gettext("Owner:")
+                    + f" {e.owner}; "
+                    + tr.gettext(
+                        "next review %(day)s",
+                        day=tr.date(e.review_due.date()) if e.review_due else "-",
+                    )
+                )
+            lines.append(f"{title} [{status}]: {detail}")
+        sections.append((heading, lines or [tr.gettext("No measure yet.")]))
+    return sections
 
 
 def record_to_pdf(
@@ -109,7 +159,9 @@ def record_to_pdf(
     tr: Translator | None = None,
 ) -> bytes:
     if isinstance(controller, str):
-        controller = ControllerProfile(name=controller)
+        use_record = not controller and record.controller is not None
+        controller = record.controller if use_record else ControllerProfile(name=controller)
+    assert controller is not None
     tr = tr or translator("en")
     title = tr.gettext(
         "Record of processing activities (%(article)s)", article=article(tr, "art30_1")
@@ -147,4 +199,30 @@ def record_to_pdf(
             line(description)
         for label, value in _activity_lines(activity, tr):
             line(f"{tr.gettext(label)}: {value}", size=9, height=4.5)
+    if record.security is not None:
+        pdf.ln(3)
+        line(
+            tr.gettext(
+                "Technical and organisational measures (%(article)s)",
+                article=article(tr, "art30_1_g"),
+            ),
+            size=12,
+            style="B",
+            height=6,
+        )
+        for heading, lines in _measure_lines(record.security, tr):
+            line(heading, size=10, style="B")
+            for text in lines:
+                line(f"- {text}", size=9, height=4.5)
+    gaps = check_record(record)
+    pdf.ln(3)
+    if gaps:
+        line(tr.gettext("Missing in this record:"), size=10, style="B")
+        for gap in gaps:
+            where = ", ".join(term(tr, "purpose", p) for p in gap.activities)
+            text = f"{article(tr, f'art30_1_{gap.letter}')}: {render(tr, gap.what)}"
+            line(f"- {text}" + (f" ({where})" if where else ""), size=9, height=4.5)
+    else:
+        line(tr.gettext("Every field of %(article)s is filled.", article=article(tr, "art30_1")),
+             size=9)  # fmt: skip
     return bytes(pdf.output())

@@ -24,6 +24,7 @@ from sphere.demo._breach import record_demo_breach
 from sphere.demo._dpia import carry_out_demo_dpias
 from sphere.demo._joint import register_demo_arrangements
 from sphere.demo._recipients import register_demo_recipients
+from sphere.demo._toms import declare_demo_measures, verify_demo_audit_chain
 from sphere.demo.scenario import ScenarioSize, generate_scenario
 from sphere.demo.story import StoryReport, play_story
 from sphere.domain import Collection, ConsentState, IdentityKind, Purpose
@@ -250,6 +251,8 @@ def build_demo(
     record_demo_breach(rt)  # the register's one breach (Art. 33, 34)
     register_demo_recipients(rt)  # processors and transfers (Art. 28, 44-49)
     register_demo_arrangements(rt)  # joint controllers with the platforms (Art. 26)
+    declare_demo_measures(rt)  # the measures Sphere cannot evidence itself (Art. 32)
+    verify_demo_audit_chain(rt)  # last: the chain as the demo leaves it
     report.seconds = time.perf_counter() - started
     return report
 

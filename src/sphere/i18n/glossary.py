@@ -408,6 +408,16 @@ DPIA_RATINGS: dict[str, str] = {
     "risk": N_("risk"),
     "high": N_("high risk"),
 }
+# The goals of Art. 32(1)(a)-(d) (and SDM data minimisation) a security measure serves.
+TOM_GOALS: Final[Mapping[str, str]] = {
+    "pseudonymisation_encryption": N_("pseudonymisation and encryption"),
+    "confidentiality": N_("confidentiality"),
+    "integrity": N_("integrity"),
+    "availability": N_("availability and recovery"),
+    "resilience": N_("resilience"),
+    "testing": N_("regular testing and evaluation"),
+    "minimisation": N_("data minimisation"),
+}
 
 KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "purpose": PURPOSES,
@@ -436,6 +446,7 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "dpia_level": DPIA_LEVELS,
     "dpia_rating": DPIA_RATINGS,
     "reason": REASONS,
+    "tom_goal": TOM_GOALS,
 }
 
 _ARTICLE = re.compile(r"^art(\d+)(?:_(\d+))?(?:_([a-z]))?$")

@@ -214,13 +214,27 @@ def audit_verify(ctx: JobContext) -> dict[str, Any]:
 def findings(ctx: JobContext) -> dict[str, Any]:
     """A snapshot of every finding (``sphere.jobs.findings``); the notice check may write
     the Art. 14 duties the stored records imply, so it runs in a writing session."""
+    from sphere.channels.company import load_company_profile
     from sphere.cockpit.record import build_record
+    from sphere.cockpit.toms import SecurityFacts, build_catalogue
+    from sphere.domain.controller import ControllerProfile
+    from sphere.errors import InvalidInput
     from sphere.governance.policy_versions import active_policy
     from sphere.jobs.findings import snapshot_result
 
+    settings = ctx.deps.settings
+    try:
+        controller = load_company_profile(settings.resolved_company_file).controller
+    except InvalidInput:
+        controller = ControllerProfile()  # no file, or a broken one (the cockpit says so)
     with ctx.session() as session:
         policy = active_policy(session)
-        record = build_record(session, policy, now=ctx.now)
+        security = build_catalogue(
+            session, policy, SecurityFacts.from_settings(settings), now=ctx.now
+        )
+        record = build_record(
+            session, policy, now=ctx.now, controller=controller, security=security
+        )
         return snapshot_result(
             session, record, policy, now=ctx.now, keyring=ctx.keyring,
             company_handles=frozenset(ctx.params.get("company_handles", ())),

@@ -3,6 +3,7 @@ the actor token for audit entries. No business rules: those are in ``sphere.cock
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -10,10 +11,12 @@ from sqlalchemy.orm import Session
 from sphere.accounts import Principal
 from sphere.cockpit.dashboard import Trends, compute_trends
 from sphere.cockpit.record import ProcessingRecord, build_record
+from sphere.cockpit.toms import SecurityFacts, TomCatalogue, build_catalogue
 from sphere.cockpit.whatif import make_draft as _make_draft
 from sphere.governance.policy_versions import active_policy
 from sphere.jobs.findings import FindingsSettings, FindingsView, current_findings, snapshot_trends
 from sphere.policy import Policy
+from sphere.web.log_redaction import ACCESS_LOGGER, RedactingFilter
 from sphere.web.runtime import WebRuntime
 
 
@@ -35,9 +38,38 @@ def company_handles(runtime: WebRuntime) -> frozenset[str]:
     return frozenset(a.lstrip("@").lower() for values in accounts.values() for a in values)
 
 
+def security_facts(runtime: WebRuntime) -> SecurityFacts:
+    """The configuration the measures catalogue evidences (core and web settings, and
+    whether this process's access log carries the redacting filter)."""
+    web = runtime.web
+    logger = logging.getLogger(ACCESS_LOGGER)
+    return SecurityFacts.from_settings(
+        runtime.settings,
+        max_body_bytes=web.max_body_bytes,
+        session_idle_minutes=web.session_idle_minutes,
+        login_max_failures=web.login_max_account_failures,
+        login_lockout_minutes=web.login_lockout_minutes,
+        cookie_secure=web.cookie_secure,
+        log_redaction=any(isinstance(f, RedactingFilter) for f in logger.filters),
+    )
+
+
+def tom_catalogue(db: Session, runtime: WebRuntime, policy: Policy | None = None) -> TomCatalogue:
+    """The Art. 32 catalogue as of now (``sphere.cockpit.toms``)."""
+    policy = policy if policy is not None else active_policy(db)
+    return build_catalogue(db, policy, security_facts(runtime), now=runtime.clock.now())
+
+
+def _record(db: Session, runtime: WebRuntime, policy: Policy) -> ProcessingRecord:
+    return build_record(db, policy, now=runtime.clock.now(),
+                        controller=runtime.company_contact(),
+                        security=tom_catalogue(db, runtime, policy))  # fmt: skip
+
+
 def record_only(db: Session, runtime: WebRuntime) -> ProcessingRecord:
-    """The record of processing (Art. 30) from the held read model, without findings."""
-    return build_record(db, active_policy(db), now=runtime.clock.now())
+    """The record of processing (Art. 30) from the held read model, without findings:
+    with the controller (Art. 30(1)(a)) and the measures (Art. 30(1)(g))."""
+    return _record(db, runtime, active_policy(db))
 
 
 def _findings_settings(runtime: WebRuntime) -> FindingsSettings:
@@ -63,7 +95,7 @@ def record_and_findings(
     installation, from the newest snapshot job on a large one (``sphere.jobs.findings``)."""
     now = runtime.clock.now()
     policy = active_policy(db)
-    record = build_record(db, policy, now=now)
+    record = _record(db, runtime, policy)
     view = current_findings(
         db,
         runtime.core,

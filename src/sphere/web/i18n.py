@@ -21,6 +21,7 @@ from starlette.requests import Request
 
 from sphere.i18n import LANGUAGES, Translator, glossary, negotiate, supported, translator
 from sphere.i18n.catalogs import load
+from sphere.i18n.message import render as render_message
 
 LANG_COOKIE = "sphere_lang"
 __all__ = ["LANGUAGES", "LANG_COOKIE", "install", "pick_language", "request_translator"]
@@ -152,10 +153,16 @@ def _describe(context: Context, purpose: object, text: str) -> str:
     return glossary.describe(_of(context), purpose, text)
 
 
+@pass_context
+def _message(context: Context, value: object) -> str:
+    """A message of ``sphere.i18n.message`` (a finding's or a measure's evidence)."""
+    return render_message(_of(context), value)
+
+
 def install(env: Environment) -> None:
     """Adds the ``i18n`` extension with per-request callables, the format filters and
     the glossary (``term``, ``article``, ``legal_basis``, ``describe``, ``reason``,
-    ``rule_reason``)."""
+    ``rule_reason``) and ``message`` (``sphere.i18n.message``)."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_gettext,
@@ -185,4 +192,5 @@ def install(env: Environment) -> None:
         describe=_describe,
         reason=_reason,
         rule_reason=_rule_reason,
+        message=_message,
     )

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from sphere.audit import verify
 from sphere.cockpit.findings import compute_findings
 from sphere.cockpit.record import build_record
+from sphere.cockpit.record_check import check_record
+from sphere.cockpit.toms import SecurityFacts, build_catalogue
 from sphere.demo.run import DEMO_STAFF, build_demo
 from sphere.demo.story import CAMPAIGN, REQUESTS
 from sphere.domain import FrozenClock
@@ -104,6 +106,28 @@ def test_demo_builds_once_with_its_history(demo_runtime: Runtime) -> None:
         assert len(list_breaches(session)) == 1
         assert len(list_dpias(session)) == 4
         assert verify(session).ok
+
+
+def test_the_demo_record_is_complete(demo_runtime: Runtime) -> None:
+    """Issue 14, point 7, "Done means": every field of Art. 30(1)(a)-(g) is filled on the
+    demo company; its declared measures are due in the future, the chain was verified."""
+    rt = demo_runtime
+    build_demo(rt, size="small")  # idempotent; built by the test above
+    now = rt.clock.now()
+    with rt.session() as session:
+        policy = rt.policy()
+        catalogue = build_catalogue(session, policy, SecurityFacts.from_settings(rt.settings),
+                                    now=now)  # fmt: skip
+        record = build_record(
+            session, policy, now=now, controller=rt.company_profile().controller, security=catalogue
+        )
+    assert check_record(record) == []
+    statuses = {e.key: e.status for e in catalogue.entries}
+    assert statuses["sphere.audit-chain"] == "evidenced"
+    assert statuses["sphere.encryption"] == "evidenced"
+    declared = [e for e in catalogue.entries if e.source == "declared"]
+    assert len(declared) == 8 and all(e.status == "declared" for e in declared)
+    assert {e.goal for e in declared} >= {"availability", "testing", "confidentiality"}
 
 
 def test_unknown_size_is_refused_with_the_choices(demo_runtime: Runtime) -> None:

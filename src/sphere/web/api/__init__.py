@@ -20,6 +20,7 @@ from sphere.web.api import (
     reviews,
     rights,
     systems,
+    toms,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -32,6 +33,7 @@ router.include_router(breach.router)
 router.include_router(recipients.router)
 router.include_router(systems.router)
 router.include_router(joint.router)
+router.include_router(toms.router)
 router.include_router(cockpit.router)
 router.include_router(jobs.router)
 router.include_router(rights.router)

@@ -18,6 +18,7 @@ from sphere.web.cockpit import (
     recipients,
     requests,
     reviews,
+    toms,
 )
 
 router = APIRouter()
@@ -36,5 +37,6 @@ router.include_router(reviews.router)
 router.include_router(breaches.router)
 router.include_router(recipients.router)
 router.include_router(joint.router)
+router.include_router(toms.router)
 
 __all__ = ["router"]

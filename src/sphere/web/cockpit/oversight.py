@@ -23,6 +23,7 @@ from sphere.cockpit.flow_diagram import build_diagram
 from sphere.cockpit.inventory import build_inventories
 from sphere.cockpit.inventory import localize as localize_inventories
 from sphere.cockpit.policy_history import policy_versions, version_diff
+from sphere.cockpit.record_check import check_record
 from sphere.errors import InvalidInput, NotFound
 from sphere.governance.policy_versions import active_policy
 from sphere.storage.repositories.jobs import JobRepository
@@ -54,6 +55,7 @@ def record_page(
         csrf_token=csrf_token,
         active="record of processing",
         record=record,
+        gaps=check_record(record),
         findings=view.findings,
         findings_view=view,
     )

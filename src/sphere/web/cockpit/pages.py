@@ -77,6 +77,11 @@ NAVIGATION: tuple[NavItem, ...] = (
         N_("arrangements with the platforms whose page statistics the company uses (Art. 26)"),
     ),
     NavItem(
+        N_("Security measures"),
+        "/cockpit/toms",
+        N_("technical and organisational measures (Art. 32): evidenced and declared"),
+    ),
+    NavItem(
         N_("Audit"), "/cockpit/audit", N_("the hash-chained audit trail with its verification")
     ),
     NavItem(
@@ -125,6 +130,9 @@ DONE_CODES = frozenset(
         "recipient-saved",
         "recipient-retired",
         "arrangement-saved",
+        "tom-declared",
+        "tom-updated",
+        "tom-reviewed",
     }
 )
 
