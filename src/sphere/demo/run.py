@@ -247,9 +247,9 @@ def build_demo(
             report.consents_recorded = _record_consents(rt, manifest["consents"])
             ctx = rt.pipeline_context()  # the ledger changed: later facts must see it
     report.staff_created = _create_staff(rt)
-    report.story = play_story(rt, manifest["consents"])
+    register_demo_recipients(rt)  # processors and transfers (Art. 28, 44-49), before the
+    report.story = play_story(rt, manifest["consents"])  # story's requests (Art. 19)
     record_demo_breach(rt)  # the register's one breach (Art. 33, 34)
-    register_demo_recipients(rt)  # processors and transfers (Art. 28, 44-49)
     register_demo_arrangements(rt)  # joint controllers with the platforms (Art. 26)
     declare_demo_measures(rt)  # the measures Sphere cannot evidence itself (Art. 32)
     verify_demo_audit_chain(rt)  # last: the chain as the demo leaves it

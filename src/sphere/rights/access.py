@@ -35,14 +35,7 @@ from sphere.errors import NotFound
 from sphere.i18n import N_, Translator, translator
 from sphere.i18n.glossary import article, legal_basis, term
 from sphere.policy import Policy
-from sphere.rights.disclosure import (
-    ACTION_WORDS,
-    NO_DISCLOSURE,
-    OWN_STAFF,
-    SAFEGUARD_WORDS,
-    Disclosure,
-    recipients_told,
-)
+from sphere.rights import disclosure as register
 from sphere.rights.profiling import profiling_statement
 from sphere.rights.systems import ConnectedSystems, access_sections, subject_identifiers
 from sphere.storage.crypto import Keyring
@@ -108,7 +101,7 @@ def access_report(
     contacts = ContactRepository(session, keyring)
     contact = contacts.get(contact_id)
     decisions = DecisionRepository(session)
-    disclosure = Disclosure(session)
+    disclosure = register.Disclosure(session)
 
     def decision(decision_id: str | None) -> DecisionRecord | None:
         if decision_id is None:
@@ -292,7 +285,7 @@ def access_report(
         "consents": consent_rows,
         "decisions": decision_rows,
         "transfers": disclosure.transfers(held),  # Art. 15(2)
-        "recipients_told": recipients_told(session, contact_id),  # Art. 19 sentence 2
+        "recipients_told": register.recipients_told(session, contact_id),  # Art. 19 sentence 2
         "requests": [
             {
                 "id": r.id,
@@ -418,8 +411,8 @@ _SUMMARY_WORDS = {  # values that are words
     "given": N_("given"),
     "withdrawn": N_("withdrawn"),
     "unknown": N_("unknown"),
-    **SAFEGUARD_WORDS,
-    **ACTION_WORDS,
+    **register.SAFEGUARD_WORDS,
+    **register.ACTION_WORDS,
 }
 _SUMMARY_RIGHTS = (
     ("art16", N_("rectification")),
@@ -449,7 +442,7 @@ def _summary_cell(tr: Translator, column: str, value: Any) -> str:
     if isinstance(value, bool):
         return tr.gettext("yes") if value else tr.gettext("no")
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "; ".join(tr.gettext(v) if v in (NO_DISCLOSURE, OWN_STAFF) else v for v in value)
+        return "; ".join(tr.gettext(v) if v in register.WORDS else v for v in value)
     if isinstance(value, str) and value in _SUMMARY_WORDS:
         return tr.gettext(_SUMMARY_WORDS[value])
     if isinstance(value, str) and column.endswith(("_at", "_until")):

@@ -16,6 +16,7 @@ OWN_STAFF = N_("the controller's own staff for the stated purpose")
 NO_DISCLOSURE = N_(
     "the controller's own staff for the stated purpose; no disclosure to third parties"
 )
+WORDS = (OWN_STAFF, NO_DISCLOSURE)  # recipient words the summary translates
 # Art. 15(2): the safeguards of a transfer (the code stays in data.json; words in the summary).
 SAFEGUARD_WORDS = {
     "adequacy": N_("adequacy decision of the European Commission (Art. 45 GDPR)"),

@@ -21,12 +21,14 @@ from sphere.demo.story import CAMPAIGN, REQUESTS
 from sphere.domain import FrozenClock
 from sphere.governance.breach import list_breaches
 from sphere.governance.dpia import list_dpias
+from sphere.governance.joint import joint_overview
 from sphere.governance.recipients import list_recipients
 from sphere.marketing.campaigns import dry_run, list_campaigns
 from sphere.rights.requests import list_requests
 from sphere.runtime import Runtime, open_runtime
 from sphere.settings import Settings, load_settings
 from sphere.storage.db import upgrade
+from sphere.storage.repositories.recipients import RecipientRepository
 from sphere.storage.repositories.staff import StaffRepository
 from sphere.storage.tables import AuditEntryRow
 from tests.conftest import TEST_MASTER_KEY, TEST_PSEUDONYM_SECRET
@@ -90,6 +92,13 @@ def test_demo_builds_once_with_its_history(demo_runtime: Runtime) -> None:
         assert controller.supervisory_authority.name.startswith("Bayerisches Landesamt")
         assert controller.missing == ()
         assert len(list_recipients(session)) == 3  # processors, one sub-processor (Art. 28)
+        # the story's rectification was passed on to the recipients (Art. 19)
+        told = RecipientRepository(session).notifications()
+        assert {n.action for n in told} >= {"rectification"}
+        # joint controllers (Art. 26): Meta and X arranged, the own forum needs none
+        states = {s.source: s.state for s in joint_overview(session)}
+        assert states["facebook"] == states["x"] == "arranged" and states["forum"] == "not_needed"
+        assert "joint.arrangement-missing" not in codes
         # its DPIAs, signed off before processing (Art. 35(1)); enrichment's is worked out
         dpias = {d.purpose: d for d in list_dpias(session)}
         assert set(dpias) == {"enrichment", "profiling", "public_monitoring", "identity_matching"}
