@@ -34,6 +34,9 @@ COCKPIT = (
     "/cockpit/listening",
     "/cockpit/reviews",
     "/cockpit/jobs",
+    "/cockpit/recipients",
+    "/cockpit/recipients/new",
+    "/cockpit/joint-controllers",
 )
 PORTAL = ("/portal/overview", "/portal/consents", "/portal/requests", "/portal/receipts")
 LANGUAGES = {"en": "en-GB,en;q=0.9", "de": "de-DE,de;q=0.9"}

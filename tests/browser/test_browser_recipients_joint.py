@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.axe import describe, serious_violations
 from tests.browser.conftest import LENA, LiveServer, serve
 from tests.browser.test_browser_portal_german import _context, ask_for_link, assert_german
 from tests.web.test_web_i18n import untranslated
@@ -81,6 +82,8 @@ def test_recipient_form_and_joint_arrangement(browser: Any, server: LiveServer) 
         assert page.get_by_label("Safeguard").get_attribute("aria-invalid") == "true"
         assert page.get_by_label("Organisation").input_value() == "HelpDesk Cloud Inc."
         _shot(page, "recipient-form-refused")
+        found = serious_violations(page)
+        assert not found, describe("recipient form", found)
         page.get_by_label("Safeguard").select_option(value="dpf")
         page.get_by_role("button", name="Register", exact=True).click()
         page.wait_for_url(re.compile(r".*/cockpit/recipients\?done=recipient-saved.*"))
@@ -115,6 +118,8 @@ def test_recipient_form_and_joint_arrangement(browser: Any, server: LiveServer) 
         assert page.locator("#right_information").get_attribute("aria-invalid") == "true"
         assert page.get_by_label("Essence in German").input_value().startswith("Meta beantwortet")
         _shot(page, "joint-form-refused")
+        found = serious_violations(page)  # the refused form, fields marked
+        assert not found, describe("joint form", found)
         page.locator("#right_information").select_option(value="both")
         page.get_by_role("button", name="Save the arrangement").click()
         page.wait_for_url(re.compile(r".*/cockpit/joint-controllers\?done=arrangement-saved.*"))
@@ -164,6 +169,8 @@ def test_recipient_form_and_joint_arrangement(browser: Any, server: LiveServer) 
             recipients = page.locator("#recipients").inner_text()
             assert "HelpDesk Cloud Inc." in recipients and "Data Privacy Framework" in recipients
             _shot(page, f"portal-joint-{lang}")
+            found = serious_violations(page)
+            assert not found, describe(f"portal overview [{lang}]", found)
             page.goto(f"{server.url}/transparency")
             assert page.locator("#joint-controllers").is_visible()
             _shot(page, f"transparency-joint-{lang}")
