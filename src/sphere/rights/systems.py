@@ -50,6 +50,7 @@ from sphere.errors import InvalidInput, SphereError
 from sphere.rights.erasure import ErasureResult, erase_contact
 from sphere.rights.requests import RequestState, complete_request, get_request
 from sphere.storage.crypto import Keyring
+from sphere.storage.repositories.audit import AuditRepository
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.rights import RightsRepository
 from sphere.storage.repositories.system_tasks import SystemTask, SystemTaskRepository
@@ -388,3 +389,66 @@ def overview(session: Session, systems: ConnectedSystems) -> list[dict[str, Any]
         counts[task.state] += 1
     empty = dict.fromkeys(states, 0)
     return [{**h.to_dict(), "tasks": open_tasks.get(h.system, empty)} for h in systems.health()]
+
+
+def get_task(session: Session, task_id: str) -> SystemTask:
+    return SystemTaskRepository(session).get(task_id)
+
+
+def retry_now(
+    session: Session,
+    keyring: Keyring,
+    systems: ConnectedSystems,
+    task_id: str,
+    *,
+    at: datetime,
+    actor: str,
+) -> SystemTask:
+    """The DPO's "retry now": a pending or failed task is attempted at once (its back-off
+    waived); a dead-lettered one is requeued first (a fresh set of attempts)."""
+    task = SystemTaskRepository(session).get(task_id)
+    if task.state == TaskState.DEAD_LETTER:
+        requeue(session, systems, task.request_id, task.system, at=at, actor=actor)
+    elif task.state not in RETRYABLE:
+        raise InvalidInput(f"the task for system {task.system!r} is {task.state}: nothing to retry")
+    return attempt_task(session, keyring, systems, task_id, at=at, actor=actor)
+
+
+# The audit actions of a system task, in the order they happen (the cockpit's steps).
+STEP_ACTIONS = (
+    "system.erasure_planned",
+    "system.erasure_failed",
+    "system.erasure_dead_letter",
+    "system.erasure_requeued",
+    "system.erased",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStep:
+    at: datetime
+    action: str  # one of STEP_ACTIONS, without the "system." prefix
+    attempts: int | None
+    actor: str
+
+
+def request_steps(session: Session, request_id: str) -> dict[str, list[TaskStep]]:
+    """Per system, the steps its task went through (from the audit trail, oldest first)."""
+    request = get_request(session, request_id)
+    steps: dict[str, list[TaskStep]] = {}
+    if not request.contact_id:
+        return steps
+    for entry in AuditRepository(session).for_subject(request.contact_id):
+        if entry.action not in STEP_ACTIONS or request_id not in entry.object_ids:
+            continue
+        system = str(entry.details.get("system", ""))
+        attempts = entry.details.get("attempts")
+        steps.setdefault(system, []).append(
+            TaskStep(
+                entry.at,
+                entry.action.removeprefix("system."),
+                attempts if isinstance(attempts, int) else None,
+                entry.actor,
+            )
+        )
+    return steps

@@ -32,6 +32,7 @@ from sphere.jobs import JobRunner
 from sphere.runtime import Runtime
 from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
+from sphere.web._systems_health import HealthCache
 from sphere.web.config import WebSettings
 from sphere.web.i18n import context_processor as i18n_context
 from sphere.web.i18n import install as install_i18n
@@ -132,6 +133,8 @@ class WebRuntime:
     # Links delivered to the console (no SMTP host): kept here too, for tests and the demo.
     outbox: list[str] = field(default_factory=list)
     after_response: AfterResponse = field(default_factory=AfterResponse)
+    # The connected systems' health, asked at most once a minute (cockpit page).
+    systems_health: HealthCache = field(default_factory=HealthCache)
 
     @property
     def settings(self) -> Settings:

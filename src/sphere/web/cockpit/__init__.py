@@ -18,6 +18,7 @@ from sphere.web.cockpit import (
     recipients,
     requests,
     reviews,
+    systems,
     toms,
 )
 
@@ -38,5 +39,6 @@ router.include_router(breaches.router)
 router.include_router(recipients.router)
 router.include_router(joint.router)
 router.include_router(toms.router)
+router.include_router(systems.router)
 
 __all__ = ["router"]

@@ -72,6 +72,11 @@ NAVIGATION: tuple[NavItem, ...] = (
         N_("recipients, processors and transfers with their agreements and safeguards"),
     ),
     NavItem(
+        N_("Connected systems"),
+        "/cockpit/systems",
+        N_("the CRM, the shop and the other systems erasures reach: health and open tasks"),
+    ),
+    NavItem(
         N_("Joint controllers"),
         "/cockpit/joint-controllers",
         N_("arrangements with the platforms whose page statistics the company uses (Art. 26)"),
