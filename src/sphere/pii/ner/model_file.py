@@ -12,14 +12,6 @@ transition and start scores, and the gazetteers (word lists) the features consul
 once under ``gazetteers`` when every language uses the same lists (a language's entry
 then reads ``"shared"``).
 Weights are quantised to int16 so the file stays a few MB and loads without numpy.
-
-Files written since 2026-12-03 store each language's features in sorted order (its
-entry says ``"sorted_features": true``, weight rows in the same order), so loading
-needs no feature dictionary: :class:`FeatureIndex` finds a feature by binary search.
-Building the dictionary of the 440,000 features was most of the model's load time
-(0.15-0.2 CPU-s of every ``sphere ingest``); the tagger caches what it looks up, about
-34,000 lookups in a 10,000-post run. Older files (features in training order) load
-into a dictionary as before.
 """
 
 from __future__ import annotations
@@ -29,8 +21,6 @@ import json
 import struct
 import sys
 from array import array
-from bisect import bisect_left
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,45 +32,11 @@ FORMAT = "sphere-ner/1"
 _LEN = struct.Struct("<I")
 
 
-class FeatureIndex:
-    """Sorted feature strings → offset of their weight row (``position * n_labels``):
-    ``get`` is a binary search, so nothing is built at load time."""
-
-    __slots__ = ("_features", "_n", "_size")
-
-    def __init__(self, features: list[str], n_labels: int) -> None:
-        self._features = features
-        self._n = n_labels
-        self._size = len(features)
-
-    def get(self, key: str, default: int | None = None) -> int | None:
-        feats = self._features
-        i = bisect_left(feats, key)
-        if i < self._size and feats[i] == key:
-            return i * self._n
-        return default
-
-    def __getitem__(self, key: str) -> int:
-        found = self.get(key)
-        if found is None:
-            raise KeyError(key)
-        return found
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._features)
-
-    def __len__(self) -> int:
-        return self._size
-
-
 @dataclass(frozen=True)
 class LanguageModel:
     """Weights for one language. ``weights[index[f] * n_labels + k]`` is feature f, label k."""
 
-    index: dict[str, int] | FeatureIndex
+    index: dict[str, int]
     weights: array
     step: float
     scale: float
@@ -135,11 +91,7 @@ def read_model(path: Path) -> ModelFile:
             n = len(labels)
             cm = spec.get("char_model")
             languages[lang] = LanguageModel(
-                index=(
-                    FeatureIndex(feats, n)
-                    if spec.get("sorted_features")
-                    else {f: i * n for i, f in enumerate(feats)}
-                ),
+                index={f: i * n for i, f in enumerate(feats)},
                 weights=weights,
                 step=float(spec["step"]),
                 scale=float(spec["scale"]),
@@ -168,25 +120,8 @@ def write_model(
     tables: dict[str, tuple[list[str], bytes]],
     meta: dict[str, Any],
 ) -> None:
-    """Write a model file. ``tables[lang]`` is (feature strings, little-endian int16 bytes),
-    one weight row of ``len(labels)`` values per feature; features are written sorted
-    (rows with them) so that :func:`read_model` needs no dictionary."""
+    """Write a model file. ``tables[lang]`` is (feature strings, little-endian int16 bytes)."""
     langs = sorted(per_language)
-    n = len(labels)
-    ordered: dict[str, tuple[list[str], bytes]] = {}
-    for lang in langs:
-        feats, weights = tables[lang]
-        if len(feats) != len(set(feats)):
-            raise ValueError(f"{lang}: duplicate feature strings")
-        if len(weights) != 2 * n * len(feats):
-            raise ValueError(f"{lang}: weight table size mismatch")
-        order = sorted(range(len(feats)), key=feats.__getitem__)
-        row = 2 * n
-        ordered[lang] = (
-            [feats[i] for i in order],
-            b"".join(weights[i * row : (i + 1) * row] for i in order),
-        )
-    per_language = {k: {**v, "sorted_features": True} for k, v in per_language.items()}
     # Gazetteers that every language shares are stored (and loaded) once.
     gaz = [per_language[lang].get("gazetteers") for lang in langs]
     shared: dict[str, Any] = {}
@@ -203,7 +138,7 @@ def write_model(
     }
     parts = [json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")]
     for lang in langs:
-        feats, weights = ordered[lang]
+        feats, weights = tables[lang]
         parts.append("\n".join(feats).encode("utf-8"))
         parts.append(weights)
     body = b"".join(_LEN.pack(len(p)) + p for p in parts)

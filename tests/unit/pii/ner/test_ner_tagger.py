@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import json
-import struct
 import subprocess
 import sys
-from array import array
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,6 @@ import pytest
 from sphere.errors import ConfigurationError
 from sphere.pii.ner import Tagger, load_tagger
 from sphere.pii.ner.features import sentence_features
-from sphere.pii.ner.model_file import FeatureIndex, read_model, write_model
 from sphere.pii.ner.tagger import default_model_path
 from sphere.pii.ner.tokenize import tokenize
 
@@ -197,47 +193,3 @@ def test_char_model_bins_the_mean_trigram_ratio() -> None:
     assert not any(f.startswith("nm=") for pos in feats for f in feats[pos])
     feats = token_features("Abc", {"fn": frozenset()}, cm)
     assert "nm=3" in feats[0] and "nm=3" not in feats[1]
-
-
-def _unsorted_file(path: Path, feats: list[str], weights: bytes) -> None:
-    """A file as written before features were stored sorted (training order, no flag)."""
-    header = {
-        "format": "sphere-ner/1",
-        "labels": ["O", "B-PER"],
-        "languages": ["en"],
-        "per_language": {
-            "en": {"step": 0.5, "scale": 1.0, "start": [0, 0], "transitions": [[0, 0], [0, 0]],
-                   "gazetteers": {}}
-        },
-        "meta": {},
-    }  # fmt: skip
-    parts = [json.dumps(header).encode(), "\n".join(feats).encode(), weights]
-    path.write_bytes(gzip.compress(b"".join(struct.pack("<I", len(p)) + p for p in parts)))
-
-
-def test_model_file_stores_features_sorted_and_reads_both_layouts(tmp_path: Path) -> None:
-    """Written files keep features sorted (rows with them) and are read without building a
-    dictionary; files in training order still read into one. Both find the same rows."""
-    feats = ["0|w=zebra", "0|w=anna", "-1|shape=Xx", "1|suf=nn"]
-    rows = [(1, 2), (3, 4), (5, 6), (7, 8)]
-    weights = array("h", [v for row in rows for v in row]).tobytes()
-    spec = {"step": 0.5, "scale": 1.0, "start": [0, 0], "transitions": [[0, 0], [0, 0]],
-            "gazetteers": {}}  # fmt: skip
-    new, old = tmp_path / "new.bin.gz", tmp_path / "old.bin.gz"
-    write_model(new, ["O", "B-PER"], {"en": spec}, {"en": (feats, weights)}, {})
-    _unsorted_file(old, feats, weights)
-    by_new, by_old = read_model(new).languages["en"], read_model(old).languages["en"]
-    assert isinstance(by_new.index, FeatureIndex)
-    assert list(by_new.index) == sorted(feats)
-    assert isinstance(by_old.index, dict)
-    for feat, row in zip(feats, rows, strict=True):
-        for lm in (by_new, by_old):
-            base = lm.index.get(feat)
-            assert base is not None
-            assert tuple(lm.weights[base : base + 2]) == row
-    for missing in ("", "0|w=", "0|w=zzz", "~"):
-        assert by_new.index.get(missing) is None
-        assert missing not in by_new.index
-    assert len(by_new.index) == len(feats)
-    with pytest.raises(ValueError, match="duplicate"):
-        write_model(new, ["O", "B-PER"], {"en": spec}, {"en": (feats + feats[:1], weights)}, {})
