@@ -37,6 +37,7 @@ COCKPIT = (
     "/cockpit/recipients",
     "/cockpit/recipients/new",
     "/cockpit/joint-controllers",
+    "/cockpit/toms",
 )
 PORTAL = ("/portal/overview", "/portal/consents", "/portal/requests", "/portal/receipts")
 LANGUAGES = {"en": "en-GB,en;q=0.9", "de": "de-DE,de;q=0.9"}

@@ -131,7 +131,8 @@ def _measure_lines(catalogue: TomCatalogue, tr: Translator) -> list[tuple[str, l
     when the record was generated) or its owner and next review."""
     sections = []
     for goal, entries in catalogue.by_goal():
-        heading = f"{term(tr, 'tom_goal', goal).capitalize()} ({cite(tr, GOALS[goal])})"
+        name = term(tr, "tom_goal", goal)
+        heading = f"{name[:1].upper()}{name[1:]} ({cite(tr, GOALS[goal])})"
         lines = []
         for e in entries:
             title = tr.gettext(e.title) if e.source == "sphere" else e.title
