@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from sphere.cli._output import print_json
@@ -67,9 +68,10 @@ def _show(rt: Runtime, ref: str, version: int | None = None) -> dict[str, Any]:
 def _echo(data: dict[str, Any]) -> None:
     console = Console()
     shown = data["shown"]
-    console.print(f"[bold]{data['reference']}[/bold] {data['title']}  ({data['purpose']}"
-                  + (f", measure {data['measure']}" if data["measure"] else "") + ")",
-                  markup=True, highlight=False)  # fmt: skip
+    head = Text(data["reference"], style="bold")
+    head.append(f" {data['title']}  ({data['purpose']}"
+                + (f", measure {data['measure']}" if data["measure"] else "") + ")")  # fmt: skip
+    console.print(head, highlight=False)
     console.print(f"version {shown['version']} {shown['state']}; approved version: "
                   f"{data['approved_version'] or '-'}; review on {shown['review_on'] or '-'}"
                   + ("  REVIEW OVERDUE (Art. 35(11))" if data["review_overdue"] else ""),
@@ -83,10 +85,11 @@ def _echo(data: dict[str, Any]) -> None:
                           markup=False, highlight=False)  # fmt: skip
     table = Table("risk", "L", "S", "rating", "measures", "residual", title="Risk register")
     for r in shown["risks"]:
-        table.add_row(r["risk"], str(r["likelihood"]), str(r["severity"]), r["rating"],
-                      r["measures"], f"{r['residual_likelihood']}×{r['residual_severity']} "
+        # staff-written text is shown as text, never as Rich markup
+        table.add_row(Text(r["risk"]), str(r["likelihood"]), str(r["severity"]), r["rating"],
+                      Text(r["measures"]), f"{r['residual_likelihood']}×{r['residual_severity']} "
                       f"{r['residual']}")  # fmt: skip
-    console.print(table, markup=False)
+    console.print(table)
     if shown["missing_for_sign_off"]:
         console.print("before sign-off: " + ", ".join(shown["missing_for_sign_off"]),
                       markup=False, highlight=False)  # fmt: skip
@@ -119,7 +122,7 @@ def list_(as_json: JsonFlag = False) -> None:
         state = row["state"] + (" (review overdue)" if row["review_overdue"] else "")
         table.add_row(row["purpose"], "yes" if row["required"] else "no", state,
                       row["reference"] or row["dpia"] or "-", row["review_on"] or "-")  # fmt: skip
-    Console().print(table, markup=False)
+    Console().print(table)
     for d in data["dpias"]:
         typer.echo(f"{d['reference']}  v{d['version']} {d['state']}  {d['title']}")
 

@@ -246,9 +246,11 @@ def change_dpia(session: Session, ref: str, changes: DpiaChanges, *, actor: str,
         if not title or len(title) > MAX_TITLE:
             raise DpiaInputError("title", f"one line, 1 to {MAX_TITLE} characters")
     old = {"description": current.description, "necessity": current.necessity,
-           "risks": [r.to_dict() for r in current.risks],
-           "declared": dict(current.declared)}  # fmt: skip
-    content_changed = any(k in values and values[k] != old[k] for k in _CONTENT)
+           "risks": [r.to_dict() for r in current.risks], "declared": dict(current.declared),
+           "assessed_on": current.assessed_on, "review_on": current.review_on}  # fmt: skip
+    # only what differs: a form sent back unchanged makes no version and keeps the opinion
+    values = {k: v for k, v in values.items() if v != old[k]}
+    content_changed = any(k in values for k in _CONTENT)
     if content_changed and current.dpo_opinion:
         # the opinion was given on the content before: the DPO is asked again
         values.update(dpo_opinion="", dpo_opinion_by=None, dpo_opinion_at=None)

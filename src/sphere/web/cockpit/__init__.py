@@ -6,6 +6,7 @@ from sphere.web.cockpit import (
     breaches,
     campaigns,
     contacts,
+    dpia,
     home,
     jobs,
     joint,
@@ -36,6 +37,7 @@ router.include_router(listening.router)
 router.include_router(jobs.router)
 router.include_router(reviews.router)
 router.include_router(breaches.router)
+router.include_router(dpia.router)
 router.include_router(recipients.router)
 router.include_router(joint.router)
 router.include_router(toms.router)

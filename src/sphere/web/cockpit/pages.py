@@ -62,6 +62,11 @@ NAVIGATION: tuple[NavItem, ...] = (
         N_("data-subject requests with their deadlines: verify, extend, complete, reject"),
     ),
     NavItem(
+        N_("DPIAs"),
+        "/cockpit/dpia",
+        N_("data protection impact assessments: criteria, risk register, opinion, sign-off"),
+    ),
+    NavItem(
         N_("Breaches"),
         "/cockpit/breaches",
         N_("personal-data breaches with the 72-hour clock, assessment and notifications"),
@@ -131,6 +136,11 @@ DONE_CODES = frozenset(
         "breach-authority-notified",
         "breach-subjects-notified",
         "breach-closed",
+        "dpia-opened",
+        "dpia-changed",
+        "dpia-opinion",
+        "dpia-consultation",
+        "dpia-signed-off",
         "campaign-created",
         "recipient-saved",
         "recipient-retired",
