@@ -179,7 +179,8 @@ def open_dpia(session: Session, policy: Policy, purpose: str, *, measure: str | 
     dpia = repo.add(reference=repo.next_reference(at.year), purpose=value.value,
                     measure=measure or None, title=name, first={}, at=at, actor=actor)  # fmt: skip
     audit(session, actor=actor, action="dpia.opened", object_ids=(dpia.id,), purpose=value,
-          details={"article": "art35_1", "reference": dpia.reference, "measure": measure},
+          details={"article": "art35_1", "reference": dpia.reference,
+                   "of_measure": bool(measure)},
           at=at)  # fmt: skip
     return dpia
 
@@ -398,6 +399,14 @@ def dpia_approvals(session: Session) -> dict[str, Approval]:
         assert approved is not None and approved.signed_off_at is not None
         found[purpose] = Approval(f"{dpia.reference} v{approved.version}", approved.signed_off_at)
     return found
+
+
+def measure_dpia(session: Session, purpose: str, measure: str) -> str | None:
+    """ "DPIA-2026-004 v1" when the marketing measure's own DPIA has a signed-off version:
+    the planning check counts it as the DPIA on record (Art. 35(1))."""
+    dpia = DpiaRepository(session).find(purpose, measure)
+    approved = dpia.approved if dpia is not None else None
+    return f"{dpia.reference} v{approved.version}" if dpia and approved else None
 
 
 def review_overdue(dpia: Dpia, today: date) -> bool:

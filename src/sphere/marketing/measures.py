@@ -50,6 +50,7 @@ from sphere.domain import (
     Visibility,
 )
 from sphere.errors import InvalidInput
+from sphere.governance.dpia import measure_dpia
 from sphere.marketing.audience import ContactFacts, group_facts, load_facts
 from sphere.marketing.channel import OutreachChannel, Reason
 from sphere.marketing.planning import (
@@ -267,6 +268,9 @@ def check_stored(
     once with its size — never a loop over people."""
     del keyring  # the facts are flags, identities' kinds and ledger states
     measure = spec.measure
+    if measure.dpia_reference is None:  # the measure's own DPIA, signed off in Sphere
+        signed = measure_dpia(session, measure.purpose.value, measure.name)
+        measure = replace(measure, dpia_reference=signed) if signed else measure
     repo = MarketingRepository(session)
     segment = (
         repo.get_segment(spec.audience["segment"]).id if spec.audience.get("segment") else None
