@@ -23,9 +23,10 @@ policy then in force; the summary only counts them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -45,9 +46,8 @@ from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.fact_groups import (
     fact_pairs,
-    group_ids,
     record_refs,
-    stream_ids,
+    stream_keyed_ids,
 )
 from sphere.storage.repositories.jobs import JobRepository
 from sphere.storage.repositories.rights import RightsRepository
@@ -254,19 +254,49 @@ def apply_now(
     session: Session, keyring: Keyring, draft: Policy, *, actor: str, now: datetime
 ) -> ApplyResult:
     """The whole apply in the caller's transaction (small stores, tests, the CLI's
-    ``--inline``); batches still keep memory bounded."""
+    ``--inline``). The ids of the records to change are listed first (one pass per record
+    type; about 100 bytes per changing record), then changed in batches; the cockpit's
+    job lists them into ``job_items`` instead."""
     work = plan(session, keyring, draft, actor=actor, now=now)
     counts = _counts()
-    for record_type, keys in work.delete.items():
-        for ids in group_ids(session, record_type, keys, now=now, batch=BATCH):
-            _work(session, keyring, "delete", record_type, ids, None, counts, actor=actor, at=now)
-    for record_type, key, decision in work.decide:
-        for ids in group_ids(session, record_type, [key], now=now, batch=BATCH):
-            _work(session, keyring, "decide", record_type, ids, _decision(decision), counts,
-                  actor=actor, at=now)  # fmt: skip
+    decisions = [_decision(d) for _t, _k, d in work.decide]
+    listed = list(_targets(session, _actions(work.delete, work.decide), now=now))
+    for (record_type, action), ids in _grouped(listed):
+        kind, _, number = action.partition(":")
+        decision = decisions[int(number)] if number else None
+        for start in range(0, len(ids), BATCH):
+            _work(session, keyring, kind, record_type, ids[start : start + BATCH], decision,
+                  counts, actor=actor, at=now)  # fmt: skip
     data = _plan_data(work)
     data["whatif"] = work.summary
     return _finish(session, data, counts, actor=actor, at=now)
+
+
+def _actions(
+    delete: dict[str, list[str]], decide: list[tuple[str, str, dict[str, Any]]]
+) -> dict[str, dict[str, str]]:
+    """Per record type, what happens to the rows of each changing group: ``delete`` or
+    ``decide:<n>`` (the n-th new decision)."""
+    actions: dict[str, dict[str, str]] = {}
+    for record_type, keys in delete.items():
+        actions.setdefault(record_type, {}).update(dict.fromkeys(keys, "delete"))
+    for n, (record_type, key, _decision) in enumerate(decide):
+        actions.setdefault(record_type, {})[key] = f"decide:{n}"
+    return actions
+
+
+def _targets(
+    session: Session, actions: dict[str, dict[str, str]], *, now: datetime
+) -> Iterator[tuple[int, str, str, str]]:
+    """(seq, record type, id, action) of every record to change, one read per record
+    type, grouped by action."""
+    seq = 0
+    for record_type, by_key in sorted(actions.items()):
+        keys = sorted(by_key)
+        for rows in stream_keyed_ids(session, record_type, keys, now=now, chunk=LIST_CHUNK):
+            for key, ref in rows:
+                seq += 1
+                yield seq, record_type, ref, by_key[key]
 
 
 def _plan_data(work: Plan) -> dict[str, Any]:
@@ -347,35 +377,37 @@ def apply_in_batches(ctx: Any) -> dict[str, Any]:
 
 
 def _list_items(ctx: Any, point: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Stage 3: the records of the changing groups into ``job_items``."""
+    """Stage 3: the records of the changing groups into ``job_items`` (one read per
+    record type, written in chunks of ``LIST_CHUNK``, each its own short transaction)."""
     plan_data = point["plan"]
-    targets = [(t, keys, "delete") for t, keys in plan_data["delete"].items()]
-    targets += [(t, [key], f"decide:{n}") for n, (t, key, _d) in enumerate(plan_data["decide"])]
+    actions = _actions(plan_data["delete"], [tuple(d) for d in plan_data["decide"]])
     with ctx.session() as session:
         JobRepository(session).delete_items(ctx.job.id)
     total = 0
     with ctx.read_session() as reading:
-        for record_type, keys, action in targets:
-            for ids in stream_ids(reading, record_type, keys, now=now, chunk=LIST_CHUNK):
-                with ctx.session() as session:
-                    JobRepository(session).add_items(
-                        ctx.job.id,
-                        [
-                            {
-                                "seq": total + n,
-                                "item_type": record_type,
-                                "ref": ref,
-                                "action": action,
-                            }
-                            for n, ref in enumerate(ids, start=1)
-                        ],
-                    )
-                total += len(ids)
-                ctx.progress(total, None, "listing the records to change")
+        for chunk in _batched(_targets(reading, actions, now=now), LIST_CHUNK):
+            with ctx.session() as session:
+                JobRepository(session).add_items(
+                    ctx.job.id,
+                    [
+                        {"seq": seq, "item_type": record_type, "ref": ref, "action": action}
+                        for seq, record_type, ref, action in chunk
+                    ],
+                )
+            total = chunk[-1][0]
+            ctx.progress(total, None, "listing the records to change")
     point = {**point, "stage": "changing", "total": total}
     with ctx.session() as session:
         ctx.checkpoint(session, point, done=0)
     return point
+
+
+def _batched(
+    items: Iterable[tuple[int, str, str, str]], size: int
+) -> Iterator[list[tuple[int, str, str, str]]]:
+    rest = iter(items)
+    while chunk := list(islice(rest, size)):
+        yield chunk
 
 
 def _grouped(batch: list[tuple[int, str, str, str]]) -> Iterator[tuple[tuple[str, str], list[str]]]:

@@ -490,34 +490,21 @@ def group_rows(session: Session, record_type: str, keys: Sequence[str], *, now: 
     return select(rows.c.id, rows.c.contact_id, rows.c.key).where(rows.c.key.in_(list(keys)))
 
 
-def group_ids(
-    session: Session, record_type: str, keys: Sequence[str], *, now: datetime, batch: int = 1000
-) -> Iterator[list[str]]:
-    """The ids of the rows of the groups ``keys``, in batches (keyset on the id)."""
-    rows = group_rows(session, record_type, keys, now=now).subquery()
-    after: str | None = None
-    while True:
-        query = select(rows.c.id).order_by(rows.c.id).limit(batch)
-        if after is not None:
-            query = query.where(rows.c.id > after)
-        ids = list(session.scalars(query))
-        if not ids:
-            return
-        yield ids
-        after = ids[-1]
-
-
-def stream_ids(
+def stream_keyed_ids(
     session: Session, record_type: str, keys: Sequence[str], *, now: datetime, chunk: int = 5000
-) -> Iterator[list[str]]:
-    """The ids of the rows of the groups ``keys`` from ONE query, streamed in chunks
-    (a server-side cursor on PostgreSQL): listing a million rows costs one join."""
+) -> Iterator[list[tuple[str, str]]]:
+    """(key, id) of the rows of the groups ``keys`` from ONE query, ordered by group and
+    id, streamed in chunks: listing the rows of many groups costs one pass over the
+    records, not one per group (the apply's listing, 430 groups on 30,000 records, ran
+    430 passes)."""
     rows = group_rows(session, record_type, keys, now=now).subquery()
     result = session.execute(
-        select(rows.c.id).order_by(rows.c.id).execution_options(yield_per=chunk)
+        select(rows.c.key, rows.c.id)
+        .order_by(rows.c.key, rows.c.id)
+        .execution_options(yield_per=chunk)
     )
     for part in result.partitions(chunk):
-        yield [row[0] for row in part]
+        yield [(row[0], row[1]) for row in part]
 
 
 @dataclass(frozen=True, slots=True)
