@@ -78,6 +78,8 @@ def test_every_other_command_takes_json_or_says_why_not() -> None:
 # Run as ``python -m sphere`` (the path a person takes). name -> (arguments, extra
 # environment); ``{tmp}`` is the test's directory, where ``posts.jsonl`` is a valid file
 # and ``broken.yaml`` holds YAML that does not parse.
+US_WITHOUT_MECHANISM = ("recipient", "add", "HelpDesk", "--role", "processor", "--country", "US",
+                        "--purpose", "customer_care", "--agreement-date", "2025-09-15")  # fmt: skip
 MISTAKES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     # a source that was never registered
     "ingest-unknown-source": (("ingest", "--source", "nosuch", "{tmp}/posts.jsonl"), {}),
@@ -87,6 +89,10 @@ MISTAKES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "policy-validate-malformed": (("policy", "validate", "{tmp}/broken.yaml"), {}),
     # an identifier that matches nobody
     "dsr-access-unknown-subject": (("dsr", "access", "--subject", "nobody@example.com"), {}),
+    # a transfer to the US without a mechanism (Art. 44)
+    "recipient-add-transfer-without-mechanism": (US_WITHOUT_MECHANISM, {}),
+    # an arrangement for a source that was never registered (Art. 26)
+    "joint-set-unknown-source": (("joint", "set", "nosuch", "--platform", "X"), {}),
     # nothing listens on port 1
     "source-list-bad-database-url": (
         ("source", "list"),
