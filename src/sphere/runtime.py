@@ -93,6 +93,12 @@ class Runtime:
             )
         return self._systems
 
+    def forget_connected_systems(self) -> None:
+        """Read the connectors directory again at the next use (a definition was added)."""
+        if self._systems is not None:
+            self._systems.close()
+        self._systems = None
+
     def pipeline_context(self) -> PipelineContext:
         profile = self.company_profile()
         return PipelineContext(

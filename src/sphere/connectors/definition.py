@@ -28,12 +28,20 @@ Place = tuple[int, int]
 
 class ConnectorKind(StrEnum):
     SQL = "sql"
+    WEBHOOK = "webhook"  # signed notifications out (``webhook``): no data is read there
+
+
+class WebhookEvent(StrEnum):
+    """What a webhook recipient is told of (``events:``)."""
+
+    ERASURE = "erasure"  # an erasure request carried out in Sphere (Art. 17, Art. 19)
 
 
 class Dialect(StrEnum):
     POSTGRESQL = "postgresql"
     MARIADB = "mariadb"
     MYSQL = "mysql"
+    SQLITE = "sqlite"  # a file; for the demo and small tools (no row locks across processes)
 
 
 class TableErasure(StrEnum):
@@ -137,3 +145,22 @@ class ConnectorDefinition:
 
     def table(self, name: str) -> TableSpec | None:
         return next((t for t in self.tables if t.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDefinition:
+    """A recipient of signed notifications (HMAC-SHA256 over ``timestamp.body``): a
+    marketing tool, a newsletter service. The secret is never in the file:
+    ``secret_env`` names an environment variable, ``secret_file`` a file holding it."""
+
+    system: str
+    name: str
+    url: str
+    secret_env: str | None
+    secret_file: str | None
+    events: tuple[WebhookEvent, ...]
+    timeout: int
+    source: str
+    description: str = ""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    kind: ConnectorKind = ConnectorKind.WEBHOOK

@@ -36,14 +36,19 @@ from sphere.connectors.definition import (
     Reference,
     TableErasure,
     TableSpec,
+    WebhookDefinition,
+    WebhookEvent,
 )
 from sphere.connectors.graph import check_graph
 from sphere.domain.systems import IDENTITY_KINDS, RetryPolicy
 from sphere.errors import ConnectorError
 
 E = TypeVar("E", bound=StrEnum)
+AnyDefinition = ConnectorDefinition | WebhookDefinition
 
 _TOP_KEYS = ("system", "name", "description", "kind", "connection", "retry", "tables")
+_WEBHOOK_TOP_KEYS = ("system", "name", "description", "kind", "webhook", "retry")
+_WEBHOOK_KEYS = ("url", "secret_env", "secret_file", "events", "timeout")
 _CONNECTION_KEYS = (
     "dialect",
     "host",
@@ -61,11 +66,12 @@ _FIELD_KEYS = ("category", "erasure", "identity", "references", "reason")
 _SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")  # a plain SQL identifier
 _ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 _SLUG_RULE = "must be a slug: a-z first, then a-z, 0-9, '_' or '-', at most 40 characters"
 _ENV_RULE = "must name an environment variable (A-Z, 0-9, '_')"
 
 
-def load_connector(path: Path) -> ConnectorDefinition:
+def load_connector(path: Path) -> AnyDefinition:
     """Read and check the definition at ``path``; raise ``ConnectorError`` at its place."""
     source = str(path)
     try:
@@ -79,9 +85,10 @@ def load_connector(path: Path) -> ConnectorDefinition:
     return load_connector_text(text, source=source)
 
 
-def load_connector_text(text: str, *, source: str = "<connector>") -> ConnectorDefinition:
+def load_connector_text(text: str, *, source: str = "<connector>") -> AnyDefinition:
     definition = _Reader(source).definition(text)
-    check_graph(definition)
+    if isinstance(definition, ConnectorDefinition):
+        check_graph(definition)
     return definition
 
 
@@ -92,9 +99,9 @@ def definition_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def load_directory(directory: Path) -> list[ConnectorDefinition]:
+def load_directory(directory: Path) -> list[AnyDefinition]:
     """Every definition in ``directory``; two files naming the same system are an error."""
-    definitions: list[ConnectorDefinition] = []
+    definitions: list[AnyDefinition] = []
     for path in definition_files(directory):
         definition = load_connector(path)
         twin = next((d for d in definitions if d.system == definition.system), None)
@@ -213,7 +220,7 @@ class _Reader:
             )
 
     # -- sections --------------------------------------------------------------------
-    def definition(self, text: str) -> ConnectorDefinition:
+    def definition(self, text: str) -> AnyDefinition:
         if not text.strip():
             self.fail("the connector file is empty", (1, 1))
         try:
@@ -237,14 +244,19 @@ class _Reader:
         self.required(data, "system", "the connector", top)
         system = self.text(data, "system", "the connector", _SLUG, _SLUG_RULE)
         self.system = system
-        self.known_keys(data, _TOP_KEYS, "the connector")
-        for key in ("kind", "connection", "tables"):
-            self.required(data, key, "the connector", top)
+        self.required(data, "kind", "the connector", top)
         kind = self.enum(ConnectorKind, data, "kind", "the connector")
         name = self.text(data, "name", "the connector") if "name" in data else system
         description = (
             self.text(data, "description", "the connector") if "description" in data else ""
         )
+        if kind is ConnectorKind.WEBHOOK:
+            self.known_keys(data, _WEBHOOK_TOP_KEYS, "the connector")
+            self.required(data, "webhook", "the connector", top)
+            return self.webhook(data, system, name, description)
+        self.known_keys(data, _TOP_KEYS, "the connector")
+        for key in ("connection", "tables"):
+            self.required(data, key, "the connector", top)
         connection = self.connection(data)
         retry = self.retry(data) if "retry" in data else RetryPolicy()
         tables = self.tables(data)
@@ -257,6 +269,52 @@ class _Reader:
             source=self.source,
             description=description,
             retry=retry,
+        )
+
+    def webhook(
+        self, data: CommentedMap, system: str, name: str, description: str
+    ) -> WebhookDefinition:
+        node = self.mapping(data, "webhook", "the connector")
+        owner = "webhook"
+        self.known_keys(node, _WEBHOOK_KEYS, owner)
+        at = self.key_at(data, "webhook")
+        self.required(node, "url", owner, at)
+        url = self.text(node, "url", owner, _URL, "must be an http:// or https:// URL")
+        secret_env = secret_file = None
+        if "secret_env" in node:
+            secret_env = self.text(node, "secret_env", owner, _ENV, _ENV_RULE)
+        if "secret_file" in node:
+            secret_file = self.text(node, "secret_file", owner)
+        if (secret_env is None) == (secret_file is None):
+            self.fail(f"{owner}: give the secret as secret_env or secret_file (one of them)", at)
+        self.required(node, "events", owner, at)
+        raw = node["events"]
+        if not isinstance(raw, list) or not raw:
+            self.fail(
+                f"{owner}: events must be a list, e.g. [erasure]", self.value_at(node, "events")
+            )
+        events: list[WebhookEvent] = []
+        for item in raw:
+            try:
+                events.append(WebhookEvent(str(item)))
+            except ValueError:
+                choices = ", ".join(e.value for e in WebhookEvent)
+                self.fail(
+                    f"{owner}: unknown event {item!r}; choose from {choices}",
+                    self.value_at(node, "events"),
+                )
+        timeout = self.integer(node, "timeout", owner, low=1, high=60) if "timeout" in node else 10
+        return WebhookDefinition(
+            system=system,
+            name=name,
+            url=url,
+            secret_env=secret_env,
+            secret_file=secret_file,
+            events=tuple(dict.fromkeys(events)),
+            timeout=timeout,
+            source=self.source,
+            description=description,
+            retry=self.retry(data) if "retry" in data else RetryPolicy(),
         )
 
     def connection(self, data: CommentedMap) -> Connection:
@@ -272,7 +330,9 @@ class _Reader:
         if "password_env" in node:
             password_env = self.text(node, "password_env", owner, _ENV, _ENV_RULE)
         parts = {k: node[k] for k in ("host", "database", "user") if k in node}
-        if url_env is None:
+        if dialect is Dialect.SQLITE:  # a file: only its path, relative to this file
+            self.required(node, "database", f"{owner} (sqlite)", at)
+        elif url_env is None:
             for key in ("host", "database", "user"):
                 self.required(node, key, f"{owner} (without url_env)", at)
         elif parts or password_env:

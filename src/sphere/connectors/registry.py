@@ -8,11 +8,14 @@ holds one engine per system, opened on first use; ``close`` disposes them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from sphere.connectors.definition import ConnectorDefinition
+from sphere.connectors.definition import ConnectorDefinition, WebhookDefinition
 from sphere.connectors.loader import load_directory
 from sphere.connectors.sql import SqlSystem
+from sphere.connectors.webhook import WebhookRecipient
 from sphere.domain.systems import (
     RetryPolicy,
     SubjectIdentifiers,
@@ -24,8 +27,17 @@ from sphere.errors import NotFound
 
 
 class ConnectorSet:
-    def __init__(self, definitions: list[ConnectorDefinition], *, hash_key: bytes) -> None:
-        self._systems = {d.system: SqlSystem(d, hash_key=hash_key) for d in definitions}
+    def __init__(
+        self, definitions: Sequence[ConnectorDefinition | WebhookDefinition], *, hash_key: bytes
+    ) -> None:
+        self._systems = {
+            d.system: SqlSystem(d, hash_key=hash_key)
+            for d in definitions
+            if isinstance(d, ConnectorDefinition)
+        }
+        self._webhooks = {
+            d.system: WebhookRecipient(d) for d in definitions if isinstance(d, WebhookDefinition)
+        }
 
     @classmethod
     def from_directory(cls, directory: Path, *, hash_key: bytes) -> ConnectorSet:
@@ -44,7 +56,20 @@ class ConnectorSet:
         return self.system(name).definition
 
     def retry_policy(self, name: str) -> RetryPolicy:
+        if name in self._webhooks:
+            return self._webhooks[name].definition.retry
         return self.definition(name).retry
+
+    def recipients(self, event: str) -> tuple[str, ...]:
+        """The webhook recipients told of ``event`` (``erasure``, …)."""
+        return tuple(name for name, w in self._webhooks.items() if event in w.definition.events)
+
+    def notify(self, name: str, event: dict[str, Any], *, timestamp: int) -> int:
+        try:
+            recipient = self._webhooks[name]
+        except KeyError:
+            raise NotFound(f"no webhook recipient {name!r}") from None
+        return recipient.notify(event, timestamp=timestamp)
 
     def access(self, name: str, identifiers: SubjectIdentifiers) -> SystemRows:
         return self.system(name).access(identifiers)

@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -74,6 +75,7 @@ _DRIVERS = {
     Dialect.POSTGRESQL: "postgresql+psycopg",
     Dialect.MARIADB: "mysql+pymysql",
     Dialect.MYSQL: "mysql+pymysql",
+    Dialect.SQLITE: "sqlite+pysqlite",
 }
 MIN_HASH_LENGTH = 16
 _CASELESS = ("email", "handle")
@@ -95,6 +97,14 @@ def connection_url(definition: ConnectorDefinition) -> URL:
                 definition.system, f"{conn.url_env} does not hold a database URL"
             ) from None
         return url.set(drivername=_DRIVERS[conn.dialect])
+    if conn.dialect is Dialect.SQLITE:  # a file, relative to the definition's directory
+        path = Path(definition.source).parent / (conn.database or "")
+        # mode=rw: a missing file is an error of the system, never created empty
+        return URL.create(
+            _DRIVERS[conn.dialect],
+            database=f"file:{path.as_posix()}",
+            query={"mode": "rw", "uri": "true"},
+        )
     password = None
     if conn.password_env is not None:
         password = os.environ.get(conn.password_env)
@@ -116,6 +126,8 @@ def _connect_args(definition: ConnectorDefinition, url: URL) -> dict[str, Any]:
     """Time limits, so that a system that hangs fails instead of holding the erasure:
     connecting, waiting for a locked row (``lock_timeout``), one statement (60 s)."""
     conn = definition.connection
+    if conn.dialect is Dialect.SQLITE:
+        return {"timeout": conn.lock_timeout}  # seconds a write waits for the file's lock
     if conn.dialect is Dialect.POSTGRESQL:
         args: dict[str, Any] = {"connect_timeout": conn.connect_timeout}
         if "options" not in url.query:  # a URL's own options win

@@ -68,6 +68,8 @@ class ConnectedSystems(Protocol):
         self, name: str, identifiers: SubjectIdentifiers, *, dry_run: bool = False
     ) -> SystemChange: ...
     def health(self) -> list[SystemHealth]: ...
+    def recipients(self, event: str) -> tuple[str, ...]: ...
+    def notify(self, name: str, event: dict[str, Any], *, timestamp: int) -> int: ...
 
 
 class TaskState(StrEnum):
@@ -78,6 +80,7 @@ class TaskState(StrEnum):
 
 
 ERASURE = "erasure"
+NOTIFY = "notify"  # a webhook recipient told of the erasure (signed, ``connectors.webhook``)
 RETRYABLE = (TaskState.PENDING.value, TaskState.FAILED.value)
 
 
@@ -139,13 +142,15 @@ def plan_erasure(
     request = get_request(session, request_id)
     key_id = _key_id(request_id)
     payload = json.dumps([list(pair) for pair in identifiers.values])
-    for name in systems.names():
+    targets = [(n, ERASURE) for n in systems.names()]
+    targets += [(n, NOTIFY) for n in systems.recipients(ERASURE)]
+    for name, action in targets:
         if name in planned:
             continue
         task = repository.add(
             request_id=request_id,
             system=name,
-            action=ERASURE,
+            action=action,
             state=TaskState.PENDING.value,
             attempts=0,
             max_attempts=systems.retry_policy(name).max_attempts,
@@ -161,7 +166,7 @@ def plan_erasure(
             action="system.erasure_planned",
             subject_id=request.contact_id,
             object_ids=(request_id, task.id),
-            details={"system": name},
+            details={"system": name, "action": action},
             at=at,
         )
     return repository.for_request(request_id)
@@ -193,6 +198,8 @@ def attempt_task(
     attempts = task.attempts + 1
     change: SystemChange | None = None
     error: str
+    if task.action == NOTIFY:
+        return _attempt_notify(session, keyring, systems, task, at=at, actor=actor)
     if task.system not in systems.names():
         error = f"system {task.system!r} is no longer configured (no connector definition)"
     else:
@@ -259,6 +266,67 @@ def attempt_task(
         at=at,
         **common,
     )
+    return task
+
+
+def _attempt_notify(
+    session: Session,
+    keyring: Keyring,
+    systems: ConnectedSystems,
+    task: SystemTask,
+    *,
+    at: datetime,
+    actor: str,
+) -> SystemTask:
+    """Tell a webhook recipient that the erasure was carried out (Art. 17, Art. 19): the
+    identifiers it may hold the person under, signed; the same event id on every retry."""
+    repository = SystemTaskRepository(session)
+    request = get_request(session, task.request_id)
+    attempts = task.attempts + 1
+    status: int | None = None
+    error = ""
+    if task.system not in systems.recipients(ERASURE):
+        error = f"recipient {task.system!r} is no longer configured (no webhook definition)"
+    else:
+        identifiers: dict[str, list[str]] = {}
+        for kind, value in _identifiers(session, keyring, task).values:
+            identifiers.setdefault(kind, []).append(value)
+        event = {
+            "id": task.id,
+            "type": "erasure.carried_out",
+            "occurred_at": task.created_at.isoformat(),
+            "request_id": task.request_id,
+            "legal_basis": "Art. 17(1), Art. 19 GDPR",
+            "subject": identifiers,
+        }
+        try:
+            status = systems.notify(task.system, event, timestamp=int(at.timestamp()))
+        except SphereError as exc:
+            error = str(exc)
+    common = {"subject_id": request.contact_id, "object_ids": (task.request_id, task.id)}
+    if status is not None:
+        task = repository.update(
+            task.id, state=TaskState.DONE.value, attempts=attempts, next_attempt_at=None,
+            last_error=None, result={"done": {"notified": True, "status": status}},
+            updated_at=at, completed_at=at,
+        )  # fmt: skip
+        audit(session, actor=actor, action="system.notified", at=at,
+              details={"system": task.system, "attempts": attempts, "status": status},
+              **common)  # fmt: skip
+        finish_if_complete(session, keyring, task.request_id, at=at, actor=actor)
+        return task
+    dead = attempts >= task.max_attempts
+    known = task.system in systems.recipients(ERASURE)
+    policy = systems.retry_policy(task.system) if known else RetryPolicy()
+    next_at = None if dead else at + timedelta(seconds=policy.delay_after(attempts))
+    task = repository.update(
+        task.id, state=(TaskState.DEAD_LETTER if dead else TaskState.FAILED).value,
+        attempts=attempts, next_attempt_at=next_at, last_error=error[:1000],
+        result={"done": None, "not_done": "the recipient was not told yet"}, updated_at=at,
+    )  # fmt: skip
+    audit(session, actor=actor, at=at,
+          action="system.notify_dead_letter" if dead else "system.notify_failed",
+          details={"system": task.system, "attempts": attempts}, **common)  # fmt: skip
     return task
 
 
@@ -360,7 +428,8 @@ def requeue(
         raise InvalidInput(f"request {request_id} has no task for system {system!r}")
     if task.state != TaskState.DEAD_LETTER:
         raise InvalidInput(f"the task for system {system!r} is {task.state}, not dead_letter")
-    more = systems.retry_policy(system).max_attempts if system in systems.names() else 1
+    known = system in systems.names() or system in systems.recipients(ERASURE)
+    more = systems.retry_policy(system).max_attempts if known else 1
     task = repository.update(
         task.id,
         state=TaskState.PENDING.value,
@@ -421,6 +490,9 @@ STEP_ACTIONS = (
     "system.erasure_dead_letter",
     "system.erasure_requeued",
     "system.erased",
+    "system.notify_failed",
+    "system.notify_dead_letter",
+    "system.notified",
 )
 
 

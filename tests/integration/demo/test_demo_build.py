@@ -199,3 +199,49 @@ def test_no_portal_link_is_printed_for_a_database_that_is_not_the_demo(
 
     with runtime_for_tests(settings, migrated_db_url) as rt:
         assert demo_portal_link(rt) is None
+
+
+def test_the_demo_crm_is_connected_and_an_erasure_reaches_it(demo_runtime: Runtime) -> None:
+    """The demo ships a CRM (SQLite beside Sphere's database) with its connector
+    definition; an erasure carried out in Sphere removes the person there too."""
+    from sqlalchemy import create_engine, text
+
+    from sphere.domain import IdentityKind
+    from sphere.portal.requests import carry_out, verify_request
+    from sphere.rights.requests import RequestType, get_request, open_request
+    from sphere.rights.systems import request_tasks
+    from sphere.storage.repositories.contacts import ContactRepository
+
+    rt = demo_runtime
+    build_demo(rt, size="small")  # idempotent: the first test built it
+    directory = rt.settings.resolved_connectors_dir
+    assert (directory / "crm.yaml").is_file() and (directory / "crm.sqlite").is_file()
+    systems = rt.connected_systems()
+    assert systems.names() == ("crm",)
+    [health] = systems.health()
+    assert (health.status, health.dialect) == ("ok", "sqlite"), health.problems
+    crm = create_engine(f"sqlite:///{directory / 'crm.sqlite'}")
+    with crm.connect() as connection:
+        email = connection.execute(
+            text("SELECT email FROM contacts WHERE email IS NOT NULL ORDER BY id LIMIT 1")
+        ).scalar_one()
+    policy = rt.policy()
+    with rt.session() as session:
+        contact = ContactRepository(session, rt.keyring).find_by_identity(IdentityKind.EMAIL, email)
+        assert contact is not None
+        contact_id = contact.id
+        request = open_request(session, rt.keyring, contact_id, RequestType.ERASURE,
+                               at=rt.clock.now(), actor="dpo")  # fmt: skip
+        verify_request(session, request.id, at=rt.clock.now(), actor="dpo")
+        carry_out(session, rt.keyring, policy, request.id, at=rt.clock.now(), actor="dpo",
+                  systems=systems)  # fmt: skip
+    with rt.session() as session:
+        [task] = request_tasks(session, request.id)
+        assert (task.system, task.state) == ("crm", "done")
+        assert get_request(session, request.id).state == "completed"
+    with crm.connect() as connection:
+        left = connection.execute(
+            text("SELECT count(*) FROM contacts WHERE email = :e"), {"e": email}
+        ).scalar_one()
+    crm.dispose()
+    assert left == 0
