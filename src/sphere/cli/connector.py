@@ -62,6 +62,8 @@ def _summary(definition: ConnectorDefinition | WebhookDefinition) -> dict[str, A
             "name": definition.name,
             "file": definition.source,
             "kind": definition.kind.value,
+            "dialect": "webhook",
+            "tables": [],
             "url": definition.url,
             "events": [e.value for e in definition.events],
             "max_attempts": definition.retry.max_attempts,
@@ -96,7 +98,10 @@ def validate(files: Files = None, as_json: JsonFlag = False) -> None:
     else:
         for r in results:
             if r["ok"]:
-                typer.echo(f"{r['file']}: ok — {r['system']}, tables {', '.join(r['tables'])}")
+                webhook = r["kind"] == "webhook"
+                what = (f"webhook to {r['url']} ({', '.join(r['events'])})" if webhook
+                        else f"tables {', '.join(r['tables'])}")  # fmt: skip
+                typer.echo(f"{r['file']}: ok — {r['system']}, {what}")
             else:
                 typer.echo(r["error"], err=True)
     if errors:
@@ -111,7 +116,8 @@ def list_(as_json: JsonFlag = False) -> None:
         print_json(rows)
         return
     for r in rows:
-        typer.echo(f"{r['system']}\t{r['dialect']}\t{r['name']}\t{len(r['tables'])} tables")
+        what = ", ".join(r["events"]) if r["kind"] == "webhook" else f"{len(r['tables'])} tables"
+        typer.echo(f"{r['system']}\t{r['dialect']}\t{r['name']}\t{what}")
 
 
 @app.command("test")

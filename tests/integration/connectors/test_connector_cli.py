@@ -119,3 +119,21 @@ def test_erase_through_the_cli_leaves_the_request_open_while_a_system_is_down(
     retried = runner.invoke(connector.app, ["retry", "--json"])
     assert json.loads(retried.output) == []  # the back-off has not passed
     assert crm.scalar("SELECT COUNT(*) FROM contacts") == 2
+
+
+def test_a_webhook_definition_is_validated_listed_and_not_connected(home: Path) -> None:
+    directory = home / "connectors"
+    directory.mkdir()
+    (directory / "newsletter.yaml").write_text(
+        "system: newsletter\nkind: webhook\nwebhook:\n  url: https://hooks.example/sphere\n"
+        "  secret_env: NEWSLETTER_WEBHOOK_SECRET\n  events: [erasure]\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    valid = runner.invoke(connector.app, ["validate"])
+    assert valid.exit_code == 0, valid.output
+    assert "webhook to https://hooks.example/sphere (erasure)" in valid.output
+    listed = runner.invoke(connector.app, ["list"])
+    assert listed.exit_code == 0 and "newsletter\twebhook" in listed.output
+    tested = runner.invoke(connector.app, ["test"])
+    assert tested.exit_code == 0, tested.output
