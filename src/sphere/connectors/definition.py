@@ -35,6 +35,9 @@ class WebhookEvent(StrEnum):
     """What a webhook recipient is told of (``events:``)."""
 
     ERASURE = "erasure"  # an erasure request carried out in Sphere (Art. 17, Art. 19)
+    RECTIFICATION = "rectification"  # Art. 16, Art. 19
+    RESTRICTION = "restriction"  # Art. 18, Art. 19
+    OBJECTION = "objection"  # an objection request carried out (Art. 21)
 
 
 class Dialect(StrEnum):

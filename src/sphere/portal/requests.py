@@ -45,7 +45,7 @@ from sphere.rights.requests import (
     require_ready,
     view,
 )
-from sphere.rights.systems import ConnectedSystems, erase_everywhere
+from sphere.rights.systems import ConnectedSystems, erase_everywhere, notify_everywhere
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.rights import DsrRequest, RightsRepository
 
@@ -306,4 +306,6 @@ def carry_out(
     else:  # rectification: the correction itself is made with `sphere dsr rectify`
         counts = {"recorded": 1}
     complete_request(session, request_id, at=at, actor=actor, result=counts)
+    if kind in (RequestType.RECTIFICATION, RequestType.RESTRICTION, RequestType.OBJECTION):
+        notify_everywhere(session, keyring, systems, request_id, contact_id, at=at, actor=actor)
     return Fulfilment(request_id, kind.value, dict(counts))

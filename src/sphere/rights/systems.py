@@ -137,13 +137,27 @@ def plan_erasure(
     actor: str,
 ) -> list[SystemTask]:
     """One pending task per system (idempotent: a system planned already is skipped)."""
+    targets = [(n, ERASURE) for n in systems.names()]
+    targets += [(n, NOTIFY) for n in systems.recipients(ERASURE)]
+    return _plan(session, keyring, systems, request_id, identifiers, targets, at=at, actor=actor)
+
+
+def _plan(
+    session: Session,
+    keyring: Keyring,
+    systems: ConnectedSystems,
+    request_id: str,
+    identifiers: SubjectIdentifiers,
+    targets: list[tuple[str, str]],
+    *,
+    at: datetime,
+    actor: str,
+) -> list[SystemTask]:
     repository = SystemTaskRepository(session)
     planned = {t.system for t in repository.for_request(request_id)}
     request = get_request(session, request_id)
     key_id = _key_id(request_id)
     payload = json.dumps([list(pair) for pair in identifiers.values])
-    targets = [(n, ERASURE) for n in systems.names()]
-    targets += [(n, NOTIFY) for n in systems.recipients(ERASURE)]
     for name, action in targets:
         if name in planned:
             continue
@@ -163,7 +177,7 @@ def plan_erasure(
         audit(
             session,
             actor=actor,
-            action="system.erasure_planned",
+            action="system.erasure_planned" if action == ERASURE else "system.notify_planned",
             subject_id=request.contact_id,
             object_ids=(request_id, task.id),
             details={"system": name, "action": action},
@@ -285,7 +299,8 @@ def _attempt_notify(
     attempts = task.attempts + 1
     status: int | None = None
     error = ""
-    if task.system not in systems.recipients(ERASURE):
+    event_kind = request.type  # erasure, rectification, restriction, objection
+    if task.system not in systems.recipients(event_kind):
         error = f"recipient {task.system!r} is no longer configured (no webhook definition)"
     else:
         identifiers: dict[str, list[str]] = {}
@@ -293,10 +308,10 @@ def _attempt_notify(
             identifiers.setdefault(kind, []).append(value)
         event = {
             "id": task.id,
-            "type": "erasure.carried_out",
+            "type": f"{event_kind}.carried_out",
             "occurred_at": task.created_at.isoformat(),
             "request_id": task.request_id,
-            "legal_basis": "Art. 17(1), Art. 19 GDPR",
+            "legal_basis": LEGAL_BASIS.get(event_kind, "Art. 19 GDPR"),
             "subject": identifiers,
         }
         try:
@@ -313,10 +328,11 @@ def _attempt_notify(
         audit(session, actor=actor, action="system.notified", at=at,
               details={"system": task.system, "attempts": attempts, "status": status},
               **common)  # fmt: skip
-        finish_if_complete(session, keyring, task.request_id, at=at, actor=actor)
+        if not finish_if_complete(session, keyring, task.request_id, at=at, actor=actor):
+            _forget_if_all_told(session, keyring, task.request_id, at=at)
         return task
     dead = attempts >= task.max_attempts
-    known = task.system in systems.recipients(ERASURE)
+    known = task.system in systems.recipients(event_kind)
     policy = systems.retry_policy(task.system) if known else RetryPolicy()
     next_at = None if dead else at + timedelta(seconds=policy.delay_after(attempts))
     task = repository.update(
@@ -328,6 +344,57 @@ def _attempt_notify(
           action="system.notify_dead_letter" if dead else "system.notify_failed",
           details={"system": task.system, "attempts": attempts}, **common)  # fmt: skip
     return task
+
+
+LEGAL_BASIS = {
+    "erasure": "Art. 17(1), Art. 19 GDPR",
+    "rectification": "Art. 16, Art. 19 GDPR",
+    "restriction": "Art. 18, Art. 19 GDPR",
+    "objection": "Art. 21 GDPR",
+}
+
+
+def notify_everywhere(
+    session: Session,
+    keyring: Keyring,
+    systems: ConnectedSystems | None,
+    request_id: str,
+    contact_id: str,
+    *,
+    at: datetime,
+    actor: str,
+) -> list[SystemTask]:
+    """Tell the webhook recipients of a rectification, restriction or objection carried
+    out (one task each, tried once now, then retried like any system task). The request
+    itself completes with Sphere's part; the tasks stay visible until each was told."""
+    request = get_request(session, request_id)
+    names = systems.recipients(request.type) if systems is not None else ()
+    if systems is None or not names:
+        return []
+    identifiers = subject_identifiers(session, keyring, contact_id)
+    targets = [(n, NOTIFY) for n in names]
+    _plan(session, keyring, systems, request_id, identifiers, targets, at=at, actor=actor)
+    for task in SystemTaskRepository(session).for_request(request_id):
+        if task.action == NOTIFY and task.state in RETRYABLE:
+            attempt_task(session, keyring, systems, task.id, at=at, actor=actor)
+    return SystemTaskRepository(session).for_request(request_id)
+
+
+def _forget_if_all_told(
+    session: Session, keyring: Keyring, request_id: str, *, at: datetime
+) -> None:
+    """A completed request whose recipients were all told: the identifiers' key goes."""
+    repository = SystemTaskRepository(session)
+    tasks = repository.for_request(request_id)
+    if get_request(session, request_id).state != RequestState.COMPLETED:
+        return
+    if not tasks or any(t.state != TaskState.DONE for t in tasks):
+        return
+    if all(t.identifiers_ciphertext is None for t in tasks):
+        return
+    keyring.destroy_key(session, _key_id(request_id), at=at)
+    for t in tasks:
+        repository.update(t.id, identifiers_ciphertext=None)
 
 
 def finish_if_complete(
@@ -428,7 +495,8 @@ def requeue(
         raise InvalidInput(f"request {request_id} has no task for system {system!r}")
     if task.state != TaskState.DEAD_LETTER:
         raise InvalidInput(f"the task for system {system!r} is {task.state}, not dead_letter")
-    known = system in systems.names() or system in systems.recipients(ERASURE)
+    kind = get_request(session, request_id).type
+    known = system in systems.names() or system in systems.recipients(kind)
     more = systems.retry_policy(system).max_attempts if known else 1
     task = repository.update(
         task.id,
@@ -486,6 +554,7 @@ def retry_now(
 # The audit actions of a system task, in the order they happen (the cockpit's steps).
 STEP_ACTIONS = (
     "system.erasure_planned",
+    "system.notify_planned",
     "system.erasure_failed",
     "system.erasure_dead_letter",
     "system.erasure_requeued",

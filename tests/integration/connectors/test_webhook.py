@@ -76,7 +76,7 @@ def _definition(url: str, **extra: str) -> str:
     return (
         "system: newsletter\nname: Newsletter tool\nkind: webhook\n"
         f"webhook:\n  url: {url}\n  secret_env: NEWSLETTER_WEBHOOK_SECRET\n"
-        "  events: [erasure]\n  timeout: 5\n"
+        "  events: [erasure, restriction]\n  timeout: 5\n"
         "retry:\n  max_attempts: 2\n  backoff_seconds: 60\n"
     )
 
@@ -91,14 +91,14 @@ def rt(
         yield r
 
 
-def _erase(rt: Runtime, receiver: Receiver) -> str:
+def _erase(rt: Runtime, receiver: Receiver, kind: RequestType = RequestType.ERASURE) -> str:
     receiver.now = lambda: int(rt.clock.now().timestamp())  # Sphere's (frozen) clock
     policy, systems = rt.policy(), rt.connected_systems()
     with rt.session() as session:
         contacts = ContactRepository(session, rt.keyring)
         contact = contacts.create(at=rt.clock.now())
         contacts.add_identity(contact.id, IdentityKind.EMAIL, EMAIL, at=rt.clock.now())
-        request = open_request(session, rt.keyring, contact.id, RequestType.ERASURE,
+        request = open_request(session, rt.keyring, contact.id, kind,
                                at=rt.clock.now(), actor="dpo")  # fmt: skip
         verify_request(session, request.id, at=rt.clock.now(), actor="dpo")
         carry_out(session, rt.keyring, policy, request.id, at=rt.clock.now(), actor="dpo",
@@ -121,7 +121,7 @@ def test_the_recipient_is_told_of_the_erasure_signed(rt: Runtime, receiver: Rece
         assert task.identifiers_ciphertext is None  # the request completed: key destroyed
         assert get_request(session, request_id).state == "completed"
         steps = [s.action for s in request_steps(session, request_id)["newsletter"]]
-    assert steps == ["erasure_planned", "notified"]
+    assert steps == ["notify_planned", "notified"]
 
 
 def test_a_failing_recipient_is_retried_then_dead_lettered(rt: Runtime, receiver: Receiver) -> None:
@@ -151,3 +151,19 @@ def test_a_secret_in_the_file_or_none_is_refused() -> None:
         load_connector_text(text, source="newsletter.yaml")
     with pytest.raises(ConnectorError, match="secret"):
         load_connector_text(text.replace("  events:", "  secret: hunter2\n  events:"))
+
+
+def test_a_restriction_is_told_and_the_identifiers_key_goes(
+    rt: Runtime, receiver: Receiver
+) -> None:
+    directory = rt.settings.resolved_connectors_dir
+    directory.mkdir()
+    (directory / "newsletter.yaml").write_text(_definition(receiver.url), encoding="utf-8")
+    request_id = _erase(rt, receiver, RequestType.RESTRICTION)
+    [got] = receiver.received
+    assert got["valid"] and got["event"]["type"] == "restriction.carried_out"
+    assert got["event"]["legal_basis"] == "Art. 18, Art. 19 GDPR"
+    with rt.session() as session:
+        [task] = request_tasks(session, request_id)
+        assert (task.action, task.state, task.identifiers_ciphertext) == ("notify", "done", None)
+        assert get_request(session, request_id).state == "completed"
