@@ -30,6 +30,7 @@ from sphere.cockpit.toms import TomCatalogue, measures_jsonld
 from sphere.domain import DataCategory, LegalBasis, Purpose
 from sphere.domain.controller import ContactPoint, ControllerProfile
 from sphere.governance.dpia import dpia_approvals
+from sphere.governance.joint import JointStatus, joint_overview
 from sphere.governance.recipients import MECHANISM_DPV, is_transfer, list_recipients
 from sphere.governance.sources import list_sources
 from sphere.policy import Policy
@@ -195,6 +196,9 @@ class ProcessingRecord:
     # Art. 30(1)(a) and (g), when the caller knows them (``build_record``'s arguments)
     controller: ControllerProfile | None = field(default=None, compare=False)
     security: TomCatalogue | None = field(default=None, compare=False)
+    # Art. 30(1)(a) "where applicable, the joint controller" (Art. 26): one entry per
+    # source whose platform is a joint controller, arranged or ``missing``
+    joint: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 
     def activity(self, purpose: str) -> Activity:
         for item in self.activities:
@@ -209,6 +213,7 @@ class ProcessingRecord:
             "generated_at": self.generated_at.isoformat(),
             "activities": [a.to_dict() for a in self.activities],
             **({"security_measures": self.security.to_dict()} if self.security else {}),
+            "joint_controllers": list(self.joint),
         }
 
 
@@ -318,7 +323,28 @@ def build_record(
         activities=tuple(activities),
         controller=controller,
         security=security,
+        joint=tuple(_joint(s) for s in joint_overview(session) if s.state in JOINT_STATES),
     )
+
+
+JOINT_STATES = ("arranged", "missing")
+
+
+def _joint(status: JointStatus) -> dict[str, Any]:
+    """A joint controller of the record (C-210/16 Wirtschaftsakademie: a page operator
+    and the platform decide jointly on the page's visitor statistics)."""
+    arrangement = status.arrangement
+    return {
+        "source": status.source,
+        "platform": status.platform,
+        "state": status.state,
+        "title": arrangement.title if arrangement else "",
+        "agreed_on": arrangement.agreed_on.date().isoformat()
+        if arrangement and arrangement.agreed_on
+        else None,
+        "url": arrangement.url if arrangement else "",
+        "contact_point": arrangement.contact_point if arrangement else "",
+    }
 
 
 def _recipients(purpose: Purpose, registered: list[Recipient]) -> tuple[str, ...]:
@@ -460,4 +486,20 @@ def record_to_jsonld(
         document["dpv:hasDataController"] = controller_jsonld(controller)
     if measures:
         document["dpv:hasTechnicalOrganisationalMeasure"] = measures
+    joint = [j for j in record.joint if j["state"] == "arranged"]
+    if joint:
+        document["dpv:hasJointDataControllers"] = [_joint_jsonld(j, controller) for j in joint]
     return document
+
+
+def _joint_jsonld(joint: dict[str, Any], controller: ControllerProfile) -> dict[str, Any]:
+    parties = [{"@type": "dpv:DataController", "dct:title": name}
+               for name in (controller.name, joint["platform"]) if name]  # fmt: skip
+    agreement: dict[str, Any] = {"@type": "dpv:JointDataControllersAgreement",
+                                 "dct:title": joint["title"]}  # fmt: skip
+    if joint["agreed_on"]:
+        agreement["dct:date"] = {"@value": joint["agreed_on"], "@type": "xsd:date"}
+    if joint["url"]:
+        agreement["rdfs:seeAlso"] = {"@id": joint["url"]}
+    return {"@type": "dpv:JointDataControllers", "dpv:hasDataController": parties,
+            "dct:source": joint["source"], "dct:references": agreement}  # fmt: skip

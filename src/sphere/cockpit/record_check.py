@@ -80,6 +80,10 @@ def check_record(record: ProcessingRecord) -> list[Gap]:
         if missing:
             gaps.append(Gap("a", msg(N_("not configured in company.yaml: %(fields)s"),
                                      fields=joined(missing))))  # fmt: skip
+    missing_joint = [j["source"] for j in record.joint if j["state"] == "missing"]
+    if missing_joint:
+        gaps.append(Gap("a", msg(N_("no joint-controller arrangement (Art. 26) for: %(sources)s"),
+                                 sources=joined(missing_joint))))  # fmt: skip
     gaps += _per_activity(record, "b", msg(N_("no description of the purpose")),
                           lambda a: not a.description.strip())  # fmt: skip
     gaps += _per_activity(record, "c", msg(N_("no categories of data subjects")),

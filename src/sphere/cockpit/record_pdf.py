@@ -56,6 +56,20 @@ def _controller_lines(controller: ControllerProfile, tr: Translator) -> list[str
     return lines
 
 
+def _joint_lines(joint: tuple[dict[str, Any], ...], tr: Translator) -> list[str]:
+    """Art. 30(1)(a): the joint controllers (Art. 26), one line per platform source."""
+    lines = []
+    for j in joint:
+        if j["state"] == "arranged":
+            agreed = ", ".join(v for v in (j["title"], j["agreed_on"], j["contact_point"]) if v)
+            lines.append(tr.gettext("Joint controller") + f": {j['platform']} ({j['source']}): "
+                         + agreed)  # fmt: skip
+        else:
+            lines.append(tr.gettext("Joint controller") + f": {j['platform']} ({j['source']}): "
+                         + tr.gettext("no arrangement recorded"))  # fmt: skip
+    return lines
+
+
 def _activity_lines(activity: Activity, tr: Translator) -> list[tuple[str, str]]:
     """An activity's Art. 30(1)(b)-(g) entries as (label, value) in ``tr``'s language."""
     sources = ", ".join(
@@ -184,6 +198,8 @@ def record_to_pdf(
     if controller.name:
         for text in _controller_lines(controller, tr):
             line(text)
+    for text in _joint_lines(record.joint, tr):
+        line(text)
     line(
         tr.gettext(
             "Policy version %(version)s (%(hash)s), generated %(at)s",

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from sphere.cockpit.finding import make_finding
 from sphere.cockpit.joint_findings import joint_findings
-from sphere.cockpit.record import build_record
+from sphere.cockpit.record import build_record, record_to_jsonld
+from sphere.cockpit.record_check import check_record
 from sphere.demo._joint import ARRANGEMENTS
 from sphere.demo._recipients import RECIPIENTS
 from sphere.governance.breach import BreachInputError
@@ -138,6 +139,12 @@ def test_joint_controllership_states_refusals_and_finding(seeded: Runtime) -> No
         "crm": "own_channel", "masto": "no_insights", "facebook": "missing", "x": "missing",
         "forum": "own_channel"}  # fmt: skip
     assert finding.code == "joint.arrangement-missing" and finding.count == 2
+    with seeded.session() as session:  # Art. 30(1)(a): "where applicable, the joint controller"
+        record = build_record(session, seeded.policy(), now=seeded.clock.now())
+    assert {(j["source"], j["state"]) for j in record.joint} == {
+        ("facebook", "missing"), ("x", "missing")}  # fmt: skip
+    (gap,) = [g for g in check_record(record) if g.letter == "a"]
+    assert "facebook" in str(gap.to_dict()) and "x" in str(gap.to_dict())
     meta = ARRANGEMENTS[0]
     for bad, field in (
         (ArrangementDraft(**{**_fields(meta), "agreed_on": None}), "agreed_on"),
@@ -161,6 +168,12 @@ def test_joint_controllership_states_refusals_and_finding(seeded: Runtime) -> No
         states = {s.source: s.state for s in joint_overview(session)}
         assert joint_findings(session, make_finding) == []
     assert states["facebook"] == states["x"] == "arranged" and states["forum"] == "not_needed"
+    with seeded.session() as session:
+        record = build_record(session, seeded.policy(), now=seeded.clock.now())
+    assert [g for g in check_record(record) if g.letter == "a"] == []
+    joint = record_to_jsonld(record, controller="Beispiel GmbH")["dpv:hasJointDataControllers"]
+    assert {j["dct:source"] for j in joint} == {"facebook", "x"}
+    assert all(j["dct:references"]["@type"] == "dpv:JointDataControllersAgreement" for j in joint)
     assert _audits(seeded, "joint_arrangement.saved") == 3
 
 
