@@ -42,6 +42,8 @@ from sphere.connectors.definition import (
 from sphere.connectors.graph import check_graph
 from sphere.domain.systems import IDENTITY_KINDS, RetryPolicy
 from sphere.errors import ConnectorError
+from sphere.policy import yaml_places
+from sphere.policy.yaml_places import type_name
 
 E = TypeVar("E", bound=StrEnum)
 AnyDefinition = ConnectorDefinition | WebhookDefinition
@@ -115,22 +117,6 @@ def load_directory(directory: Path) -> list[AnyDefinition]:
     return definitions
 
 
-def _type_name(value: object) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__}"
-
-
 class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -142,24 +128,15 @@ class _Reader:
             message, system=self.system, file=self.source, line=line, column=column
         )
 
-    @staticmethod
-    def key_at(node: CommentedMap, key: object) -> Place:
-        line, column = node.lc.key(key)
-        return line + 1, column + 1
+    key_at = staticmethod(yaml_places.key_at)
 
-    @staticmethod
-    def value_at(node: CommentedMap, key: object) -> Place:
-        if node.get(key) is None:
-            line, column = node.lc.key(key)
-        else:
-            line, column = node.lc.value(key)
-        return line + 1, column + 1
+    value_at = staticmethod(yaml_places.value_at)
 
     def mapping(self, parent: CommentedMap, key: str, owner: str) -> CommentedMap:
         value = parent[key]
         if not isinstance(value, CommentedMap):
             self.fail(
-                f"{owner}: '{key}' must be a mapping, not {_type_name(value)}",
+                f"{owner}: '{key}' must be a mapping, not {type_name(value)}",
                 self.value_at(parent, key),
             )
         return value
@@ -191,7 +168,7 @@ class _Reader:
         value = node[key]
         if not isinstance(value, str) or not value.strip():
             self.fail(
-                f"{owner}: '{key}' must be a non-empty string, not {_type_name(value)}",
+                f"{owner}: '{key}' must be a non-empty string, not {type_name(value)}",
                 self.value_at(node, key),
             )
         if pattern is not None and not pattern.match(value):
@@ -202,7 +179,7 @@ class _Reader:
         value = node[key]
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(
-                f"{owner}: '{key}' must be an integer, not {_type_name(value)}",
+                f"{owner}: '{key}' must be an integer, not {type_name(value)}",
                 self.value_at(node, key),
             )
         if not low <= value <= high:
@@ -237,7 +214,7 @@ class _Reader:
         if not isinstance(data, CommentedMap):
             self.fail(
                 f"a connector must be a mapping with keys {', '.join(_TOP_KEYS)}, "
-                f"not {_type_name(data)}",
+                f"not {type_name(data)}",
                 (1, 1),
             )
         top = (data.lc.line + 1, data.lc.col + 1)
@@ -420,7 +397,7 @@ class _Reader:
     def table(self, name: str, body: object, at: Place) -> TableSpec:
         owner = f"table '{name}'"
         if not isinstance(body, CommentedMap):
-            self.fail(f"{owner} must be a mapping with 'fields', not {_type_name(body)}", at)
+            self.fail(f"{owner} must be a mapping with 'fields', not {type_name(body)}", at)
         self.known_keys(body, _TABLE_KEYS, owner)
         self.required(body, "fields", owner, at)
         erasure = (
@@ -446,7 +423,7 @@ class _Reader:
     ) -> FieldSpec:
         owner = f"field '{table}.{name}'"
         if not isinstance(body, CommentedMap):
-            self.fail(f"{owner} must be a mapping with 'category', not {_type_name(body)}", at)
+            self.fail(f"{owner} must be a mapping with 'category', not {type_name(body)}", at)
         self.known_keys(body, _FIELD_KEYS, owner)
         self.required(body, "category", owner, at)
         category = self.enum(FieldCategory, body, "category", owner)

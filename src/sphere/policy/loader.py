@@ -24,10 +24,12 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from sphere.domain import DataCategory, Duty, LegalBasis, Outcome, Purpose
 from sphere.domain.risk import RiskAction, RiskLevel
 from sphere.errors import PolicyError
+from sphere.policy import yaml_places
 from sphere.policy.compiler import DEFAULT_RULE
 from sphere.policy.engine import Policy
 from sphere.policy.model import ART6_BASES, ART9_BASES, Position, PurposeSpec, Rule, SourceMarks
 from sphere.policy.space import AXIS_BY_NAME, FACT_NAMES, FactValue
+from sphere.policy.yaml_places import type_name
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -124,24 +126,6 @@ def _load_cached(text: str, source: str, strict: bool = True) -> Policy:
     )
 
 
-def _type_name(value: object) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__}"
-
-
 def _choices(values: Iterable[object]) -> str:
     return ", ".join(str(v).lower() if isinstance(v, bool) else str(v) for v in values)
 
@@ -167,27 +151,13 @@ class _Reader:
         line, column = at if at is not None else (None, None)
         raise PolicyError(message, file=self.source, line=line, column=column)
 
-    @staticmethod
-    def node_at(node: CommentedMap | CommentedSeq) -> Position:
-        return node.lc.line + 1, node.lc.col + 1
+    node_at = staticmethod(yaml_places.node_at)
 
-    @staticmethod
-    def key_at(node: CommentedMap, key: object) -> Position:
-        line, column = node.lc.key(key)
-        return line + 1, column + 1
+    key_at = staticmethod(yaml_places.key_at)
 
-    @staticmethod
-    def value_at(node: CommentedMap, key: object) -> Position:
-        if node.get(key) is None:  # an empty value has no position of its own
-            line, column = node.lc.key(key)
-        else:
-            line, column = node.lc.value(key)
-        return line + 1, column + 1
+    value_at = staticmethod(yaml_places.value_at)
 
-    @staticmethod
-    def item_at(node: CommentedSeq, index: int) -> Position:
-        line, column = node.lc.item(index)
-        return line + 1, column + 1
+    item_at = staticmethod(yaml_places.item_at)
 
     # -- generic checks --------------------------------------------------------------
     def parse(self, text: str) -> CommentedMap:
@@ -207,7 +177,7 @@ class _Reader:
         if not isinstance(data, CommentedMap):
             self.fail(
                 f"the policy must be a mapping with keys {_choices(_TOP_KEYS)}, "
-                f"not {_type_name(data)}",
+                f"not {type_name(data)}",
                 _first_content_position(text),
             )
         self.known_keys(data, _TOP_KEYS, "the policy")
@@ -230,7 +200,7 @@ class _Reader:
         value = node[key]
         if not isinstance(value, str):
             self.fail(
-                f"{owner}: '{key}' must be a string, not {_type_name(value)}",
+                f"{owner}: '{key}' must be a string, not {type_name(value)}",
                 self.value_at(node, key),
             )
         if not value.strip():
@@ -239,7 +209,7 @@ class _Reader:
 
     def enum_value(self, enum: type[E], value: object, what: str, at: Position) -> E:
         if not isinstance(value, str):
-            self.fail(f"{what} must be a string, not {_type_name(value)}", at)
+            self.fail(f"{what} must be a string, not {type_name(value)}", at)
         try:
             return enum(value)
         except ValueError:
@@ -266,7 +236,7 @@ class _Reader:
         value = data["version"]
         if not isinstance(value, str):
             self.fail(
-                f"'version' must be a string (quote it), not {_type_name(value)}",
+                f"'version' must be a string (quote it), not {type_name(value)}",
                 self.value_at(data, "version"),
             )
         return self.text(data, "version", "the policy")
@@ -275,7 +245,7 @@ class _Reader:
         node = self.required(data, "purposes", "the policy", self.node_at(data))
         if not isinstance(node, CommentedMap):
             self.fail(
-                f"'purposes' must be a mapping of purpose to declaration, not {_type_name(node)}",
+                f"'purposes' must be a mapping of purpose to declaration, not {type_name(node)}",
                 self.value_at(data, "purposes"),
             )
         result: dict[Purpose, PurposeSpec] = {}
@@ -287,7 +257,7 @@ class _Reader:
     def purpose(self, purpose: Purpose, body: object, at: Position) -> PurposeSpec:
         owner = f"purpose '{purpose}'"
         if not isinstance(body, CommentedMap):
-            self.fail(f"{owner} must be a mapping, not {_type_name(body)}", at)
+            self.fail(f"{owner} must be a mapping, not {type_name(body)}", at)
         self.known_keys(body, _PURPOSE_KEYS, owner)
         for key in ("legal_basis", "data_categories", "retention_days", "dpia_required"):
             self.required(body, key, owner, at)
@@ -323,7 +293,7 @@ class _Reader:
         days = body["retention_days"]
         if isinstance(days, bool) or not isinstance(days, int):
             self.fail(
-                f"{owner}: 'retention_days' must be an integer, not {_type_name(days)}",
+                f"{owner}: 'retention_days' must be an integer, not {type_name(days)}",
                 self.value_at(body, "retention_days"),
             )
         if days <= 0:
@@ -334,7 +304,7 @@ class _Reader:
         dpia = body["dpia_required"]
         if not isinstance(dpia, bool):
             self.fail(
-                f"{owner}: 'dpia_required' must be true or false, not {_type_name(dpia)}",
+                f"{owner}: 'dpia_required' must be true or false, not {type_name(dpia)}",
                 self.value_at(body, "dpia_required"),
             )
 
@@ -433,7 +403,7 @@ class _Reader:
         if not isinstance(node, CommentedMap):
             self.fail(
                 f"'reidentification' must be a mapping of risk level to action, "
-                f"not {_type_name(node)}",
+                f"not {type_name(node)}",
                 self.value_at(data, "reidentification"),
             )
         result: dict[RiskLevel, RiskAction] = {}
@@ -448,7 +418,7 @@ class _Reader:
         node = self.required(data, "rules", "the policy", self.node_at(data))
         if not isinstance(node, CommentedSeq):
             self.fail(
-                f"'rules' must be a list, not {_type_name(node)}", self.value_at(data, "rules")
+                f"'rules' must be a list, not {type_name(node)}", self.value_at(data, "rules")
             )
         seen: dict[str, Position] = {}
         rules = []
@@ -468,7 +438,7 @@ class _Reader:
     def rule(self, index: int, body: object, at: Position) -> Rule:
         owner = f"rule #{index + 1}"
         if not isinstance(body, CommentedMap):
-            self.fail(f"{owner} must be a mapping, not {_type_name(body)}", at)
+            self.fail(f"{owner} must be a mapping, not {type_name(body)}", at)
         self.required(body, "id", owner, at)
         rule_id = self.text(body, "id", owner)
         if not _RULE_ID.match(rule_id):
@@ -515,7 +485,7 @@ class _Reader:
             if not isinstance(conditions, CommentedMap):
                 self.fail(
                     f"{owner}: 'when' must be a mapping of fact to value(s), not "
-                    f"{_type_name(conditions)}",
+                    f"{type_name(conditions)}",
                     self.value_at(body, "when"),
                 )
             marks.append(("when", self.key_at(body, "when")))
@@ -555,14 +525,14 @@ class _Reader:
             if isinstance(axis.values[0], bool):
                 if not isinstance(item, bool):
                     self.fail(
-                        f"{owner}: fact '{fact}' takes true or false, not {_type_name(item)}", at
+                        f"{owner}: fact '{fact}' takes true or false, not {type_name(item)}", at
                     )
                 values.append(item)
                 continue
             if not isinstance(item, str):
                 self.fail(
                     f"{owner}: fact '{fact}' takes a string or a list of strings, "
-                    f"not {_type_name(item)}",
+                    f"not {type_name(item)}",
                     at,
                 )
             match = [v for v in axis.values if not isinstance(v, bool) and v.value == item]
