@@ -142,10 +142,22 @@ class TomCatalogue:
 Check = tuple[str, Message]  # (status, evidence)
 
 
+_KEY_STATS = "sphere.toms.key_stats"
+
+
+def _key_stats(session: Session) -> read.KeyStats:
+    """The subject-key figures, read once per catalogue (two checks use them; each read is
+    a pass over ``subject_keys``)."""
+    stats = session.info.get(_KEY_STATS)
+    if stats is None:
+        stats = session.info[_KEY_STATS] = read.subject_key_stats(session)
+    return stats
+
+
 def _encryption(session: Session, facts: SecurityFacts, now: datetime) -> Check:
     from sphere.cockpit.findings import unencrypted_personal_columns  # findings imports record
 
-    stats = read.subject_key_stats(session)
+    stats = _key_stats(session)
     clear = [f"{t}.{c}" for t, c in unencrypted_personal_columns()]
     values = {"live": stats.live, "destroyed": stats.destroyed,
               "keks": joined(stats.kek_ids) if stats.kek_ids else "-"}  # fmt: skip
@@ -189,7 +201,7 @@ def _rotation(session: Session, facts: SecurityFacts, now: datetime) -> Check:
             keys=last.details.get("keys_rewrapped", 0),
             kek=str(last.details.get("new_key", "")).removeprefix("kek-"),
         )
-    stats = read.subject_key_stats(session)
+    stats = _key_stats(session)
     if stats.oldest_live is None:
         return "evidenced", msg(N_("no subject key yet; rotate the master key at least yearly"))
     status = "evidenced" if now - stats.oldest_live <= ROTATE_EVERY else "attention"
@@ -368,13 +380,17 @@ def build_catalogue(
 ) -> TomCatalogue:
     """Every measure, evidenced or declared, as of ``now``."""
     entries: list[MeasureEntry] = []
-    for key, goal, title, dpv, check in BUILT_IN:
-        if check is None:
-            status, evidence = _retention(session, facts, now, policy)
-        else:
-            status, evidence = check(session, facts, now)
-        kind = "organisational" if key == "sphere.measure-reviews" else "technical"
-        entries.append(MeasureEntry(key, goal, kind, "sphere", title, status, evidence, dpv))
+    session.info.pop(_KEY_STATS, None)
+    try:
+        for key, goal, title, dpv, check in BUILT_IN:
+            if check is None:
+                status, evidence = _retention(session, facts, now, policy)
+            else:
+                status, evidence = check(session, facts, now)
+            kind = "organisational" if key == "sphere.measure-reviews" else "technical"
+            entries.append(MeasureEntry(key, goal, kind, "sphere", title, status, evidence, dpv))
+    finally:
+        session.info.pop(_KEY_STATS, None)
     for m in list_declared(session):
         entries.append(MeasureEntry(
             m.key, m.goal, m.kind, "declared", m.title,

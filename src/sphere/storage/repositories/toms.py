@@ -85,21 +85,23 @@ class KeyStats:
 
 
 def subject_key_stats(session: Session) -> KeyStats:
+    """Live and destroyed subject keys, the master keys wrapping the live ones and the
+    oldest live key: one pass over ``subject_keys`` (grouped by master key and state)."""
     live = SubjectKeyRow.destroyed_at.is_(None)
-    counts = dict(
-        session.execute(
-            select(live, func.count()).select_from(SubjectKeyRow).group_by(live)
-        ).all()  # fmt: skip
-    )
-    keks = session.scalars(
-        select(SubjectKeyRow.kek_id).where(live, SubjectKeyRow.kek_id.is_not(None)).distinct()
-    ).all()
-    oldest = session.scalar(select(func.min(SubjectKeyRow.created_at)).where(live))
+    counts = {True: 0, False: 0}
+    keks: set[str] = set()
+    oldest: datetime | None = None
+    for kek_id, is_live, n, first in session.execute(
+        select(
+            SubjectKeyRow.kek_id, live, func.count(), func.min(SubjectKeyRow.created_at)
+        ).group_by(SubjectKeyRow.kek_id, live)
+    ):
+        counts[bool(is_live)] += int(n)
+        if is_live:
+            keks.update([kek_id] if kek_id else [])
+            oldest = first if oldest is None or (first is not None and first < oldest) else oldest
     return KeyStats(
-        live=int(counts.get(True, 0)),
-        destroyed=int(counts.get(False, 0)),
-        kek_ids=tuple(sorted(k for k in keks if k)),
-        oldest_live=oldest,
+        live=counts[True], destroyed=counts[False], kek_ids=tuple(sorted(keks)), oldest_live=oldest
     )
 
 
