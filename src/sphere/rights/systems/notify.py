@@ -1,0 +1,90 @@
+"""Webhook recipients told of a request carried out (Art. 19): one notify task each,
+signed (``connectors.webhook``), the same event id on every retry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from sphere.audit import record as audit
+from sphere.errors import SphereError
+from sphere.rights.requests import get_request
+from sphere.rights.systems.base import (
+    ConnectedSystems,
+    TaskState,
+    finish_if_complete,
+    forget_if_all_told,
+    next_attempt,
+    task_identifiers,
+)
+from sphere.storage.crypto import Keyring
+from sphere.storage.repositories.system_tasks import SystemTask, SystemTaskRepository
+
+LEGAL_BASIS = {
+    "erasure": "Art. 17(1), Art. 19 GDPR",
+    "rectification": "Art. 16, Art. 19 GDPR",
+    "restriction": "Art. 18, Art. 19 GDPR",
+    "objection": "Art. 21 GDPR",
+}
+
+
+def attempt_notify(
+    session: Session,
+    keyring: Keyring,
+    systems: ConnectedSystems,
+    task: SystemTask,
+    *,
+    at: datetime,
+    actor: str,
+) -> SystemTask:
+    """Tell a webhook recipient that the request was carried out (Art. 17, Art. 19): the
+    identifiers it may hold the person under, signed; the same event id on every retry."""
+    repository = SystemTaskRepository(session)
+    request = get_request(session, task.request_id)
+    attempts = task.attempts + 1
+    status: int | None = None
+    error = ""
+    event_kind = request.type  # erasure, rectification, restriction, objection
+    if task.system not in systems.recipients(event_kind):
+        error = f"recipient {task.system!r} is no longer configured (no webhook definition)"
+    else:
+        identifiers: dict[str, list[str]] = {}
+        for kind, value in task_identifiers(session, keyring, task).values:
+            identifiers.setdefault(kind, []).append(value)
+        event = {
+            "id": task.id,
+            "type": f"{event_kind}.carried_out",
+            "occurred_at": task.created_at.isoformat(),
+            "request_id": task.request_id,
+            "legal_basis": LEGAL_BASIS.get(event_kind, "Art. 19 GDPR"),
+            "subject": identifiers,
+        }
+        try:
+            status = systems.notify(task.system, event, timestamp=int(at.timestamp()))
+        except SphereError as exc:
+            error = str(exc)
+    common = {"subject_id": request.contact_id, "object_ids": (task.request_id, task.id)}
+    if status is not None:
+        task = repository.update(
+            task.id, state=TaskState.DONE.value, attempts=attempts, next_attempt_at=None,
+            last_error=None, result={"done": {"notified": True, "status": status}},
+            updated_at=at, completed_at=at,
+        )  # fmt: skip
+        audit(session, actor=actor, action="system.notified", at=at,
+              details={"system": task.system, "attempts": attempts, "status": status},
+              **common)  # fmt: skip
+        if not finish_if_complete(session, keyring, task.request_id, at=at, actor=actor):
+            forget_if_all_told(session, keyring, task.request_id, at=at)
+        return task
+    known = task.system in systems.recipients(event_kind)
+    dead, next_at = next_attempt(systems, task, attempts, known=known, at=at)
+    task = repository.update(
+        task.id, state=(TaskState.DEAD_LETTER if dead else TaskState.FAILED).value,
+        attempts=attempts, next_attempt_at=next_at, last_error=error[:1000],
+        result={"done": None, "not_done": "the recipient was not told yet"}, updated_at=at,
+    )  # fmt: skip
+    audit(session, actor=actor, at=at,
+          action="system.notify_dead_letter" if dead else "system.notify_failed",
+          details={"system": task.system, "attempts": attempts}, **common)  # fmt: skip
+    return task
