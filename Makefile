@@ -37,7 +37,7 @@ demo: $(STAMP) $(MO)
 
 ## Lint (ruff, import contracts) and the whole test suite (SQLite, PostgreSQL, Chromium).
 test: $(STAMP) $(MO) $(CHROMIUM) lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=25
 
 $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then \

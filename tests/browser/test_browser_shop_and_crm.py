@@ -27,7 +27,7 @@ from tests.browser.test_browser_connected_systems import _shots
 from tests.browser.test_browser_portal import portal_log_in
 from tests.integration.connectors.test_webhook import SECRET, Receiver
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgres]
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.mariadb]
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors"
 LENA_PHONE = "+49" + PORTAL_SUBJECTS[LENA].removeprefix("+49").replace(" ", "")
