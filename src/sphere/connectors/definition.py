@@ -12,6 +12,12 @@ references ``customers.id``), each field's data category, and what an erasure do
   (replace with a random value) or ``keep`` (left as it is; a ``reason`` is required,
   e.g. the ten-year retention of invoices under HGB §257 and AO §147).
 
+Beyond erasure a table may declare how the system carries the other rights: a field's
+``rectify`` key (rectification, Art. 16; otherwise its identity kind or its category
+when no other field of the table shares it), a ``restriction`` flag column (Art. 18)
+and ``preferences`` per purpose (consent given or withdrawn, objection: a column's
+value per state, or ``delete_row`` for an opt-in table).
+
 Every element keeps its place in the file (``Place``: 1-based line, column) so that a
 problem found later — against the live schema, or in the graph — names file and line.
 """
@@ -97,6 +103,45 @@ class FieldSpec:
     identity: str | None = None  # one of domain.systems.IDENTITY_KINDS
     references: Reference | None = None
     reason: str | None = None  # why a field is kept
+    rectify: str | None = None  # the key of ``rectify``'s changes this field takes
+
+
+# A state of ``preferences`` whose effect is deleting the person's rows of the table.
+DELETE_ROW = "delete_row"
+FlagValue = bool | int | str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictionFlag:
+    """Art. 18: ``column`` is set to ``value`` while processing is restricted and to
+    ``cleared`` when the restriction is lifted."""
+
+    column: str
+    value: FlagValue
+    cleared: FlagValue
+    at: Place
+
+
+@dataclass(frozen=True, slots=True)
+class PreferenceSpec:
+    """What a consent state for ``purpose`` means in a table: ``column`` set to the
+    state's value, or (``DELETE_ROW``) the person's rows deleted. ``states`` maps
+    ``given``/``withdrawn``/``objected`` to the value; a state not listed is not
+    carried (``objected`` falls back to ``withdrawn``)."""
+
+    purpose: str
+    column: str | None
+    states: tuple[tuple[str, FlagValue], ...]
+    at: Place
+
+    def effect(self, state: str) -> tuple[bool, FlagValue]:
+        """(declared, value) for ``state``."""
+        given = dict(self.states)
+        if state not in given and state == "objected":
+            state = "withdrawn"
+        if state not in given:
+            return False, None
+        return True, given[state]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +150,8 @@ class TableSpec:
     erasure: TableErasure
     fields: tuple[FieldSpec, ...]
     at: Place
+    restriction: RestrictionFlag | None = None
+    preferences: tuple[PreferenceSpec, ...] = ()
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -25,6 +25,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sphere.connectors.definition import (
+    DELETE_ROW,
     Connection,
     ConnectorDefinition,
     ConnectorKind,
@@ -32,15 +33,18 @@ from sphere.connectors.definition import (
     FieldCategory,
     FieldErasure,
     FieldSpec,
+    FlagValue,
     Place,
+    PreferenceSpec,
     Reference,
+    RestrictionFlag,
     TableErasure,
     TableSpec,
     WebhookDefinition,
     WebhookEvent,
 )
 from sphere.connectors.graph import check_graph
-from sphere.domain.systems import IDENTITY_KINDS, RetryPolicy
+from sphere.domain.systems import IDENTITY_KINDS, PREFERENCE_STATES, RetryPolicy
 from sphere.errors import ConnectorError
 from sphere.policy import yaml_places
 from sphere.policy.yaml_places import type_name
@@ -63,8 +67,13 @@ _CONNECTION_KEYS = (
     "lock_timeout",
 )
 _RETRY_KEYS = ("max_attempts", "backoff_seconds", "max_backoff_seconds")
-_TABLE_KEYS = ("erasure", "fields")
-_FIELD_KEYS = ("category", "erasure", "identity", "references", "reason")
+_TABLE_KEYS = ("erasure", "fields", "restriction", "preferences")
+_FIELD_KEYS = ("category", "erasure", "identity", "references", "reason", "rectify")
+_RESTRICTION_KEYS = ("column", "value", "cleared")
+_PREFERENCE_KEYS = ("column", *PREFERENCE_STATES)
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_PURPOSE = re.compile(r"^[a-z][a-z0-9_.-]{0,79}$")
+_KEY_RULE = "must be a lower-case key: a-z first, then a-z, 0-9 or '_'"
 _SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")  # a plain SQL identifier
 _ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -368,6 +377,16 @@ class _Reader:
                 self.fail(f"table name {key!r} is not a plain SQL identifier", at)
             result.append(self.table(key, node[key], at))
         self.kept_fields_have_reasons(result)
+        referenced = {f.references.table for t in result for f in t.references if f.references}
+        for table in result:
+            for pref in table.preferences:
+                if table.name in referenced and DELETE_ROW in dict(pref.states).values():
+                    self.fail(
+                        f"table '{table.name}': preferences for '{pref.purpose}' delete rows "
+                        "that other tables reference (the foreign key would refuse); set a "
+                        "column instead",
+                        pref.at,
+                    )
         return tuple(result)
 
     def kept_fields_have_reasons(self, tables: list[TableSpec]) -> None:
@@ -416,7 +435,89 @@ class _Reader:
             if not isinstance(key, str) or not _NAME.match(key):
                 self.fail(f"{owner}: field name {key!r} is not a plain SQL identifier", field_at)
             fields.append(self.field(name, key, fields_node[key], field_at, erasure))
-        return TableSpec(name=name, erasure=erasure, fields=tuple(fields), at=at)
+        declared = {f.name for f in fields}
+        restriction = self.restriction(body, owner, declared) if "restriction" in body else None
+        preferences = self.preferences(body, owner, declared) if "preferences" in body else ()
+        return TableSpec(
+            name=name,
+            erasure=erasure,
+            fields=tuple(fields),
+            at=at,
+            restriction=restriction,
+            preferences=preferences,
+        )
+
+    def flag_value(self, node: CommentedMap, key: str, owner: str) -> FlagValue:
+        value = node[key]
+        if value is None or isinstance(value, (bool, int, str)):
+            return value
+        self.fail(
+            f"{owner}: '{key}' must be true, false, a number, a string or null, "
+            f"not {type_name(value)}",
+            self.value_at(node, key),
+        )
+
+    def flag_column(self, node: CommentedMap, owner: str, declared: set[str]) -> str:
+        column = self.text(node, "column", owner)
+        if column not in declared:
+            self.fail(
+                f"{owner}: column '{column}' is not a field of the table; declare it under "
+                "fields (e.g. category: technical)",
+                self.value_at(node, "column"),
+            )
+        return column
+
+    def restriction(self, body: CommentedMap, table: str, declared: set[str]) -> RestrictionFlag:
+        owner = f"{table}: restriction"
+        node = self.mapping(body, "restriction", table)
+        at = self.key_at(body, "restriction")
+        self.known_keys(node, _RESTRICTION_KEYS, owner)
+        self.required(node, "column", owner, at)
+        column = self.flag_column(node, owner, declared)
+        value = self.flag_value(node, "value", owner) if "value" in node else True
+        if "cleared" in node:
+            cleared = self.flag_value(node, "cleared", owner)
+        else:  # true -> false, 1 -> 0, anything else -> NULL
+            cleared = False if value is True else 0 if value == 1 else None
+        if cleared == value and type(cleared) is type(value):
+            self.fail(
+                f"{owner}: 'cleared' must differ from 'value'", self.value_at(node, "cleared")
+            )
+        return RestrictionFlag(column, value, cleared, at)
+
+    def preferences(
+        self, body: CommentedMap, table: str, declared: set[str]
+    ) -> tuple[PreferenceSpec, ...]:
+        node = self.mapping(body, "preferences", table)
+        result = []
+        for purpose in node:
+            at = self.key_at(node, purpose)
+            if not isinstance(purpose, str) or not _PURPOSE.match(purpose):
+                self.fail(
+                    f"{table}: preferences: purpose {purpose!r} must be a purpose id "
+                    "(a-z first, then a-z, 0-9, '_', '.', '-')",
+                    at,
+                )
+            owner = f"{table}: preferences for '{purpose}'"
+            spec = self.mapping(node, purpose, owner)
+            self.known_keys(spec, _PREFERENCE_KEYS, owner)
+            column = self.flag_column(spec, owner, declared) if "column" in spec else None
+            states: list[tuple[str, FlagValue]] = []
+            for state in PREFERENCE_STATES:
+                if state not in spec:
+                    continue
+                value = self.flag_value(spec, state, owner)
+                if column is None and value != DELETE_ROW:
+                    self.fail(
+                        f"{owner}: without a 'column' a state can only be '{DELETE_ROW}' "
+                        "(the person's rows of an opt-in table deleted)",
+                        self.value_at(spec, state),
+                    )
+                states.append((state, value))
+            if not states:
+                self.fail(f"{owner}: name at least one state ({', '.join(PREFERENCE_STATES)})", at)
+            result.append(PreferenceSpec(purpose, column, tuple(states), at))
+        return tuple(result)
 
     def field(
         self, table: str, name: str, body: object, at: Place, table_erasure: TableErasure
@@ -456,6 +557,7 @@ class _Reader:
         else:
             erasure = FieldErasure.KEEP
         reason = self.text(body, "reason", owner) if "reason" in body else None
+        rectify = self.text(body, "rectify", owner, _KEY, _KEY_RULE) if "rectify" in body else None
         if reason is not None and erasure is not FieldErasure.KEEP:
             self.fail(
                 f"{owner}: 'reason' explains a kept field; this one is erased ({erasure})",
@@ -469,4 +571,5 @@ class _Reader:
             identity=identity,
             references=references,
             reason=reason,
+            rectify=rectify,
         )

@@ -2,16 +2,19 @@
 
 ``ConnectorSet`` reads the definitions of the connectors directory and answers what
 ``sphere.rights.systems.ConnectedSystems`` asks: the systems' names and retry policies,
-the person's rows in a system (access), an erasure in a system (or its dry run). It
+the person's rows in a system (access), an erasure in a system (or its dry run), and
+rectification, restriction and preferences (``sql_updates``); ``supports`` says which
+of them a system's definition declares. It
 holds one engine per system, opened on first use; ``close`` disposes them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sphere.connectors import sql_updates
 from sphere.connectors.definition import ConnectorDefinition, WebhookDefinition
 from sphere.connectors.loader import load_directory
 from sphere.connectors.sql import SqlSystem
@@ -78,6 +81,48 @@ class ConnectorSet:
         self, name: str, identifiers: SubjectIdentifiers, *, dry_run: bool = False
     ) -> SystemChange:
         return self.system(name).erase(identifiers, dry_run=dry_run)
+
+    def operations(self, name: str) -> tuple[str, ...]:
+        """What the system can do, of ``domain.systems.OPERATIONS``."""
+        return sql_updates.operations(self.system(name))
+
+    def supports(self, name: str, operation: str) -> bool:
+        return operation in self.operations(name)
+
+    def rectify(
+        self,
+        name: str,
+        identifiers: SubjectIdentifiers,
+        changes: Mapping[str, str],
+        *,
+        dry_run: bool = False,
+    ) -> SystemChange:
+        return sql_updates.rectify(self.system(name), identifiers, changes, dry_run=dry_run)
+
+    def restrict(
+        self,
+        name: str,
+        identifiers: SubjectIdentifiers,
+        *,
+        restricted: bool,
+        dry_run: bool = False,
+    ) -> SystemChange:
+        return sql_updates.restrict(
+            self.system(name), identifiers, restricted=restricted, dry_run=dry_run
+        )
+
+    def preference(
+        self,
+        name: str,
+        identifiers: SubjectIdentifiers,
+        *,
+        purpose: str,
+        state: str,
+        dry_run: bool = False,
+    ) -> SystemChange:
+        return sql_updates.preference(
+            self.system(name), identifiers, purpose=purpose, state=state, dry_run=dry_run
+        )
 
     def health(self) -> list[SystemHealth]:
         return [s.health() for s in self._systems.values()]

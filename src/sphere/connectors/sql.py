@@ -24,12 +24,12 @@ import hmac
 import os
 import secrets
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -78,6 +78,7 @@ _DRIVERS = {
     Dialect.SQLITE: "sqlite+pysqlite",
 }
 MIN_HASH_LENGTH = 16
+T = TypeVar("T")
 _CASELESS = ("email", "handle")
 
 
@@ -351,22 +352,44 @@ class SqlSystem:
         what would change."""
         if identifiers.is_empty:
             return SystemChange(self.system, (), dry_run=dry_run)
-        with self._connection(identifiers) as connection:
+        changes = self.change(
+            identifiers,
+            lambda connection, tables, found: self._apply(connection, found, dry_run=dry_run),
+            dry_run=dry_run,
+        )
+        return SystemChange(self.system, changes, dry_run=dry_run)
+
+    def change(
+        self,
+        identifiers: SubjectIdentifiers,
+        apply: Callable[[Connection, dict[str, Table], dict[str, list[dict[str, Any]]]], T],
+        *,
+        dry_run: bool,
+        secrets_in_errors: Sequence[str] = (),
+    ) -> T:
+        """One transaction: find (and, unless ``dry_run``, lock) the person's rows, then
+        ``apply(connection, tables, found)``; committed, or rolled back on a dry run or
+        any error. ``secrets_in_errors``: values besides the identifiers (new values of
+        a rectification) that an error's reason must not quote."""
+        redact = SubjectIdentifiers(
+            (*identifiers.values, *(("value", v) for v in secrets_in_errors))
+        )
+        with self._connection(redact) as connection:
             transaction = connection.begin()
             try:
                 found = self._reach(connection, identifiers, lock=not dry_run)
-                changes = self._apply(connection, found, dry_run=dry_run)
+                result = apply(connection, self._reflect(connection), found)
                 if dry_run:
                     transaction.rollback()
                 else:
                     transaction.commit()
             except SQLAlchemyError as exc:
                 transaction.rollback()
-                raise SystemUnavailable(self.system, _reason(exc, identifiers)) from None
+                raise SystemUnavailable(self.system, _reason(exc, redact)) from None
             except BaseException:
                 transaction.rollback()
                 raise
-        return SystemChange(self.system, changes, dry_run=dry_run)
+        return result
 
     def _apply(
         self, connection: Connection, found: dict[str, list[dict[str, Any]]], *, dry_run: bool
@@ -397,13 +420,7 @@ class SqlSystem:
             for spec in delete_order(self.definition):
                 if spec.erasure is TableErasure.DELETE_ROW and found[spec.name]:
                     table = tables[spec.name]
-                    keys = [c.name for c in table.primary_key]
-                    values = [tuple(row[k] for k in keys) for row in found[spec.name]]
-                    if len(keys) == 1:
-                        where = table.c[keys[0]].in_([v[0] for v in values])
-                    else:
-                        where = tuple_(*(table.c[k] for k in keys)).in_(values)
-                    connection.execute(delete(table).where(where))
+                    connection.execute(delete(table).where(rows_in(table, found[spec.name])))
         return tuple(changes[t.name] for t in self.definition.tables)
 
     def _update(
@@ -440,6 +457,15 @@ class SqlSystem:
             return secrets.randbelow(2**31 - 2) + 1
         token = secrets.token_hex(16)
         return token[: length or len(token)]
+
+
+def rows_in(table: Table, rows: Sequence[dict[str, Any]]) -> ColumnElement[bool]:
+    """The condition selecting exactly ``rows`` (found by ``_reach``) by primary key."""
+    keys = [c.name for c in table.primary_key]
+    values = [tuple(row[k] for k in keys) for row in rows]
+    if len(keys) == 1:
+        return table.c[keys[0]].in_([v[0] for v in values])
+    return tuple_(*(table.c[k] for k in keys)).in_(values)
 
 
 def _identity_match(

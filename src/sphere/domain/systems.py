@@ -13,6 +13,18 @@ from typing import Any
 # The identity kinds a connector definition may name as an identity column.
 IDENTITY_KINDS = ("email", "phone", "customer_number", "handle")
 
+# What a connected system may be asked to do (``ConnectedSystems.supports``).
+ACCESS = "access"  # Art. 15, Art. 20: the person's rows
+ERASURE = "erasure"  # Art. 17
+RECTIFICATION = "rectification"  # Art. 16: ``rectify`` with changes by category/identity
+RESTRICTION = "restriction"  # Art. 18: ``restrict`` sets or lifts the system's flag
+PREFERENCE = "preference"  # Art. 7(3), Art. 21: consent given/withdrawn, objection
+OPERATIONS = (ACCESS, ERASURE, RECTIFICATION, RESTRICTION, PREFERENCE)
+
+# The states ``preference`` carries to a system for one purpose. ``objected`` (Art. 21)
+# falls back to what the system declares for ``withdrawn`` when it declares nothing else.
+PREFERENCE_STATES = ("given", "withdrawn", "objected")
+
 
 @dataclass(frozen=True, slots=True)
 class SubjectIdentifiers:
@@ -56,11 +68,30 @@ class TableChange:
 
 @dataclass(frozen=True, slots=True)
 class SystemChange:
-    """The outcome of an erasure in one system; ``dry_run`` = nothing was changed."""
+    """The outcome of an operation in one system (``operation``: erasure,
+    rectification, restriction, preference); ``dry_run`` = nothing was changed.
+
+    ``unsupported`` is set (the reason, e.g. "declares no restriction flag") when the
+    system cannot do the operation at all: nothing was tried, it is no failure to retry.
+    ``skipped`` names what was asked but not done, with the reason (a rectified key no
+    field of the system holds)."""
 
     system: str
     tables: tuple[TableChange, ...]
     dry_run: bool = False
+    operation: str = ERASURE
+    unsupported: str | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def not_supported(
+        cls, system: str, operation: str, reason: str, *, dry_run: bool = False
+    ) -> SystemChange:
+        return cls(system, (), dry_run=dry_run, operation=operation, unsupported=reason)
+
+    @property
+    def supported(self) -> bool:
+        return self.unsupported is None
 
     @property
     def matched(self) -> int:
@@ -77,6 +108,13 @@ class SystemChange:
             "matched": self.matched,
             "no_match": self.no_match,
             "tables": [t.to_dict() for t in self.tables],
+            "operation": self.operation,
+            "unsupported": (
+                None
+                if self.unsupported is None
+                else f"not supported by this system: {self.unsupported}"
+            ),
+            "skipped": dict(self.skipped),
         }
 
 

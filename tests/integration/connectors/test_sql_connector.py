@@ -104,9 +104,9 @@ def test_missing_table_and_column_named_with_file_and_line(shop: LiveSystem) -> 
         connection.execute(text("ALTER TABLE customers MODIFY first_name VARCHAR(100) NOT NULL"))
     problems = [str(p) for p in _system(shop).check_schema()]
     source = shop.definition.source
-    assert f"{source}:28:7: [shop] table 'customers' has no column 'birthday'" in problems
-    assert f"{source}:57:3: [shop] table 'newsletter' does not exist in the database" in problems
-    assert any("'customers.first_name' is NOT NULL" in p and ":25:7:" in p for p in problems)
+    assert f"{source}:31:7: [shop] table 'customers' has no column 'birthday'" in problems
+    assert f"{source}:62:3: [shop] table 'newsletter' does not exist in the database" in problems
+    assert any("'customers.first_name' is NOT NULL" in p and ":28:7:" in p for p in problems)
 
 
 def test_closed_port_is_unavailable(shop: LiveSystem) -> None:

@@ -5,6 +5,7 @@ planning tasks, recording a failed attempt, and completing the request."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -27,13 +28,47 @@ from sphere.storage.repositories.system_tasks import SystemTask, SystemTaskRepos
 
 
 class ConnectedSystems(Protocol):
-    """What the rights services need of the connected systems."""
+    """What the rights services need of the connected systems.
+
+    ``supports(name, operation)``: operation one of ``domain.systems.OPERATIONS``
+    (access, erasure, rectification, restriction, preference). ``rectify``,
+    ``restrict`` and ``preference`` return a ``SystemChange`` whose ``operation`` names
+    them; one with ``unsupported`` set (the system declares nothing for it) changed
+    nothing and is no failure. ``rectify``'s changes are keyed by identity kind or data
+    category (``email``, ``phone``, ``name``, ``postal_address``) or a key the
+    definition names; ``preference``'s state is one of ``PREFERENCE_STATES``."""
 
     def names(self) -> tuple[str, ...]: ...
     def retry_policy(self, name: str) -> RetryPolicy: ...
     def access(self, name: str, identifiers: SubjectIdentifiers) -> SystemRows: ...
     def erase(
         self, name: str, identifiers: SubjectIdentifiers, *, dry_run: bool = False
+    ) -> SystemChange: ...
+    def supports(self, name: str, operation: str) -> bool: ...
+    def rectify(
+        self,
+        name: str,
+        identifiers: SubjectIdentifiers,
+        changes: Mapping[str, str],
+        *,
+        dry_run: bool = False,
+    ) -> SystemChange: ...
+    def restrict(
+        self,
+        name: str,
+        identifiers: SubjectIdentifiers,
+        *,
+        restricted: bool,
+        dry_run: bool = False,
+    ) -> SystemChange: ...
+    def preference(
+        self,
+        name: str,
+        identifiers: SubjectIdentifiers,
+        *,
+        purpose: str,
+        state: str,
+        dry_run: bool = False,
     ) -> SystemChange: ...
     def health(self) -> list[SystemHealth]: ...
     def recipients(self, event: str) -> tuple[str, ...]: ...
