@@ -18,8 +18,9 @@ import typer
 from sphere.cli._output import print_json
 from sphere.cli._runtime import runtime
 from sphere.cli.dsr import call_service
-from sphere.connectors.definition import ConnectorDefinition, WebhookDefinition
+from sphere.connectors.definition import ConnectorDefinition, HttpDefinition, WebhookDefinition
 from sphere.connectors.graph import traversal_order
+from sphere.connectors.http_system import HttpSystem
 from sphere.connectors.loader import definition_files, load_connector
 from sphere.connectors.sql import SqlSystem
 from sphere.errors import ConnectorError, InvalidInput
@@ -55,7 +56,21 @@ def _files(files: list[Path] | None) -> list[Path]:
     return found
 
 
-def _summary(definition: ConnectorDefinition | WebhookDefinition) -> dict[str, Any]:
+def _summary(
+    definition: ConnectorDefinition | WebhookDefinition | HttpDefinition,
+) -> dict[str, Any]:
+    if isinstance(definition, HttpDefinition):
+        return {
+            "system": definition.system,
+            "name": definition.name,
+            "file": definition.source,
+            "kind": definition.kind.value,
+            "dialect": "http",
+            "tables": [definition.resource],
+            "url": definition.base_url,
+            "operations": [e.operation for e in definition.endpoints],
+            "max_attempts": definition.retry.max_attempts,
+        }
     if isinstance(definition, WebhookDefinition):
         return {
             "system": definition.system,
@@ -101,6 +116,8 @@ def validate(files: Files = None, as_json: JsonFlag = False) -> None:
                 webhook = r["kind"] == "webhook"
                 what = (f"webhook to {r['url']} ({', '.join(r['events'])})" if webhook
                         else f"tables {', '.join(r['tables'])}")  # fmt: skip
+                if r["kind"] == "http":
+                    what = f"HTTP API {r['url']} ({', '.join(r['operations'])})"
                 typer.echo(f"{r['file']}: ok — {r['system']}, {what}")
             else:
                 typer.echo(r["error"], err=True)
@@ -117,6 +134,8 @@ def list_(as_json: JsonFlag = False) -> None:
         return
     for r in rows:
         what = ", ".join(r["events"]) if r["kind"] == "webhook" else f"{len(r['tables'])} tables"
+        if r["kind"] == "http":
+            what = ", ".join(r["operations"])
         typer.echo(f"{r['system']}\t{r['dialect']}\t{r['name']}\t{what}")
 
 
@@ -134,7 +153,11 @@ def test(files: Files = None, as_json: JsonFlag = False) -> None:
             results.append({"file": str(path), "system": definition.system, "status": "ok",
                             "latency_ms": None, "problems": []})  # fmt: skip
             continue
-        system = SqlSystem(definition, hash_key=b"unused: no erasure here")
+        system: SqlSystem | HttpSystem = (
+            HttpSystem(definition)
+            if isinstance(definition, HttpDefinition)
+            else SqlSystem(definition, hash_key=b"unused: no erasure here")
+        )
         try:
             health = system.health()
         except ConnectorError as exc:

@@ -35,6 +35,7 @@ Place = tuple[int, int]
 class ConnectorKind(StrEnum):
     SQL = "sql"
     WEBHOOK = "webhook"  # signed notifications out (``webhook``): no data is read there
+    HTTP = "http"  # an HTTP API (``http_system``): endpoints per operation
 
 
 class WebhookEvent(StrEnum):
@@ -214,3 +215,103 @@ class WebhookDefinition:
     description: str = ""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     kind: ConnectorKind = ConnectorKind.WEBHOOK
+
+
+# -- HTTP APIs (``kind: http``; ``http_system``, ``http_client``, ``loader_http``) -------
+
+
+class HttpAuthKind(StrEnum):
+    BEARER = "bearer"  # Authorization: Bearer <token from token_env>
+    BASIC = "basic"  # user + password_env
+    OAUTH2 = "oauth2"  # client credentials (RFC 6749 §4.4): token cached until it expires
+
+
+class PaginationKind(StrEnum):
+    CURSOR = "cursor"  # the response names the next cursor; sent back as a query parameter
+    PAGE = "page"  # page=1, 2, … until a page has no rows
+    NEXT_LINK = "next_link"  # the response holds the next page's URL
+
+
+@dataclass(frozen=True, slots=True)
+class HttpAuth:
+    kind: HttpAuthKind
+    at: Place
+    token_env: str | None = None  # bearer
+    user: str | None = None  # basic
+    password_env: str | None = None  # basic
+    token_url: str | None = None  # oauth2
+    client_id: str | None = None
+    client_secret_env: str | None = None
+    scope: str | None = None
+    client_auth: str = "basic"  # oauth2: client credentials as HTTP Basic or in the body
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    kind: PaginationKind
+    at: Place
+    next: str | None = None  # cursor / next_link: dotted path of the next cursor or URL
+    param: str = "cursor"  # cursor / page: the query parameter carrying it
+    size_param: str | None = None  # page: the parameter for the page size
+    size: int | None = None
+    max_pages: int = 100
+
+
+TemplateValue = str | bool | int | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One call of an operation. ``path``, ``query`` and ``body`` are templates:
+    ``{email}`` (an identity kind), ``{row.<field>}`` (a field of each row the access
+    endpoint found: one call per row), ``{change.<key>}``, ``{restricted}``,
+    ``{purpose}``, ``{state}``."""
+
+    operation: str  # access | erasure | rectification | restriction | preference
+    method: str
+    path: str
+    at: Place
+    query: tuple[tuple[str, str], ...] = ()
+    body: tuple[tuple[str, TemplateValue], ...] | None = None
+    rows: str | None = None  # access: dotted path of the list in the JSON ('' = the body)
+    pagination: Pagination | None = None
+
+    @property
+    def templates(self) -> tuple[str, ...]:
+        values = [self.path, *(v for _, v in self.query)]
+        values += [v for _, v in self.body or () if isinstance(v, str)]
+        return tuple(values)
+
+    @property
+    def per_row(self) -> bool:
+        return any("{row." in t for t in self.templates)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpField:
+    name: str  # a key of a row's JSON object (dotted for nested objects)
+    category: FieldCategory
+    at: Place
+
+
+@dataclass(frozen=True, slots=True)
+class HttpDefinition:
+    """A system reached through its HTTP API; secrets only by environment variable."""
+
+    system: str
+    name: str
+    base_url: str
+    auth: HttpAuth | None
+    endpoints: tuple[Endpoint, ...]
+    fields: tuple[HttpField, ...]
+    source: str
+    resource: str = "records"  # what the rows are called in outcomes and exports
+    timeout: float = 10.0
+    rate_limit: float | None = None  # requests per second
+    max_retry_after: int = 60  # longest Retry-After (seconds) of a 429 that is waited for
+    description: str = ""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    kind: ConnectorKind = ConnectorKind.HTTP
+
+    def endpoint(self, operation: str) -> Endpoint | None:
+        return next((e for e in self.endpoints if e.operation == operation), None)

@@ -34,6 +34,7 @@ from sphere.connectors.definition import (
     FieldErasure,
     FieldSpec,
     FlagValue,
+    HttpDefinition,
     Place,
     PreferenceSpec,
     Reference,
@@ -44,13 +45,14 @@ from sphere.connectors.definition import (
     WebhookEvent,
 )
 from sphere.connectors.graph import check_graph
+from sphere.connectors.loader_http import read_http
 from sphere.domain.systems import IDENTITY_KINDS, PREFERENCE_STATES, RetryPolicy
 from sphere.errors import ConnectorError
 from sphere.policy import yaml_places
 from sphere.policy.yaml_places import type_name
 
 E = TypeVar("E", bound=StrEnum)
-AnyDefinition = ConnectorDefinition | WebhookDefinition
+AnyDefinition = ConnectorDefinition | WebhookDefinition | HttpDefinition
 
 _TOP_KEYS = ("system", "name", "description", "kind", "connection", "retry", "tables")
 _WEBHOOK_TOP_KEYS = ("system", "name", "description", "kind", "webhook", "retry")
@@ -240,6 +242,8 @@ class _Reader:
             self.known_keys(data, _WEBHOOK_TOP_KEYS, "the connector")
             self.required(data, "webhook", "the connector", top)
             return self.webhook(data, system, name, description)
+        if kind is ConnectorKind.HTTP:
+            return read_http(self, data, system, name, description)
         self.known_keys(data, _TOP_KEYS, "the connector")
         for key in ("connection", "tables"):
             self.required(data, key, "the connector", top)

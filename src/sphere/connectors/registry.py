@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from sphere.connectors import sql_updates
-from sphere.connectors.definition import ConnectorDefinition, WebhookDefinition
+from sphere.connectors.definition import ConnectorDefinition, HttpDefinition, WebhookDefinition
+from sphere.connectors.http_system import HttpSystem
 from sphere.connectors.loader import load_directory
 from sphere.connectors.sql import SqlSystem
 from sphere.connectors.webhook import WebhookRecipient
@@ -31,13 +32,17 @@ from sphere.errors import NotFound
 
 class ConnectorSet:
     def __init__(
-        self, definitions: Sequence[ConnectorDefinition | WebhookDefinition], *, hash_key: bytes
+        self,
+        definitions: Sequence[ConnectorDefinition | WebhookDefinition | HttpDefinition],
+        *,
+        hash_key: bytes,
     ) -> None:
-        self._systems = {
-            d.system: SqlSystem(d, hash_key=hash_key)
-            for d in definitions
-            if isinstance(d, ConnectorDefinition)
-        }
+        self._systems: dict[str, SqlSystem | HttpSystem] = {}
+        for d in definitions:
+            if isinstance(d, ConnectorDefinition):
+                self._systems[d.system] = SqlSystem(d, hash_key=hash_key)
+            elif isinstance(d, HttpDefinition):
+                self._systems[d.system] = HttpSystem(d)
         self._webhooks = {
             d.system: WebhookRecipient(d) for d in definitions if isinstance(d, WebhookDefinition)
         }
@@ -49,13 +54,13 @@ class ConnectorSet:
     def names(self) -> tuple[str, ...]:
         return tuple(self._systems)
 
-    def system(self, name: str) -> SqlSystem:
+    def system(self, name: str) -> SqlSystem | HttpSystem:
         try:
             return self._systems[name]
         except KeyError:
             raise NotFound(f"no connected system {name!r}") from None
 
-    def definition(self, name: str) -> ConnectorDefinition:
+    def definition(self, name: str) -> ConnectorDefinition | HttpDefinition:
         return self.system(name).definition
 
     def retry_policy(self, name: str) -> RetryPolicy:
@@ -84,7 +89,10 @@ class ConnectorSet:
 
     def operations(self, name: str) -> tuple[str, ...]:
         """What the system can do, of ``domain.systems.OPERATIONS``."""
-        return sql_updates.operations(self.system(name))
+        system = self.system(name)
+        if isinstance(system, HttpSystem):
+            return system.operations()
+        return sql_updates.operations(system)
 
     def supports(self, name: str, operation: str) -> bool:
         return operation in self.operations(name)
@@ -97,7 +105,10 @@ class ConnectorSet:
         *,
         dry_run: bool = False,
     ) -> SystemChange:
-        return sql_updates.rectify(self.system(name), identifiers, changes, dry_run=dry_run)
+        system = self.system(name)
+        if isinstance(system, HttpSystem):
+            return system.rectify(identifiers, changes, dry_run=dry_run)
+        return sql_updates.rectify(system, identifiers, changes, dry_run=dry_run)
 
     def restrict(
         self,
@@ -107,9 +118,10 @@ class ConnectorSet:
         restricted: bool,
         dry_run: bool = False,
     ) -> SystemChange:
-        return sql_updates.restrict(
-            self.system(name), identifiers, restricted=restricted, dry_run=dry_run
-        )
+        system = self.system(name)
+        if isinstance(system, HttpSystem):
+            return system.restrict(identifiers, restricted=restricted, dry_run=dry_run)
+        return sql_updates.restrict(system, identifiers, restricted=restricted, dry_run=dry_run)
 
     def preference(
         self,
@@ -120,8 +132,11 @@ class ConnectorSet:
         state: str,
         dry_run: bool = False,
     ) -> SystemChange:
+        system = self.system(name)
+        if isinstance(system, HttpSystem):
+            return system.preference(identifiers, purpose=purpose, state=state, dry_run=dry_run)
         return sql_updates.preference(
-            self.system(name), identifiers, purpose=purpose, state=state, dry_run=dry_run
+            system, identifiers, purpose=purpose, state=state, dry_run=dry_run
         )
 
     def health(self) -> list[SystemHealth]:

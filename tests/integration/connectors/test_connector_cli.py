@@ -137,3 +137,30 @@ def test_a_webhook_definition_is_validated_listed_and_not_connected(home: Path) 
     assert listed.exit_code == 0 and "newsletter\twebhook" in listed.output
     tested = runner.invoke(connector.app, ["test"])
     assert tested.exit_code == 0, tested.output
+
+
+def test_an_http_definition_is_validated_listed_and_its_health_asked(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integration.connectors.fake_api import CLIENT_SECRET, fake_api
+
+    monkeypatch.setenv("HELPDESK_CLIENT_SECRET", CLIENT_SECRET)
+    directory = home / "connectors"
+    directory.mkdir()
+    runner = CliRunner()
+    with fake_api() as (base, state):
+        text = (FIXTURES / "helpdesk.yaml").read_text(encoding="utf-8")
+        (directory / "helpdesk.yaml").write_text(
+            text.replace("https://desk.example.com", base), encoding="utf-8"
+        )
+        valid = runner.invoke(connector.app, ["validate"])
+        assert valid.exit_code == 0, valid.output
+        assert f"HTTP API {base} (access, erasure" in valid.output
+        listed = runner.invoke(connector.app, ["list"])
+        assert "helpdesk\thttp\tService desk (HTTP API)\taccess, erasure" in listed.output
+        tested = runner.invoke(connector.app, ["test"])
+        assert tested.exit_code == 0, tested.output
+        assert ("GET", "/health") in state.calls
+        state.faults = [(503, {})]
+        down = runner.invoke(connector.app, ["test"])
+        assert down.exit_code == 2 and "health: the API failed (HTTP 503)" in down.output
