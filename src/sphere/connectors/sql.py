@@ -249,6 +249,15 @@ class SqlSystem:
                     problem = _field_fits(spec, f, column)
                     if problem:
                         problems.append(self._fail(problem, f.at))
+                for name, at in _null_flags(spec):
+                    if name in columns and not columns[name].get("nullable", True):
+                        problems.append(
+                            self._fail(
+                                f"column '{spec.name}.{name}' is NOT NULL, but the "
+                                "restriction or a preference sets it to null",
+                                at,
+                            )
+                        )
         return problems
 
     def _reflect(self, connection: Connection) -> dict[str, Table]:
@@ -479,6 +488,17 @@ def _identity_match(
     if kind in _CASELESS:
         return func.lower(column).in_(sorted({v.lower() for v in values}))
     return column.in_(sorted(set(values)))
+
+
+def _null_flags(spec: TableSpec) -> list[tuple[str, Place]]:
+    """The flag columns the table's restriction or preferences may set to NULL."""
+    flags = []
+    if spec.restriction is not None and None in (spec.restriction.value, spec.restriction.cleared):
+        flags.append((spec.restriction.column, spec.restriction.at))
+    for pref in spec.preferences:
+        if pref.column is not None and any(v is None for _, v in pref.states):
+            flags.append((pref.column, pref.at))
+    return flags
 
 
 def _why_kept(f: FieldSpec) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from sphere.connectors.definition import ConnectorDefinition
 from sphere.connectors.loader import load_connector_text
 from sphere.connectors.registry import ConnectorSet
+from sphere.connectors.sql import SqlSystem
 from sphere.domain.systems import SubjectIdentifiers
 from sphere.errors import ConnectorError, InvalidInput
 from tests.integration.connectors.conftest import HASH_KEY, LiveSystem
@@ -216,3 +218,18 @@ def test_loader_refuses_deleting_referenced_rows_for_a_preference() -> None:
     )
     with pytest.raises(ConnectorError, match="delete rows that other tables reference"):
         load_connector_text(text, source="shop.yaml")
+
+
+def test_a_flag_set_to_null_needs_a_nullable_column(shop: LiveSystem) -> None:
+    # (line 20: the test database's definition has no password_env line)
+    text = shop.yaml.replace(
+        "{column: processing_restricted, value: true}",
+        "{column: processing_restricted, value: true, cleared: null}",
+    )
+    definition = load_connector_text(text, source="shop.yaml")
+    assert isinstance(definition, ConnectorDefinition)
+    problems = [str(p) for p in SqlSystem(definition, hash_key=HASH_KEY).check_schema()]
+    assert problems == [
+        "shop.yaml:20:5: [shop] column 'customers.processing_restricted' is NOT NULL, but the "
+        "restriction or a preference sets it to null"
+    ]
