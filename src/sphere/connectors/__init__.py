@@ -5,6 +5,7 @@
 (PostgreSQL and MariaDB/MySQL through SQLAlchemy: live-schema check, access, erasure,
 dry run; ``sql_updates``: rectification, restriction, preferences), ``http_client`` and
 ``http_system`` (HTTP APIs: authentication, pages, rate limit; every operation),
-``loader_http``, ``webhook`` (signed notifications out), ``registry`` (the set the composition root builds). No Sphere table is read
-or written here: the per-system status of requests is ``sphere.rights.systems``.
+``loader_http``, ``webhook`` (signed notifications out), ``registry`` (the set the
+composition root builds). No Sphere table is read or written here: the per-system
+status of requests is ``sphere.rights.systems``.
 """
