@@ -2,6 +2,7 @@
 
 Run: python bench/bench_ingest.py [--posts 100000] [--backend sqlite|postgresql|both]
      [--pg-url URL] [--crm N] [--no-pii]
+     (SPHERE_BENCH_CRM_SYNC=1: the CRM sync on, its outbox written with the records)
 
 Input: N Mastodon Status entities (one per line) planned by the demo scenario generator
 (same templates, German/English, personal data inside the text, hostile markup, ~1 %
@@ -151,6 +152,8 @@ def measure_full(url: str, posts: Path, crm: Path | None, *, no_pii: bool) -> di
             ctx = rt.pipeline_context()  # builds policy and PII analyzer (not timed)
             if no_pii:
                 ctx = replace(ctx, analyzer=Analyzer(RecognizerRegistry()))
+            if os.environ.get("SPHERE_BENCH_CRM_SYNC") and hasattr(ctx, "crm_sync"):
+                ctx = replace(ctx, crm_sync=True)  # stored records of contacts: the outbox
             # As `sphere ingest` does once the runtime is built (older code did not: the
             # bench also runs against an older checkout for before/after figures).
             freeze = getattr(sphere.runtime, "freeze_long_lived", None)

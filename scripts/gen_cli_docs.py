@@ -106,6 +106,9 @@ EXAMPLES: dict[str, str] = {
     "connector tasks": "sphere connector tasks --request REQUEST_ID",
     "connector retry": "sphere connector retry --json",
     "connector requeue": "sphere connector requeue --request REQUEST_ID --system shop",
+    "crm sync": "sphere crm sync --backfill",
+    "crm status": "sphere crm status --json",
+    "crm requeue": "sphere crm requeue",
     "recipient edit": (
         'sphere recipient edit "HelpDesk Cloud Inc." '
         "--set transfer_mechanism=scc --set scc_module=2"

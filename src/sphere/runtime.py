@@ -8,6 +8,7 @@ are built on first use and kept for the life of the runtime.
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from sphere.channels import CompanyProfile, build_registry
 from sphere.channels.company import load_company_profile
 from sphere.domain import Clock, SystemClock
 from sphere.domain.minors import digital_consent_age
-from sphere.errors import ConfigurationError
+from sphere.errors import ConfigurationError, ConnectorError
 from sphere.governance.policy_versions import active_policy
 from sphere.marketing.opt_out import OptOutReplyObserver
 from sphere.pii.analyzer import Analyzer, build_analyzer
@@ -42,6 +43,8 @@ from sphere.storage.db import (
 
 if TYPE_CHECKING:
     from sphere.connectors.registry import ConnectorSet
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -118,7 +121,18 @@ class Runtime:
                 OptOutReplyObserver(self.keyring, profile),
             ),
             sentiment=_sentiment_label,
+            crm_sync=self.crm_sync_target() is not None,
         )
+
+    def crm_sync_target(self) -> str | None:
+        """The connected system that is the CRM sync target (``sync:``), if any. A broken
+        definition syncs nothing (``sphere connector validate`` names the problem; what
+        was stored meanwhile is queued by ``sphere crm sync --backfill``)."""
+        try:
+            return self.connected_systems().sync_target()
+        except ConnectorError as exc:
+            log.warning("CRM sync off: %s", exc)
+            return None
 
     def close(self) -> None:
         if self._systems is not None:

@@ -30,6 +30,7 @@ _SUBAPPS: tuple[tuple[str, str, str, str], ...] = (
     ("sphere.cli.breach", "app", "breach", "Personal-data breaches (Art. 33/34): record, notify."),
     ("sphere.cli.recipient", "app", "recipient", "Recipients, processors, transfers."),
     ("sphere.cli.connector", "app", "connector", "Connected systems: definitions, health, tasks."),
+    ("sphere.cli.crm", "app", "crm", "The CRM sync: records the gate allowed, to the CRM."),
     ("sphere.cli.joint", "app", "joint", "Joint controllers (Art. 26): arrangements per source."),
     ("sphere.cli.tom", "app", "tom", "Technical and organisational measures (Art. 32)."),
     ("sphere.cli.record", "app", "record", "The record of processing (Art. 30): check, export."),

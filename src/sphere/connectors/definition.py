@@ -183,6 +183,38 @@ class Connection:
     lock_timeout: int = 10  # seconds an erasure waits for a row another transaction holds
 
 
+# What Sphere sends the CRM per record (``sync.columns``: Sphere's name → the column).
+SYNC_FIELDS = (
+    "record_id",  # Sphere's record id: the key of the upsert (unique in the table)
+    "record_type",  # interaction | event
+    "customer_number",  # the contact's customer number
+    "email",  # the contact's e-mail address
+    "channel",
+    "text",  # the stored (minimised) text of a post; events have their kind
+    "reference",  # channel:source id, the record's reference on its platform
+    "purpose",  # the purpose the gate stored it for (DPV)
+    "legal_basis",  # Art. 6(1) point
+    "retention_until",  # Sphere's retention deadline for it
+    "synced_at",  # when Sphere pushed it
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncTarget:
+    """The CRM sync (issue 15, point 2): records the gate allowed into a contact's record
+    are upserted into ``table`` keyed by Sphere's record id, and deleted there when
+    Sphere deletes them. ``columns`` maps ``SYNC_FIELDS`` to the table's columns."""
+
+    table: str
+    columns: tuple[tuple[str, str], ...]  # (Sphere's field, column)
+    batch_size: int
+    at: Place
+
+    @property
+    def key_column(self) -> str:
+        return dict(self.columns)["record_id"]
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectorDefinition:
     system: str  # slug; names the system in statuses, audit entries and messages
@@ -193,6 +225,7 @@ class ConnectorDefinition:
     source: str  # the file it was read from
     description: str = ""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    sync: SyncTarget | None = None  # this system is the CRM sync target
 
     def table(self, name: str) -> TableSpec | None:
         return next((t for t in self.tables if t.name == name), None)

@@ -26,6 +26,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sphere.connectors.definition import (
     DELETE_ROW,
+    SYNC_FIELDS,
     Connection,
     ConnectorDefinition,
     ConnectorKind,
@@ -39,6 +40,7 @@ from sphere.connectors.definition import (
     PreferenceSpec,
     Reference,
     RestrictionFlag,
+    SyncTarget,
     TableErasure,
     TableSpec,
     WebhookDefinition,
@@ -54,7 +56,8 @@ from sphere.policy.yaml_places import type_name
 E = TypeVar("E", bound=StrEnum)
 AnyDefinition = ConnectorDefinition | WebhookDefinition | HttpDefinition
 
-_TOP_KEYS = ("system", "name", "description", "kind", "connection", "retry", "tables")
+_TOP_KEYS = ("system", "name", "description", "kind", "connection", "retry", "tables", "sync")
+_SYNC_KEYS = ("table", "columns", "batch_size")
 _WEBHOOK_TOP_KEYS = ("system", "name", "description", "kind", "webhook", "retry")
 _WEBHOOK_KEYS = ("url", "secret_env", "secret_file", "events", "timeout")
 _CONNECTION_KEYS = (
@@ -124,6 +127,19 @@ def load_directory(directory: Path) -> list[AnyDefinition]:
                 system=definition.system,
                 file=definition.source,
             )
+        if isinstance(definition, ConnectorDefinition) and definition.sync is not None:
+            other = next(
+                (d for d in definitions if isinstance(d, ConnectorDefinition) and d.sync), None
+            )
+            if other is not None:
+                raise ConnectorError(
+                    f"only one system can be the CRM sync target ('sync:'); "
+                    f"'{other.system}' is already ({other.source})",
+                    system=definition.system,
+                    file=definition.source,
+                    line=definition.sync.at[0],
+                    column=definition.sync.at[1],
+                )
         definitions.append(definition)
     return definitions
 
@@ -259,7 +275,43 @@ class _Reader:
             source=self.source,
             description=description,
             retry=retry,
+            sync=self.sync(data) if "sync" in data else None,
         )
+
+    def sync(self, data: CommentedMap) -> SyncTarget:
+        """``sync:``: the CRM sync's target table and its columns (docs/connectors.md)."""
+        node = self.mapping(data, "sync", "the connector")
+        owner = "sync"
+        self.known_keys(node, _SYNC_KEYS, owner)
+        at = self.key_at(data, "sync")
+        self.required(node, "table", owner, at)
+        table = self.text(node, "table", owner, _NAME, "must be a plain SQL identifier")
+        self.required(node, "columns", owner, at)
+        columns_node = self.mapping(node, "columns", owner)
+        columns: list[tuple[str, str]] = []
+        for key in columns_node:
+            if key not in SYNC_FIELDS:
+                self.fail(
+                    f"{owner}: unknown field '{key}' (one of: {', '.join(SYNC_FIELDS)})",
+                    self.key_at(columns_node, key),
+                )
+            column = self.text(columns_node, key, owner, _NAME, "must be a plain SQL identifier")
+            if column in (c for _, c in columns):
+                self.fail(
+                    f"{owner}: column '{column}' is mapped twice", self.value_at(columns_node, key)
+                )
+            columns.append((str(key), column))
+        if "record_id" not in columns_node:
+            self.fail(
+                f"{owner}: columns must map record_id (Sphere's record id, the upsert's key)",
+                self.key_at(node, "columns"),
+            )
+        batch = (
+            self.integer(node, "batch_size", owner, low=1, high=5000)
+            if "batch_size" in node
+            else 500
+        )
+        return SyncTarget(table=table, columns=tuple(columns), batch_size=batch, at=at)
 
     def webhook(
         self, data: CommentedMap, system: str, name: str, description: str

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sphere.connectors import sql_updates
+from sphere.connectors.crm_sync import CrmSyncTarget
 from sphere.connectors.definition import ConnectorDefinition, HttpDefinition, WebhookDefinition
 from sphere.connectors.http_system import HttpSystem
 from sphere.connectors.loader import load_directory
@@ -46,6 +47,11 @@ class ConnectorSet:
         self._webhooks = {
             d.system: WebhookRecipient(d) for d in definitions if isinstance(d, WebhookDefinition)
         }
+        target = next(
+            (s for s in self._systems.values() if isinstance(s, SqlSystem) and s.definition.sync),
+            None,
+        )
+        self._sync = CrmSyncTarget(target) if target is not None else None
 
     @classmethod
     def from_directory(cls, directory: Path, *, hash_key: bytes) -> ConnectorSet:
@@ -138,6 +144,22 @@ class ConnectorSet:
         return sql_updates.preference(
             system, identifiers, purpose=purpose, state=state, dry_run=dry_run
         )
+
+    # -- the CRM sync (``sync:``; ``sphere.rights.crm_sync``) ------------------------------
+    def sync_target(self) -> str | None:
+        """The system that is the CRM sync target, if any."""
+        return self._sync.name if self._sync is not None else None
+
+    def sync_batch_size(self) -> int:
+        return self._sync.spec.batch_size if self._sync is not None else 500
+
+    def sync_push(self, records: Sequence[Mapping[str, Any]], removals: Sequence[str]) -> None:
+        if self._sync is None:
+            raise NotFound("no connected system is the CRM sync target")
+        self._sync.push(records, removals)
+
+    def sync_rows(self) -> int | None:
+        return self._sync.count() if self._sync is not None else None
 
     def health(self) -> list[SystemHealth]:
         return [s.health() for s in self._systems.values()]

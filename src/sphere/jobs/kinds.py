@@ -14,6 +14,8 @@ a JSON-safe result summary (ids, counts, codes; the what-if's summary).
 ``audit_verify``   verify the whole hash chain in batches, resumable
 ``findings``       a snapshot of every finding on a large installation
                    (``sphere.jobs.findings``)
+``crm_sync``       drain the CRM sync's outbox in batches, one transaction each
+                   (``sphere.rights.crm_sync``; also every minute in ``sphere serve``)
 =================  ====================================================================
 """
 
@@ -241,6 +243,25 @@ def findings(ctx: JobContext) -> dict[str, Any]:
         )  # fmt: skip
 
 
+def crm_sync(ctx: JobContext) -> dict[str, Any]:
+    from sphere.rights.crm_sync import backfill, drain
+
+    target: Any = ctx.deps.connected_systems()
+    if ctx.params.get("backfill"):
+        with ctx.session() as session:
+            backfill(session, ctx.keyring, at=ctx.now, actor=ctx.job.created_by)
+    ctx.progress(0, None, "sending to the CRM")
+    result = drain(
+        ctx.deps.factory,
+        ctx.keyring,
+        target,
+        now=ctx.deps.clock.now,
+        actor=ctx.job.created_by,
+        progress=lambda r: ctx.progress(r.pushed + r.removed, None, "sending to the CRM"),
+    )
+    return result.to_dict()
+
+
 KINDS: dict[str, Handler] = {
     "whatif": whatif,
     "policy_apply": policy_apply,
@@ -250,6 +271,7 @@ KINDS: dict[str, Handler] = {
     "export": export,
     "audit_verify": audit_verify,
     "findings": findings,
+    "crm_sync": crm_sync,
 }
 # English titles, marked for the catalogues (a page translates them).
 TITLES = {
@@ -261,6 +283,7 @@ TITLES = {
     "export": N_("Data export"),
     "audit_verify": N_("Audit chain verification"),
     "findings": N_("Findings snapshot"),
+    "crm_sync": N_("CRM sync"),
 }
 
 

@@ -154,6 +154,7 @@ class JobRunner:
                 if time.monotonic() - retried > SYSTEM_RETRY_SECONDS:
                     retried = time.monotonic()
                     retry_system_tasks(self.deps, at=now)
+                    sync_crm(self.deps, at=now)
                 if wanted is not None or self._work_waiting():
                     ran = run_job(self.deps, self.board, wanted)
             except NotFound:
@@ -187,3 +188,19 @@ def retry_system_tasks(deps: JobDeps, *, at: datetime) -> int:
         with session_scope(deps.factory) as session:
             attempt_task(session, deps.keyring, systems, task_id, at=at, actor="system:retry")
     return len(due)
+
+
+def sync_crm(deps: JobDeps, *, at: datetime) -> int:
+    """Drain the CRM sync's outbox when something is due (looked up read-only, so an
+    idle server never takes the write lock); returns the records pushed and removed."""
+    from sphere.rights.crm_sync import drain
+    from sphere.storage.repositories.crm_sync import CrmSyncRepository
+
+    target: Any = deps.connected_systems()
+    if target.sync_target() is None:
+        return 0
+    with session_scope(read_only_factory(deps.factory)) as session:
+        if not CrmSyncRepository(session, deps.keyring).has_due(at=at):
+            return 0
+    result = drain(deps.factory, deps.keyring, target, now=deps.clock.now, actor="system:crm-sync")
+    return result.pushed + result.removed

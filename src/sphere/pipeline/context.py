@@ -34,6 +34,9 @@ class PipelineContext:
     # social-listening counts (``sphere.runtime`` passes marketing's lexicon); None = not
     # counted.
     sentiment: Callable[[str, str | None], str] | None = None
+    # A connected system is the CRM sync target (``sync:`` in its definition): records of
+    # contacts the gate stored are queued for it in their own transaction (crm_outbox).
+    crm_sync: bool = False
 
     @property
     def thread_keep_for(self) -> timedelta:

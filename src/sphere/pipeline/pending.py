@@ -10,6 +10,7 @@ from sphere.domain import (
     ObservationKind,
 )
 from sphere.storage.repositories.counted import CountedPostRepository
+from sphere.storage.repositories.crm_sync import queue_pushes
 from sphere.storage.repositories.listening import ListeningRepository
 from sphere.storage.repositories.tombstones import DELETED, TombstoneRepository
 
@@ -70,6 +71,9 @@ class PendingWrites:
             self.keys.reseal_rows(interactions)  # a key another worker claimed first
             self.decisions.insert_prepared(decisions)
             self.interactions.insert_prepared(interactions)
+            if self.ctx.crm_sync:  # the CRM receives what the gate let into the record
+                ids = [str(r["id"]) for r in interactions if r.get("contact_id")]
+                queue_pushes(self.session, "interaction", ids, at=self.ctx.clock.now())
             self.audit_batch.flush()
         except Exception:
             self.audit_batch.discard()

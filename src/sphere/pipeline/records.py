@@ -42,6 +42,7 @@ from sphere.pipeline.summary import IngestSummary
 from sphere.storage.entities import NewEvent, Source
 from sphere.storage.faults import LostRace
 from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.crm_sync import queue_pushes
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.events import EventRepository
 
@@ -283,7 +284,7 @@ class EventRecorder:
             # Kept for analytics on its own basis, never a source of profiling or
             # targeted marketing (marketing.enrichment skips it).
             payload[OPT_OUT_KEY] = "gpc" if opt_out.gpc else "att"
-        event, _ = self.events.insert_if_absent(
+        event, inserted = self.events.insert_if_absent(
             NewEvent(
                 channel=obs.channel,
                 kind=str(obs.attributes.get("event_type") or "event"),
@@ -296,6 +297,8 @@ class EventRecorder:
             ),
             at=now,
         )
+        if self.ctx.crm_sync and inserted and contact_id is not None:
+            queue_pushes(self.session, "event", [event.id], at=now)
         audit(
             self.session,
             actor=self.ctx.actor,

@@ -17,7 +17,7 @@ from sphere.domain.time import utcnow
 from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed, record_subject
 from sphere.storage.entities import Event, NewEvent
-from sphere.storage.repositories import readmodel
+from sphere.storage.repositories import crm_sync, readmodel
 from sphere.storage.tables import EventRow
 
 _EXISTS = select(EventRow.__table__.c.id).where(
@@ -121,6 +121,7 @@ class EventRepository:
         if not event_ids:
             return 0
         readmodel.record_removed(self.session, "event", list(event_ids))
+        crm_sync.queue_removals(self.session, "event", event_ids)
         result = self.session.execute(
             delete(EventRow)
             .where(EventRow.id.in_(list(event_ids)))

@@ -20,7 +20,7 @@ from sphere.domain.time import utcnow
 from sphere.errors import NotFound
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed, record_subject
 from sphere.storage.entities import Interaction, NewInteraction
-from sphere.storage.repositories import readmodel
+from sphere.storage.repositories import crm_sync, readmodel
 from sphere.storage.tables import InteractionRow, new_id
 
 # Built once: a plain Core INSERT on the table, executed on the session's connection,
@@ -231,6 +231,7 @@ class InteractionRepository:
             return None
         interaction_id = row.id
         readmodel.record_removed(self.session, "interaction", [interaction_id])
+        crm_sync.queue_removals(self.session, "interaction", [interaction_id])
         self.session.execute(delete(InteractionRow).where(InteractionRow.id == interaction_id))
         self.session.expunge(row)
         return interaction_id

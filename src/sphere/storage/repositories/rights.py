@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from sphere.storage.readmodel_tables import ReadModelMarkRow
-from sphere.storage.repositories import readmodel
+from sphere.storage.repositories import crm_sync, readmodel
 from sphere.storage.rights_tables import DsrRequestRow, DsrVerificationRow, NoticeDutyRow
 from sphere.storage.tables import (
     AttributeRow,
@@ -563,6 +563,7 @@ class RightsRepository:
         if not interaction_ids:
             return 0
         readmodel.record_removed(self.session, "interaction", list(interaction_ids))
+        crm_sync.queue_removals(self.session, "interaction", interaction_ids)
         result = self.session.execute(
             delete(InteractionRow)
             .where(InteractionRow.id.in_(list(interaction_ids)))
