@@ -26,7 +26,6 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sphere.connectors.definition import (
     DELETE_ROW,
-    SYNC_FIELDS,
     Connection,
     ConnectorDefinition,
     ConnectorKind,
@@ -40,7 +39,6 @@ from sphere.connectors.definition import (
     PreferenceSpec,
     Reference,
     RestrictionFlag,
-    SyncTarget,
     TableErasure,
     TableSpec,
     WebhookDefinition,
@@ -48,6 +46,7 @@ from sphere.connectors.definition import (
 )
 from sphere.connectors.graph import check_graph
 from sphere.connectors.loader_http import read_http
+from sphere.connectors.loader_sync import read_sync
 from sphere.domain.systems import IDENTITY_KINDS, PREFERENCE_STATES, RetryPolicy
 from sphere.errors import ConnectorError
 from sphere.policy import yaml_places
@@ -57,7 +56,6 @@ E = TypeVar("E", bound=StrEnum)
 AnyDefinition = ConnectorDefinition | WebhookDefinition | HttpDefinition
 
 _TOP_KEYS = ("system", "name", "description", "kind", "connection", "retry", "tables", "sync")
-_SYNC_KEYS = ("table", "columns", "batch_size")
 _WEBHOOK_TOP_KEYS = ("system", "name", "description", "kind", "webhook", "retry")
 _WEBHOOK_KEYS = ("url", "secret_env", "secret_file", "events", "timeout")
 _CONNECTION_KEYS = (
@@ -275,43 +273,8 @@ class _Reader:
             source=self.source,
             description=description,
             retry=retry,
-            sync=self.sync(data) if "sync" in data else None,
+            sync=read_sync(self, data) if "sync" in data else None,
         )
-
-    def sync(self, data: CommentedMap) -> SyncTarget:
-        """``sync:``: the CRM sync's target table and its columns (docs/connectors.md)."""
-        node = self.mapping(data, "sync", "the connector")
-        owner = "sync"
-        self.known_keys(node, _SYNC_KEYS, owner)
-        at = self.key_at(data, "sync")
-        self.required(node, "table", owner, at)
-        table = self.text(node, "table", owner, _NAME, "must be a plain SQL identifier")
-        self.required(node, "columns", owner, at)
-        columns_node = self.mapping(node, "columns", owner)
-        columns: list[tuple[str, str]] = []
-        for key in columns_node:
-            if key not in SYNC_FIELDS:
-                self.fail(
-                    f"{owner}: unknown field '{key}' (one of: {', '.join(SYNC_FIELDS)})",
-                    self.key_at(columns_node, key),
-                )
-            column = self.text(columns_node, key, owner, _NAME, "must be a plain SQL identifier")
-            if column in (c for _, c in columns):
-                self.fail(
-                    f"{owner}: column '{column}' is mapped twice", self.value_at(columns_node, key)
-                )
-            columns.append((str(key), column))
-        if "record_id" not in columns_node:
-            self.fail(
-                f"{owner}: columns must map record_id (Sphere's record id, the upsert's key)",
-                self.key_at(node, "columns"),
-            )
-        batch = (
-            self.integer(node, "batch_size", owner, low=1, high=5000)
-            if "batch_size" in node
-            else 500
-        )
-        return SyncTarget(table=table, columns=tuple(columns), batch_size=batch, at=at)
 
     def webhook(
         self, data: CommentedMap, system: str, name: str, description: str
