@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -79,6 +80,8 @@ def read_http(
     reader.required(node, "base_url", "http", at)
     base_url = reader.text(node, "base_url", "http", _URL, "must be an http:// or https:// URL")
     auth = _auth(reader, node) if "auth" in node else None
+    if auth is not None:
+        _over_tls(reader, node, "base_url", base_url)
     timeout = reader.integer(node, "timeout", "http", low=1, high=300) if "timeout" in node else 10
     rate = _number(reader, node, "rate_limit", "http") if "rate_limit" in node else None
     max_wait = (
@@ -132,6 +135,17 @@ def read_http(
     )
 
 
+def _over_tls(reader: _Reader, node: CommentedMap, key: str, url: str) -> None:
+    """Credentials never go in clear text, but to a test service on loopback."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "::1", "localhost"):
+        reader.fail(
+            f"http: credentials go only over https:// ({key}; plain http:// only to "
+            "127.0.0.1, ::1 or localhost)",
+            reader.value_at(node, key),
+        )
+
+
 def _number(reader: _Reader, node: CommentedMap, key: str, owner: str) -> float:
     value = node[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1000:
@@ -174,10 +188,12 @@ def _auth(reader: _Reader, parent: CommentedMap) -> HttpAuth:
                 f"{owner}: client_auth must be 'basic' or 'body'",
                 reader.value_at(node, "client_auth"),
             )
+    token_url = reader.text(node, "token_url", owner, _URL, "must be an http(s) URL")
+    _over_tls(reader, node, "token_url", token_url)
     return HttpAuth(
         kind,
         at,
-        token_url=reader.text(node, "token_url", owner, _URL, "must be an http(s) URL"),
+        token_url=token_url,
         client_id=reader.text(node, "client_id", owner),
         client_secret_env=_env(reader, node, "client_secret_env", owner),
         scope=reader.text(node, "scope", owner) if "scope" in node else None,

@@ -273,6 +273,8 @@ BAD = [
     ("pagination: {type: cursor, next: meta.next, param: cursor}",
      "pagination: {type: cursor}", "is missing 'next'", 30),
     ("  health:", "  healthz:", "unknown operation 'healthz'", 46),
+    ("base_url: https://desk", "base_url: http://desk", "credentials go only over https", 9),
+    ("token_url: https://desk", "token_url: http://desk", "credentials go only over https", 12),
 ]  # fmt: skip
 
 
