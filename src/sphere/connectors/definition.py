@@ -308,6 +308,9 @@ class Endpoint:
     body: tuple[tuple[str, TemplateValue], ...] | None = None
     rows: str | None = None  # access: dotted path of the list in the JSON ('' = the body)
     pagination: Pagination | None = None
+    # preference: Sphere's purpose -> the API's name (None: every purpose, as it is named)
+    purposes: tuple[tuple[str, str], ...] | None = None
+    states: tuple[tuple[str, str], ...] = ()  # preference: given/withdrawn/objected -> API's
 
     @property
     def templates(self) -> tuple[str, ...]:

@@ -270,7 +270,31 @@ class HttpSystem:
             )
         if (refused := self._unsupported(PREFERENCE, dry_run)) is not None:
             return refused
-        extra = {"purpose": purpose, "state": state}
+        endpoint = self.definition.endpoint(PREFERENCE)
+        assert endpoint is not None
+        named = purpose
+        if endpoint.purposes is not None:
+            if purpose not in dict(endpoint.purposes):
+                return SystemChange.not_supported(
+                    self.system,
+                    PREFERENCE,
+                    f"the preference endpoint names no purpose '{purpose}'",
+                    dry_run=dry_run,
+                )
+            named = dict(endpoint.purposes)[purpose]
+        states = dict(endpoint.states)
+        if states and state not in states and state == "objected":
+            state_named = states.get("withdrawn")
+        else:
+            state_named = states.get(state, None if states else state)
+        if state_named is None:
+            return SystemChange.not_supported(
+                self.system,
+                PREFERENCE,
+                f"the preference endpoint names no state '{state}'",
+                dry_run=dry_run,
+            )
+        extra = {"purpose": named, "state": state_named}
         n = self._run(PREFERENCE, identifiers, extra, dry_run=dry_run)
         table = TableChange(self.definition.resource, n, updated=n, fields={purpose: state})
         return SystemChange(self.system, (table,), dry_run=dry_run, operation=PREFERENCE)

@@ -28,6 +28,7 @@ from sphere.domain.systems import (
     ERASURE,
     IDENTITY_KINDS,
     PREFERENCE,
+    PREFERENCE_STATES,
     RECTIFICATION,
     RESTRICTION,
     RetryPolicy,
@@ -51,7 +52,7 @@ _AUTH_KEYS = {
         "client_auth",
     ),
 }
-_ENDPOINT_KEYS = ("method", "path", "query", "body", "rows", "pagination")
+_ENDPOINT_KEYS = ("method", "path", "query", "body", "rows", "pagination", "purposes", "states")
 _PAGINATION_KEYS = ("type", "next", "param", "size_param", "size", "max_pages")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _OPERATION_VALUES = {
@@ -306,6 +307,16 @@ def _endpoint(
         reader.fail(
             f"{owner}: only the access endpoint is paged", reader.key_at(node, "pagination")
         )
+    purposes = states = None
+    for key in ("purposes", "states"):
+        if key in node and operation != PREFERENCE:
+            reader.fail(
+                f"{owner}: '{key}' belongs to the preference endpoint", reader.key_at(node, key)
+            )
+    if "purposes" in node:
+        purposes = _names(reader, node, "purposes", owner, None)
+    if "states" in node:
+        states = _names(reader, node, "states", owner, PREFERENCE_STATES)
     endpoint = Endpoint(
         operation=operation,
         method=method,
@@ -315,6 +326,8 @@ def _endpoint(
         body=None if body is None else tuple(body),
         rows=rows,
         pagination=pagination,
+        purposes=purposes,
+        states=states or (),
     )
     kinds = {p for t in endpoint.templates for p in placeholders(t) if p in IDENTITY_KINDS}
     if operation == ACCESS and len(kinds) != 1:
@@ -337,6 +350,30 @@ def _endpoint(
                 at,
             )
     return endpoint
+
+
+def _names(
+    reader: _Reader, parent: CommentedMap, key: str, owner: str, allowed: tuple[str, ...] | None
+) -> tuple[tuple[str, str], ...]:
+    """A mapping of Sphere's names to the API's (``purposes``, ``states``)."""
+    node = reader.mapping(parent, key, owner)
+    result = []
+    for name in node:
+        value = node[name]
+        if allowed is not None and name not in allowed:
+            reader.fail(
+                f"{owner}: {key}: unknown state {name!r} (one of: {', '.join(allowed)})",
+                reader.key_at(node, name),
+            )
+        if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value) == "":
+            reader.fail(
+                f"{owner}: {key}: '{name}' must name the API's value, not {type_name(value)}",
+                reader.value_at(node, name),
+            )
+        result.append((str(name), str(value)))
+    if not result:
+        reader.fail(f"{owner}: '{key}' is empty", reader.key_at(parent, key))
+    return tuple(result)
 
 
 def _pagination(reader: _Reader, parent: CommentedMap, owner: str) -> Pagination:

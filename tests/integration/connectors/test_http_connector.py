@@ -127,7 +127,13 @@ def test_rectify_restrict_preference(api: tuple[str, ApiState]) -> None:
 
     outcome = connectors.preference("helpdesk", ERIKA, purpose="newsletter", state="withdrawn")
     assert outcome.operation == "preference" and outcome.tables[0].updated == 3
-    assert state.contacts[1]["consents"] == {"newsletter": "withdrawn"}
+    assert state.contacts[1]["consents"] == {"newsletter": "opted_out"}
+    connectors.preference("helpdesk", ERIKA, purpose="marketing", state="objected")
+    assert state.contacts[2]["consents"] == {"newsletter": "opted_out", "promotions": "opted_out"}
+    connectors.preference("helpdesk", ERIKA, purpose="marketing", state="given")
+    assert state.contacts[3]["consents"]["promotions"] == "opted_in"
+    profiling = connectors.preference("helpdesk", ERIKA, purpose="profiling", state="given")
+    assert profiling.unsupported == "the preference endpoint names no purpose 'profiling'"
     unsupported = connectors.rectify("helpdesk", ERIKA, {"postal_address": "Weg 1"})
     assert not unsupported.supported
     connectors.close()
@@ -272,7 +278,8 @@ BAD = [
     ("rate_limit: 5", "rate_limit: fast", "'rate_limit' must be a number", 16),
     ("pagination: {type: cursor, next: meta.next, param: cursor}",
      "pagination: {type: cursor}", "is missing 'next'", 30),
-    ("  health:", "  healthz:", "unknown operation 'healthz'", 46),
+    ("withdrawn: opted_out}", "withdrawn: opted_out, maybe: x}", "unknown state 'maybe'", 47),
+    ("  health:", "  healthz:", "unknown operation 'healthz'", 48),
     ("base_url: https://desk", "base_url: http://desk", "credentials go only over https", 9),
     ("token_url: https://desk", "token_url: http://desk", "credentials go only over https", 12),
 ]  # fmt: skip
