@@ -30,6 +30,7 @@ from sphere.pii.analyzer import Analyzer, build_analyzer
 from sphere.pipeline.context import PipelineContext
 from sphere.policy import Policy
 from sphere.portal.handle_login import HandleLoginObserver
+from sphere.rights.notices import DutyKeeper
 from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
 from sphere.storage.db import (
@@ -120,6 +121,7 @@ class Runtime:
                 HandleLoginObserver(self.keyring),
                 OptOutReplyObserver(self.keyring, profile),
             ),
+            batch_observers=(DutyKeeper(),),  # Art. 14 duties as records arrive
             sentiment=_sentiment_label,
             crm_sync=self.crm_sync_target() is not None,
         )

@@ -39,6 +39,7 @@ from sphere.domain import Decision
 from sphere.errors import InvalidInput
 from sphere.governance.policy_versions import active_policy, apply_policy
 from sphere.policy import Policy
+from sphere.rights.notices import sync_duties
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
@@ -199,6 +200,10 @@ def decide_records(
 def _finish(session: Session, plan_data: dict[str, Any], counts: dict[str, int], *, actor: str,
             at: datetime) -> ApplyResult:  # fmt: skip
     summary = plan_data["summary"]
+    # A rule that now informs (Art. 14) owes the information about records stored long
+    # before: their duties, with the deadline of when those data were obtained (Art.
+    # 14(3)(a), often past) - a full sync; the pipeline keeps them current from here on.
+    duties = sync_duties(session, active_policy(session))
     audit(
         session,
         actor=actor,
@@ -213,6 +218,7 @@ def _finish(session: Session, plan_data: dict[str, Any], counts: dict[str, int],
             "contacts_to_review": plan_data["review"],
             "campaigns_checked": summary["campaigns_checked"],
             "campaigns_changed": summary["campaigns"],
+            "notice_duties_created": duties,
         },
         at=at,
     )

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sphere.channels import AdapterRegistry, CompanyProfile
 from sphere.domain import Clock, Purpose, SystemClock
 from sphere.pii.analyzer import Analyzer
-from sphere.pipeline.observers import Observer
+from sphere.pipeline.observers import BatchObserver, Observer
 from sphere.policy import Policy
 from sphere.storage.crypto import Keyring
 
@@ -30,6 +30,8 @@ class PipelineContext:
     minor_age: int = 16
     # Other services' interest in posts (registered by ``sphere.runtime``): see observers.py.
     observers: tuple[Observer, ...] = ()
+    # Services kept current from each batch's stored records (``BatchObserver``).
+    batch_observers: tuple[BatchObserver, ...] = ()
     # Sentiment label ("positive" | "neutral" | "negative") of a text for the anonymous
     # social-listening counts (``sphere.runtime`` passes marketing's lexicon); None = not
     # counted.

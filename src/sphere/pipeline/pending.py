@@ -4,11 +4,15 @@ records of a batch, written with one executemany per table (a mixin of
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import cast
+
 from sphere.domain import (
     Channel,
     Observation,
     ObservationKind,
 )
+from sphere.pipeline.observers import StoredRecord
 from sphere.storage.repositories.counted import CountedPostRepository
 from sphere.storage.repositories.crm_sync import queue_pushes
 from sphere.storage.repositories.listening import ListeningRepository
@@ -37,6 +41,7 @@ class PendingWrites:
             len(self.pending_interactions),
             set(self.pending_keys),
             set(self.pending_edits),
+            len(self.stored_records),
         )
         try:
             with self.session.begin_nested():
@@ -48,6 +53,7 @@ class PendingWrites:
             del self.pending_decisions[marks[1] :]
             del self.pending_interactions[marks[2] :]
             self.pending_keys, self.pending_edits = marks[3], marks[4]
+            del self.stored_records[marks[5] :]
             raise
 
     def flush_pending(self) -> None:
@@ -81,6 +87,17 @@ class PendingWrites:
             raise
         for channel, source_id in written:
             self._stored.setdefault(channel, set()).add(source_id)
+        rules = {d["id"]: d["rule_id"] for d in decisions}
+        self.stored_records.extend(
+            StoredRecord(
+                contact_id=cast("str | None", r["contact_id"]),
+                source_name=str(r["source_name"]),
+                channel=str(r["channel"]),
+                rule_id=cast("str | None", rules.get(r["decision_id"])),
+                ingested_at=cast(datetime, r["ingested_at"]),
+            )
+            for r in interactions
+        )
 
     def _drop_deleted(
         self,
@@ -112,3 +129,6 @@ class PendingWrites:
         fresh = CountedPostRepository(self.session).claim(tokens, at=self.ctx.clock.now())
         self.counters.flush(self.aggregates, fresh)
         self.listening.flush(ListeningRepository(self.session), fresh)
+        if self.stored_records:  # services kept current from the batch (Art. 14 duties)
+            for observer in self.ctx.batch_observers:
+                observer.stored(self.session, self.stored_records, policy=self.ctx.policy)

@@ -44,6 +44,7 @@ from sphere.pipeline.consents import consent_lookup, consents_lookup
 from sphere.pipeline.context import PipelineContext
 from sphere.pipeline.counters import AggregateBuffer, ListeningBuffer
 from sphere.pipeline.link import Linker
+from sphere.pipeline.observers import StoredRecord
 from sphere.pipeline.pending import PendingWrites
 from sphere.pipeline.posts import PostStage
 from sphere.pipeline.records import ContactImporter, EventRecorder
@@ -94,6 +95,7 @@ class RecordProcessor(PostStage, PendingWrites, PlatformChanges):
         self.pending_decisions: list[dict[str, object]] = []
         self.pending_interactions: list[dict[str, object]] = []
         self.pending_keys: set[tuple[Channel, str]] = set()
+        self.stored_records: list[StoredRecord] = []  # what the batch stored (observers)
         self.pending_edits: set[tuple[Channel, str]] = set()  # newer versions: not superseded
         self.adapter, self.summary, self.file = adapter, summary, file
         self.contacts = ContactRepository(session, ctx.keyring)

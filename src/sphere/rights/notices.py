@@ -3,7 +3,8 @@
 A duty exists per (contact, source) once the pipeline stored a record linked to the
 contact under a rule whose duties include ``inform_art14`` (in the default policy:
 enrichment of a verified customer's record from a public post). It is derived from the
-stored records and their decision log by ``sync_duties`` — no extra pipeline step.
+stored records and their decision log: as records arrive, in each batch's transaction
+(``DutyKeeper``, a pipeline batch observer), and by ``sync_duties`` as a safety net.
 
 Deadline (Art. 14(3)): one month after the data were obtained, or at the first
 communication with the person if earlier (``sphere.dsr.deadline.notice_deadline``).
@@ -28,9 +29,10 @@ from sphere.domain import Channel, DataCategory, Duty
 from sphere.domain.controller import ControllerProfile
 from sphere.dsr.deadline import notice_deadline
 from sphere.dsr.notice import LANGUAGES, NoticeInput, Party, notice_purposes, render_notice
+from sphere.pipeline.observers import StoredRecord
 from sphere.policy import Policy
 from sphere.storage.repositories.recipients import Recipient, RecipientRepository
-from sphere.storage.repositories.rights import NoticeDuty, RightsRepository
+from sphere.storage.repositories.rights import DutyCandidate, NoticeDuty, RightsRepository
 
 SOCIAL_CHANNELS = (Channel.MASTODON, Channel.X, Channel.FACEBOOK, Channel.BLUESKY)
 
@@ -64,33 +66,80 @@ MARK = "notice_duties"
 OVERLAP = timedelta(days=1)
 
 
+def informing_rules(policy: Policy) -> list[str]:
+    """The rules of ``policy`` whose duties include informing under Art. 14."""
+    return [r.id for r in policy.rules if Duty.INFORM_ART14 in r.duties]
+
+
+def _add_duties(repo: RightsRepository, candidates: Sequence[DutyCandidate]) -> int:
+    """Duties for ``candidates``: obtained when the pair's first record was stored, due
+    a month later (Art. 14(3)(a)), in the language of the pair's latest post."""
+    return repo.add_duties(
+        [
+            {
+                "contact_id": candidate.contact_id,
+                "source_name": candidate.source_name,
+                "channel": candidate.channel,
+                "obtained_at": candidate.first_ingested_at,
+                "due_at": notice_deadline(candidate.first_ingested_at).due_at,
+                "language": candidate.language if candidate.language in LANGUAGES else "de",
+            }
+            for candidate in candidates
+        ]
+    )
+
+
 def sync_duties(session: Session, policy: Policy, *, incremental: bool = False) -> int:
     """Create the duties that stored records imply; returns how many are new. Set-based
-    (``RightsRepository.missing_duty_candidates``); ``incremental`` looks only at pairs
-    with records ingested since the last sync (less ``OVERLAP``) — what the findings
-    page does on every load — while ``due_duties`` and ``send_notices`` look at all.
-    Rules of older policy versions do not inform (their duties are not known here)."""
+    (``RightsRepository.missing_duty_candidates``).
+
+    The pipeline keeps the duties current as records arrive (``DutyKeeper``, in each
+    batch's transaction), so this is the safety net: ``incremental`` looks only at
+    records stored under an informing rule since the last sync or batch (less
+    ``OVERLAP``) whose pair has no duty — what the findings page, the dry run and the
+    campaign send do, and nothing to find when the pipeline did its work. A full sync
+    looks at every record: ``due_duties``, ``send_notices``, and a policy apply (rules
+    that newly inform owe information about records stored long ago, with the deadline
+    of when those were obtained). Rules of older policy versions do not inform (their
+    duties are not known here)."""
     repo = RightsRepository(session)
-    informing = [r.id for r in policy.rules if Duty.INFORM_ART14 in r.duties]
     newest = repo.newest_ingested()
     mark = repo.mark(MARK) if incremental else None
-    duties = [
-        {
-            "contact_id": candidate.contact_id,
-            "source_name": candidate.source_name,
-            "channel": candidate.channel,
-            "obtained_at": candidate.first_ingested_at,
-            "due_at": notice_deadline(candidate.first_ingested_at).due_at,
-            "language": candidate.language if candidate.language in LANGUAGES else "de",
-        }
-        for candidate in repo.missing_duty_candidates(
-            (c.value for c in SOCIAL_CHANNELS), informing, since=mark - OVERLAP if mark else None
-        )
-    ]
-    created = repo.add_duties(duties)
+    candidates = repo.missing_duty_candidates(
+        (c.value for c in SOCIAL_CHANNELS),
+        informing_rules(policy),
+        since=mark - OVERLAP if mark else None,
+    )
+    created = _add_duties(repo, candidates)
     if newest is not None and (mark is None or newest > mark):
         repo.set_mark(MARK, newest)
     return created
+
+
+class DutyKeeper:
+    """Keeps the Art. 14 duties current as records arrive: told by the pipeline of each
+    batch's stored records (``sphere.pipeline.observers.BatchObserver``, registered by
+    ``sphere.runtime``), it derives the duties of the batch's (contact, source) pairs
+    that have a record under an informing rule — the same query as ``sync_duties``,
+    restricted to those pairs, and one executemany — and moves the sync mark forward,
+    all in the batch's transaction. A batch without such a record costs one statement (the
+    mark), never a wait: the mark is moved only when no other transaction holds it, and
+    only when it is less than ``OVERLAP`` behind — a mark left older (no sync since an
+    upgrade, or since ingestion paused) is moved by the next sync, which looks at what
+    arrived meanwhile."""
+
+    def stored(self, session: Session, records: Sequence[StoredRecord], *, policy: Policy) -> None:
+        rules = set(informing_rules(policy))
+        social = {c.value for c in SOCIAL_CHANNELS}
+        pairs = {
+            (r.contact_id, r.source_name)
+            for r in records
+            if r.contact_id is not None and r.rule_id in rules and r.channel in social
+        }
+        repo = RightsRepository(session)
+        if pairs:
+            _add_duties(repo, repo.missing_duty_candidates(social, rules, pairs=pairs))
+        repo.advance_mark(MARK, max(r.ingested_at for r in records), within=OVERLAP)
 
 
 def due_duties(session: Session, policy: Policy, *, now: datetime) -> list[NoticeDuty]:

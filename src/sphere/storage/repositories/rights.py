@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -328,13 +329,20 @@ class RightsRepository:
         return _duty(row)
 
     def add_duties(self, duties: Sequence[dict[str, Any]]) -> int:
-        """Insert many duties at once (``add_duty``'s fields per dict), one executemany
-        instead of a flush per row."""
-        if duties:
-            self.session.execute(
-                insert(NoticeDutyRow), [{"id": new_id(), **duty} for duty in duties]
-            )
-        return len(duties)
+        """Insert many duties at once (``add_duty``'s fields per dict) with one
+        executemany; a pair that has a duty already (a concurrent writer's, committed
+        first) is left as it is. Returns how many were inserted."""
+        if not duties:
+            return 0
+        dialect = self.session.get_bind().dialect.name
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(NoticeDutyRow)
+        inserted = self.session.execute(
+            statement.on_conflict_do_nothing(
+                index_elements=[NoticeDutyRow.contact_id, NoticeDutyRow.source_name]
+            ).returning(NoticeDutyRow.id),
+            [{"id": new_id(), **duty} for duty in duties],
+        )
+        return len(inserted.all())
 
     def duties(self, *, open_only: bool = True, contact_id: str | None = None) -> list[NoticeDuty]:
         query = select(NoticeDutyRow).order_by(NoticeDutyRow.due_at, NoticeDutyRow.id)
@@ -369,12 +377,15 @@ class RightsRepository:
         informing_rules: Iterable[str],
         *,
         since: datetime | None = None,
+        pairs: Iterable[tuple[str, str]] | None = None,
     ) -> list[DutyCandidate]:
         """(contact, source) pairs of linked interactions from ``channels`` that have no
         duty row yet and of which at least one record was stored under one of
         ``informing_rules`` — set-based: one GROUP BY with an anti-join on the duties.
-        With ``since``, only pairs with a record ingested since then are considered (an
-        index range on ``ingested_at``), which is what makes it cheap on every page.
+        With ``since``, only pairs with a record stored under an informing rule since then
+        and no duty are considered (an index range on ``ingested_at``, a look-up of each
+        such record's decision): once the pipeline keeps the duties current that finds
+        nothing. With ``pairs`` (a batch's (contact, source) pairs), only those.
         ``first_ingested_at`` is the first record of the pair (any rule); ``language``
         the language of its latest post that has one."""
         rules = list(informing_rules)
@@ -387,14 +398,6 @@ class RightsRepository:
             .where(n.contact_id == i.contact_id, n.source_name == i.source_name)
             .exists()
         )
-        pairs = None
-        if since is not None:
-            pairs = (
-                select(i.contact_id, i.source_name)
-                .where(i.contact_id.is_not(None), i.ingested_at >= since)
-                .distinct()
-                .subquery("recent_pairs")
-            )
         query = (
             select(i.contact_id, i.source_name, func.min(i.channel), func.min(i.ingested_at))
             .join(d, d.id == i.decision_id)
@@ -408,13 +411,39 @@ class RightsRepository:
             .group_by(i.contact_id, i.source_name)
             .having(informs == 1)
         )
-        if pairs is not None:  # pairs with a record since ``since`` (all their records count)
+        if since is not None:  # pairs with an informing record since ``since``, no duty
+            recent = (
+                select(i.contact_id, i.source_name)
+                .join(d, d.id == i.decision_id)
+                .where(
+                    i.ingested_at >= since,
+                    i.contact_id.is_not(None),
+                    d.rule_id.in_(rules),
+                    ~has_duty,
+                )
+                .distinct()
+                .subquery("recent_pairs")
+            )
             query = query.join(
-                pairs,
-                and_(pairs.c.contact_id == i.contact_id, pairs.c.source_name == i.source_name),
+                recent,
+                and_(recent.c.contact_id == i.contact_id, recent.c.source_name == i.source_name),
+            )
+        if pairs is not None:
+            by_source: dict[str, set[str]] = {}
+            for contact_id, source_name in pairs:
+                by_source.setdefault(source_name, set()).add(contact_id)
+            if not by_source:
+                return []
+            query = query.where(
+                or_(
+                    *(
+                        and_(i.source_name == source_name, i.contact_id.in_(sorted(contacts)))
+                        for source_name, contacts in sorted(by_source.items())
+                    )
+                )
             )
         rows = self.session.execute(query).all()
-        languages = self._latest_languages({(r[0], r[1]) for r in rows})
+        languages = self._latest_languages({(r[0], r[1]) for r in rows}) if rows else {}
         return [
             DutyCandidate(
                 contact_id=contact_id,
@@ -468,6 +497,20 @@ class RightsRepository:
         else:
             row.at = at
         self.session.flush()
+
+    def advance_mark(self, name: str, at: datetime, *, within: timedelta) -> None:
+        """Move an existing mark forward to ``at`` if it is no more than ``within`` behind
+        (an older mark is the sync's to move: what came in meanwhile may have no duties),
+        never back and never waiting: a mark another transaction holds (a sync, another
+        worker's batch) stays as it is — a lower mark only means a little more to look at."""
+        m = ReadModelMarkRow
+        held = select(m.name).where(m.name == name).with_for_update(skip_locked=True)
+        self.session.execute(
+            update(m)
+            .where(m.name == name, m.at < at, m.at >= at - within, m.name.in_(held))
+            .values(at=at)
+            .execution_options(synchronize_session=False)
+        )
 
     def newest_ingested(self) -> datetime | None:
         return self.session.scalar(select(func.max(InteractionRow.ingested_at)))
