@@ -18,7 +18,10 @@ What is built, all of it consistent with the shipped default policy:
 * events (12 %): web/mobile events of contacts with web-analytics consent;
 * attributes (8 %): derived interests under profiling consent with provenance edges to
   the posts and the consent, plus some legal-obligation records;
-* data-subject requests (1 % of contacts, some overdue), Art. 14 notice duties,
+* the Art. 14 notice duties the pipeline derives as posts arrive (``DutyKeeper``: per
+  linked (contact, source) with a post under an informing rule, due a month after the
+  first post; most sent) and the duty sync mark at the newest post;
+* data-subject requests (1 % of contacts, some overdue),
   quarantined lines, anonymous aggregates, an approved measure and a draft campaign
   over every contact.
 
@@ -54,17 +57,21 @@ from sphere.domain import (
     Visibility,
 )
 from sphere.domain.time import FrozenClock
+from sphere.dsr.deadline import notice_deadline
+from sphere.dsr.notice import LANGUAGES
 from sphere.governance.policy_versions import apply_policy
 from sphere.governance.sources import add_source
 from sphere.pipeline.facts import AuthorState, build_facts, contact_import_facts, relationship_of
 from sphere.pipeline.gate import gate
 from sphere.policy import Policy, default_policy
+from sphere.rights.notices import MARK, SOCIAL_CHANNELS, informing_rules
 from sphere.storage.crypto import Keyring, pseudonym_subject
 from sphere.storage.db import session_scope
 from sphere.storage.entities import NewInteraction
 from sphere.storage.marketing_tables import CampaignRow, MeasureRow
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.interactions import InteractionRepository
+from sphere.storage.repositories.rights import RightsRepository
 from sphere.storage.rights_tables import DsrRequestRow, NoticeDutyRow
 from sphere.storage.tables import (
     AggregateRow,
@@ -175,6 +182,11 @@ class StateBuilder:
         self.people: list[Person] = []
         self.say = progress
         self._gate_cache: dict[tuple[Any, ...], Any] = {}
+        # Per (contact, source) of linked social posts, what the pipeline's Art. 14 duty
+        # keeper derives: [first ingested, channel, stored under an informing rule,
+        # (ingested, id) of the latest post with a language, that language].
+        self._pairs: dict[tuple[str, str], list[Any]] = {}
+        self._newest: datetime | None = None
 
     # -- the whole build -------------------------------------------------------------
     def build(self) -> BuildStats:
@@ -436,6 +448,7 @@ class StateBuilder:
         total = int(self.records * 0.80)
         handled = [p for p in self.people if p.handle]
         pseudonyms = max(1, self.contacts // 2)
+        informing = set(informing_rules(self.policy))
         serial = 0
         for start, end in _chunks(total):
             with session_scope(self.factory) as session:
@@ -492,6 +505,7 @@ class StateBuilder:
                     )
                     decision_rows.append(decision_row)
                     rows.append(row)
+                    self._note_pair(row, informs=decision.rule_id in informing)
                     audit.add(
                         actor="pipeline",
                         action="interaction.stored",
@@ -514,6 +528,48 @@ class StateBuilder:
                 self.stats.decisions += len(decision_rows)
             if (start // CHUNK) % 20 == 0:
                 self.say(f"  interactions {end:,}/{total:,}")
+
+    def _note_pair(self, row: dict[str, Any], *, informs: bool) -> None:
+        """What a stored post adds to its (contact, source) pair's Art. 14 duty."""
+        at = row["ingested_at"]
+        self._newest = at if self._newest is None else max(self._newest, at)
+        contact_id, channel = row["contact_id"], str(row["channel"])
+        if contact_id is None or channel not in {c.value for c in SOCIAL_CHANNELS}:
+            return
+        key = (str(contact_id), str(row["source_name"]))
+        pair = self._pairs.get(key)
+        latest = (at, str(row["id"]))
+        if pair is None:
+            self._pairs[key] = [at, channel, informs, latest, row["language"]]
+            return
+        pair[0], pair[1], pair[2] = min(pair[0], at), min(pair[1], channel), pair[2] or informs
+        if row["language"] is not None and (pair[4] is None or latest > pair[3]):
+            pair[3], pair[4] = latest, row["language"]
+
+    def _duty_rows(self) -> list[dict[str, Any]]:
+        """The Art. 14 duties the pipeline derives as the posts arrive (``DutyKeeper``),
+        what ``sync_duties`` would create from scratch; about 70 % of those obtained more
+        than three days ago were sent."""
+        duties = []
+        for (contact_id, source_name), pair in sorted(self._pairs.items()):
+            first, channel, informs, _latest, language = pair
+            if not informs:
+                continue
+            sent = first + timedelta(days=3)
+            duties.append(
+                {
+                    "id": new_id(),
+                    "contact_id": contact_id,
+                    "source_name": source_name,
+                    "channel": channel,
+                    "obtained_at": first,
+                    "due_at": notice_deadline(first).due_at,
+                    "sent_at": sent if sent < self.now and self.rng.random() < 0.7 else None,
+                    "language": language if language in LANGUAGES else "de",
+                    "notice_sha256": None,
+                }
+            )
+        return duties
 
     # -- events ----------------------------------------------------------------------
     def _events(self) -> None:
@@ -721,29 +777,12 @@ class StateBuilder:
     def _extras(self) -> None:
         with session_scope(self.factory) as session:
             connection = session.connection()
-            # Art. 14 duties for some linked Mastodon authors (as sync_duties would make).
-            duties = []
-            for person in self.people[: max(1, len(self.people) // 5)]:
-                if not person.handle:
-                    continue
-                obtained = self.now - timedelta(days=self.rng.uniform(0, 60))
-                duties.append(
-                    {
-                        "id": new_id(),
-                        "contact_id": person.id,
-                        "source_name": "bench-mastodon",
-                        "channel": "mastodon",
-                        "obtained_at": obtained,
-                        "due_at": obtained + timedelta(days=30),
-                        "sent_at": obtained + timedelta(days=3)
-                        if self.rng.random() < 0.7
-                        else None,
-                        "language": "de",
-                        "notice_sha256": None,
-                    }
-                )
-            if duties:
-                connection.execute(insert(NoticeDutyRow.__table__), duties)
+            # Art. 14 duties as the pipeline keeps them, and the sync mark it moves on.
+            duties = self._duty_rows()
+            for start in range(0, len(duties), CHUNK):
+                connection.execute(insert(NoticeDutyRow.__table__), duties[start : start + CHUNK])
+            if self._newest is not None:
+                RightsRepository(session).set_mark(MARK, self._newest)
             self.stats.notice_duties = len(duties)
             quarantine = []
             for index in range(200):
