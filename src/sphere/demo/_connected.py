@@ -5,7 +5,9 @@ erasure requested in the portal reaches it and the cockpit shows it per system.
 Its contacts are the people of the demo's CRM export (customer number, e-mail, phone,
 name, address), each with a few activities (calls, notes; deleted on erasure) and
 some deals whose invoice number and amount are kept ten years (HGB §257, AO §147). The
-file and the definition are written once; a later run leaves them as they are.
+file and the definition are written once; a later run leaves them as they are. The
+CRM is the target of the CRM sync: the records Sphere's gate stored for its customers
+are copied into ``sphere_records`` (``sync_demo_crm``) and removed there with them.
 """
 
 from __future__ import annotations
@@ -79,6 +81,35 @@ tables:
         erasure: keep
         reason: invoices are kept ten years (HGB §257, AO §147; Art. 17(3)(b) GDPR)
       closed_at: {category: technical}
+  sphere_records:
+    erasure: delete_row
+    fields:
+      sphere_id: {category: identifier}
+      customer_no: {category: identifier, identity: customer_number}
+      email: {category: contact_data, identity: email}
+      channel: {category: technical}
+      body: {category: communication}
+      reference: {category: technical}
+      purpose: {category: technical}
+      legal_basis: {category: technical}
+      keep_until: {category: technical}
+# The CRM sync (docs/connectors.md, "CRM sync"): what Sphere's gate stored for a
+# customer is copied here with its purpose, legal basis and retention deadline, and
+# deleted here when Sphere deletes it.
+sync:
+  table: sphere_records
+  columns:
+    record_id: sphere_id
+    record_type: record_type
+    customer_number: customer_no
+    email: email
+    channel: channel
+    text: body
+    reference: reference
+    purpose: purpose
+    legal_basis: legal_basis
+    retention_until: keep_until
+    synced_at: synced_at
 """
 
 NOTES = (
@@ -116,6 +147,21 @@ deals = Table(
     Column("invoice_no", String(20), nullable=False),
     Column("amount", Numeric(10, 2), nullable=False),
     Column("closed_at", DateTime, nullable=False),
+)  # fmt: skip
+
+sphere_records = Table(
+    "sphere_records", metadata,
+    Column("sphere_id", String(36), primary_key=True),
+    Column("record_type", String(20), nullable=False),
+    Column("customer_no", String(64)),
+    Column("email", String(254)),
+    Column("channel", String(40)),
+    Column("body", Text),
+    Column("reference", String(300)),
+    Column("purpose", String(40)),
+    Column("legal_basis", String(40)),
+    Column("keep_until", DateTime),
+    Column("synced_at", DateTime),
 )  # fmt: skip
 
 
@@ -180,3 +226,18 @@ def connect_demo_crm(rt: Runtime, crm_export: Path) -> Path | None:
         database = write_crm(directory, csv.DictReader(f))
     rt.forget_connected_systems()
     return database
+
+
+def sync_demo_crm(rt: Runtime, *, backfill: bool = False) -> dict[str, int]:
+    """Hand the CRM what the gate stored for its customers (``backfill``: the records
+    ingested before the CRM was connected), as ``sphere crm sync`` does."""
+    from sphere.rights import crm_sync
+
+    if rt.crm_sync_target() is None:
+        return {}
+    if backfill:
+        with rt.session() as session:
+            crm_sync.backfill(session, rt.keyring, at=rt.clock.now(), actor="demo")
+    systems = rt.connected_systems()
+    result = crm_sync.drain(rt.factory, rt.keyring, systems, now=rt.clock.now, actor="demo")
+    return {"pushed": result.pushed, "removed": result.removed}

@@ -21,7 +21,7 @@ from typing import Any
 from sphere.accounts.service import Role, create_staff_user, make_password_hasher
 from sphere.consent.ledger import grant, withdraw
 from sphere.demo._breach import record_demo_breach
-from sphere.demo._connected import connect_demo_crm
+from sphere.demo._connected import connect_demo_crm, sync_demo_crm
 from sphere.demo._dpia import carry_out_demo_dpias
 from sphere.demo._joint import register_demo_arrangements
 from sphere.demo._recipients import register_demo_recipients
@@ -250,8 +250,10 @@ def build_demo(
     report.staff_created = _create_staff(rt)
     if "crm" in files:  # the company's CRM, connected: erasures reach it (issue 15)
         connect_demo_crm(rt, data_dir / files["crm"]["path"])
+        sync_demo_crm(rt, backfill=True)  # what the gate stored for customers, to the CRM
     register_demo_recipients(rt)  # processors and transfers (Art. 28, 44-49), before the
     report.story = play_story(rt, manifest["consents"])  # story's requests (Art. 19)
+    sync_demo_crm(rt)  # the story's erasures and withdrawals reach the CRM's copy too
     record_demo_breach(rt)  # the register's one breach (Art. 33, 34)
     register_demo_arrangements(rt)  # joint controllers with the platforms (Art. 26)
     declare_demo_measures(rt)  # the measures Sphere cannot evidence itself (Art. 32)

@@ -217,6 +217,26 @@ def requeue(session: Session, keyring: Keyring, *, at: datetime, actor: str) -> 
     return n
 
 
+def retry_now(session: Session, keyring: Keyring, *, at: datetime, actor: str) -> int:
+    """The DPO's "sync now": dead-lettered entries requeued, failed ones due at once."""
+    n = requeue(session, keyring, at=at, actor=actor)
+    return n + CrmSyncRepository(session, keyring).retry_now(at=at)
+
+
+def sync_now(
+    factory: sessionmaker[Session],
+    keyring: Keyring,
+    target: CrmTarget,
+    *,
+    now: Callable[[], datetime],
+    actor: str,
+) -> SyncResult:
+    """``retry_now`` (committed), then ``drain``."""
+    with session_scope(factory) as session:
+        retry_now(session, keyring, at=now(), actor=actor)
+    return drain(factory, keyring, target, now=now, actor=actor)
+
+
 def status(session: Session, keyring: Keyring, target: CrmTarget | None) -> dict[str, Any]:
     """The sync's state: its target, pending, failed and dead-lettered entries (pushes
     and removals), how many records the CRM holds from Sphere, the last error."""

@@ -208,6 +208,7 @@ def test_the_demo_crm_is_connected_and_an_erasure_reaches_it(demo_runtime: Runti
 
     from sphere.domain import IdentityKind
     from sphere.portal.requests import carry_out, verify_request
+    from sphere.rights.crm_sync import status as crm_status
     from sphere.rights.requests import RequestType, get_request, open_request
     from sphere.rights.systems import request_tasks
     from sphere.storage.repositories.contacts import ContactRepository
@@ -222,9 +223,15 @@ def test_the_demo_crm_is_connected_and_an_erasure_reaches_it(demo_runtime: Runti
     assert (health.status, health.dialect) == ("ok", "sqlite"), health.problems
     crm = create_engine(f"sqlite:///{directory / 'crm.sqlite'}")
     with crm.connect() as connection:
+        # The CRM sync: what the gate stored for customers is in the CRM, nothing waits.
         email = connection.execute(
-            text("SELECT email FROM contacts WHERE email IS NOT NULL ORDER BY id LIMIT 1")
+            text("SELECT email FROM sphere_records WHERE email IS NOT NULL ORDER BY email LIMIT 1")
         ).scalar_one()
+        synced = connection.execute(text("SELECT count(*) FROM sphere_records")).scalar_one()
+    with rt.session() as session:
+        state = crm_status(session, rt.keyring, systems)
+    assert state["target"] == "crm" and state["synced"] == synced > 0
+    assert state["pending"] == state["failed"] == state["dead_letter"] == 0
     policy = rt.policy()
     with rt.session() as session:
         contact = ContactRepository(session, rt.keyring).find_by_identity(IdentityKind.EMAIL, email)
@@ -243,5 +250,8 @@ def test_the_demo_crm_is_connected_and_an_erasure_reaches_it(demo_runtime: Runti
         left = connection.execute(
             text("SELECT count(*) FROM contacts WHERE email = :e"), {"e": email}
         ).scalar_one()
+        records = connection.execute(
+            text("SELECT count(*) FROM sphere_records WHERE email = :e"), {"e": email}
+        ).scalar_one()
     crm.dispose()
-    assert left == 0
+    assert left == 0 and records == 0

@@ -304,9 +304,16 @@ class CrmSyncRepository:
         )
         return int(result.rowcount or 0)
 
+    def retry_now(self, *, at: datetime) -> int:
+        """Failed entries are due now (their back-off waived)."""
+        result = self.session.execute(
+            update(CrmOutboxRow).where(CrmOutboxRow.state == FAILED).values(next_attempt_at=at)
+        )
+        return int(result.rowcount or 0)
+
     def counts(self) -> dict[str, Any]:
-        """Pending, failed and dead-lettered entries (pushes and removals), records held
-        by the CRM, the last error and the oldest waiting entry."""
+        """Pending (of them removals), failed and dead-lettered entries, records held by
+        the CRM, the last error and the oldest waiting entry."""
         counts: dict[str, Any] = {PENDING: 0, FAILED: 0, DEAD_LETTER: 0}
         for state, op, n in self.session.execute(
             select(CrmOutboxRow.state, CrmOutboxRow.op, func.count()).group_by(
@@ -314,7 +321,7 @@ class CrmSyncRepository:
             )
         ):
             counts[state] = counts.get(state, 0) + int(n)
-            if op == REMOVE:
+            if op == REMOVE and state == PENDING:
                 counts["removals"] = counts.get("removals", 0) + int(n)
         counts.setdefault("removals", 0)
         counts["synced"] = int(self.session.scalar(select(func.count()).select_from(CrmSyncedRow)))

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from sphere.accounts import Principal, Role
 from sphere.errors import SphereError
+from sphere.rights import crm_sync
 from sphere.rights.art19 import told_per_request
 from sphere.rights.requests import get_request
 from sphere.rights.systems import (
@@ -77,7 +78,28 @@ def systems_page(
         counts=counts,
         tasks=tasks,
         may_act=dpo.role in (Role.DPO, Role.ADMIN),
+        crm=crm_sync.status(db, runtime.keyring, systems),
+        crm_name=_crm_name(systems),
     )
+
+
+def _crm_name(systems: ConnectorSet | None) -> str | None:
+    target = systems.sync_target() if systems is not None else None
+    return systems.definition(target).name if systems is not None and target else None
+
+
+@router.post("/systems/crm-sync", dependencies=[CsrfProtected])
+def sync_crm_now(runtime: Runtime, dpo: Actor) -> Response:
+    """Dead-lettered entries get a fresh round and failed ones are due at once (after the
+    cause was fixed), then the outbox is drained - after the answer, in transactions of
+    their own (``sphere serve`` also drains every minute)."""
+    systems, core, actor = runtime.core.connected_systems(), runtime.core, actor_of(dpo)
+
+    def work() -> None:
+        crm_sync.sync_now(core.factory, core.keyring, systems, now=core.clock.now, actor=actor)
+
+    runtime.after_response.submit("crm sync", work)
+    return RedirectResponse("/cockpit/systems#crm-sync", 303)
 
 
 @router.post("/systems/tasks/{task_id}/retry", dependencies=[CsrfProtected])
