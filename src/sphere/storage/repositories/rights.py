@@ -385,7 +385,8 @@ class RightsRepository:
         With ``since``, only pairs with a record stored under an informing rule since then
         and no duty are considered (an index range on ``ingested_at``, a look-up of each
         such record's decision): once the pipeline keeps the duties current that finds
-        nothing. With ``pairs`` (a batch's (contact, source) pairs), only those.
+        nothing. With ``pairs`` (a batch's (contact, source) pairs), only those that have
+        no duty yet (looked up first; none left: no further query).
         ``first_ingested_at`` is the first record of the pair (any rule); ``language``
         the language of its latest post that has one."""
         rules = list(informing_rules)
@@ -429,9 +430,7 @@ class RightsRepository:
                 and_(recent.c.contact_id == i.contact_id, recent.c.source_name == i.source_name),
             )
         if pairs is not None:
-            by_source: dict[str, set[str]] = {}
-            for contact_id, source_name in pairs:
-                by_source.setdefault(source_name, set()).add(contact_id)
+            by_source = self._pairs_without_duty(pairs)
             if not by_source:
                 return []
             query = query.where(
@@ -455,6 +454,28 @@ class RightsRepository:
             )
             for contact_id, source_name, channel, first in rows
         ]
+
+    def _pairs_without_duty(self, pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+        """Of ``pairs``, those with no duty yet, as contacts per source: one index look-up
+        on the duties, so a batch whose people all have their duty reads no records."""
+        wanted = set(pairs)
+        if not wanted:
+            return {}
+        n = NoticeDutyRow
+        contacts = sorted({contact_id for contact_id, _ in wanted})
+        for start in range(0, len(contacts), 1000):
+            wanted -= {
+                (contact_id, source_name)
+                for contact_id, source_name in self.session.execute(
+                    select(n.contact_id, n.source_name).where(
+                        n.contact_id.in_(contacts[start : start + 1000])
+                    )
+                )
+            }
+        by_source: dict[str, set[str]] = {}
+        for contact_id, source_name in wanted:
+            by_source.setdefault(source_name, set()).add(contact_id)
+        return by_source
 
     def _latest_languages(
         self, pairs: set[tuple[str, str]], *, chunk: int = 500
