@@ -85,6 +85,7 @@ def retention(ctx: JobContext) -> dict[str, Any]:
             now=ctx.now,
             actor=ctx.job.created_by,
             dry_run=bool(ctx.params.get("dry_run")),
+            systems=ctx.deps.connected_systems(),
         )
         ctx.progress(1, 1, "committing")
     return result.to_dict()

@@ -15,7 +15,10 @@ retention from their last use), and review-queue items past theirs (30 days).
 Last, contacts past their own deadline (set by the CRM import: last import + the
 import purpose's retention; every re-import extends it) are erased like an Art. 17
 request (``erasure.erase_contact``, crypto-shredding their key) when nothing else keeps
-them: not restricted, no open request, no stored record left, no valid consent.
+them: not restricted, no open request, no stored record left, no valid consent — and,
+given the connected systems, there too (``retention_systems``: a request of channel
+``retention`` with a task per system). Deleted records leave the CRM sync's target
+through the removal entries their deletion queues (``rights.crm_sync``).
 
 It is idempotent (a second run finds nothing) and writes one audit entry with counts
 when it removed something; ``dry_run`` reports the same counts and changes nothing.
@@ -31,7 +34,8 @@ from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
 from sphere.consent.ledger import states
-from sphere.rights.erasure import erase_contact
+from sphere.rights.retention_systems import erase_past_retention
+from sphere.rights.systems import ConnectedSystems
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import SourceRef, SourceType
 from sphere.storage.repositories import credentials
@@ -92,8 +96,16 @@ class RetentionResult:
 
 
 def run_retention(
-    session: Session, keyring: Keyring, *, now: datetime, actor: str, dry_run: bool = False
+    session: Session,
+    keyring: Keyring,
+    *,
+    now: datetime,
+    actor: str,
+    dry_run: bool = False,
+    systems: ConnectedSystems | None = None,
 ) -> RetentionResult:
+    """See the module docstring; ``systems``: the connected systems an erased contact is
+    erased in too (``retention_systems``)."""
     rights = RightsRepository(session)
     interactions = rights.expired("interactions", now=now)
     events = rights.expired("events", now=now)
@@ -154,8 +166,8 @@ def run_retention(
         quarantine.delete(item_id)  # destroys the item's own payload key
     # Contacts that held no record before this run (the dry run counts the same ones; a
     # contact whose last record went just now is due in the next run).
-    for contact_id in due_contacts:
-        erase_contact(session, keyring, contact_id, at=now, actor=actor)
+    for contact_id in due_contacts:  # in the connected systems too (retention_systems)
+        erase_past_retention(session, keyring, systems, contact_id, at=now, actor=actor)
     result = RetentionResult(
         False,
         len(interaction_ids),
