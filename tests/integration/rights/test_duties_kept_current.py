@@ -112,3 +112,22 @@ def test_a_policy_that_newly_informs_creates_the_duties_of_old_records(rt, tmp_p
     assert [d.contact_id for d in duties] == [customer.contact_id]
     assert _utc(duties[0].obtained_at) == _utc(first) == START
     assert _utc(duties[0].due_at) < rt.clock.now()  # owed since long: overdue at once
+
+
+def test_a_duty_written_by_another_transaction_first_is_left_as_it_is(rt, tmp_path) -> None:
+    """Two writers deriving the same pair (a worker's batch and a page's sync): the second
+    insert does nothing and says so, the batch is not failed by it."""
+    customer = seed_customer(rt, tmp_path)
+    with rt.session() as session:
+        repo = RightsRepository(session)
+        (duty,) = repo.duties()
+        again = {
+            "contact_id": customer.contact_id,
+            "source_name": duty.source_name,
+            "channel": duty.channel,
+            "obtained_at": rt.clock.now(),
+            "due_at": rt.clock.now(),
+            "language": "en",
+        }
+        assert repo.add_duties([again]) == 0
+        assert repo.duties() == [duty]
