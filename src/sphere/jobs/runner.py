@@ -100,7 +100,10 @@ def submit_and_wait(
         return run_job(deps, ProgressBoard(), job.id) or job
     runner.wake()
     runner.board.entry(job.id).finished.wait(wait)
-    with session_scope(deps.factory) as session:
+    # Read-only: on SQLite a job still running holds the one write lock (a findings
+    # snapshot or a dry run at a million records: longer than the busy timeout), and a
+    # BEGIN IMMEDIATE here would fail the request instead of answering "running".
+    with session_scope(read_only_factory(deps.factory)) as session:
         return JobRepository(session).get(job.id)
 
 
