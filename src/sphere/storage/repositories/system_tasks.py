@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from sphere.storage.system_task_tables import DsrSystemTaskRow
 @dataclass(frozen=True, slots=True)
 class SystemTask:
     id: str
-    request_id: str
+    request_id: str | None
     system: str
     action: str
     state: str
@@ -31,6 +31,12 @@ class SystemTask:
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    event_id: str | None = None
+    contact_id: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    due_at: datetime | None = None
+    token_hash: str | None = None
+    token_expires_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,12 +52,16 @@ class SystemTask:
             "result": dict(self.result),
             "updated_at": self.updated_at.isoformat(),
             "completed_at": self.completed_at.isoformat() if self.completed_at else None,
+            "event_id": self.event_id,
+            "params": dict(self.params),
+            "due_at": self.due_at.isoformat() if self.due_at else None,
         }
 
 
 def _task(row: DsrSystemTaskRow) -> SystemTask:
     values = {name: getattr(row, name) for name in SystemTask.__dataclass_fields__}
     values["result"] = dict(values["result"] or {})
+    values["params"] = dict(values["params"] or {})
     return SystemTask(**values)
 
 
@@ -79,6 +89,40 @@ class SystemTaskRepository:
             select(DsrSystemTaskRow)
             .where(DsrSystemTaskRow.request_id == request_id)
             .order_by(DsrSystemTaskRow.system)
+        )
+        return [_task(row) for row in rows]
+
+    def for_requests(self, request_ids: Sequence[str]) -> list[SystemTask]:
+        if not request_ids:
+            return []
+        rows = self.session.scalars(
+            select(DsrSystemTaskRow)
+            .where(DsrSystemTaskRow.request_id.in_(list(request_ids)))
+            .order_by(DsrSystemTaskRow.request_id, DsrSystemTaskRow.system)
+        )
+        return [_task(row) for row in rows]
+
+    def for_event(self, event_id: str) -> list[SystemTask]:
+        rows = self.session.scalars(
+            select(DsrSystemTaskRow)
+            .where(DsrSystemTaskRow.event_id == event_id)
+            .order_by(DsrSystemTaskRow.system)
+        )
+        return [_task(row) for row in rows]
+
+    def by_token_hash(self, token_hash: str, *, lock: bool = False) -> SystemTask | None:
+        statement = select(DsrSystemTaskRow).where(DsrSystemTaskRow.token_hash == token_hash)
+        if lock:
+            statement = statement.with_for_update()
+        row = self.session.scalar(statement)
+        return None if row is None else _task(row)
+
+    def waiting_overdue(self, state: str, at: datetime) -> list[SystemTask]:
+        """Tasks in ``state`` (waiting for their owner) whose due date has passed."""
+        rows = self.session.scalars(
+            select(DsrSystemTaskRow)
+            .where(DsrSystemTaskRow.state == state, DsrSystemTaskRow.due_at < at)
+            .order_by(DsrSystemTaskRow.due_at)
         )
         return [_task(row) for row in rows]
 
