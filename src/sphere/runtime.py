@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from sphere.audit.checkpoint import install_checkpoint_hook
 from sphere.audit.keys import SESSION_INFO, load_audit_keys
 from sphere.channels import CompanyProfile, build_registry
 from sphere.channels.company import load_company_profile
+from sphere.consent.events import register
 from sphere.domain import Clock, SystemClock
 from sphere.domain.minors import digital_consent_age
 from sphere.errors import ConfigurationError, ConnectorError
@@ -59,6 +61,14 @@ class Runtime:
     _analyzer: Analyzer | None = None
     _systems: ConnectorSet | None = None
 
+    def __post_init__(self) -> None:
+        # Withdrawals and objections from any channel reach the connected systems.
+        from sphere.rights.systems.consent import SystemsConsentObserver
+
+        register(
+            self.factory, "systems", SystemsConsentObserver(self.keyring, self.connected_systems)
+        )
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         with session_scope(self.factory) as session:
@@ -89,11 +99,20 @@ class Runtime:
         a broken definition raises ``ConnectorError`` naming file and line. Erased values
         are replaced by a keyed hash under a key derived from the pseudonym secret."""
         if self._systems is None:
-            from sphere.connectors.registry import ConnectorSet  # not every command needs it
+            from sphere.connectors.manual import OwnerMail  # not every command needs them
+            from sphere.connectors.registry import ConnectorSet
 
+            env = os.environ  # the portal's mail settings: owners' e-mails go out the same way
+            mail = OwnerMail(
+                smtp_host=env.get("SPHERE_WEB_SMTP_HOST") or None,
+                smtp_port=int(env.get("SPHERE_WEB_SMTP_PORT") or 25),
+                sender=env.get("SPHERE_WEB_SMTP_SENDER") or "privacy@example.com",
+                public_url=env.get("SPHERE_WEB_PUBLIC_URL") or "http://127.0.0.1:8000",
+            )
             self._systems = ConnectorSet.from_directory(
                 self.settings.resolved_connectors_dir,
                 hash_key=self.keyring.derived_key("connectors.erasure-hash"),
+                mail=mail,
             )
         return self._systems
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sphere.domain.manual import ManualSystem
 from sphere.domain.systems import RetryPolicy
 
 Place = tuple[int, int]
@@ -36,6 +37,7 @@ class ConnectorKind(StrEnum):
     SQL = "sql"
     WEBHOOK = "webhook"  # signed notifications out (``webhook``): no data is read there
     HTTP = "http"  # an HTTP API (``http_system``): endpoints per operation
+    MANUAL = "manual"  # no API: the owner is e-mailed a task with a confirmation link
 
 
 class WebhookEvent(StrEnum):
@@ -44,7 +46,8 @@ class WebhookEvent(StrEnum):
     ERASURE = "erasure"  # an erasure request carried out in Sphere (Art. 17, Art. 19)
     RECTIFICATION = "rectification"  # Art. 16, Art. 19
     RESTRICTION = "restriction"  # Art. 18, Art. 19
-    OBJECTION = "objection"  # an objection request carried out (Art. 21)
+    OBJECTION = "objection"  # an objection recorded, in a request or not (Art. 21)
+    CONSENT = "consent"  # a consent withdrawn outside any request (Art. 7(3))
 
 
 class Dialect(StrEnum):
@@ -351,3 +354,21 @@ class HttpDefinition:
 
     def endpoint(self, operation: str) -> Endpoint | None:
         return next((e for e in self.endpoints if e.operation == operation), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ManualDefinition:
+    """A system without an API (paper files, an old desktop program): its owner is
+    e-mailed what to do per operation (``rights.systems.manual``). ``retry`` governs
+    sending the e-mail."""
+
+    system: str
+    spec: ManualSystem
+    source: str
+    description: str = ""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    kind: ConnectorKind = ConnectorKind.MANUAL
+
+    @property
+    def name(self) -> str:
+        return self.spec.name

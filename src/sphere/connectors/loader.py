@@ -35,6 +35,7 @@ from sphere.connectors.definition import (
     FieldSpec,
     FlagValue,
     HttpDefinition,
+    ManualDefinition,
     Place,
     PreferenceSpec,
     Reference,
@@ -47,13 +48,14 @@ from sphere.connectors.definition import (
 from sphere.connectors.graph import check_graph
 from sphere.connectors.loader_http import read_http
 from sphere.connectors.loader_sync import read_sync
+from sphere.connectors.manual import MANUAL_TOP_KEYS, read_manual
 from sphere.domain.systems import IDENTITY_KINDS, PREFERENCE_STATES, RetryPolicy
 from sphere.errors import ConnectorError
 from sphere.policy import yaml_places
 from sphere.policy.yaml_places import type_name
 
 E = TypeVar("E", bound=StrEnum)
-AnyDefinition = ConnectorDefinition | WebhookDefinition | HttpDefinition
+AnyDefinition = ConnectorDefinition | WebhookDefinition | HttpDefinition | ManualDefinition
 
 _TOP_KEYS = ("system", "name", "description", "kind", "connection", "retry", "tables", "sync")
 _WEBHOOK_TOP_KEYS = ("system", "name", "description", "kind", "webhook", "retry")
@@ -252,6 +254,11 @@ class _Reader:
         description = (
             self.text(data, "description", "the connector") if "description" in data else ""
         )
+        if kind is ConnectorKind.MANUAL:
+            self.known_keys(data, MANUAL_TOP_KEYS, "the connector")
+            self.required(data, "manual", "the connector", top)
+            retry = self.retry(data) if "retry" in data else RetryPolicy()
+            return read_manual(self, data, system, name, description, retry)
         if kind is ConnectorKind.WEBHOOK:
             self.known_keys(data, _WEBHOOK_TOP_KEYS, "the connector")
             self.required(data, "webhook", "the connector", top)

@@ -16,11 +16,18 @@ from typing import Any
 
 from sphere.connectors import sql_updates
 from sphere.connectors.crm_sync import CrmSyncTarget
-from sphere.connectors.definition import ConnectorDefinition, HttpDefinition, WebhookDefinition
+from sphere.connectors.definition import (
+    ConnectorDefinition,
+    HttpDefinition,
+    ManualDefinition,
+    WebhookDefinition,
+)
 from sphere.connectors.http_system import HttpSystem
 from sphere.connectors.loader import load_directory
+from sphere.connectors.manual import OwnerMail
 from sphere.connectors.sql import SqlSystem
 from sphere.connectors.webhook import WebhookRecipient
+from sphere.domain.manual import ManualSystem
 from sphere.domain.systems import (
     RetryPolicy,
     SubjectIdentifiers,
@@ -34,10 +41,15 @@ from sphere.errors import NotFound
 class ConnectorSet:
     def __init__(
         self,
-        definitions: Sequence[ConnectorDefinition | WebhookDefinition | HttpDefinition],
+        definitions: Sequence[
+            ConnectorDefinition | WebhookDefinition | HttpDefinition | ManualDefinition
+        ],
         *,
         hash_key: bytes,
+        mail: OwnerMail | None = None,
     ) -> None:
+        self._manual = {d.system: d for d in definitions if isinstance(d, ManualDefinition)}
+        self._mail = mail or OwnerMail(smtp_host=None)
         self._systems: dict[str, SqlSystem | HttpSystem] = {}
         for d in definitions:
             if isinstance(d, ConnectorDefinition):
@@ -54,8 +66,10 @@ class ConnectorSet:
         self._sync = CrmSyncTarget(target) if target is not None else None
 
     @classmethod
-    def from_directory(cls, directory: Path, *, hash_key: bytes) -> ConnectorSet:
-        return cls(load_directory(directory), hash_key=hash_key)
+    def from_directory(
+        cls, directory: Path, *, hash_key: bytes, mail: OwnerMail | None = None
+    ) -> ConnectorSet:
+        return cls(load_directory(directory), hash_key=hash_key, mail=mail)
 
     def names(self) -> tuple[str, ...]:
         return tuple(self._systems)
@@ -70,6 +84,8 @@ class ConnectorSet:
         return self.system(name).definition
 
     def retry_policy(self, name: str) -> RetryPolicy:
+        if name in self._manual:
+            return self._manual[name].retry
         if name in self._webhooks:
             return self._webhooks[name].definition.retry
         return self.definition(name).retry
@@ -84,6 +100,22 @@ class ConnectorSet:
         except KeyError:
             raise NotFound(f"no webhook recipient {name!r}") from None
         return recipient.notify(event, timestamp=timestamp)
+
+    def manual_names(self) -> tuple[str, ...]:
+        """The systems without an API, reached through their owner (``kind: manual``)."""
+        return tuple(self._manual)
+
+    def manual(self, name: str) -> ManualSystem:
+        try:
+            return self._manual[name].spec
+        except KeyError:
+            raise NotFound(f"no manual system {name!r}") from None
+
+    def send_mail(self, to: str, subject: str, body: str) -> None:
+        self._mail.send(to, subject, body)
+
+    def confirm_url(self, token: str) -> str:
+        return self._mail.confirm_url(token)
 
     def access(self, name: str, identifiers: SubjectIdentifiers) -> SystemRows:
         return self.system(name).access(identifiers)

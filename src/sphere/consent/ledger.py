@@ -3,7 +3,8 @@ transaction, each with an audit entry.
 
 Withdrawal takes effect at once (GDPR Art. 7(3)): every derived datum that relied on the
 withdrawn consent — and everything derived from those in turn — is deleted through its
-provenance, and the audit entry lists what was removed (ids and counts only).
+provenance, and the audit entry lists what was removed (ids and counts only). The
+registered observers (``consent.events``: the connected systems) are told.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
+from sphere.consent.events import WITHDRAWN, ConsentChange, announce
 from sphere.consent.state import ConsentStatus, current_state, current_states
 from sphere.domain import ConsentState, LegalBasis, Purpose
 from sphere.domain.consent import ConsentRecord, DataUse
@@ -123,6 +125,7 @@ def withdraw(
         details={"channel": channel, "derived_removed": len(removed)},
         at=at,
     )
+    announce(session, ConsentChange(entry.id, contact_id, WITHDRAWN, (purpose.value,), at, actor))
     return entry, removed
 
 

@@ -21,11 +21,13 @@ marketing all need it, and none of them may import another.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
+from sphere.consent.events import OBJECTED, ConsentChange, announce
 from sphere.domain import AttributeKind, Purpose
 from sphere.errors import InvalidInput
 from sphere.storage.crypto import Keyring
@@ -89,4 +91,7 @@ def record_objection(
         },
         at=at,
     )
+    purpose_ids = tuple(sorted(p.value for p in purposes))
+    change = ConsentChange(str(uuid.uuid4()), contact_id, OBJECTED, purpose_ids, at, actor)
+    announce(session, change)
     return removed

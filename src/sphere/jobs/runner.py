@@ -177,13 +177,18 @@ class JobRunner:
 
 
 def retry_system_tasks(deps: JobDeps, *, at: datetime) -> int:
-    """Attempt every erasure task in a connected system whose back-off has passed, one
-    transaction each (``sphere.rights.systems``); returns how many were attempted. Due
-    tasks are looked up read-only, so an idle server never takes the write lock."""
-    from sphere.rights.systems import attempt_task, due_task_ids
+    """Attempt every task in a connected system whose back-off has passed, one
+    transaction each, after marking overdue manual tasks (``sphere.rights.systems``);
+    returns how many were attempted. Due tasks are looked up read-only, so an idle
+    server never takes the write lock."""
+    from sphere.rights.systems import attempt_task, due_task_ids, has_overdue, mark_overdue
 
     with session_scope(read_only_factory(deps.factory)) as session:
         due = due_task_ids(session, at=at)
+        overdue = has_overdue(session, at=at)
+    if overdue:  # manual tasks whose owner has not confirmed in time: the DPO's dead letters
+        with session_scope(deps.factory) as session:
+            mark_overdue(session, at=at, actor="system:retry")
     if not due:
         return 0
     systems = deps.connected_systems()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -13,6 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
+from sphere.domain.manual import ManualSystem
 from sphere.domain.systems import (
     IDENTITY_KINDS,
     RetryPolicy,
@@ -31,12 +33,15 @@ class ConnectedSystems(Protocol):
     """What the rights services need of the connected systems.
 
     ``supports(name, operation)``: operation one of ``domain.systems.OPERATIONS``
-    (access, erasure, rectification, restriction, preference). ``rectify``,
-    ``restrict`` and ``preference`` return a ``SystemChange`` whose ``operation`` names
-    them; one with ``unsupported`` set (the system declares nothing for it) changed
+    (access, erasure, rectification, restriction, preference). ``rectify``, ``restrict``
+    and ``preference`` return a ``SystemChange``; one with ``unsupported`` set changed
     nothing and is no failure. ``rectify``'s changes are keyed by identity kind or data
-    category (``email``, ``phone``, ``name``, ``postal_address``) or a key the
-    definition names; ``preference``'s state is one of ``PREFERENCE_STATES``."""
+    category (``email``, ``name``, …) or a key the definition names; ``preference``'s
+    state is one of ``PREFERENCE_STATES`` (given, withdrawn, objected).
+
+    Manual systems (no API, ``kind: manual``) are not among ``names()``:
+    ``manual_names()`` lists them, ``manual(name)`` says who owns one and what they must
+    do, ``send_mail`` delivers the owner's e-mail and ``confirm_url`` makes the link."""
 
     def names(self) -> tuple[str, ...]: ...
     def retry_policy(self, name: str) -> RetryPolicy: ...
@@ -54,12 +59,7 @@ class ConnectedSystems(Protocol):
         dry_run: bool = False,
     ) -> SystemChange: ...
     def restrict(
-        self,
-        name: str,
-        identifiers: SubjectIdentifiers,
-        *,
-        restricted: bool,
-        dry_run: bool = False,
+        self, name: str, identifiers: SubjectIdentifiers, *, restricted: bool, dry_run: bool = False
     ) -> SystemChange: ...
     def preference(
         self,
@@ -73,18 +73,29 @@ class ConnectedSystems(Protocol):
     def health(self) -> list[SystemHealth]: ...
     def recipients(self, event: str) -> tuple[str, ...]: ...
     def notify(self, name: str, event: dict[str, Any], *, timestamp: int) -> int: ...
+    def manual_names(self) -> tuple[str, ...]: ...
+    def manual(self, name: str) -> ManualSystem: ...
+    def send_mail(self, to: str, subject: str, body: str) -> None: ...
+    def confirm_url(self, token: str) -> str: ...
 
 
 class TaskState(StrEnum):
     PENDING = "pending"  # planned, not tried yet
     FAILED = "failed"  # the last attempt failed; retried at next_attempt_at
+    WAITING = "waiting"  # a manual task: its owner was told, the confirmation is awaited
     DONE = "done"
-    DEAD_LETTER = "dead_letter"  # attempts exhausted: the DPO must act
+    DEAD_LETTER = "dead_letter"  # attempts exhausted or overdue: the DPO must act
 
 
-ERASURE = "erasure"
-NOTIFY = "notify"  # a webhook recipient told of the erasure (signed, ``connectors.webhook``)
+ERASURE = "erasure"  # Art. 17
+RECTIFICATION = "rectification"  # Art. 16
+RESTRICTION = "restriction"  # Art. 18 (set or lifted: ``params["restricted"]``)
+PREFERENCE = "preference"  # Art. 7(3), Art. 21: ``params`` purpose and state
+NOTIFY = "notify"  # a webhook recipient told (signed, ``connectors.webhook``)
+MANUAL = "manual"  # a system without an API: its owner is e-mailed (``manual``)
+CHANGES = (ERASURE, RECTIFICATION, RESTRICTION, PREFERENCE)  # carried out by a connector
 RETRYABLE = (TaskState.PENDING.value, TaskState.FAILED.value)
+OPEN = (*RETRYABLE, TaskState.WAITING.value, TaskState.DEAD_LETTER.value)
 
 
 def subject_identifiers(session: Session, keyring: Keyring, contact_id: str) -> SubjectIdentifiers:
@@ -101,30 +112,59 @@ def key_id(request_id: str) -> str:
     return f"dsr-systems:{request_id}"
 
 
+def event_key_id(event_id: str) -> str:
+    return f"dsr-systems:event:{event_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentEventRef:
+    """A consent withdrawal or objection outside any request: its ledger/audit id and
+    the person (the tasks' owner instead of a request)."""
+
+    event_id: str
+    contact_id: str
+
+
 def plan(
     session: Session,
     keyring: Keyring,
     systems: ConnectedSystems,
-    request_id: str,
+    request_id: str | None,
     identifiers: SubjectIdentifiers,
     targets: list[tuple[str, str]],
     *,
     at: datetime,
     actor: str,
+    params: Mapping[str, Any] | None = None,
+    changes: Mapping[str, str] | None = None,
+    event: ConsentEventRef | None = None,
 ) -> list[SystemTask]:
-    """One pending task per (system, action) target; a system planned already is skipped."""
+    """One pending task per (system, action) target, owned by the request or, with
+    ``event``, by a consent event; a target planned already is skipped. ``params``
+    (purpose, state: never a value) go in clear; ``changes`` (a rectification's new
+    values) are encrypted with the identifiers under the owner's key."""
     repository = SystemTaskRepository(session)
-    planned = {t.system for t in repository.for_request(request_id)}
-    request = get_request(session, request_id)
-    kid = key_id(request_id)
-    payload = json.dumps([list(pair) for pair in identifiers.values])
+    if event is not None:
+        existing = repository.for_event(event.event_id)
+        subject_id, kid, owner = event.contact_id, event_key_id(event.event_id), event.event_id
+    else:
+        assert request_id is not None
+        existing = repository.for_request(request_id)
+        subject_id, kid = get_request(session, request_id).contact_id, key_id(request_id)
+        owner = request_id
+    planned = {(t.system, t.action) for t in existing}
+    pairs = [list(pair) for pair in identifiers.values]
+    payload = json.dumps({"identifiers": pairs, "changes": dict(changes)} if changes else pairs)
     for name, action in targets:
-        if name in planned:
+        if (name, action) in planned:
             continue
         task = repository.add(
-            request_id=request_id,
+            request_id=request_id if event is None else None,
+            event_id=event.event_id if event is not None else None,
+            contact_id=subject_id,
             system=name,
             action=action,
+            params=dict(params or {}),
             state=TaskState.PENDING.value,
             attempts=0,
             max_attempts=systems.retry_policy(name).max_attempts,
@@ -137,20 +177,65 @@ def plan(
         audit(
             session,
             actor=actor,
-            action="system.erasure_planned" if action == ERASURE else "system.notify_planned",
-            subject_id=request.contact_id,
-            object_ids=(request_id, task.id),
-            details={"system": name, "action": action},
+            action=f"system.{action}_planned",
+            subject_id=subject_id,
+            object_ids=(owner, task.id),
+            details={"system": name, "action": action, **dict(params or {})},
             at=at,
         )
-    return repository.for_request(request_id)
+    if event is not None:
+        return repository.for_event(event.event_id)
+    return repository.for_request(owner)
+
+
+def task_secret(
+    session: Session, keyring: Keyring, task: SystemTask
+) -> tuple[SubjectIdentifiers, dict[str, str]]:
+    """The identifiers the system is searched by and a rectification's new values."""
+    if task.identifiers_ciphertext is None:
+        return SubjectIdentifiers(()), {}
+    data = json.loads(keyring.decrypt_text(session, task.key_id, task.identifiers_ciphertext))
+    pairs, changes = (
+        (data["identifiers"], data["changes"]) if isinstance(data, dict) else (data, {})
+    )
+    identifiers = SubjectIdentifiers(tuple((str(k), str(v)) for k, v in pairs))
+    return identifiers, {str(k): str(v) for k, v in changes.items()}
 
 
 def task_identifiers(session: Session, keyring: Keyring, task: SystemTask) -> SubjectIdentifiers:
-    if task.identifiers_ciphertext is None:
-        return SubjectIdentifiers(())
-    pairs = json.loads(keyring.decrypt_text(session, task.key_id, task.identifiers_ciphertext))
-    return SubjectIdentifiers(tuple((str(k), str(v)) for k, v in pairs))
+    return task_secret(session, keyring, task)[0]
+
+
+def task_subject(session: Session, task: SystemTask) -> str | None:
+    """The person a task concerns (the audit entries' subject)."""
+    if task.contact_id is not None or task.request_id is None:
+        return task.contact_id
+    return get_request(session, task.request_id).contact_id
+
+
+def task_owner(task: SystemTask) -> str:
+    """The request id, or the consent event id of a task outside any request."""
+    return task.request_id or task.event_id or ""
+
+
+def settle(
+    session: Session, keyring: Keyring, task: SystemTask, *, at: datetime, actor: str
+) -> None:
+    """After a task is done: complete its request when every system is (or forget the
+    identifiers once every recipient of a completed request was told); for a consent
+    event, destroy its key once every system is done."""
+    if task.request_id is not None:
+        if not finish_if_complete(session, keyring, task.request_id, at=at, actor=actor):
+            forget_if_all_told(session, keyring, task.request_id, at=at)
+        return
+    if task.event_id is None:
+        return
+    repository = SystemTaskRepository(session)
+    tasks = repository.for_event(task.event_id)
+    if all(t.state == TaskState.DONE for t in tasks):
+        keyring.destroy_key(session, event_key_id(task.event_id), at=at)
+        for t in tasks:
+            repository.update(t.id, identifiers_ciphertext=None)
 
 
 def next_attempt(

@@ -13,10 +13,11 @@ from sphere.rights.requests import get_request
 from sphere.rights.systems.base import (
     ConnectedSystems,
     TaskState,
-    finish_if_complete,
-    forget_if_all_told,
     next_attempt,
+    settle,
     task_identifiers,
+    task_owner,
+    task_subject,
 )
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.system_tasks import SystemTask, SystemTaskRepository
@@ -26,6 +27,7 @@ LEGAL_BASIS = {
     "rectification": "Art. 16, Art. 19 GDPR",
     "restriction": "Art. 18, Art. 19 GDPR",
     "objection": "Art. 21 GDPR",
+    "consent": "Art. 7(3) GDPR",
 }
 
 
@@ -41,11 +43,11 @@ def attempt_notify(
     """Tell a webhook recipient that the request was carried out (Art. 17, Art. 19): the
     identifiers it may hold the person under, signed; the same event id on every retry."""
     repository = SystemTaskRepository(session)
-    request = get_request(session, task.request_id)
     attempts = task.attempts + 1
     status: int | None = None
     error = ""
-    event_kind = request.type  # erasure, rectification, restriction, objection
+    # erasure, rectification, restriction, objection; consent (a withdrawal outside a request)
+    event_kind = str(task.params.get("event") or get_request(session, task_owner(task)).type)
     if task.system not in systems.recipients(event_kind):
         error = f"recipient {task.system!r} is no longer configured (no webhook definition)"
     else:
@@ -60,11 +62,14 @@ def attempt_notify(
             "legal_basis": LEGAL_BASIS.get(event_kind, "Art. 19 GDPR"),
             "subject": identifiers,
         }
+        if task.event_id is not None:  # outside a request: what changed, for which purpose
+            event["consent_event_id"] = task.event_id
+            event.update({k: task.params[k] for k in ("purposes", "state") if k in task.params})
         try:
             status = systems.notify(task.system, event, timestamp=int(at.timestamp()))
         except SphereError as exc:
             error = str(exc)
-    common = {"subject_id": request.contact_id, "object_ids": (task.request_id, task.id)}
+    common = {"subject_id": task_subject(session, task), "object_ids": (task_owner(task), task.id)}
     if status is not None:
         task = repository.update(
             task.id, state=TaskState.DONE.value, attempts=attempts, next_attempt_at=None,
@@ -74,8 +79,7 @@ def attempt_notify(
         audit(session, actor=actor, action="system.notified", at=at,
               details={"system": task.system, "attempts": attempts, "status": status},
               **common)  # fmt: skip
-        if not finish_if_complete(session, keyring, task.request_id, at=at, actor=actor):
-            forget_if_all_told(session, keyring, task.request_id, at=at)
+        settle(session, keyring, task, at=at, actor=actor)
         return task
     known = task.system in systems.recipients(event_kind)
     dead, next_at = next_attempt(systems, task, attempts, known=known, at=at)

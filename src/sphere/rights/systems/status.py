@@ -24,6 +24,26 @@ def get_task(session: Session, task_id: str) -> SystemTask:
     return SystemTaskRepository(session).get(task_id)
 
 
+def event_tasks(session: Session, event_id: str) -> list[SystemTask]:
+    """The tasks of a consent event outside any request (withdrawal, objection)."""
+    return SystemTaskRepository(session).for_event(event_id)
+
+
+def open_tasks(session: Session, request_id: str) -> list[SystemTask]:
+    """The request's system tasks not done yet (Art. 12(3): the slowest system counts)."""
+    return [t for t in SystemTaskRepository(session).for_request(request_id) if t.state != "done"]
+
+
+def systems_per_request(session: Session, request_ids: list[str]) -> dict[str, dict[str, str]]:
+    """Per request (of those given that have system tasks): each system's task state,
+    for the cockpit's queue (Art. 12(3): a request waits for its slowest system)."""
+    result: dict[str, dict[str, str]] = {}
+    for task in SystemTaskRepository(session).for_requests(request_ids):
+        if task.request_id is not None:
+            result.setdefault(task.request_id, {})[task.system] = task.state
+    return result
+
+
 def failures(session: Session) -> list[SystemTask]:
     """Failed and dead-lettered tasks, oldest change first: what the DPO must watch."""
     states = (TaskState.FAILED.value, TaskState.DEAD_LETTER.value)
@@ -31,9 +51,14 @@ def failures(session: Session) -> list[SystemTask]:
 
 
 def overview(session: Session, systems: ConnectedSystems) -> list[dict[str, Any]]:
-    """Each connected system's health (it is asked now) and its open erasure tasks."""
+    """Each connected system's health (it is asked now) and its open tasks."""
     open_tasks: dict[str, dict[str, int]] = {}
-    states = (TaskState.PENDING.value, TaskState.FAILED.value, TaskState.DEAD_LETTER.value)
+    states = (
+        TaskState.PENDING.value,
+        TaskState.FAILED.value,
+        TaskState.WAITING.value,
+        TaskState.DEAD_LETTER.value,
+    )
     for task in SystemTaskRepository(session).in_states(states):
         counts = open_tasks.setdefault(task.system, dict.fromkeys(states, 0))
         counts[task.state] += 1
@@ -42,16 +67,20 @@ def overview(session: Session, systems: ConnectedSystems) -> list[dict[str, Any]
 
 
 # The audit actions of a system task, in the order they happen (the cockpit's steps).
+_KINDS = ("erasure", "rectification", "restriction", "preference", "notify", "manual")
 STEP_ACTIONS = (
-    "system.erasure_planned",
-    "system.notify_planned",
-    "system.erasure_failed",
-    "system.erasure_dead_letter",
-    "system.erasure_requeued",
+    *(f"system.{k}_planned" for k in _KINDS),
+    *(f"system.{k}_failed" for k in _KINDS),
+    *(f"system.{k}_dead_letter" for k in _KINDS),
+    *(f"system.{k}_requeued" for k in _KINDS),
     "system.erased",
-    "system.notify_failed",
-    "system.notify_dead_letter",
+    "system.rectified",
+    "system.restricted",
+    "system.preference_carried",
     "system.notified",
+    "system.manual_sent",
+    "system.manual_overdue",
+    "system.manual_confirmed",
 )
 
 

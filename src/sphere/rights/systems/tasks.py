@@ -10,8 +10,18 @@ from sqlalchemy.orm import Session
 from sphere.audit import record as audit
 from sphere.errors import InvalidInput
 from sphere.rights.requests import get_request
-from sphere.rights.systems.base import NOTIFY, RETRYABLE, ConnectedSystems, TaskState
-from sphere.rights.systems.erasure import attempt_erasure
+from sphere.rights.systems.base import (
+    ERASURE,
+    MANUAL,
+    NOTIFY,
+    RETRYABLE,
+    ConnectedSystems,
+    TaskState,
+    task_owner,
+    task_subject,
+)
+from sphere.rights.systems.change import attempt_change
+from sphere.rights.systems.manual import attempt_manual
 from sphere.rights.systems.notify import attempt_notify
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.system_tasks import SystemTask, SystemTaskRepository
@@ -33,7 +43,9 @@ def attempt_task(
         return task  # done or dead-lettered meanwhile (another runner, the DPO)
     if task.action == NOTIFY:
         return attempt_notify(session, keyring, systems, task, at=at, actor=actor)
-    return attempt_erasure(session, keyring, systems, task, at=at, actor=actor)
+    if task.action == MANUAL:
+        return attempt_manual(session, keyring, systems, task, at=at, actor=actor)
+    return attempt_change(session, keyring, systems, task, at=at, actor=actor)
 
 
 def due_task_ids(session: Session, *, at: datetime, limit: int = 100) -> list[str]:
@@ -55,24 +67,38 @@ def requeue(
     task = next((t for t in repository.for_request(request_id) if t.system == system), None)
     if task is None:
         raise InvalidInput(f"request {request_id} has no task for system {system!r}")
+    return requeue_task(session, systems, task, at=at, actor=actor)
+
+
+def requeue_task(
+    session: Session, systems: ConnectedSystems, task: SystemTask, *, at: datetime, actor: str
+) -> SystemTask:
     if task.state != TaskState.DEAD_LETTER:
-        raise InvalidInput(f"the task for system {system!r} is {task.state}, not dead_letter")
-    kind = get_request(session, request_id).type
-    known = system in systems.names() or system in systems.recipients(kind)
+        raise InvalidInput(f"the task for system {task.system!r} is {task.state}, not dead_letter")
+    system = task.system
+    kind = str(task.params.get("event") or "")
+    if task.request_id is not None:
+        kind = get_request(session, task.request_id).type
+    known = (
+        system in systems.names()
+        or system in systems.recipients(kind)
+        or system in systems.manual_names()
+    )
     more = systems.retry_policy(system).max_attempts if known else 1
-    task = repository.update(
+    task = SystemTaskRepository(session).update(
         task.id,
         state=TaskState.PENDING.value,
         max_attempts=task.attempts + more,
         next_attempt_at=at,
         updated_at=at,
     )
+    action = "erasure" if task.action == ERASURE else task.action
     audit(
         session,
         actor=actor,
-        action="system.erasure_requeued",
-        subject_id=get_request(session, request_id).contact_id,
-        object_ids=(request_id, task.id),
+        action=f"system.{action}_requeued",
+        subject_id=task_subject(session, task),
+        object_ids=(task_owner(task), task.id),
         details={"system": system, "attempts": task.attempts},
         at=at,
     )
@@ -92,7 +118,7 @@ def retry_now(
     waived); a dead-lettered one is requeued first (a fresh set of attempts)."""
     task = SystemTaskRepository(session).get(task_id)
     if task.state == TaskState.DEAD_LETTER:
-        requeue(session, systems, task.request_id, task.system, at=at, actor=actor)
+        requeue_task(session, systems, task, at=at, actor=actor)
     elif task.state not in RETRYABLE:
         raise InvalidInput(f"the task for system {task.system!r} is {task.state}: nothing to retry")
     return attempt_task(session, keyring, systems, task_id, at=at, actor=actor)
