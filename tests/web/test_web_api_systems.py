@@ -34,7 +34,7 @@ def test_systems_are_listed_with_their_health(
     [shop] = response.json()
     assert (shop["system"], shop["dialect"], shop["status"]) == ("shop", "mariadb", "unavailable")
     assert shop["latency_ms"] is None and shop["problems"]
-    assert shop["tasks"] == {"pending": 0, "failed": 0, "dead_letter": 0}
+    assert shop["tasks"] == {"pending": 0, "failed": 0, "waiting": 0, "dead_letter": 0}
 
 
 @pytest.mark.parametrize(("role", "status"), [(Role.AUDITOR, 200), (Role.MARKETER, 403)])

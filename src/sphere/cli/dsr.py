@@ -22,6 +22,7 @@ from sphere.domain import Channel, IdentityKind
 from sphere.errors import InvalidInput
 from sphere.rights.access import access_report, export_archive
 from sphere.rights.controls import (
+    attribute_name,
     object_to_processing,
     rectify_attribute,
     rectify_identity,
@@ -31,7 +32,6 @@ from sphere.rights.refusal import Refused
 from sphere.rights.requests import (
     RequestState,
     RequestType,
-    complete_request,
     extend_request,
     list_requests,
     open_request,
@@ -40,7 +40,14 @@ from sphere.rights.requests import (
     view,
 )
 from sphere.rights.subject import resolve_subject
-from sphere.rights.systems import erase_everywhere
+from sphere.rights.systems import (
+    RECTIFICATION,
+    RESTRICTION,
+    carry_everywhere,
+    complete_unless_open,
+    erase_everywhere,
+    subject_identifiers,
+)
 from sphere.rights.verification import (
     confirm_email_code,
     confirm_social_challenge,
@@ -227,7 +234,9 @@ def _execute(
             assert request.contact_id is not None
             result = work(session, rt, request.contact_id, rid)
             counts = {k: v for k, v in result.items() if isinstance(v, int)}
-            complete_request(session, rid, at=now, actor=ACTOR, result=counts)
+            waiting = complete_unless_open(session, rt.keyring, rid, counts, at=now, actor=ACTOR)
+            if waiting:  # Art. 12(3): open until the slowest system is done
+                result = {**result, "waiting_for": list(waiting)}
             return {"request": rid, **result}
 
         outcome = call_service(rt, run)
@@ -299,13 +308,17 @@ def rectify(
     attribute: Annotated[str | None, typer.Option(help="Attribute id to correct.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Art. 16: correct a provided identity or attribute."""
+    """Art. 16: correct a provided identity or attribute, here and in every connected
+    system (found by the old identifiers; the request completes with the last system)."""
     if new is None or (attribute is None and (kind is None or old is None)):
         fail(InvalidInput("give --new and either --attribute or --kind with --old"))
 
-    def work(session: Session, rt: Runtime, contact_id: str, _rid: str) -> dict[str, Any]:
+    def work(session: Session, rt: Runtime, contact_id: str, rid: str) -> dict[str, Any]:
         now = rt.clock.now()
+        before = subject_identifiers(session, rt.keyring, contact_id)  # what systems hold
+        key = kind.value if attribute is None and kind is not None else None
         if attribute is not None:
+            key = attribute_name(session, rt.keyring, contact_id, attribute)
             new_id = rectify_attribute(
                 session, rt.keyring, contact_id, attribute, new, at=now, actor=ACTOR
             )
@@ -321,6 +334,9 @@ def rectify(
                 actor=ACTOR,
                 channel=channel,
             )
+        assert new is not None and key is not None
+        carry_everywhere(session, rt.keyring, rt.connected_systems(), rid, before,
+                         RECTIFICATION, changes={key: new}, at=now, actor=ACTOR)  # fmt: skip
         return {"rectified": 1, "new_id": new_id}
 
     result = _execute(RequestType.RECTIFICATION, request_id, subject, work)
@@ -334,12 +350,15 @@ def restrict_(
     lift: Annotated[bool, typer.Option("--lift", help="Lift the restriction.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Art. 18: keep the data but freeze it from processing."""
+    """Art. 18: keep the data but freeze it from processing, here and in every connected
+    system that declares a restriction flag (the request completes with the last one)."""
 
-    def work(session: Session, rt: Runtime, contact_id: str, _rid: str) -> dict[str, Any]:
-        contact = restrict(
-            session, rt.keyring, contact_id, at=rt.clock.now(), actor=ACTOR, lift=lift
-        )
+    def work(session: Session, rt: Runtime, contact_id: str, rid: str) -> dict[str, Any]:
+        now = rt.clock.now()
+        contact = restrict(session, rt.keyring, contact_id, at=now, actor=ACTOR, lift=lift)
+        carry_everywhere(session, rt.keyring, rt.connected_systems(), rid,
+                         subject_identifiers(session, rt.keyring, contact_id), RESTRICTION,
+                         params={"restricted": not lift}, at=now, actor=ACTOR)  # fmt: skip
         return {"restricted": contact.restricted}
 
     result = _execute(RequestType.RESTRICTION, request_id, subject, work)

@@ -45,7 +45,15 @@ from sphere.rights.requests import (
     require_ready,
     view,
 )
-from sphere.rights.systems import ConnectedSystems, erase_everywhere, notify_everywhere
+from sphere.rights.systems import (
+    RESTRICTION,
+    ConnectedSystems,
+    carry_everywhere,
+    complete_unless_open,
+    erase_everywhere,
+    notify_everywhere,
+    subject_identifiers,
+)
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.rights import DsrRequest, RightsRepository
 
@@ -276,8 +284,9 @@ def carry_out(
     systems: ConnectedSystems | None = None,
 ) -> Fulfilment:
     """Carry out a verified request and complete it (see module docstring). With
-    ``systems``, access reads and erasure reaches every connected system; an erasure
-    completes only once every system is done (``rights.systems``)."""
+    ``systems``, access reads and erasure and restriction reach every connected system;
+    such a request completes only once every system is done (``rights.systems``), so its
+    deadline (Art. 12(3)) counts the slowest system."""
     request = get_request(session, request_id)
     kind = RequestType(request.type)
     request = require_ready(session, request_id, (kind,), at=at, actor=actor)
@@ -290,10 +299,15 @@ def carry_out(
         counts = {k: len(report[k]) for k in ("identities", "interactions", "events", "attributes")}
         if "connected_systems" in report:
             counts["systems"] = len(report["connected_systems"])
-    elif kind is RequestType.RESTRICTION:
+    elif kind is RequestType.RESTRICTION:  # Sphere, then every system that can (Art. 18)
         restrict(session, keyring, contact_id, at=at, actor=actor)
         counts = {"restricted": 1}
-    elif kind is RequestType.OBJECTION:
+        identifiers = subject_identifiers(session, keyring, contact_id)
+        carry_everywhere(session, keyring, systems, request_id, identifiers, RESTRICTION,
+                         params={"restricted": True}, at=at, actor=actor)  # fmt: skip
+        waiting = complete_unless_open(session, keyring, request_id, counts, at=at, actor=actor)
+        return Fulfilment(request_id, kind.value, dict(counts), waiting)
+    elif kind is RequestType.OBJECTION:  # the systems are told by the consent observer
         removed = object_to_processing(session, keyring, contact_id, at=at, actor=actor)
         counts = {"derived_removed": len(removed)}
     elif kind is RequestType.ERASURE:
@@ -306,6 +320,6 @@ def carry_out(
     else:  # rectification: the correction itself is made with `sphere dsr rectify`
         counts = {"recorded": 1}
     complete_request(session, request_id, at=at, actor=actor, result=counts)
-    if kind in (RequestType.RECTIFICATION, RequestType.RESTRICTION, RequestType.OBJECTION):
+    if kind is RequestType.RECTIFICATION:  # the values themselves: `sphere dsr rectify`
         notify_everywhere(session, keyring, systems, request_id, contact_id, at=at, actor=actor)
     return Fulfilment(request_id, kind.value, dict(counts))

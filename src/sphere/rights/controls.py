@@ -116,6 +116,14 @@ def rectify_identity(
     return new.id
 
 
+def attribute_name(session: Session, keyring: Keyring, contact_id: str, attribute_id: str) -> str:
+    """The name of the person's attribute (the key a rectification carries to systems)."""
+    attribute = AttributeRepository(session, keyring).get(attribute_id)
+    if attribute.contact_id != contact_id:
+        raise NotFound(f"attribute {attribute_id} not found for this subject")
+    return attribute.name
+
+
 def rectify_attribute(
     session: Session,
     keyring: Keyring,

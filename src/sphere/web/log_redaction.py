@@ -14,7 +14,7 @@ import logging
 import re
 
 ACCESS_LOGGER = "uvicorn.access"
-_TOKEN_PATH = re.compile(r"^(/portal/login/)(?!handle(?:/|$))[^/?]+")
+_TOKEN_PATH = re.compile(r"^(/portal/login/(?!handle(?:/|$))|/tasks/confirm/)[^/?]+")
 
 
 def redact_path(path: str) -> str:

@@ -28,6 +28,7 @@ from sphere.rights.requests import (
     reject_request,
     request_details,
 )
+from sphere.rights.systems import systems_per_request
 from sphere.web._cockpit_service import actor_of
 from sphere.web._jobs import RequestFilters, raise_if_failed, start_request_job
 from sphere.web.cockpit.confirm import Confirmation, Confirmed, confirm_page, is_confirmed
@@ -71,6 +72,7 @@ def queue(
         told=told_per_request(
             db, [v.request.id for v in page.views if v.request.type in ART19_ACTIONS]
         ),  # Art. 19
+        systems=systems_per_request(db, [v.request.id for v in page.views]),
         filters=filters,
         next_after=page.next_after,
         kinds=[t.value for t in RequestType],
