@@ -1,0 +1,117 @@
+"""The manual system owner's confirmation page (``/tasks/confirm/<token>``): reached from
+the e-mail sent through a real SMTP server on loopback, it shows what to do and whom it
+concerns (escaped), in German and English, takes the confirmation once, and refuses the
+used link afterwards."""
+
+from __future__ import annotations
+
+import email
+import re
+import socket
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from sphere.domain import FrozenClock, IdentityKind
+from sphere.portal.requests import carry_out, verify_request
+from sphere.rights.requests import RequestType, get_request, open_request
+from sphere.runtime import Runtime
+from sphere.settings import Settings
+from sphere.storage.crypto import Keyring
+from sphere.storage.db import make_session_factory, session_scope
+from sphere.storage.repositories.contacts import ContactRepository
+
+EVIL = "<script>alert(1)</script>"
+PERSON = "erika.muster@example.org"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802, ANN201
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    box = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("SPHERE_WEB_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SPHERE_WEB_SMTP_PORT", str(port))
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    directory = tmp_path / "connectors"
+    directory.mkdir()
+    (directory / "paper.yaml").write_text(
+        "system: paper\nname: Kundenakten\nkind: manual\nmanual:\n"
+        "  owner: buchhaltung@example.com\n  language: en\n"
+        f"  erasure: 'Shred the file in cabinet B {EVIL}'\n",
+        encoding="utf-8",
+    )
+    return settings.model_copy(update={"connectors_dir": directory})
+
+
+def _erasure(
+    settings: Settings, engine: Engine, clock: FrozenClock, inbox: Inbox
+) -> tuple[str, str]:
+    rt = Runtime(settings, engine, make_session_factory(engine), Keyring.from_settings(settings),
+                 clock)  # fmt: skip
+    try:
+        policy, systems = rt.policy(), rt.connected_systems()  # outside the write transaction
+        with rt.session() as session:
+            contacts = ContactRepository(session, rt.keyring)
+            contact = contacts.create(at=clock.now())
+            contacts.add_identity(contact.id, IdentityKind.EMAIL, PERSON, at=clock.now())
+            request = open_request(session, rt.keyring, contact.id, RequestType.ERASURE,
+                                   at=clock.now(), actor="dpo")  # fmt: skip
+            verify_request(session, request.id, at=clock.now(), actor="dpo")
+            carry_out(session, rt.keyring, policy, request.id, at=clock.now(),
+                      actor="dpo", systems=systems)  # fmt: skip
+    finally:
+        rt.close()
+    [mail] = inbox.messages
+    match = re.search(r"/tasks/confirm/(\S+)", mail.get_content())
+    assert match is not None
+    return request.id, match.group(1)
+
+
+def test_the_owner_confirms_once_in_english_and_german(
+    client: TestClient, settings: Settings, fresh_engine: Engine, clock: FrozenClock, inbox: Inbox
+) -> None:
+    request_id, token = _erasure(settings, fresh_engine, clock, inbox)
+    page = client.get(f"/tasks/confirm/{token}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert EVIL not in page.text and "&lt;script&gt;" in page.text
+    assert PERSON in page.text and "Art. 17 GDPR" in page.text
+    german = client.get(f"/tasks/confirm/{token}", headers={"Accept-Language": "de"})
+    assert "Datenschutz-Aufgabe für Kundenakten" in german.text
+    assert "Art. 17 DSGVO" in german.text and "Betroffene Person" in german.text
+    missing = client.post(f"/tasks/confirm/{token}", data={"outcome": "kept"})
+    assert missing.status_code == 422  # "kept" needs its reason: the form again
+    done = client.post(f"/tasks/confirm/{token}", data={"outcome": "kept",
+                       "reason": "Aufbewahrungspflicht § 147 AO"})  # fmt: skip
+    assert done.status_code == 200 and "Thank you" in done.text
+    with session_scope(make_session_factory(fresh_engine)) as session:
+        assert get_request(session, request_id).state == "completed"
+    again = client.get(f"/tasks/confirm/{token}")
+    assert again.status_code == 404 and PERSON not in again.text
+    assert client.post(f"/tasks/confirm/{token}", data={"outcome": "done"}).status_code == 404
+    assert client.get("/tasks/confirm/made-up-token").status_code == 404
