@@ -18,7 +18,12 @@ import typer
 from sphere.cli._output import print_json
 from sphere.cli._runtime import runtime
 from sphere.cli.dsr import call_service
-from sphere.connectors.definition import ConnectorDefinition, HttpDefinition, WebhookDefinition
+from sphere.connectors.definition import (
+    ConnectorDefinition,
+    HttpDefinition,
+    ManualDefinition,
+    WebhookDefinition,
+)
 from sphere.connectors.graph import traversal_order
 from sphere.connectors.http_system import HttpSystem
 from sphere.connectors.loader import definition_files, load_connector
@@ -57,8 +62,21 @@ def _files(files: list[Path] | None) -> list[Path]:
 
 
 def _summary(
-    definition: ConnectorDefinition | WebhookDefinition | HttpDefinition,
+    definition: ConnectorDefinition | WebhookDefinition | HttpDefinition | ManualDefinition,
 ) -> dict[str, Any]:
+    if isinstance(definition, ManualDefinition):
+        return {
+            "system": definition.system,
+            "name": definition.name,
+            "file": definition.source,
+            "kind": definition.kind.value,
+            "dialect": "manual",
+            "tables": [],
+            "owner": definition.spec.owner,
+            "operations": list(definition.spec.operations),
+            "due_days": definition.spec.due_days,
+            "max_attempts": definition.retry.max_attempts,
+        }
     if isinstance(definition, HttpDefinition):
         return {
             "system": definition.system,
@@ -118,6 +136,8 @@ def validate(files: Files = None, as_json: JsonFlag = False) -> None:
                         else f"tables {', '.join(r['tables'])}")  # fmt: skip
                 if r["kind"] == "http":
                     what = f"HTTP API {r['url']} ({', '.join(r['operations'])})"
+                if r["kind"] == "manual":
+                    what = f"manual, owner {r['owner']} ({', '.join(r['operations'])})"
                 typer.echo(f"{r['file']}: ok — {r['system']}, {what}")
             else:
                 typer.echo(r["error"], err=True)
@@ -136,6 +156,8 @@ def list_(as_json: JsonFlag = False) -> None:
         what = ", ".join(r["events"]) if r["kind"] == "webhook" else f"{len(r['tables'])} tables"
         if r["kind"] == "http":
             what = ", ".join(r["operations"])
+        if r["kind"] == "manual":
+            what = f"owner {r['owner']}: {', '.join(r['operations'])}"
         typer.echo(f"{r['system']}\t{r['dialect']}\t{r['name']}\t{what}")
 
 
@@ -149,7 +171,7 @@ def test(files: Files = None, as_json: JsonFlag = False) -> None:
         except ConnectorError as exc:
             results.append({"file": str(path), "status": "invalid", "problems": [str(exc)]})
             continue
-        if isinstance(definition, WebhookDefinition):  # told, never asked: nothing to test
+        if isinstance(definition, WebhookDefinition | ManualDefinition):  # nothing to connect to
             results.append({"file": str(path), "system": definition.system, "status": "ok",
                             "latency_ms": None, "problems": []})  # fmt: skip
             continue

@@ -21,9 +21,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from sphere.connectors.definition import ManualDefinition
+from sphere.connectors.loader import load_connector_text
 from sphere.consent.ledger import withdraw
 from sphere.domain import FrozenClock, IdentityKind, Purpose
-from sphere.errors import InvalidInput, NotFound
+from sphere.errors import ConnectorError, InvalidInput, NotFound
 from sphere.portal.requests import carry_out, verify_request
 from sphere.rights.controls import rectify_identity
 from sphere.rights.requests import RequestType, get_request, open_request, require_ready
@@ -330,3 +332,15 @@ def test_smtp_down_retries_the_owners_mail(rt: Runtime, monkeypatch: pytest.Monk
         [task] = request_tasks(session, request_id)
     assert (task.state, task.attempts) == ("failed", 1)
     assert "SMTP" in (task.last_error or "") and task.token_hash is None
+
+
+def test_a_manual_definition_is_checked_at_its_line() -> None:
+    base = "system: paper\nkind: manual\nmanual:\n  owner: buchhaltung@example.com\n"
+    with pytest.raises(ConnectorError, match=r"paper.yaml:3:1: .*at least one operation"):
+        load_connector_text(base, source="paper.yaml")
+    with pytest.raises(ConnectorError, match=r":4:10: .*owner's e-mail address"):
+        load_connector_text(base.replace("buchhaltung@example.com", "nobody"), source="p.yaml")
+    with pytest.raises(ConnectorError, match=r"'due_days' must be 1..30"):
+        load_connector_text(base + "  erasure: x\n  due_days: 90\n", source="p.yaml")
+    spec = load_connector_text(base + "  erasure: Schreddern.\n", source="p.yaml")
+    assert isinstance(spec, ManualDefinition) and spec.spec.instruction("erasure") == "Schreddern."
