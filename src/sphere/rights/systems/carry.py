@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from sphere.domain.systems import SubjectIdentifiers
 from sphere.rights.erasure import ErasureResult, erase_contact
-from sphere.rights.requests import RequestState, get_request
+from sphere.rights.requests import RequestState, complete_request, get_request
 from sphere.rights.systems.base import (
     NOTIFY,
     RETRYABLE,
@@ -123,11 +123,12 @@ def complete_unless_open(
     """Sphere's part is done: complete the request, unless a system task is still open
     (Art. 12(3) counts the slowest system); then it stays in progress with Sphere's
     result and completes with its last system. Returns the systems still open."""
+    tasks = SystemTaskRepository(session).for_request(request_id)
+    if not tasks:  # no connected system concerned: completed as before
+        complete_request(session, request_id, at=at, actor=actor, result=dict(result))
+        return ()
     RightsRepository(session).update_request(request_id, result=dict(result))
-    open_systems = tuple(
-        t.system for t in SystemTaskRepository(session).for_request(request_id)
-        if t.state != TaskState.DONE
-    )  # fmt: skip
+    open_systems = tuple(t.system for t in tasks if t.state != TaskState.DONE)
     if not open_systems:
         finish_if_complete(session, keyring, request_id, at=at, actor=actor)
     return open_systems
