@@ -8,7 +8,7 @@ from __future__ import annotations
 import email
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,9 +18,12 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from sphere.domain import FrozenClock, IdentityKind
+from sphere.accounts import Role
+from sphere.consent.ledger import withdraw
+from sphere.domain import FrozenClock, IdentityKind, Purpose
 from sphere.portal.requests import carry_out, verify_request
 from sphere.rights.requests import RequestType, get_request, open_request
+from sphere.rights.systems import attempt_task, due_task_ids
 from sphere.runtime import Runtime
 from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
@@ -115,3 +118,45 @@ def test_the_owner_confirms_once_in_english_and_german(
     assert again.status_code == 404 and PERSON not in again.text
     assert client.post(f"/tasks/confirm/{token}", data={"outcome": "done"}).status_code == 404
     assert client.get("/tasks/confirm/made-up-token").status_code == 404
+
+
+def test_a_failed_consent_event_task_is_listed_for_the_dpo(
+    client: TestClient,
+    settings: Settings,
+    fresh_engine: Engine,
+    clock: FrozenClock,
+    make_user: Callable[..., str],
+    api_login: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A withdrawal outside any request whose recipient is down: its dead letter is on
+    the systems page (no request to link to) and can be retried from there."""
+    monkeypatch.setenv("NEWSLETTER_WEBHOOK_SECRET", "whsec-test-0123456789abcdef")
+    (settings.resolved_connectors_dir / "newsletter.yaml").write_text(
+        "system: newsletter\nname: Newsletter tool\nkind: webhook\nwebhook:\n"
+        "  url: http://127.0.0.1:1/hook\n  secret_env: NEWSLETTER_WEBHOOK_SECRET\n"
+        "  events: [consent]\n  timeout: 1\nretry: {max_attempts: 1}\n",
+        encoding="utf-8",
+    )
+    rt = Runtime(settings, fresh_engine, make_session_factory(fresh_engine),
+                 Keyring.from_settings(settings), clock)  # fmt: skip
+    try:
+        systems = rt.connected_systems()
+        with rt.session() as session:
+            contacts = ContactRepository(session, rt.keyring)
+            contact = contacts.create(at=clock.now())
+            contacts.add_identity(contact.id, IdentityKind.EMAIL, PERSON, at=clock.now())
+            withdraw(session, rt.keyring, contact.id, Purpose.DIRECT_MARKETING,
+                     channel="portal", at=clock.now(), actor="portal")  # fmt: skip
+        with rt.session() as session:
+            [task_id] = due_task_ids(session, at=clock.now())
+            attempt_task(session, rt.keyring, systems, task_id, at=clock.now(), actor="retry")
+    finally:
+        rt.close()
+    make_user("dpo@example.com", role=Role.DPO)
+    api_login("dpo@example.com")
+    page = client.get("/cockpit/systems", headers={"Accept-Language": "de"})
+    assert page.status_code == 200
+    assert "Einwilligungsänderung außerhalb eines Antrags" in page.text
+    assert f"/cockpit/systems/tasks/{task_id}/retry" in page.text
+    assert PERSON not in page.text
