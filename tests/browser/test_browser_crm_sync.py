@@ -133,6 +133,19 @@ def test_systems_page_shows_the_crm_sync_pending_synced_failed(
         _wait(page, server, re.compile(r"\ncrm \| 3 Datensätze \| 0 \| 0 \| 0$"))
         assert _synced(server) == {LENA: 3}
         _shots(page, "crm-sync-synced-de", tmp_path)
+
+        # The record of processing lists the CRM as infrastructure (Art. 30(1)(d)).
+        page.goto(f"{server.url}/cockpit/record")
+        item = page.locator("ul.connected-systems li").first.inner_text()
+        assert "Infrastruktur, Ziel des CRM-Abgleichs" in item, item
+        page.locator("#connected-systems").scroll_into_view_if_needed()
+        _shots(page, "record-systems-de", tmp_path)
+        page.goto(f"{server.url}/portal/lang/en?next=/cockpit/record")
+        assert (
+            "infrastructure, target of the CRM sync"
+            in page.locator("ul.connected-systems").inner_text()
+        )
+        _shots(page, "record-systems-en", tmp_path)
     finally:
         context.close()
 

@@ -19,7 +19,7 @@ from sphere.cockpit.record import ProcessingRecord, build_record, record_to_json
 from sphere.cockpit.record_check import check_record
 from sphere.cockpit.record_pdf import record_to_pdf
 from sphere.cockpit.toms import SecurityFacts, build_catalogue
-from sphere.errors import InvalidInput
+from sphere.errors import InvalidInput, SphereError
 from sphere.i18n import translator
 from sphere.i18n.message import render
 from sphere.runtime import Runtime
@@ -35,9 +35,15 @@ def _record(rt: Runtime) -> ProcessingRecord:
 
     policy = rt.policy()
 
+    try:
+        systems = rt.connected_systems().inventory()
+    except SphereError:
+        systems = []  # a broken definition: `sphere connector validate` names it
+
     def build(session: Session) -> ProcessingRecord:
         security = build_catalogue(session, policy, facts, now=now)
-        return build_record(session, policy, now=now, controller=controller, security=security)
+        return build_record(session, policy, now=now, controller=controller, security=security,
+                            systems=systems)  # fmt: skip
 
     return call_service(rt, build)
 

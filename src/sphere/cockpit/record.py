@@ -19,13 +19,14 @@ activity is a ``dpv:PersonalDataHandling`` with ``dpv:hasPurpose``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sphere.cockpit.record_systems import system_entries, systems_jsonld
 from sphere.cockpit.toms import TomCatalogue, measures_jsonld
 from sphere.domain import DataCategory, LegalBasis, Purpose
 from sphere.domain.controller import ContactPoint, ControllerProfile
@@ -199,6 +200,9 @@ class ProcessingRecord:
     # Art. 30(1)(a) "where applicable, the joint controller" (Art. 26): one entry per
     # source whose platform is a joint controller, arranged or ``missing``
     joint: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+    # Art. 30(1)(d): the connected systems - infrastructure, and recipients where run by
+    # a processor or another controller (``record_systems``)
+    systems: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 
     def activity(self, purpose: str) -> Activity:
         for item in self.activities:
@@ -214,6 +218,7 @@ class ProcessingRecord:
             "activities": [a.to_dict() for a in self.activities],
             **({"security_measures": self.security.to_dict()} if self.security else {}),
             "joint_controllers": list(self.joint),
+            "connected_systems": list(self.systems),
         }
 
 
@@ -237,6 +242,7 @@ def build_record(
     now: datetime,
     controller: ControllerProfile | None = None,
     security: TomCatalogue | None = None,
+    systems: Iterable[Mapping[str, str]] = (),
 ) -> ProcessingRecord:
     """The Art. 30 record for ``policy`` (normally the policy in force) over stored data;
     with the controller (Art. 30(1)(a)) and the measures (Art. 30(1)(g),
@@ -324,6 +330,7 @@ def build_record(
         controller=controller,
         security=security,
         joint=tuple(_joint(s) for s in joint_overview(session) if s.state in JOINT_STATES),
+        systems=system_entries(session, systems),
     )
 
 
@@ -486,6 +493,11 @@ def record_to_jsonld(
         document["dpv:hasDataController"] = controller_jsonld(controller)
     if measures:
         document["dpv:hasTechnicalOrganisationalMeasure"] = measures
+    technology, system_recipients = systems_jsonld(record.systems)
+    if technology:
+        document["dpv:isImplementedUsingTechnology"] = technology
+    if system_recipients:
+        document["dpv:hasRecipient"] = system_recipients
     joint = [j for j in record.joint if j["state"] == "arranged"]
     if joint:
         document["dpv:hasJointDataControllers"] = [_joint_jsonld(j, controller) for j in joint]

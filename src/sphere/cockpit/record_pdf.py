@@ -70,6 +70,32 @@ def _joint_lines(joint: tuple[dict[str, Any], ...], tr: Translator) -> list[str]
     return lines
 
 
+ROLE_WORDS = {"processor": N_("processor"), "sub_processor": N_("sub-processor"),
+              "controller": N_("controller"), "authority": N_("public authority"),
+              "recipient": N_("recipient of notifications")}  # fmt: skip
+
+
+def _system_lines(systems: tuple[dict[str, Any], ...], tr: Translator) -> list[str]:
+    """Art. 30(1)(d): each connected system, infrastructure and, where so, a recipient."""
+    lines = []
+    for s in systems:
+        text = tr.gettext("Connected system") + f": {s['name']} ({s['system']}): "
+        text += tr.gettext("infrastructure")
+        if s["crm_sync"]:
+            text += ", " + tr.gettext("target of the CRM sync")
+        if s["recipient_role"]:
+            text += (
+                "; "
+                + tr.gettext("recipient")
+                + ": "
+                + tr.gettext(ROLE_WORDS.get(s["recipient_role"], "recipient of notifications"))
+            )
+            if s["operator"] and s["operator"] != s["name"]:
+                text += f" {s['operator']}"
+        lines.append(text)
+    return lines
+
+
 def _activity_lines(activity: Activity, tr: Translator) -> list[tuple[str, str]]:
     """An activity's Art. 30(1)(b)-(g) entries as (label, value) in ``tr``'s language."""
     sources = ", ".join(
@@ -199,6 +225,8 @@ def record_to_pdf(
         for text in _controller_lines(controller, tr):
             line(text)
     for text in _joint_lines(record.joint, tr):
+        line(text)
+    for text in _system_lines(record.systems, tr):
         line(text)
     line(
         tr.gettext(

@@ -177,6 +177,21 @@ class ConnectorSet:
             system, identifiers, purpose=purpose, state=state, dry_run=dry_run
         )
 
+    def inventory(self) -> list[dict[str, str]]:
+        """Every connected system and webhook recipient for the record of processing:
+        system, name, kind (sql, http, webhook) and what it is (dialect or URL host)."""
+        entries = []
+        for name, s in self._systems.items():
+            d = s.definition
+            dialect = getattr(getattr(d, "connection", None), "dialect", None)
+            entries.append({"system": name, "name": d.name, "kind": str(d.kind.value),
+                            "detail": str(dialect.value) if dialect is not None else "",
+                            "crm_sync": "yes" if name == self.sync_target() else ""})  # fmt: skip
+        for name, w in self._webhooks.items():
+            entries.append({"system": name, "name": w.definition.name, "kind": "webhook",
+                            "detail": "", "crm_sync": ""})  # fmt: skip
+        return entries
+
     # -- the CRM sync (``sync:``; ``sphere.rights.crm_sync``) ------------------------------
     def sync_target(self) -> str | None:
         """The system that is the CRM sync target, if any."""

@@ -26,7 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 from sphere.domain.controller import ControllerProfile
-from sphere.errors import InvalidInput
+from sphere.errors import InvalidInput, SphereError
 from sphere.i18n import N_
 from sphere.jobs.context import JobContext
 
@@ -235,9 +235,14 @@ def findings(ctx: JobContext) -> dict[str, Any]:
         security = build_catalogue(
             session, policy, SecurityFacts.from_settings(settings), now=ctx.now
         )
+        try:
+            systems = ctx.deps.connected_systems().inventory()  # type: ignore[attr-defined]
+        except SphereError:
+            systems = []  # a broken definition: the systems page names it
         record = build_record(
-            session, policy, now=ctx.now, controller=controller, security=security
-        )
+            session, policy, now=ctx.now, controller=controller, security=security,
+            systems=systems,
+        )  # fmt: skip
         return snapshot_result(
             session, record, policy, now=ctx.now, keyring=ctx.keyring,
             company_handles=frozenset(ctx.params.get("company_handles", ())),

@@ -13,6 +13,7 @@ from sphere.cockpit.dashboard import Trends, compute_trends
 from sphere.cockpit.record import ProcessingRecord, build_record
 from sphere.cockpit.toms import SecurityFacts, TomCatalogue, build_catalogue
 from sphere.cockpit.whatif import make_draft as _make_draft
+from sphere.errors import SphereError
 from sphere.governance.policy_versions import active_policy
 from sphere.jobs.findings import FindingsSettings, FindingsView, current_findings, snapshot_trends
 from sphere.policy import Policy
@@ -60,10 +61,20 @@ def tom_catalogue(db: Session, runtime: WebRuntime, policy: Policy | None = None
     return build_catalogue(db, policy, security_facts(runtime), now=runtime.clock.now())
 
 
+def connected_inventory(runtime: WebRuntime) -> list[dict[str, str]]:
+    """The connected systems for the record (none while a definition is broken: the
+    systems page names the file and line)."""
+    try:
+        return runtime.core.connected_systems().inventory()
+    except SphereError:
+        return []
+
+
 def _record(db: Session, runtime: WebRuntime, policy: Policy) -> ProcessingRecord:
     return build_record(db, policy, now=runtime.clock.now(),
                         controller=runtime.company_contact(),
-                        security=tom_catalogue(db, runtime, policy))  # fmt: skip
+                        security=tom_catalogue(db, runtime, policy),
+                        systems=connected_inventory(runtime))  # fmt: skip
 
 
 def record_only(db: Session, runtime: WebRuntime) -> ProcessingRecord:
