@@ -35,6 +35,7 @@ from sphere.rights.systems import (
     dry_run,
     due_task_ids,
     failures,
+    mark_overdue,
     request_tasks,
     requeue,
     subject_identifiers,
@@ -257,16 +258,24 @@ def tasks(
         return
     for r in rows:
         error = f" — {r['last_error']}" if r["last_error"] else ""
-        typer.echo(f"{r['request_id']}\t{r['system']}\t{r['state']}\t{r['attempts']}/"
+        typer.echo(f"{_owner(r)}\t{r['system']}\t{r['state']}\t{r['attempts']}/"
                    f"{r['max_attempts']}{error}")  # fmt: skip
+
+
+def _owner(row: dict[str, Any]) -> str:
+    """The request a task belongs to, or ``event:<id>`` for a consent change outside one."""
+    return str(row["request_id"] or f"event:{row.get('event_id')}")
 
 
 @app.command("retry")
 def retry(as_json: JsonFlag = False) -> None:
-    """Attempt every erasure task whose back-off has passed (one transaction each)."""
+    """Attempt every task whose back-off has passed (one transaction each), after making
+    manual tasks past their due date dead letters."""
     with runtime() as rt:
         systems = rt.connected_systems()
         now = rt.clock.now()
+        with rt.session() as session:
+            mark_overdue(session, at=now, actor=ACTOR)
         with rt.session() as session:
             due = due_task_ids(session, at=now)
         rows = []
@@ -279,7 +288,7 @@ def retry(as_json: JsonFlag = False) -> None:
         return
     typer.echo(f"{len(rows)} task(s) attempted")
     for r in rows:
-        typer.echo(f"{r['request_id']}\t{r['system']}\t{r['state']}\t{r['attempts']}")
+        typer.echo(f"{_owner(r)}\t{r['system']}\t{r['state']}\t{r['attempts']}")
 
 
 @app.command("requeue")

@@ -27,7 +27,7 @@ from sphere.consent.ledger import withdraw
 from sphere.domain import FrozenClock, IdentityKind, Purpose
 from sphere.errors import ConnectorError, InvalidInput, NotFound
 from sphere.portal.requests import carry_out, verify_request
-from sphere.rights.controls import rectify_identity
+from sphere.rights.controls import object_to_processing, rectify_identity
 from sphere.rights.requests import RequestType, get_request, open_request, require_ready
 from sphere.rights.systems import (
     RECTIFICATION,
@@ -344,3 +344,31 @@ def test_a_manual_definition_is_checked_at_its_line() -> None:
         load_connector_text(base + "  erasure: x\n  due_days: 90\n", source="p.yaml")
     spec = load_connector_text(base + "  erasure: Schreddern.\n", source="p.yaml")
     assert isinstance(spec, ManualDefinition) and spec.spec.instruction("erasure") == "Schreddern."
+
+
+def test_an_objection_from_any_channel_reaches_the_webhook_recipient(rt: Runtime) -> None:
+    receiver = Receiver()
+    try:
+        (rt.settings.resolved_connectors_dir / "newsletter.yaml").write_text(
+            "system: newsletter\nname: Newsletter tool\nkind: webhook\n"
+            f"webhook:\n  url: {receiver.url}\n  secret_env: NEWSLETTER_WEBHOOK_SECRET\n"
+            "  events: [objection]\n",
+            encoding="utf-8",
+        )
+        receiver.now = lambda: int(rt.clock.now().timestamp())
+        contact_id = _erika(rt)
+        with rt.session() as session:  # e.g. a "STOP" reply or a GPC signal
+            object_to_processing(session, rt.keyring, contact_id, at=rt.clock.now(),
+                                 actor="system:opt-out", channel="reply-keyword")  # fmt: skip
+        systems = rt.connected_systems()
+        with rt.session() as session:
+            for task_id in due_task_ids(session, at=rt.clock.now()):
+                attempt_task(session, rt.keyring, systems, task_id, at=rt.clock.now(),
+                             actor="system:retry")  # fmt: skip
+        [got] = receiver.received
+        event = got["event"]
+        assert got["valid"] and event["type"] == "objection.carried_out"
+        assert event["state"] == "objected" and "direct_marketing" in event["purposes"]
+        assert event["legal_basis"] == "Art. 21 GDPR"
+    finally:
+        receiver.close()
