@@ -5,6 +5,8 @@ them on every view. Here "large" is forced with an inline limit of 0 records."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -15,6 +17,9 @@ from sqlalchemy.engine import Engine
 
 from sphere.accounts import Role, make_password_hasher
 from sphere.domain.time import FrozenClock
+from sphere.jobs import findings as snapshot_module
+from sphere.jobs.context import ProgressBoard
+from sphere.jobs.runner import run_job, submit
 from sphere.runtime import Runtime
 from sphere.settings import Settings
 from sphere.web.app import create_app
@@ -22,6 +27,7 @@ from sphere.web.config import WebSettings
 from tests.web.conftest import web_settings as _small_settings
 
 MAX_AGE = 300
+ONLY_SQLITE = pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
@@ -89,3 +95,43 @@ def test_a_small_installation_computes_findings_on_every_view(
         assert body["refreshing"] is False and body["findings"]
         assert _snapshots(client, headers) == []
         assert "Findings as of" not in client.get("/cockpit/findings", headers=headers).text
+
+
+@ONLY_SQLITE
+def test_a_page_answers_while_a_snapshot_computes(
+    client: TestClient, seeded: Runtime, make_token: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """SQLite has one writer: the snapshot computes in a read-only unit of work, so a
+    request (which begins with BEGIN IMMEDIATE) does not wait for it (it waited up to
+    the 15 s busy timeout and failed with "database is locked" at a million records)."""
+    computing, release = threading.Event(), threading.Event()
+    real = snapshot_module.compute_findings
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        computing.set()  # the job is inside its read, having read everything once
+        assert release.wait(30)
+        return found
+
+    monkeypatch.setattr(snapshot_module, "compute_findings", held)
+    job = submit(seeded, "findings", {"key": "findings"}, actor="test")
+    outcome: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(run_job(seeded, ProgressBoard(), job.id)), daemon=True
+    )
+    worker.start()
+    try:
+        assert computing.wait(30), "the job reached its computation"
+        headers = {"Authorization": f"Bearer {make_token(Role.DPO)}"}
+        started = time.monotonic()
+        listed = client.get("/api/v1/jobs?kind=findings", headers=headers)
+        assert listed.status_code == 200, listed.text
+        assert [j["state"] for j in listed.json()["jobs"]] == ["running"]
+        assert client.get("/cockpit/jobs", headers=headers).status_code == 200
+        assert time.monotonic() - started < 5, "the pages did not wait for the job"
+    finally:
+        release.set()
+        worker.join(30)
+    assert outcome and outcome[0] is not None and outcome[0].state == "done", outcome
+    assert outcome[0].result["findings"], "the snapshot has its findings"

@@ -31,7 +31,8 @@ record (``record.*-missing``, Art. 30(1)) in ``record_check``, the security meas
 (``tom.*``, Art. 32) in ``toms``; each finding's evidence
 is a message, shown in the reader's language (``finding.localize``). The notice
 check calls ``rights.notices.sync_duties``, which first derives duties the stored
-records imply (idempotent bookkeeping, no audit entry), so a GET may write those rows.
+records imply (idempotent bookkeeping, no audit entry), so a GET may write those rows
+(``sync=False`` skips it: the snapshot job syncs first, then reads without the lock).
 
 Every check is set-based SQL (counts, the first deadline, a sample of ids as evidence;
 ``oversight`` and the held read model), so the page costs the same at a million
@@ -361,8 +362,9 @@ def _by(kind: str, values: list[str]) -> dict[str, object]:
     return _counts(kind, Counter(values))
 
 
-def _notices(session: Session, policy: Policy, now: datetime) -> list[Finding]:
-    sync_duties(session, policy, incremental=True)
+def _notices(session: Session, policy: Policy, now: datetime, *, sync: bool) -> list[Finding]:
+    if sync:
+        sync_duties(session, policy, incremental=True)
     summary = RightsRepository(session).duty_summary(now=now, soon=now + SOON, sample=SAMPLE)
     found: list[Finding] = []
     for code, severity, title, key, text in (
@@ -503,9 +505,12 @@ def compute_findings(
     now: datetime,
     company_handles: frozenset[str] = frozenset(),
     policy: Policy | None = None,
+    sync: bool = True,
 ) -> list[Finding]:
     """Every finding, most severe first. ``record`` is ``record.build_record``'s result;
-    ``policy`` is the policy in force (read from the database when not given)."""
+    ``policy`` is the policy in force (read from the database when not given). ``sync``
+    False: the caller synced the Art. 14 duties itself (``sync_duties``) and reads here
+    in a read-only unit of work, which then writes nothing."""
     policy = policy if policy is not None else active_policy(session)
     findings = [
         *_policy_warnings(policy),
@@ -519,7 +524,7 @@ def compute_findings(
         *_third_party(session, keyring, company_handles),
         *campaign_consent(session, keyring, now),
         *minors(session, keyring),
-        *_notices(session, policy, now),
+        *_notices(session, policy, now, sync=sync),
         *_requests(session, now),
         *breach_findings(session, now, make_finding),
         *dpia_findings(session, policy, now, make_finding),

@@ -63,13 +63,15 @@ def held_total(session: Session) -> int:
 def snapshot_result(
     session: Session, record: ProcessingRecord, policy: Policy, *, now: datetime,
     keyring: Keyring, company_handles: frozenset[str],
-) -> dict[str, Any]:  # fmt: skip
-    """What a ``findings`` job stores: every finding, when and under which policy."""
+) -> tuple[list[Finding], dict[str, Any]]:  # fmt: skip
+    """What a ``findings`` job stores: every finding, when and under which policy; and
+    the findings, for ``observe_findings``. Only reads: the job syncs the Art. 14 duties
+    before, in a short writing transaction, and observes the findings after."""
     found = compute_findings(
-        session, keyring, record, now=now, company_handles=company_handles, policy=policy
-    )
-    observe_findings(session, found, at=now)
-    return {
+        session, keyring, record, now=now, company_handles=company_handles, policy=policy,
+        sync=False,
+    )  # fmt: skip
+    return found, {
         "computed_at": now.isoformat(),
         "policy_hash": record.policy_hash,
         "findings": [f.to_dict() for f in found],

@@ -215,22 +215,38 @@ def audit_verify(ctx: JobContext) -> dict[str, Any]:
 
 
 def findings(ctx: JobContext) -> dict[str, Any]:
-    """A snapshot of every finding (``sphere.jobs.findings``); the notice check may write
-    the Art. 14 duties the stored records imply, so it runs in a writing session."""
+    """A snapshot of every finding (``sphere.jobs.findings``) in three units of work, so
+    that on SQLite the one write lock is held only for moments (a page waiting for it
+    longer than the busy timeout failed with "database is locked"): the Art. 14 duties
+    the stored records imply are synced in a short writing transaction; the findings
+    (seconds to a minute at a million records) are computed in a read-only one; which
+    findings were found is stored (``observe_findings``) in a short writing one.
+
+    Records committed between the sync and the read (live intake) may lack their duty in
+    this snapshot: the pipeline syncs the duties of what it stores (and the next snapshot
+    would), and a snapshot is "as of" its read anyway. Findings that change between the
+    read and the observation are observed as read — the same as a computation a moment
+    earlier; the next snapshot observes the change."""
     from sphere.channels.company import load_company_profile
+    from sphere.cockpit.finding_states import observe_findings
     from sphere.cockpit.record import build_record
     from sphere.cockpit.toms import SecurityFacts, build_catalogue
     from sphere.domain.controller import ControllerProfile
     from sphere.errors import InvalidInput
     from sphere.governance.policy_versions import active_policy
     from sphere.jobs.findings import snapshot_result
+    from sphere.rights.notices import sync_duties
 
     settings = ctx.deps.settings
     try:
         controller = load_company_profile(settings.resolved_company_file).controller
     except InvalidInput:
         controller = ControllerProfile()  # no file, or a broken one (the cockpit says so)
+    ctx.progress(0, 3, "syncing Art. 14 duties")
     with ctx.session() as session:
+        sync_duties(session, active_policy(session), incremental=True)
+    ctx.progress(1, 3, "computing findings")
+    with ctx.read_session() as session:
         policy = active_policy(session)
         security = build_catalogue(
             session, policy, SecurityFacts.from_settings(settings), now=ctx.now
@@ -243,10 +259,14 @@ def findings(ctx: JobContext) -> dict[str, Any]:
             session, policy, now=ctx.now, controller=controller, security=security,
             systems=systems,
         )  # fmt: skip
-        return snapshot_result(
+        found, result = snapshot_result(
             session, record, policy, now=ctx.now, keyring=ctx.keyring,
             company_handles=frozenset(ctx.params.get("company_handles", ())),
         )  # fmt: skip
+    ctx.progress(2, 3, "storing")
+    with ctx.session() as session:
+        observe_findings(session, found, at=ctx.now)
+    return result
 
 
 def crm_sync(ctx: JobContext) -> dict[str, Any]:
