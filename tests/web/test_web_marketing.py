@@ -4,6 +4,8 @@ escaping."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +18,10 @@ from sqlalchemy.engine import Engine
 from sphere.accounts import Role
 from sphere.domain import FrozenClock, Purpose
 from sphere.governance.sources import add_source
+from sphere.jobs.context import ProgressBoard
+from sphere.jobs.runner import run_job
+from sphere.jobs.runner import submit as submit_job
+from sphere.marketing import dry_run as dry_run_module
 from sphere.marketing.campaigns import create_campaign
 from sphere.marketing.measures import submit
 from sphere.runtime import Runtime
@@ -191,6 +197,49 @@ def test_dry_run_lists_contact_ids_and_reasons(
         (people["dora"], "consent.missing")
     ]
     assert "example.com" not in response.text
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+def test_a_page_answers_while_a_dry_run_judges_its_audience(
+    client: TestClient, rt: Runtime, campaign: str, people: dict[str, str],
+    make_token: Callable[..., str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """SQLite has one writer: the dry-run job reads and judges the audience in a
+    read-only unit of work and stores the verdicts in a short writing one, so a request
+    (BEGIN IMMEDIATE) does not wait for it (at 100,000 contacts it waited up to the 15 s
+    busy timeout and failed with "database is locked")."""
+    judging, release = threading.Event(), threading.Event()
+    real = dry_run_module.judge_groups
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        verdicts = real(*args, **kwargs)
+        judging.set()  # inside the read, the audience read once
+        assert release.wait(30)
+        return verdicts
+
+    monkeypatch.setattr(dry_run_module, "judge_groups", held)
+    job = submit_job(rt, "dry_run", {"campaign": campaign}, actor="mkt")
+    outcome: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(run_job(rt, ProgressBoard(), job.id)), daemon=True
+    )
+    worker.start()
+    try:
+        assert judging.wait(30), "the job reached its judging"
+        started = time.monotonic()
+        listed = client.get("/api/v1/jobs?kind=dry_run", headers=_auth(make_token, Role.DPO))
+        assert listed.status_code == 200, listed.text
+        assert [j["state"] for j in listed.json()["jobs"]] == ["running"]
+        assert time.monotonic() - started < 5, "the page did not wait for the job"
+    finally:
+        release.set()
+        worker.join(30)
+    assert outcome and outcome[0] is not None and outcome[0].state == "done", outcome
+    counts = outcome[0].result["counts"]
+    assert counts["reached"] == 1 and counts["not_reached"] == 1
+    headers = _auth(make_token, Role.MARKETER)
+    lines = client.get(f"/api/v1/campaigns/{campaign}/dry-run/lines", headers=headers).json()
+    assert sorted(line["contact_id"] for line in lines["lines"]) == sorted(people.values())
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.AUDITOR])

@@ -16,13 +16,14 @@ once (``audience_snapshot``): the groups and the stored lines come from that one
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
+from sphere.errors import InvalidInput
 from sphere.marketing.audience import group_facts
 from sphere.marketing.channel import OutreachChannel
 from sphere.marketing.recipient import QuietHours, RecipientVerdict, check_recipient
@@ -31,9 +32,9 @@ from sphere.rights.notices import sync_duties
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories.audience_groups import (
     AudienceGroup,
-    AudienceSnapshot,
     audience_groups,
     audience_snapshot,
+    members_query,
 )
 from sphere.storage.repositories.dry_runs import DryRunGroup, DryRunRepository
 from sphere.storage.repositories.marketing import (
@@ -297,18 +298,94 @@ def run_dry_run(
     progress: Progress | None = None,
 ) -> DryRunReport:
     """Who would be reached now and who not, with the reason per person; sends nothing.
-    Stores the verdicts (replacing the last dry run's) and audits the counts."""
-    from sphere.marketing.campaigns import TIMING_CODES, runnable
-
+    Stores the verdicts (replacing the last dry run's) and audits the counts. In one
+    unit of work; the dry-run job on SQLite splits it (``judge_audience`` in a read-only
+    one, ``store_judged`` in a short writing one)."""
     del keyring  # facts are ids, flags and ledger states: nothing to decrypt
-    record, measure = runnable(session, name)
+    record, measure = _runnable(session, name)
     sync_duties(session, policy, incremental=True)  # Art. 14 duties of new records
     if progress is not None:
         progress(0, 3, "grouping the audience by its facts")
     selection = campaign_selection(session, record, measure, now=now)
     with audience_snapshot(session, **selection) as audience:
         verdicts = judge_groups(audience.groups, policy, record, measure, now=now)
-        _store(session, record.id, verdicts, audience, progress)
+        _store(session, record.id, verdicts, audience.members(), progress)
+    return _recorded(session, record, measure, now=now, actor=actor, progress=progress)
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedAudience:
+    """A dry run read but not yet stored (``judge_audience``)."""
+
+    record: CampaignRecord
+    measure: MeasureRecord
+    verdicts: list[GroupVerdict]
+    members: list[tuple[str, str]]  # (contact_id, group key) of every member
+
+
+def judge_audience(
+    session: Session,
+    policy: Policy,
+    name: str,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+) -> JudgedAudience:
+    """The dry run's reading part: writes nothing but its temporary table (so it may run
+    in a read-only unit of work); the caller synced the Art. 14 duties before."""
+    record, measure = _runnable(session, name)
+    if progress is not None:
+        progress(0, 3, "grouping the audience by its facts")
+    selection = campaign_selection(session, record, measure, now=now)
+    with audience_snapshot(session, **selection) as audience:
+        verdicts = judge_groups(audience.groups, policy, record, measure, now=now)
+        members = [(str(c), str(k)) for c, k in session.execute(audience.members())]
+    return JudgedAudience(record, measure, verdicts, members)
+
+
+def store_judged(
+    session: Session,
+    name: str,
+    judged: JudgedAudience,
+    *,
+    now: datetime,
+    actor: str,
+    progress: Progress | None = None,
+) -> DryRunReport:
+    """The dry run's writing part: the verdicts ``judge_audience`` read, stored and
+    audited in ``session``'s transaction. Refused when the campaign or its measure
+    changed since the read (the verdicts would not be theirs)."""
+    record, measure = _runnable(session, name)
+    if _deciding(record) != _deciding(judged.record) or measure != judged.measure:
+        raise InvalidInput(f"campaign {name!r} changed during its dry run; run it again")
+    with members_query(session, judged.members) as members:
+        _store(session, record.id, judged.verdicts, members, progress)
+    return _recorded(session, record, measure, now=now, actor=actor, progress=progress)
+
+
+def _runnable(session: Session, name: str) -> tuple[CampaignRecord, MeasureRecord]:
+    from sphere.marketing.campaigns import runnable
+
+    return runnable(session, name)
+
+
+def _deciding(record: CampaignRecord) -> CampaignRecord:
+    """The campaign without what a dry run itself changes."""
+    return replace(record, state="", dry_run_at=None, dry_run_audience=(), last_run_at=None)
+
+
+def _recorded(
+    session: Session,
+    record: CampaignRecord,
+    measure: MeasureRecord,
+    *,
+    now: datetime,
+    actor: str,
+    progress: Progress | None,
+) -> DryRunReport:
+    """The stored dry run's eligible list on the campaign, and its audit entry."""
+    from sphere.marketing.campaigns import TIMING_CODES
+
     eligible = DryRunRepository(session).eligible_ids(record.id, sorted(TIMING_CODES))
     MarketingRepository(session).update_campaign(
         record.id, state="dry_run", dry_run_at=now, dry_run_audience=eligible
@@ -336,10 +413,11 @@ def _store(
     session: Session,
     campaign_id: str,
     verdicts: list[GroupVerdict],
-    audience: AudienceSnapshot,
+    members: Any,
     progress: Progress | None,
 ) -> None:
-    """One verdict per group, and every member's line (from the audience read once)."""
+    """One verdict per group, and every member's line (``members``: a query of
+    (contact_id, key) — the audience read once)."""
     if progress is not None:
         progress(1, 3, f"storing verdicts for {sum(v.group.count for v in verdicts)} contacts")
     groups = [
@@ -355,4 +433,4 @@ def _store(
         }
         for v in verdicts
     ]
-    DryRunRepository(session).replace(campaign_id, groups, audience.members())
+    DryRunRepository(session).replace(campaign_id, groups, members)

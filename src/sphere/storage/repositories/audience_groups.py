@@ -10,6 +10,7 @@ their identities, posts, consents and duties instead of two.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,13 +18,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     Integer,
+    MetaData,
     String,
     Table,
     and_,
     case,
     cast,
     func,
+    insert,
     literal,
     literal_column,
     select,
@@ -294,4 +298,25 @@ def audience_snapshot(
     facts = [table.c[c.name] for c in rows.c][2:]
     query = select(table.c.key, func.count(), *facts).group_by(table.c.key, *facts)
     yield AudienceSnapshot(_audience_groups(session.execute(query)), table)
+    drop_temporary(session, table)
+
+
+@contextmanager
+def members_query(session: Session, members: Sequence[tuple[str, str]]) -> Iterator[Any]:
+    """``AudienceSnapshot.members()`` read in another unit of work, as a query of this
+    one: a temporary table of the (contact_id, key) rows, of the contacts still stored
+    (one erased since the read gets no line)."""
+    table = Table(
+        f"sphere_members_{uuid.uuid4().hex[:10]}",
+        MetaData(),
+        Column("contact_id", String()),
+        Column("key", String()),
+        prefixes=["TEMPORARY"],
+    )
+    table.create(session.connection())
+    if members:
+        session.execute(insert(table), [{"contact_id": c, "key": k} for c, k in members])
+    yield select(table.c.contact_id, table.c.key).where(
+        table.c.contact_id.in_(select(ContactRow.id))
+    )
     drop_temporary(session, table)
