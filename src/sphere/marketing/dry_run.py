@@ -358,9 +358,23 @@ def store_judged(
     record, measure = _runnable(session, name)
     if _deciding(record) != _deciding(judged.record) or measure != judged.measure:
         raise InvalidInput(f"campaign {name!r} changed during its dry run; run it again")
-    with members_query(session, judged.members) as members:
-        _store(session, record.id, judged.verdicts, members, progress)
+    with members_query(session, judged.members) as (members, gone):
+        verdicts = judged.verdicts if not gone else _without(judged, gone)
+        _store(session, record.id, verdicts, members, progress)
     return _recorded(session, record, measure, now=now, actor=actor, progress=progress)
+
+
+def _without(judged: JudgedAudience, gone: set[str]) -> list[GroupVerdict]:
+    """The verdicts with the group counts of the members not erased since the read."""
+    left: dict[str, int] = {}
+    for contact_id, key in judged.members:
+        if contact_id not in gone:
+            left[key] = left.get(key, 0) + 1
+    return [
+        GroupVerdict(replace(v.group, count=left[v.group.key]), v.verdict)
+        for v in judged.verdicts
+        if left.get(v.group.key)
+    ]
 
 
 def _runnable(session: Session, name: str) -> tuple[CampaignRecord, MeasureRecord]:

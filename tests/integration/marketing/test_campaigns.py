@@ -24,6 +24,7 @@ from sphere.consent.ledger import grant, withdraw
 from sphere.domain import Purpose
 from sphere.errors import InvalidInput
 from sphere.marketing.campaigns import create_campaign, dry_run, run
+from sphere.marketing.dry_run import judge_audience, store_judged
 from sphere.marketing.measures import approve, submit
 from sphere.marketing.transport.smtp import SmtpTransport
 from sphere.marketing.transport.webhook import (
@@ -32,6 +33,7 @@ from sphere.marketing.transport.webhook import (
     WebhookTransport,
     verify_signature,
 )
+from sphere.rights.erasure import erase_contact
 from sphere.runtime import Runtime
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.marketing import MarketingRepository
@@ -410,3 +412,38 @@ def test_repeated_dry_run_keeps_unchanged_lines_and_moves_changed_ones(rt: Runti
         == fresh.summary()["counts"]
         == {"reached": 3, "not_reached": 1, "eligible": 3, "held": 0, "held_until": None}
     )
+
+
+def test_a_dry_run_read_and_stored_apart_leaves_out_who_was_erased_meanwhile(
+    rt: Runtime,
+) -> None:
+    """The dry-run job on SQLite judges in a read-only unit of work and stores in a
+    short writing one (``sphere.jobs.kinds.dry_run``): a contact erased in between gets
+    no line; the stored dry run is audited with the verdicts it stores."""
+    anna = seed_contact(rt, email="anna.beispiel@example.com", consents=[Purpose.DIRECT_MARKETING])
+    ben = seed_contact(rt, email="ben.muster@example.org", consents=[Purpose.DIRECT_MARKETING])
+    dora = seed_contact(rt, email="dora.test@example.com")  # never consented
+    _approved_measure(rt)
+    with rt.session() as session:
+        create_campaign(
+            session, {"name": "tele", "measure": "spring newsletter", "offer": OFFER},
+            actor="mkt", now=NOW,
+        )  # fmt: skip
+    with rt.session() as session:
+        judged = judge_audience(session, rt.policy(), "tele", now=NOW)
+    assert sorted(c for c, _ in judged.members) == sorted([anna, ben, dora])
+    with rt.session() as session:
+        erase_contact(session, rt.keyring, ben, at=NOW, actor="dpo")
+    with rt.session() as session:
+        report = store_judged(session, "tele", judged, now=NOW, actor="mkt")
+    assert [line.contact_id for line in report.reached] == [anna]
+    assert [(line.contact_id, line.code) for line in report.not_reached] == [
+        (dora, "consent.missing")
+    ]
+    with rt.session() as session:
+        entry = session.scalars(
+            select(AuditEntryRow).where(AuditEntryRow.action == "campaign.dry-run")
+        ).one()
+        assert MarketingRepository(session).get_campaign("tele").state == "dry_run"
+    assert (entry.details["reached"], entry.details["not_reached"]) == (1, 1)
+    assert report.reached_count == 1, "the groups count who is left"

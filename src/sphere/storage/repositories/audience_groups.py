@@ -302,10 +302,12 @@ def audience_snapshot(
 
 
 @contextmanager
-def members_query(session: Session, members: Sequence[tuple[str, str]]) -> Iterator[Any]:
+def members_query(
+    session: Session, members: Sequence[tuple[str, str]]
+) -> Iterator[tuple[Any, set[str]]]:
     """``AudienceSnapshot.members()`` read in another unit of work, as a query of this
-    one: a temporary table of the (contact_id, key) rows, of the contacts still stored
-    (one erased since the read gets no line)."""
+    one: a temporary table of the (contact_id, key) rows, of the contacts not erased
+    since the read (the audience query excludes erased ones); and the ids left out."""
     table = Table(
         f"sphere_members_{uuid.uuid4().hex[:10]}",
         MetaData(),
@@ -316,7 +318,7 @@ def members_query(session: Session, members: Sequence[tuple[str, str]]) -> Itera
     table.create(session.connection())
     if members:
         session.execute(insert(table), [{"contact_id": c, "key": k} for c, k in members])
-    yield select(table.c.contact_id, table.c.key).where(
-        table.c.contact_id.in_(select(ContactRow.id))
-    )
+    held = select(ContactRow.id).where(ContactRow.erased_at.is_(None))
+    gone = set(session.scalars(select(table.c.contact_id).where(table.c.contact_id.not_in(held))))
+    yield select(table.c.contact_id, table.c.key).where(table.c.contact_id.in_(held)), gone
     drop_temporary(session, table)
