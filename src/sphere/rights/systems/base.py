@@ -247,6 +247,30 @@ def next_attempt(
     return dead, None if dead else at + timedelta(seconds=policy.delay_after(attempts))
 
 
+def record_failure(
+    repository: SystemTaskRepository,
+    systems: ConnectedSystems,
+    task: SystemTask,
+    attempts: int,
+    error: str,
+    *,
+    known: bool,
+    not_done: str,
+    at: datetime,
+) -> tuple[SystemTask, bool, datetime | None]:
+    """A failed attempt: the task is failed (retried after the system's back-off) or, its
+    attempts spent, dead-lettered for the DPO; ``not_done`` says what has not happened.
+    Returns the task, whether it is dead and when the next attempt is due (the caller
+    audits it, in the same transaction)."""
+    dead, next_at = next_attempt(systems, task, attempts, known=known, at=at)
+    task = repository.update(
+        task.id, state=(TaskState.DEAD_LETTER if dead else TaskState.FAILED).value,
+        attempts=attempts, next_attempt_at=next_at, last_error=error[:1000],
+        result={"done": None, "not_done": not_done}, updated_at=at,
+    )  # fmt: skip
+    return task, dead, next_at
+
+
 def forget_if_all_told(
     session: Session, keyring: Keyring, request_id: str, *, at: datetime
 ) -> None:

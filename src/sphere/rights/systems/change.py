@@ -29,7 +29,7 @@ from sphere.rights.systems.base import (
     RESTRICTION,
     ConnectedSystems,
     TaskState,
-    next_attempt,
+    record_failure,
     settle,
     task_owner,
     task_secret,
@@ -123,19 +123,10 @@ def attempt_change(
         settle(session, keyring, task, at=at, actor=actor)
         return task
     known = task.system in systems.names()
-    dead, next_at = next_attempt(systems, task, attempts, known=known, at=at)
-    task = repository.update(
-        task.id,
-        state=(TaskState.DEAD_LETTER if dead else TaskState.FAILED).value,
-        attempts=attempts,
-        next_attempt_at=next_at,
-        last_error=error[:1000],
-        result={
-            "done": None,
-            "not_done": "nothing changed in this system (its transaction was rolled back)",
-        },
-        updated_at=at,
-    )
+    task, dead, next_at = record_failure(
+        repository, systems, task, attempts, error, known=known, at=at,
+        not_done="nothing changed in this system (its transaction was rolled back)",
+    )  # fmt: skip
     audit(
         session,
         actor=actor,

@@ -32,7 +32,7 @@ from sphere.i18n.glossary import article
 from sphere.rights.systems.base import (
     ConnectedSystems,
     TaskState,
-    next_attempt,
+    record_failure,
     settle,
     task_owner,
     task_secret,
@@ -140,11 +140,9 @@ def attempt_manual(
                   details={"system": task.system, "attempts": attempts,
                            "due_days": spec.due_days}, **common)  # fmt: skip
             return task
-    dead, next_at = next_attempt(systems, task, attempts, known=known, at=at)
-    task = repository.update(
-        task.id, state=(TaskState.DEAD_LETTER if dead else TaskState.FAILED).value,
-        attempts=attempts, next_attempt_at=next_at, last_error=error[:1000],
-        result={"done": None, "not_done": "the owner was not e-mailed yet"}, updated_at=at,
+    task, dead, _next = record_failure(
+        repository, systems, task, attempts, error, known=known, at=at,
+        not_done="the owner was not e-mailed yet",
     )  # fmt: skip
     audit(session, actor=actor, at=at,
           action="system.manual_dead_letter" if dead else "system.manual_failed",

@@ -13,7 +13,7 @@ from sphere.rights.requests import get_request
 from sphere.rights.systems.base import (
     ConnectedSystems,
     TaskState,
-    next_attempt,
+    record_failure,
     settle,
     task_identifiers,
     task_owner,
@@ -82,11 +82,9 @@ def attempt_notify(
         settle(session, keyring, task, at=at, actor=actor)
         return task
     known = task.system in systems.recipients(event_kind)
-    dead, next_at = next_attempt(systems, task, attempts, known=known, at=at)
-    task = repository.update(
-        task.id, state=(TaskState.DEAD_LETTER if dead else TaskState.FAILED).value,
-        attempts=attempts, next_attempt_at=next_at, last_error=error[:1000],
-        result={"done": None, "not_done": "the recipient was not told yet"}, updated_at=at,
+    task, dead, _next = record_failure(
+        repository, systems, task, attempts, error, known=known, at=at,
+        not_done="the recipient was not told yet",
     )  # fmt: skip
     audit(session, actor=actor, at=at,
           action="system.notify_dead_letter" if dead else "system.notify_failed",
