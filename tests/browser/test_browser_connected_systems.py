@@ -73,6 +73,28 @@ def _shots(page: Any, name: str, tmp_path: Path) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def cockpit_log_in(page: Any, server: LiveServer) -> None:
+    page.goto(f"{server.url}/cockpit/login")
+    page.get_by_label("User name").fill(server.username)
+    page.get_by_label("Password").fill(server.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/cockpit/$"))
+
+
+def dpo_carries_out_erasure(page: Any, server: LiveServer) -> None:
+    """From the request queue: verify the identity if still needed, erase, confirm."""
+    page.goto(f"{server.url}/cockpit/requests")
+    row = page.locator("tr", has_text="erasure")
+    verify = row.get_by_role("button", name="Verify identity")
+    if verify.count():
+        verify.click()
+        page.wait_for_load_state()
+    page.locator("tr", has_text="erasure").get_by_role("button", name="Erase…").click()
+    page.get_by_role("heading", name=re.compile(r"Erase this person")).wait_for()
+    page.get_by_role("button", name="Erase and destroy the key").click()
+    page.wait_for_url(re.compile(r".*/cockpit/(requests\?done=|jobs/).*"))
+
+
 def test_portal_erasure_reaches_the_connected_crm_step_by_step(
     browser: Any, server: LiveServer, tmp_path: Path
 ) -> None:
@@ -89,26 +111,13 @@ def test_portal_erasure_reaches_the_connected_crm_step_by_step(
         page.get_by_role("status").wait_for()
         context.clear_cookies()
 
-        page.goto(f"{server.url}/cockpit/login")
-        page.get_by_label("User name").fill(server.username)
-        page.get_by_label("Password").fill(server.password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(re.compile(r".*/cockpit/$"))
+        cockpit_log_in(page, server)
         page.goto(f"{server.url}/cockpit/systems")
         assert "reachable, schema fits" in page.locator("main").inner_text()
 
         away = _crm(server).with_suffix(".away")
         _crm(server).rename(away)  # the CRM is down while the DPO carries out the erasure
-        page.goto(f"{server.url}/cockpit/requests")
-        row = page.locator("tr", has_text="erasure")
-        verify = row.get_by_role("button", name="Verify identity")
-        if verify.count():
-            verify.click()
-            page.wait_for_load_state()
-        page.locator("tr", has_text="erasure").get_by_role("button", name="Erase…").click()
-        page.get_by_role("heading", name=re.compile(r"Erase this person")).wait_for()
-        page.get_by_role("button", name="Erase and destroy the key").click()
-        page.wait_for_url(re.compile(r".*/cockpit/(requests\?done=|jobs/).*"))
+        dpo_carries_out_erasure(page, server)
 
         page.goto(f"{server.url}/cockpit/requests")  # still open: the CRM is not done
         row = page.locator("tr", has_text="erasure")

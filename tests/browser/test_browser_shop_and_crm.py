@@ -10,7 +10,6 @@ signed notification, and the other customer is untouched everywhere."""
 from __future__ import annotations
 
 import json
-import re
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -23,7 +22,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from tests.browser.conftest import LENA, OTTO, PORTAL_SUBJECTS, LiveServer, serve
-from tests.browser.test_browser_connected_systems import _shots
+from tests.browser.test_browser_connected_systems import (
+    _shots,
+    cockpit_log_in,
+    dpo_carries_out_erasure,
+)
 from tests.browser.test_browser_portal import portal_log_in
 from tests.integration.connectors.test_webhook import SECRET, Receiver
 
@@ -169,26 +172,13 @@ def test_erasure_from_the_portal_reaches_shop_crm_and_newsletter(
         page.get_by_role("status").wait_for()
         context.clear_cookies()
 
-        page.goto(f"{server.url}/cockpit/login")
-        page.get_by_label("User name").fill(server.username)
-        page.get_by_label("Password").fill(server.password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(re.compile(r".*/cockpit/$"))
+        cockpit_log_in(page, server)
         page.goto(f"{server.url}/cockpit/systems")
         main = page.locator("main").inner_text()
         assert main.count("reachable, schema fits") == 2, main  # shop and CRM
         _shots(page, "shop-crm-systems-en", tmp_path)
 
-        page.goto(f"{server.url}/cockpit/requests")
-        row = page.locator("tr", has_text="erasure")
-        verify = row.get_by_role("button", name="Verify identity")
-        if verify.count():
-            verify.click()
-            page.wait_for_load_state()
-        page.locator("tr", has_text="erasure").get_by_role("button", name="Erase…").click()
-        page.get_by_role("heading", name=re.compile(r"Erase this person")).wait_for()
-        page.get_by_role("button", name="Erase and destroy the key").click()
-        page.wait_for_url(re.compile(r".*/cockpit/(requests\?done=|jobs/).*"))
+        dpo_carries_out_erasure(page, server)
 
         page.goto(f"{server.url}/cockpit/requests?state=closed&kind=erasure")  # complete
         page.locator("tr", has_text="erasure").get_by_role(
