@@ -148,6 +148,8 @@ def request_progress(
     """The request and, per connected system, its task step by step."""
     found = get_request(db, request_id)
     tasks = request_tasks(db, request_id)
+    systems, _error = _systems_or_error(runtime)  # names for the cards; ids if none loads
+    titles = {e["system"]: e["name"] for e in systems.inventory()} if systems else {}
     return render(
         request,
         runtime,
@@ -157,6 +159,7 @@ def request_progress(
         active="requests",
         r=found,
         tasks=tasks,
+        titles=titles,
         steps=request_steps(db, request_id),
         told=told_per_request(db, [request_id]).get(request_id),
         may_act=dpo.role in (Role.DPO, Role.ADMIN),
