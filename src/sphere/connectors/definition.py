@@ -47,7 +47,7 @@ class WebhookEvent(StrEnum):
     RECTIFICATION = "rectification"  # Art. 16, Art. 19
     RESTRICTION = "restriction"  # Art. 18, Art. 19
     OBJECTION = "objection"  # an objection recorded, in a request or not (Art. 21)
-    CONSENT = "consent"  # a consent withdrawn outside any request (Art. 7(3))
+    CONSENT = "consent"  # a consent given or withdrawn outside any request (Art. 7)
 
 
 class Dialect(StrEnum):

@@ -1,5 +1,5 @@
-"""Telling the rest of the installation that a consent was withdrawn or an objection
-recorded — whatever the channel (portal toggle, ``sphere consent``, the API, a GPC
+"""Telling the rest of the installation that a consent was given or withdrawn or an
+objection recorded — whatever the channel (portal toggle, ``sphere consent``, the API, a GPC
 signal, a "STOP" reply, an objection request).
 
 The ledger must not know who listens (it sits below rights and connectors), so the
@@ -19,15 +19,16 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 OBSERVERS = "sphere.consent.observers"
+GIVEN = "given"  # Art. 6(1)(a), Art. 7(1): marketing tools need the opt-in as well
 WITHDRAWN = "withdrawn"  # Art. 7(3)
 OBJECTED = "objected"  # Art. 21
 
 
 @dataclass(frozen=True, slots=True)
 class ConsentChange:
-    event_id: str  # the ledger entry (a withdrawal) or a fresh id (an objection)
+    event_id: str  # the ledger entry (a consent, a withdrawal) or a fresh id (an objection)
     contact_id: str
-    state: str  # WITHDRAWN or OBJECTED
+    state: str  # GIVEN, WITHDRAWN or OBJECTED
     purposes: tuple[str, ...]
     at: datetime
     actor: str

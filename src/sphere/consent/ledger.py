@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sphere.audit import record as audit
-from sphere.consent.events import WITHDRAWN, ConsentChange, announce
+from sphere.consent.events import GIVEN, WITHDRAWN, ConsentChange, announce
 from sphere.consent.state import ConsentStatus, current_state, current_states
 from sphere.domain import ConsentState, LegalBasis, Purpose
 from sphere.domain.consent import ConsentRecord, DataUse
@@ -86,6 +86,7 @@ def grant(
         },
         at=at,
     )
+    announce(session, ConsentChange(entry.id, contact_id, GIVEN, (purpose.value,), at, actor))
     return entry
 
 

@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 
 from sphere.connectors.definition import ManualDefinition
 from sphere.connectors.loader import load_connector_text
-from sphere.consent.ledger import withdraw
+from sphere.consent.ledger import grant, withdraw
 from sphere.domain import FrozenClock, IdentityKind, Purpose
 from sphere.errors import ConnectorError, InvalidInput, NotFound
 from sphere.portal.requests import carry_out, verify_request
@@ -256,6 +256,47 @@ def test_a_withdrawal_outside_any_request_reaches_the_crm_and_the_webhook_signed
             tasks = event_tasks(session, entry.id)
             assert {t.state for t in tasks} == {"done"}
             assert {t.identifiers_ciphertext for t in tasks} == {None}  # key destroyed
+    finally:
+        receiver.close()
+
+
+def test_a_consent_given_reaches_the_crm_and_the_webhook_with_its_legal_basis(
+    rt: Runtime, crm: LiveSystem
+) -> None:
+    """The opt-in travels too (Art. 7(1)): a marketing tool that only hears of withdrawals
+    cannot tell a new subscriber from someone it must not write to."""
+    receiver = Receiver()
+    try:
+        directory = rt.settings.resolved_connectors_dir
+        crm.write(directory, **{"      marketing: {column": "      direct_marketing: {column"})
+        (directory / "newsletter.yaml").write_text(
+            "system: newsletter\nname: Newsletter tool\nkind: webhook\n"
+            f"webhook:\n  url: {receiver.url}\n  secret_env: NEWSLETTER_WEBHOOK_SECRET\n"
+            "  events: [consent]\n",
+            encoding="utf-8",
+        )
+        receiver.now = lambda: int(rt.clock.now().timestamp())
+        crm.scalar("UPDATE contacts SET marketing_opt_in = false RETURNING 1")
+        contact_id = _erika(rt)
+        with rt.session() as session:  # the portal's consent toggle, switched on
+            entry = grant(session, contact_id, Purpose.DIRECT_MARKETING, channel="portal",
+                          at=rt.clock.now(), actor="portal")  # fmt: skip
+            planned = event_tasks(session, entry.id)
+        assert {(t.system, t.action) for t in planned} == {
+            ("crm", "preference"),
+            ("newsletter", "notify"),
+        }
+        systems = rt.connected_systems()
+        with rt.session() as session:
+            for task_id in due_task_ids(session, at=rt.clock.now()):
+                attempt_task(session, rt.keyring, systems, task_id, at=rt.clock.now(),
+                             actor="system:retry")  # fmt: skip
+        [got] = receiver.received
+        assert got["valid"]
+        event: dict[str, Any] = got["event"]
+        assert (event["state"], event["purposes"]) == ("given", ["direct_marketing"])
+        assert event["legal_basis"] == "Art. 6(1)(a), Art. 7(1) GDPR"
+        assert crm.scalar(f"SELECT marketing_opt_in FROM contacts WHERE email = '{EMAIL}'") is True
     finally:
         receiver.close()
 

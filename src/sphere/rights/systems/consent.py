@@ -1,11 +1,11 @@
-"""Consent withdrawals and objections outside requests, carried to the connected
-systems (Art. 7(3), Art. 21; Art. 19 for the recipients).
+"""Consents given and withdrawn and objections outside requests, carried to the connected
+systems (Art. 7(1) and (3), Art. 21; Art. 19 for the recipients).
 
 ``SystemsConsentObserver`` is registered by the composition root on the session factory
-(``consent.events``); the ledger announces each withdrawal and objection in its own
+(``consent.events``); the ledger announces each consent, withdrawal and objection in its own
 transaction, and the observer plans one task per system whose definition declares
 preferences (``preference``, the purposes and state), per manual system whose owner has
-instructions for it, and per webhook recipient of ``consent`` (a withdrawal) or
+instructions for it, and per webhook recipient of ``consent`` (given or withdrawn) or
 ``objection``. The tasks belong to the consent event (no request): they are attempted by
 the retry job like any other, with back-off and dead letter, and the identifiers' key
 goes once every one is done. Nothing reaches a system inside the caller's transaction:

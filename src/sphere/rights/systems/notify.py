@@ -27,8 +27,9 @@ LEGAL_BASIS = {
     "rectification": "Art. 16, Art. 19 GDPR",
     "restriction": "Art. 18, Art. 19 GDPR",
     "objection": "Art. 21 GDPR",
-    "consent": "Art. 7(3) GDPR",
+    "consent": "Art. 7(3) GDPR",  # a withdrawal
 }
+CONSENT_GIVEN = "Art. 6(1)(a), Art. 7(1) GDPR"
 
 
 def attempt_notify(
@@ -46,7 +47,7 @@ def attempt_notify(
     attempts = task.attempts + 1
     status: int | None = None
     error = ""
-    # erasure, rectification, restriction, objection; consent (a withdrawal outside a request)
+    # erasure, rectification, restriction, objection; consent (given or withdrawn, no request)
     event_kind = str(task.params.get("event") or get_request(session, task_owner(task)).type)
     if task.system not in systems.recipients(event_kind):
         error = f"recipient {task.system!r} is no longer configured (no webhook definition)"
@@ -59,7 +60,9 @@ def attempt_notify(
             "type": f"{event_kind}.carried_out",
             "occurred_at": task.created_at.isoformat(),
             "request_id": task.request_id,
-            "legal_basis": LEGAL_BASIS.get(event_kind, "Art. 19 GDPR"),
+            "legal_basis": CONSENT_GIVEN
+            if event_kind == "consent" and task.params.get("state") == "given"
+            else LEGAL_BASIS.get(event_kind, "Art. 19 GDPR"),
             "subject": identifiers,
         }
         if task.event_id is not None:  # outside a request: what changed, for which purpose
