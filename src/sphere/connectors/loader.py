@@ -46,7 +46,7 @@ from sphere.connectors.definition import (
     WebhookEvent,
 )
 from sphere.connectors.graph import check_graph
-from sphere.connectors.loader_http import read_http
+from sphere.connectors.loader_http import PURPOSES, read_http
 from sphere.connectors.loader_sync import read_sync
 from sphere.connectors.manual import MANUAL_TOP_KEYS, read_manual
 from sphere.domain.systems import IDENTITY_KINDS, PREFERENCE_STATES, RetryPolicy
@@ -77,7 +77,6 @@ _FIELD_KEYS = ("category", "erasure", "identity", "references", "reason", "recti
 _RESTRICTION_KEYS = ("column", "value", "cleared")
 _PREFERENCE_KEYS = ("column", *PREFERENCE_STATES)
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_PURPOSE = re.compile(r"^[a-z][a-z0-9_.-]{0,79}$")
 _KEY_RULE = "must be a lower-case key: a-z first, then a-z, 0-9 or '_'"
 _SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")  # a plain SQL identifier
@@ -518,10 +517,10 @@ class _Reader:
         result = []
         for purpose in node:
             at = self.key_at(node, purpose)
-            if not isinstance(purpose, str) or not _PURPOSE.match(purpose):
+            if purpose not in PURPOSES:  # else a withdrawal would silently never match
                 self.fail(
-                    f"{table}: preferences: purpose {purpose!r} must be a purpose id "
-                    "(a-z first, then a-z, 0-9, '_', '.', '-')",
+                    f"{table}: preferences: {purpose!r} is not a purpose of Sphere's "
+                    f"(consents and objections are recorded per purpose: {', '.join(PURPOSES)})",
                     at,
                 )
             owner = f"{table}: preferences for '{purpose}'"

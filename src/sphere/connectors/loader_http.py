@@ -23,6 +23,7 @@ from sphere.connectors.definition import (
     TemplateValue,
 )
 from sphere.connectors.http_system import PLACEHOLDER, placeholders
+from sphere.domain.legal import Purpose
 from sphere.domain.systems import (
     ACCESS,
     ERASURE,
@@ -52,6 +53,7 @@ _AUTH_KEYS = {
         "client_auth",
     ),
 }
+PURPOSES = tuple(p.value for p in Purpose)  # what the ledger records consents for
 _ENDPOINT_KEYS = ("method", "path", "query", "body", "rows", "pagination", "purposes", "states")
 _PAGINATION_KEYS = ("type", "next", "param", "size_param", "size", "max_pages")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -314,7 +316,7 @@ def _endpoint(
                 f"{owner}: '{key}' belongs to the preference endpoint", reader.key_at(node, key)
             )
     if "purposes" in node:
-        purposes = _names(reader, node, "purposes", owner, None)
+        purposes = _names(reader, node, "purposes", owner, PURPOSES)
     if "states" in node:
         states = _names(reader, node, "states", owner, PREFERENCE_STATES)
     endpoint = Endpoint(
@@ -362,7 +364,7 @@ def _names(
         value = node[name]
         if allowed is not None and name not in allowed:
             reader.fail(
-                f"{owner}: {key}: unknown state {name!r} (one of: {', '.join(allowed)})",
+                f"{owner}: {key}: unknown {key[:-1]} {name!r} (one of: {', '.join(allowed)})",
                 reader.key_at(node, name),
             )
         if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value) == "":

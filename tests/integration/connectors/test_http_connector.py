@@ -125,15 +125,17 @@ def test_rectify_restrict_preference(api: tuple[str, ApiState]) -> None:
     assert all(state.contacts[i]["restricted"] is True for i in (1, 2, 3))
     assert "restricted" not in state.contacts[4]
 
-    outcome = connectors.preference("helpdesk", ERIKA, purpose="newsletter", state="withdrawn")
+    outcome = connectors.preference(
+        "helpdesk", ERIKA, purpose="direct_marketing", state="withdrawn"
+    )
     assert outcome.operation == "preference" and outcome.tables[0].updated == 3
     assert state.contacts[1]["consents"] == {"newsletter": "opted_out"}
-    connectors.preference("helpdesk", ERIKA, purpose="marketing", state="objected")
+    connectors.preference("helpdesk", ERIKA, purpose="profiling", state="objected")
     assert state.contacts[2]["consents"] == {"newsletter": "opted_out", "promotions": "opted_out"}
-    connectors.preference("helpdesk", ERIKA, purpose="marketing", state="given")
+    connectors.preference("helpdesk", ERIKA, purpose="profiling", state="given")
     assert state.contacts[3]["consents"]["promotions"] == "opted_in"
-    profiling = connectors.preference("helpdesk", ERIKA, purpose="profiling", state="given")
-    assert profiling.unsupported == "the preference endpoint names no purpose 'profiling'"
+    enrichment = connectors.preference("helpdesk", ERIKA, purpose="enrichment", state="given")
+    assert enrichment.unsupported == "the preference endpoint names no purpose 'enrichment'"
     unsupported = connectors.rectify("helpdesk", ERIKA, {"postal_address": "Weg 1"})
     assert not unsupported.supported
     connectors.close()
@@ -279,6 +281,7 @@ BAD = [
     ("pagination: {type: cursor, next: meta.next, param: cursor}",
      "pagination: {type: cursor}", "is missing 'next'", 30),
     ("withdrawn: opted_out}", "withdrawn: opted_out, maybe: x}", "unknown state 'maybe'", 47),
+    ("{direct_marketing: newsletter", "{newsletter: newsletter", "unknown purpose 'newsl", 46),
     ("  health:", "  healthz:", "unknown operation 'healthz'", 48),
     ("base_url: https://desk", "base_url: http://desk", "credentials go only over https", 9),
     ("token_url: https://desk", "token_url: http://desk", "credentials go only over https", 12),

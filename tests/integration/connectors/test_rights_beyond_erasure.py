@@ -217,7 +217,7 @@ def test_a_withdrawal_outside_any_request_reaches_the_crm_and_the_webhook_signed
     receiver = Receiver()
     try:
         directory = rt.settings.resolved_connectors_dir
-        crm.write(directory, **{"      marketing: {column": "      direct_marketing: {column"})
+        crm.write(directory)
         (directory / "newsletter.yaml").write_text(
             "system: newsletter\nname: Newsletter tool\nkind: webhook\n"
             f"webhook:\n  url: {receiver.url}\n  secret_env: NEWSLETTER_WEBHOOK_SECRET\n"
@@ -268,7 +268,7 @@ def test_a_consent_given_reaches_the_crm_and_the_webhook_with_its_legal_basis(
     receiver = Receiver()
     try:
         directory = rt.settings.resolved_connectors_dir
-        crm.write(directory, **{"      marketing: {column": "      direct_marketing: {column"})
+        crm.write(directory)
         (directory / "newsletter.yaml").write_text(
             "system: newsletter\nname: Newsletter tool\nkind: webhook\n"
             f"webhook:\n  url: {receiver.url}\n  secret_env: NEWSLETTER_WEBHOOK_SECRET\n"

@@ -101,18 +101,18 @@ def test_shop_restriction_set_and_lifted(shop: LiveSystem) -> None:
 def test_shop_newsletter_withdrawn_objected_given(shop: LiveSystem) -> None:
     connectors = _set(shop)
     preview = connectors.preference(
-        "shop", ERIKA, purpose="newsletter", state="withdrawn", dry_run=True
+        "shop", ERIKA, purpose="direct_marketing", state="withdrawn", dry_run=True
     )
     assert {t.table: (t.updated, t.deleted) for t in preview.tables} == {
         "customers": (1, 0),
         "newsletter": (0, 1),
     }
     assert shop.scalar("SELECT COUNT(*) FROM newsletter") == 2
-    connectors.preference("shop", ERIKA, purpose="newsletter", state="objected")  # = withdrawn
+    connectors.preference("shop", ERIKA, purpose="direct_marketing", state="objected")  # =withdrawn
     assert shop.scalar("SELECT newsletter_opt_in FROM customers WHERE id = 1") == 0
     assert shop.scalar("SELECT COUNT(*) FROM newsletter") == 1
     assert shop.scalar("SELECT newsletter_opt_in FROM customers WHERE id = 2") == 1
-    given = connectors.preference("shop", ERIKA, purpose="newsletter", state="given")
+    given = connectors.preference("shop", ERIKA, purpose="direct_marketing", state="given")
     assert [t.table for t in given.tables] == ["customers"]  # no row is inserted
     assert shop.scalar("SELECT newsletter_opt_in FROM customers WHERE id = 1") == 1
 
@@ -122,7 +122,7 @@ def test_shop_newsletter_withdrawn_objected_given(shop: LiveSystem) -> None:
         "not supported by this system: no preference declared for purpose 'profiling'"
     )
     with pytest.raises(InvalidInput):
-        connectors.preference("shop", ERIKA, purpose="newsletter", state="maybe")
+        connectors.preference("shop", ERIKA, purpose="direct_marketing", state="maybe")
     connectors.close()
 
 
@@ -140,13 +140,13 @@ def test_crm_rectify_restrict_preference(shop: LiveSystem, crm: LiveSystem) -> N
     connectors.restrict("crm", phone, restricted=False)
     assert crm.scalar("SELECT restricted FROM contacts WHERE id = 1") is False
 
-    connectors.preference("crm", phone, purpose="marketing", state="given")
+    connectors.preference("crm", phone, purpose="direct_marketing", state="given")
     assert crm.scalar("SELECT marketing_opt_in FROM contacts WHERE id = 1") is True
-    connectors.preference("crm", phone, purpose="marketing", state="withdrawn")
+    connectors.preference("crm", phone, purpose="direct_marketing", state="withdrawn")
     assert crm.scalar("SELECT marketing_opt_in FROM contacts WHERE id = 1") is False
     assert crm.scalar("SELECT marketing_opt_in FROM contacts WHERE id = 2") is None
     assert connectors.supports("crm", "restriction")
-    assert not connectors.preference("crm", phone, purpose="newsletter", state="given").supported
+    assert not connectors.preference("crm", phone, purpose="profiling", state="given").supported
     connectors.close()
 
 
@@ -170,8 +170,8 @@ def test_no_restriction_declared_is_not_supported(shop: LiveSystem) -> None:
             21,
         ),
         (
-            "newsletter: {withdrawn: delete_row}",
-            "newsletter: {withdrawn: false}",
+            "direct_marketing: {withdrawn: delete_row}",
+            "direct_marketing: {withdrawn: false}",
             "without a 'column' a state can only be 'delete_row'",
             65,
         ),
@@ -179,6 +179,12 @@ def test_no_restriction_declared_is_not_supported(shop: LiveSystem) -> None:
             "{column: newsletter_opt_in, given: true, withdrawn: false}",
             "{column: newsletter_opt_in, maybe: true}",
             "unknown field 'maybe'",
+            23,
+        ),
+        (
+            "direct_marketing: {column: newsletter_opt_in",
+            "newsletter: {column: newsletter_opt_in",
+            "'newsletter' is not a purpose of Sphere's",
             23,
         ),
         (
@@ -213,8 +219,8 @@ def test_loader_refuses_deleting_referenced_rows_for_a_preference() -> None:
 
     text = (FIXTURES / "shop.yaml").read_text(encoding="utf-8")
     text = text.replace(
-        "      newsletter: {column: newsletter_opt_in, given: true, withdrawn: false}",
-        "      newsletter: {withdrawn: delete_row}",
+        "      direct_marketing: {column: newsletter_opt_in, given: true, withdrawn: false}",
+        "      direct_marketing: {withdrawn: delete_row}",
     )
     with pytest.raises(ConnectorError, match="delete rows that other tables reference"):
         load_connector_text(text, source="shop.yaml")
