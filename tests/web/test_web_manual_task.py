@@ -5,16 +5,11 @@ used link afterwards."""
 
 from __future__ import annotations
 
-import email
 import re
-import socket
 from collections.abc import Callable, Iterator
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
@@ -29,34 +24,18 @@ from sphere.settings import Settings
 from sphere.storage.crypto import Keyring
 from sphere.storage.db import make_session_factory, session_scope
 from sphere.storage.repositories.contacts import ContactRepository
+from tests.smtp import Inbox, loopback_smtp
 
 EVIL = "<script>alert(1)</script>"
 PERSON = "erika.muster@example.org"
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802, ANN201
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
 @pytest.fixture
 def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    box = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SPHERE_WEB_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SPHERE_WEB_SMTP_PORT", str(port))
-    try:
+    with loopback_smtp() as (box, port):
+        monkeypatch.setenv("SPHERE_WEB_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SPHERE_WEB_SMTP_PORT", str(port))
         yield box
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

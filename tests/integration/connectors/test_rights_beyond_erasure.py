@@ -8,18 +8,13 @@ one-time link (reuse and expiry refused; overdue becomes a dead letter)."""
 
 from __future__ import annotations
 
-import email
 import re
-import socket
 from collections.abc import Iterator
 from datetime import timedelta
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from sphere.connectors.definition import ManualDefinition
 from sphere.connectors.loader import load_connector_text
@@ -51,37 +46,21 @@ from sphere.storage.repositories.contacts import ContactRepository
 from tests.integration.connectors.conftest import LiveSystem
 from tests.integration.connectors.test_webhook import SECRET, Receiver
 from tests.runtimes import runtime_for_tests
+from tests.smtp import Inbox, loopback_smtp
 
 EMAIL = "erika.muster@example.org"
 NEW_EMAIL = "erika.neu@example.org"
 OWNER = "buchhaltung@example.com"
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802, ANN201
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
 @pytest.fixture
 def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     """A real SMTP server on loopback; the runtime sends owners' e-mails there."""
-    box = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SPHERE_WEB_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SPHERE_WEB_SMTP_PORT", str(port))
-    monkeypatch.setenv("SPHERE_WEB_PUBLIC_URL", "https://privacy.example.com")
-    try:
+    with loopback_smtp() as (box, port):
+        monkeypatch.setenv("SPHERE_WEB_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SPHERE_WEB_SMTP_PORT", str(port))
+        monkeypatch.setenv("SPHERE_WEB_PUBLIC_URL", "https://privacy.example.com")
         yield box
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
