@@ -83,6 +83,26 @@ def _erika(rt: Runtime) -> str:
         return contact.id
 
 
+def _newsletter(rt: Runtime, receiver: Receiver, *events: str) -> None:
+    """The newsletter tool as a signed-webhook recipient of ``events``, on the test clock."""
+    (rt.settings.resolved_connectors_dir / "newsletter.yaml").write_text(
+        "system: newsletter\nname: Newsletter tool\nkind: webhook\n"
+        f"webhook:\n  url: {receiver.url}\n  secret_env: NEWSLETTER_WEBHOOK_SECRET\n"
+        f"  events: [{', '.join(events)}]\n",
+        encoding="utf-8",
+    )
+    receiver.now = lambda: int(rt.clock.now().timestamp())
+
+
+def _retry_round(rt: Runtime) -> None:
+    """What the retry job does once: attempt every task that is due."""
+    systems = rt.connected_systems()
+    with rt.session() as session:
+        for task_id in due_task_ids(session, at=rt.clock.now()):
+            attempt_task(session, rt.keyring, systems, task_id, at=rt.clock.now(),
+                         actor="system:retry")  # fmt: skip
+
+
 def _request(rt: Runtime, contact_id: str, kind: RequestType) -> str:
     with rt.session() as session:
         request = open_request(session, rt.keyring, contact_id, kind, at=rt.clock.now(),
@@ -197,13 +217,7 @@ def test_a_withdrawal_outside_any_request_reaches_the_crm_and_the_webhook_signed
     try:
         directory = rt.settings.resolved_connectors_dir
         crm.write(directory)
-        (directory / "newsletter.yaml").write_text(
-            "system: newsletter\nname: Newsletter tool\nkind: webhook\n"
-            f"webhook:\n  url: {receiver.url}\n  secret_env: NEWSLETTER_WEBHOOK_SECRET\n"
-            "  events: [consent, objection]\n",
-            encoding="utf-8",
-        )
-        receiver.now = lambda: int(rt.clock.now().timestamp())
+        _newsletter(rt, receiver, "consent", "objection")
         crm.scalar("UPDATE contacts SET marketing_opt_in = true RETURNING 1")
         contact_id = _erika(rt)
         with rt.session() as session:  # the portal's consent toggle ends here
@@ -248,13 +262,7 @@ def test_a_consent_given_reaches_the_crm_and_the_webhook_with_its_legal_basis(
     try:
         directory = rt.settings.resolved_connectors_dir
         crm.write(directory)
-        (directory / "newsletter.yaml").write_text(
-            "system: newsletter\nname: Newsletter tool\nkind: webhook\n"
-            f"webhook:\n  url: {receiver.url}\n  secret_env: NEWSLETTER_WEBHOOK_SECRET\n"
-            "  events: [consent]\n",
-            encoding="utf-8",
-        )
-        receiver.now = lambda: int(rt.clock.now().timestamp())
+        _newsletter(rt, receiver, "consent")
         crm.scalar("UPDATE contacts SET marketing_opt_in = false RETURNING 1")
         contact_id = _erika(rt)
         with rt.session() as session:  # the portal's consent toggle, switched on
@@ -265,11 +273,7 @@ def test_a_consent_given_reaches_the_crm_and_the_webhook_with_its_legal_basis(
             ("crm", "preference"),
             ("newsletter", "notify"),
         }
-        systems = rt.connected_systems()
-        with rt.session() as session:
-            for task_id in due_task_ids(session, at=rt.clock.now()):
-                attempt_task(session, rt.keyring, systems, task_id, at=rt.clock.now(),
-                             actor="system:retry")  # fmt: skip
+        _retry_round(rt)
         [got] = receiver.received
         assert got["valid"]
         event: dict[str, Any] = got["event"]
@@ -369,22 +373,12 @@ def test_a_manual_definition_is_checked_at_its_line() -> None:
 def test_an_objection_from_any_channel_reaches_the_webhook_recipient(rt: Runtime) -> None:
     receiver = Receiver()
     try:
-        (rt.settings.resolved_connectors_dir / "newsletter.yaml").write_text(
-            "system: newsletter\nname: Newsletter tool\nkind: webhook\n"
-            f"webhook:\n  url: {receiver.url}\n  secret_env: NEWSLETTER_WEBHOOK_SECRET\n"
-            "  events: [objection]\n",
-            encoding="utf-8",
-        )
-        receiver.now = lambda: int(rt.clock.now().timestamp())
+        _newsletter(rt, receiver, "objection")
         contact_id = _erika(rt)
         with rt.session() as session:  # e.g. a "STOP" reply or a GPC signal
             object_to_processing(session, rt.keyring, contact_id, at=rt.clock.now(),
                                  actor="system:opt-out", channel="reply-keyword")  # fmt: skip
-        systems = rt.connected_systems()
-        with rt.session() as session:
-            for task_id in due_task_ids(session, at=rt.clock.now()):
-                attempt_task(session, rt.keyring, systems, task_id, at=rt.clock.now(),
-                             actor="system:retry")  # fmt: skip
+        _retry_round(rt)
         [got] = receiver.received
         event = got["event"]
         assert got["valid"] and event["type"] == "objection.carried_out"
