@@ -3,7 +3,8 @@ latency from webhook POST to committed decision.
 
 Run: python bench/bench_stream.py [--posts 6000] [--workers 1,2] [--rate 200]
      [--seconds 30] [--part throughput|latency|both] [--pg-url URL] [--nats-url URL]
-     [--app full|intake] [--servers N]
+     [--app full|intake] [--servers N] [--repeat N]
+     python bench/bench_stream.py --part ceiling   # what two cores give two processes here
 
 throughput
     The demo mix of Mastodon statuses (bench/_bench_common.py; PII inside, ~1 % edits and
@@ -22,6 +23,14 @@ latency
     the request's scheduled send time to its stream receipt's timestamp, written in the
     worker's transaction just before commit (same machine clock). Reported: p50, p95,
     max of that, and of the HTTP answer.
+ceiling
+    What this machine gives two processes at all: the same fixed pure-Python CPU loop
+    in one process, then in two at once, several rounds; reported is the wall-time
+    speed-up of two over one (2.0 on two free cores). The throughput run prints it too,
+    next to the workers' speed-up: the workers cannot scale better than the machine,
+    and PostgreSQL and NATS share the same cores (on the 2-vCPU machine this bench was
+    written on, the ceiling measured 1.48-1.74x idle, so a 1.7x aim for two workers
+    there is out of reach by the machine, not by the design).
 
 Each run creates ``sphere_bench_<random>`` on ``--pg-url`` and a stream ``BENCH<random>``,
 and removes both. Print ``uptime`` alongside: this machine is shared.
@@ -149,6 +158,37 @@ def _workers(k: int, env: dict[str, str], idle: float | None) -> list[subprocess
     ]
 
 
+def _spin(n: int) -> None:
+    """Fixed pure-Python CPU work (no I/O, no allocation to speak of)."""
+    total = 0
+    for i in range(n):
+        total += i
+
+
+def ceiling(rounds: int = 4, n: int = 60_000_000) -> dict[str, Any]:
+    """Wall-time speed-up of two processes over one on the same fixed CPU work."""
+    import multiprocessing
+
+    def run(k: int) -> float:
+        procs = [multiprocessing.Process(target=_spin, args=(n,)) for _ in range(k)]
+        start = time.perf_counter()
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join()
+        return time.perf_counter() - start
+
+    ratios = []
+    for _ in range(rounds):
+        one, two = run(1), run(2)
+        ratios.append(2 * one / two)
+    return {
+        "rounds": rounds,
+        "speedups": [round(r, 2) for r in ratios],
+        "median_speedup": round(statistics.median(ratios), 2),
+    }
+
+
 def throughput(args: argparse.Namespace, k: int, posts: Path) -> dict[str, Any]:
     stream = f"BENCH{uuid.uuid4().hex[:8].upper()}"
     with tempfile.TemporaryDirectory() as tmp, Database(args.pg_url) as db:
@@ -255,12 +295,14 @@ async def _send(
     rate: float,
     sent: dict[str, float],
     answers: list[float],
-) -> int:
+) -> dict[str, int]:
     """POST ``bodies`` on a fixed schedule (``rate`` per second) from a bounded set of
     senders, each on its own keep-alive connection. Latency counts from the scheduled
     time, so a slow server cannot hide its delay by slowing the sender (no coordinated
-    omission)."""
-    refused = 0
+    omission). Returns the refused requests by status: the demo mix holds deliberately
+    malformed statuses (no id; two among the first 6,000 lines), which the intake
+    answers with 422 before anything reaches the stream."""
+    refused: dict[str, int] = {}  # status (or "no answer") -> count
     senders = 64
     ids = [make_record_id(body) for body in bodies]  # before the clock starts
     target = httpx.URL(url)
@@ -268,7 +310,6 @@ async def _send(
     start = time.time() + 0.5
 
     async def sender(first: int) -> None:
-        nonlocal refused
         connection = _Connection(host, port)
         for i in range(first, len(bodies), senders):
             body = bodies[i]
@@ -291,7 +332,8 @@ async def _send(
                     connection.close()
             answers.append(time.time() - scheduled)
             if status != 200:
-                refused += 1
+                key = str(status) if status is not None else "no answer"
+                refused[key] = refused.get(key, 0) + 1
                 continue
             sent[ids[i]] = scheduled
         connection.close()
@@ -378,7 +420,9 @@ def latency(args: argparse.Namespace, posts: Path) -> dict[str, Any]:
                 )  # fmt: skip
             )
             sender_cpu = time.process_time() - sender_cpu
-            print(f"sent {len(sent)} ({refused} refused); waiting for commits", flush=True)
+            print(
+                f"sent {len(sent)} (refused: {refused or 'none'}); waiting for commits", flush=True
+            )
             deadline = time.time() + 120
             while db.scalar("SELECT count(*) FROM stream_receipts") < len(sent):
                 if time.time() > deadline:
@@ -432,9 +476,12 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=6000)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=1, help="throughput rounds (alternating)")
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--part", choices=("throughput", "latency", "both"), default="both")
+    parser.add_argument(
+        "--part", choices=("throughput", "latency", "both", "ceiling"), default="both"
+    )
     parser.add_argument(
         "--pg-url",
         default=os.environ.get(
@@ -445,18 +492,34 @@ def main() -> None:
     parser.add_argument("--app", choices=("full", "intake"), default="intake")
     parser.add_argument("--servers", type=int, default=1, help="uvicorn processes")
     args = parser.parse_args()
-    generated = write_mastodon_file(OUT / f"stream-{args.posts}", args.posts)
-    posts = generated.posts
+    posts = write_mastodon_file(OUT / f"stream-{args.posts}", args.posts).posts
     print(f"load before: {os.getloadavg()}", flush=True)
     results: dict[str, Any] = {}
+    if args.part in ("ceiling", "throughput", "both"):
+        results["ceiling"] = ceiling()
+        print(f"machine ceiling: {json.dumps(results['ceiling'])}", flush=True)
     if args.part in ("throughput", "both"):
-        runs = [throughput(args, int(k), posts) for k in args.workers.split(",")]
-        for run in runs:
-            print(json.dumps(run), flush=True)
-        if len(runs) > 1:
-            speedup = runs[-1]["msgs_per_s"] / runs[0]["msgs_per_s"]
-            print(f"speed-up {runs[-1]['workers']} vs {runs[0]['workers']} workers: {speedup:.2f}×")
-        results["throughput"] = runs
+        rounds, speedups = [], []
+        for _ in range(args.repeat):  # rounds alternate, so drifting load hits both sides
+            runs = [throughput(args, int(k), posts) for k in args.workers.split(",")]
+            for run in runs:
+                print(json.dumps(run), flush=True)
+            if len(runs) > 1:
+                speedups.append(runs[-1]["msgs_per_s"] / runs[0]["msgs_per_s"])
+                print(
+                    f"speed-up {runs[-1]['workers']} vs {runs[0]['workers']} workers: "
+                    f"{speedups[-1]:.2f}×  (load {os.getloadavg()[0]:.1f})",
+                    flush=True,
+                )
+            rounds.append(runs)
+        if speedups:
+            median = statistics.median(speedups)
+            share = median / results["ceiling"]["median_speedup"]
+            print(
+                f"median speed-up over {len(speedups)} rounds: {median:.2f}× "
+                f"(= {share:.0%} of the machine's ceiling for two processes)"
+            )
+        results["throughput"] = rounds
     if args.part in ("latency", "both"):
         result = latency(args, posts)
         print(json.dumps(result), flush=True)
