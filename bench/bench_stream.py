@@ -345,7 +345,7 @@ async def _send(
 def make_record_id(body: bytes) -> str:
     from sphere.domain import Channel
 
-    return make_record(Channel.MASTODON, json.loads(body), body).msg_id
+    return make_record(Channel.MASTODON, body).msg_id
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -94,7 +94,7 @@ async def publish_file(runtime: IntakeRuntime, path: Path, *, source_name: str) 
                 bad.append((raw.line, raw.error or "empty record"))
                 continue
             payload = json.dumps(raw.value, ensure_ascii=False, separators=(",", ":"))
-            chunk.append(make_record(source.channel, raw.value, payload.encode("utf-8")))
+            chunk.append(make_record(source.channel, payload.encode("utf-8")))
             if len(chunk) >= CHUNK:
                 await flush()
         await flush()

@@ -117,7 +117,7 @@ class Listener:
         records: list[IntakeRecord] = []
         for event in events:
             payload = json.dumps(event.record, ensure_ascii=False, separators=(",", ":"))
-            records.append(make_record(source.channel, event.record, payload.encode("utf-8")))
+            records.append(make_record(source.channel, payload.encode("utf-8")))
         await self.handoff.submit(source, records, ref=f"listen:{self.cfg.source}")
         newest: dict[str, str] = {}
         for event in events:

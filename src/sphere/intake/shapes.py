@@ -2,17 +2,16 @@
 
 Only the envelope is looked at here (a few keys); the adapter reads the content later, in
 the worker or the in-process pipeline. Each record gets a message id
-``<channel>:<source id>:<digest>`` — the source id tells a person what it is, the digest
-of the record's bytes makes an edit or a deletion of the same post a different message
-while a platform's retry of the same delivery is the same one (JetStream drops it within
-its duplicate window, the workers' stream receipts after that).
+``<channel>:<digest>``: the digest of the record's bytes makes an edit or a deletion of
+the same post a different message while a platform's retry of the same delivery is the
+same one (JetStream drops it within its duplicate window, the stream receipts after
+that). No id from the payload is part of it (see ``make_record``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +50,6 @@ _ID_KEYS: dict[Channel, tuple[str, ...]] = {
     Channel.X: ("data", "id", "for_user_id", "event_type", "delete"),
     Channel.FACEBOOK: ("id", "data", "entry"),
 }
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.:\-]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,29 +73,21 @@ def decode_json(body: bytes) -> Any:
         raise NotJson("body is JSON nested too deeply") from None
 
 
-def source_key(channel: Channel, value: Mapping[str, Any]) -> str:
-    """A readable id of the record for its message id ('-' when none is obvious)."""
-    candidates: list[Any] = []
-    if channel is Channel.BLUESKY and isinstance(value.get("commit"), Mapping):
-        commit = value["commit"]
-        candidates.append(f"{value.get('did', '')}/{commit.get('rkey', '')}")
-    if channel is Channel.X and isinstance(value.get("for_user_id"), str | int):
-        candidates.append(value["for_user_id"])
-    if channel is Channel.FACEBOOK and isinstance(value.get("entry"), list) and value["entry"]:
-        first = value["entry"][0]
-        candidates.append(first.get("id") if isinstance(first, Mapping) else None)
-    candidates += [value.get(k) for k in ("post_id", "event_id", "id_str", "id", "customer_number")]
-    for candidate in candidates:
-        if isinstance(candidate, str | int) and not isinstance(candidate, bool) and candidate:
-            return _UNSAFE.sub("_", str(candidate))[:120]
-    return "-"
+def make_record(channel: Channel, payload: bytes) -> IntakeRecord:
+    """The record of ``payload`` with its message id ``<channel>:<digest of the bytes>``.
+
+    The id is what JetStream deduplicates on (``Nats-Msg-Id``: a platform's retry of the
+    same delivery within the window is dropped; an edit has other bytes and passes) and
+    what ``stream_receipts`` keeps. It carries no identifier from the payload: a readable
+    post id, a Bluesky DID or a shop's customer number in it would outlive the person's
+    erasure in a bookkeeping table (Art. 17 GDPR; Art. 5(1)(c), data minimisation).
+    """
+    return IntakeRecord(payload=payload, msg_id=f"{channel.value}:{message_digest(payload)}")
 
 
-def make_record(channel: Channel, value: Mapping[str, Any], payload: bytes) -> IntakeRecord:
-    digest = hashlib.sha256(payload).hexdigest()[:24]
-    return IntakeRecord(
-        payload=payload, msg_id=f"{channel.value}:{source_key(channel, value)}:{digest}"
-    )
+def message_digest(payload: bytes) -> str:
+    """SHA-256 of the exact bytes, 96 bits in hex (collisions: ~2^48 messages)."""
+    return hashlib.sha256(payload).hexdigest()[:24]
 
 
 def split_body(kind: IntakeKind, channel: Channel, body: bytes) -> list[IntakeRecord]:
@@ -111,7 +101,7 @@ def split_body(kind: IntakeKind, channel: Channel, body: bytes) -> list[IntakeRe
                 f"Graph webhook object {str(value.get('object'))[:40]!r} is not read by the "
                 f"{channel.value} adapter (supported: 'page' for a facebook source)"
             )
-        return [make_record(channel, value, body)]
+        return [make_record(channel, body)]
     if kind is IntakeKind.X:
         if not isinstance(value, Mapping) or "for_user_id" not in value:
             raise UnknownShape("expected an Account Activity event with 'for_user_id'")
@@ -119,7 +109,7 @@ def split_body(kind: IntakeKind, channel: Channel, body: bytes) -> list[IntakeRe
             raise UnknownShape("no Account Activity event type in the body")
         if channel is not Channel.X:
             raise UnknownShape(f"X events cannot feed a {channel.value} source")
-        return [make_record(channel, value, body)]
+        return [make_record(channel, body)]
     items: Sequence[Any] = value if isinstance(value, list) else [value]
     if not items or len(items) > MAX_RECORDS_PER_BODY:
         raise UnknownShape(f"expected 1 to {MAX_RECORDS_PER_BODY} records, got {len(items)}")
@@ -133,7 +123,7 @@ def split_body(kind: IntakeKind, channel: Channel, body: bytes) -> list[IntakeRe
                 f"record {index}: not a {channel.value} record (needs one of: {', '.join(keys)})"
             )
         payload = body if len(items) == 1 and not isinstance(value, list) else _dump(item)
-        records.append(make_record(channel, item, payload))
+        records.append(make_record(channel, payload))
     return records
 
 
