@@ -38,10 +38,12 @@ from sphere.rights.retention_systems import erase_past_retention
 from sphere.rights.systems import ConnectedSystems
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import SourceRef, SourceType
+from sphere.storage.intake_tables import STREAM_RECEIPT_RETENTION
 from sphere.storage.repositories import credentials
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.counted import CountedPostRepository
 from sphere.storage.repositories.events import EventRepository
+from sphere.storage.repositories.intake import StreamReceiptRepository
 from sphere.storage.repositories.jobs import JobRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
 from sphere.storage.repositories.reviews import ReviewRepository
@@ -149,6 +151,9 @@ def run_retention(
                 "thread_marks": ThreadMarkRepository(session).count_expired(now=now),
                 "counted_posts": CountedPostRepository(session).count_expired(now=now),
                 "review_items": ReviewRepository(session).count_expired(now=now),
+                "stream_receipts": StreamReceiptRepository(session).count_before(
+                    now - STREAM_RECEIPT_RETENTION
+                ),
             },
             contacts=len(due_contacts),
             contacts_consenting=consenting,
@@ -184,6 +189,9 @@ def run_retention(
             "thread_marks": ThreadMarkRepository(session).purge_expired(now=now),
             "counted_posts": CountedPostRepository(session).purge_expired(now=now),
             "review_items": ReviewRepository(session).purge_expired(now=now),
+            "stream_receipts": StreamReceiptRepository(session).prune(
+                before=now - STREAM_RECEIPT_RETENTION
+            ),
         },
         contacts=len(due_contacts),
         contacts_consenting=consenting,

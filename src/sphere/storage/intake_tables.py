@@ -1,22 +1,29 @@
 """Bookkeeping of live intake: listener cursors and processed stream messages.
 
-Neither table holds personal data. ``intake_cursors`` remembers how far a streaming
+Neither table holds an identifier of a person. ``intake_cursors`` remembers how far a streaming
 listener got (a Jetstream ``time_us``, a Mastodon status id), so a restarted listener
 resumes instead of starting over or skipping. ``stream_receipts`` records every stream
 message a worker committed, in the same transaction as its effects: a message delivered
 again after a crash between commit and acknowledgement is recognised and acknowledged
 without a second effect (at-least-once delivery + this table = one effect per message).
+Its ids are ``<channel>:<digest of the bytes>`` (no post id, DID or customer number), and
+``sphere retention run`` forgets receipts after ``STREAM_RECEIPT_RETENTION``: by then a
+message has long been acknowledged (a worker acknowledges right after its commit and
+quarantines a message after a few failed deliveries), and the pipeline's own duplicate
+checks (stored records, counted-post tokens) still hold for a very late copy.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sphere.domain.time import utcnow
 from sphere.storage.tables import Base
+
+STREAM_RECEIPT_RETENTION = timedelta(days=30)
 
 
 class IntakeCursorRow(Base):

@@ -183,3 +183,29 @@ def test_portal_credentials_go_with_an_erasure_not_a_day_later(rt, tmp_path: Pat
         assert _count(session, PortalLoginLinkRow) == _count(session, PortalSessionRow) == 0
         assert _count(session, PortalHandleChallengeRow) == 1  # someone else's (no contact)
         assert verify(session).ok
+
+
+def test_stream_receipts_are_forgotten_after_their_retention(rt) -> None:  # noqa: ANN001
+    from sphere.storage.intake_tables import STREAM_RECEIPT_RETENTION, StreamReceiptRow
+    from sphere.storage.repositories.intake import StreamReceiptRepository
+
+    old_at = rt.clock.now()
+    with rt.session() as session:
+        StreamReceiptRepository(session).add([("mastodon:" + "a" * 24, 1)], at=old_at)
+    rt.clock.advance(STREAM_RECEIPT_RETENTION - timedelta(days=1))
+    with rt.session() as session:
+        StreamReceiptRepository(session).add([("mastodon:" + "b" * 24, 2)], at=rt.clock.now())
+    rt.clock.advance(timedelta(days=2))  # the first is past its 30 days, the second not
+    with rt.session() as session:
+        dry = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t", dry_run=True)
+        assert dry.credentials["stream_receipts"] == 1
+        assert _count(session, StreamReceiptRow) == 2
+        done = run_retention(session, rt.keyring, now=rt.clock.now(), actor="t")
+        assert done.credentials["stream_receipts"] == 1
+    with rt.session() as session:
+        assert StreamReceiptRepository(session).seen(["mastodon:" + "a" * 24]) == set()
+        assert StreamReceiptRepository(session).seen(["mastodon:" + "b" * 24]) == {
+            "mastodon:" + "b" * 24
+        }
+        assert latest(session, limit=1)[0].action == "retention.run"
+        assert verify(session).ok

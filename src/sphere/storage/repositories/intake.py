@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from sphere.storage.intake_tables import IntakeCursorRow, StreamReceiptRow
@@ -54,6 +54,16 @@ class StreamReceiptRepository:
         rows = [{"msg_id": m, "stream_seq": s, "processed_at": at} for m, s in receipts]
         if rows:
             self.session.execute(insert(StreamReceiptRow), rows)
+
+    def count_before(self, before: datetime) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(StreamReceiptRow)
+                .where(StreamReceiptRow.processed_at < before)
+            )
+            or 0
+        )
 
     def prune(self, *, before: datetime) -> int:
         """Forget receipts older than the stream's duplicate window allows to matter."""
