@@ -23,15 +23,22 @@ class Inbox:
 
 
 @contextmanager
-def loopback_smtp() -> Iterator[tuple[Inbox, int]]:
-    """The inbox and the port of a server on 127.0.0.1, stopped when the block ends."""
-    box = Inbox()
+def serve_smtp(handler: object) -> Iterator[int]:
+    """Run an aiosmtpd ``handler`` on a free port of 127.0.0.1; yields the port."""
     with socket.socket() as probe:  # a free port on loopback
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield box, port
+        yield port
     finally:
         controller.stop()
+
+
+@contextmanager
+def loopback_smtp() -> Iterator[tuple[Inbox, int]]:
+    """The inbox and the port of a server on 127.0.0.1, stopped when the block ends."""
+    box = Inbox()
+    with serve_smtp(box) as port:
+        yield box, port

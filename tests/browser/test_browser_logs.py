@@ -9,19 +9,17 @@ and the handle challenge's secret.
 
 from __future__ import annotations
 
-import email
 import json
 import re
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.browser.conftest import AGENT_USER, DPO_PASSWORD, LENA, MIA, MIA_MASTODON, serve
+from tests.smtp import Inbox, loopback_smtp
 
 pytestmark = pytest.mark.browser
 
@@ -40,24 +38,8 @@ LOG_CONFIG = {
 }
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.bodies: list[str] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
-        message = email.message_from_bytes(envelope.content)
-        self.bodies.append(message.get_payload(decode=True).decode("utf-8"))
-        return "250 OK"
-
-
 @pytest.fixture(scope="module")
-def logged_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, _Inbox]]:
-    inbox = _Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
-    smtp.start()
+def logged_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Inbox]]:
     home = tmp_path_factory.mktemp("logged-home")
     config = home / "logging.json"
     config.write_text(json.dumps(LOG_CONFIG), encoding="utf-8")
@@ -71,16 +53,16 @@ def logged_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[An
         found = contacts.find_by_identity(IdentityKind.EMAIL, LENA)
         contacts.add_identity(found.id, IdentityKind.CUSTOMER_NUMBER, CUSTOMER_NUMBER, at=utcnow())
 
-    try:
-        with serve(
+    with (
+        loopback_smtp() as (inbox, port),
+        serve(
             home,
             env_extra={"SPHERE_WEB_SMTP_HOST": "127.0.0.1", "SPHERE_WEB_SMTP_PORT": str(port)},
             uvicorn_args=("--log-level", "info", "--access-log", "--log-config", str(config)),
             seed_more=customer_number,
-        ) as server:
-            yield server, inbox
-    finally:
-        smtp.stop()
+        ) as server,
+    ):
+        yield server, inbox
 
 
 def _staff_session(page: Any, url: str) -> list[str]:
@@ -101,16 +83,16 @@ def _staff_session(page: Any, url: str) -> list[str]:
     return secrets
 
 
-def _portal_session(page: Any, url: str, inbox: _Inbox) -> list[str]:
+def _portal_session(page: Any, url: str, inbox: Inbox) -> list[str]:
     page.goto(f"{url}/portal/login")
     page.get_by_label("E-mail address").fill(LENA)
     page.get_by_role("button", name="Send me a log-in link").click()
     assert "log-in link is on its way" in page.get_by_role("status").inner_text()
     deadline = time.monotonic() + 15
-    while not inbox.bodies:
+    while not inbox.messages:
         assert time.monotonic() < deadline, "no log-in mail"
         time.sleep(0.05)
-    link = re.search(r"http\S+/portal/login/(\S+)", inbox.bodies[-1])
+    link = re.search(r"http\S+/portal/login/(\S+)", inbox.messages[-1].get_content())
     assert link is not None
     page.goto(link.group(0))
     page.get_by_role("button", name="Log in").click()
@@ -136,7 +118,7 @@ def _portal_session(page: Any, url: str, inbox: _Inbox) -> list[str]:
 
 
 def test_no_identifier_or_token_reaches_the_logs(
-    page: Any, logged_server: tuple[Any, _Inbox]
+    page: Any, logged_server: tuple[Any, Inbox]
 ) -> None:
     server, inbox = logged_server
     secrets = _staff_session(page, server.url)

@@ -11,13 +11,11 @@ to (a strict server's refusal became a 500 for known handles only).
 from __future__ import annotations
 
 import asyncio
-import socket
 import statistics
 import time
 from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -27,6 +25,7 @@ from sphere.domain.time import FrozenClock
 from sphere.settings import Settings
 from sphere.web.app import create_app
 from sphere.web.config import WebSettings
+from tests.smtp import serve_smtp
 from tests.web.conftest import BASE_URL, csrf_in
 from tests.web.test_web_portal import LENA, OTTO, subjects  # noqa: F401 - fixture
 
@@ -53,15 +52,8 @@ class _SlowStrictRelay:
 @pytest.fixture
 def relay() -> Iterator[tuple[int, _SlowStrictRelay]]:
     handler = _SlowStrictRelay()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with serve_smtp(handler) as port:
         yield port, handler
-    finally:
-        controller.stop()
 
 
 def _app(

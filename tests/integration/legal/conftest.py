@@ -4,14 +4,10 @@ posts), a loopback SMTP server and an approved newsletter measure."""
 
 from __future__ import annotations
 
-import email
-import socket
 from collections.abc import Iterator
-from email.message import Message
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from sphere.domain import FrozenClock
 from sphere.marketing.campaigns import create_campaign
@@ -23,6 +19,7 @@ from sphere.storage.repositories.marketing import MarketingRepository
 from tests.integration.marketing.conftest import NOW
 from tests.integration.rights.scenario import Customer, seed_customer
 from tests.runtimes import SOURCES, runtime_for_tests
+from tests.smtp import Inbox, loopback_smtp
 
 NEWSLETTER = {
     "name": "spring newsletter",
@@ -54,27 +51,10 @@ def lena(rt: Runtime, tmp_path: Path) -> Customer:
     return seed_customer(rt, tmp_path)
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802, ANN201
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[SmtpTransport, Inbox]]:
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with loopback_smtp() as (inbox, port):
         yield SmtpTransport("127.0.0.1", port, sender="angebote@example.com"), inbox
-    finally:
-        controller.stop()
 
 
 def newsletter_campaign(rt: Runtime, name: str = "tele", spec: dict | None = None) -> None:

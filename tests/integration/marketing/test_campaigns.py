@@ -7,16 +7,12 @@ when the audience changes after the dry run.
 
 from __future__ import annotations
 
-import email
 import json
-import socket
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from sphere.audit import verify
@@ -39,6 +35,7 @@ from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.marketing import MarketingRepository
 from sphere.storage.tables import AuditEntryRow
 from tests.integration.marketing.conftest import NOW, Hook, seed_contact
+from tests.smtp import Inbox, loopback_smtp
 
 NEWSLETTER = {
     "name": "spring newsletter",
@@ -58,31 +55,14 @@ NEWSLETTER = {
 OFFER = {"subject": "Frühlingsangebot", "body": "20 % auf das Tele 70-200 bis Ende Juni."}
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802, ANN201
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[Controller, _Inbox]]:
-    inbox = _Inbox()
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield controller, inbox
-    finally:
-        controller.stop()
+def smtp_server() -> Iterator[tuple[int, Inbox]]:
+    with loopback_smtp() as (inbox, port):
+        yield port, inbox
 
 
-def _smtp(controller: Controller) -> SmtpTransport:
-    return SmtpTransport("127.0.0.1", controller.port, sender="angebote@example.com")
+def _smtp(port: int) -> SmtpTransport:
+    return SmtpTransport("127.0.0.1", port, sender="angebote@example.com")
 
 
 def _approved_measure(rt: Runtime, spec: dict | None = None) -> None:
@@ -102,9 +82,9 @@ def _approved_measure(rt: Runtime, spec: dict | None = None) -> None:
 
 
 def test_campaign_reaches_only_people_with_a_basis_at_send_time(
-    rt: Runtime, smtp_server: tuple[Controller, _Inbox]
+    rt: Runtime, smtp_server: tuple[int, Inbox]
 ) -> None:
-    controller, inbox = smtp_server
+    port, inbox = smtp_server
     anna = seed_contact(rt, email="anna.beispiel@example.com", consents=[Purpose.DIRECT_MARKETING])
     ben = seed_contact(rt, email="ben.muster@example.org", consents=[Purpose.DIRECT_MARKETING])
     carla = seed_contact(rt, email="carla.probe@example.net", consents=[Purpose.DIRECT_MARKETING])
@@ -145,7 +125,7 @@ def test_campaign_reaches_only_people_with_a_basis_at_send_time(
             rt.keyring,
             rt.policy(),
             "tele",
-            _smtp(controller),
+            _smtp(port),
             now=rt.clock.now(),
             actor="mkt",
         )
@@ -172,8 +152,8 @@ def test_campaign_reaches_only_people_with_a_basis_at_send_time(
         assert verify(session).ok
 
 
-def test_frequency_cap_and_quiet_hours(rt: Runtime, smtp_server: tuple[Controller, _Inbox]) -> None:
-    controller, inbox = smtp_server
+def test_frequency_cap_and_quiet_hours(rt: Runtime, smtp_server: tuple[int, Inbox]) -> None:
+    port, inbox = smtp_server
     anna = seed_contact(rt, email="anna.beispiel@example.com", consents=[Purpose.DIRECT_MARKETING])
     _approved_measure(rt)
     with rt.session() as session:
@@ -185,10 +165,8 @@ def test_frequency_cap_and_quiet_hours(rt: Runtime, smtp_server: tuple[Controlle
                 now=NOW,
             )
             dry_run(session, rt.keyring, rt.policy(), f"c{n}", now=NOW, actor="mkt")
-        first = run(session, rt.keyring, rt.policy(), "c0", _smtp(controller), now=NOW, actor="mkt")
-        second = run(
-            session, rt.keyring, rt.policy(), "c1", _smtp(controller), now=NOW, actor="mkt"
-        )
+        first = run(session, rt.keyring, rt.policy(), "c0", _smtp(port), now=NOW, actor="mkt")
+        second = run(session, rt.keyring, rt.policy(), "c1", _smtp(port), now=NOW, actor="mkt")
     assert first.lines[0].status == "sent"
     assert (second.lines[0].status, second.lines[0].code) == ("refused", "frequency.cap")
 
@@ -206,7 +184,7 @@ def test_frequency_cap_and_quiet_hours(rt: Runtime, smtp_server: tuple[Controlle
             rt.keyring,
             rt.policy(),
             "night",
-            _smtp(controller),
+            _smtp(port),
             now=rt.clock.now(),
             actor="mkt",
         )
@@ -341,7 +319,7 @@ def test_signed_webhook_campaign(rt: Runtime, hook_server: tuple[str, type[Hook]
 def test_consent_regranted_after_dry_run_is_still_checked(rt: Runtime, smtp_server) -> None:  # noqa: ANN001
     """A contact refused in the dry run (no consent) who consents before the run is not
     reached by this run: they were not in the dry run's list."""
-    controller, inbox = smtp_server
+    port, inbox = smtp_server
     anna = seed_contact(rt, email="anna.beispiel@example.com", consents=[Purpose.DIRECT_MARKETING])
     dora = seed_contact(rt, email="dora.test@example.com")
     _approved_measure(rt)
@@ -354,7 +332,7 @@ def test_consent_regranted_after_dry_run_is_still_checked(rt: Runtime, smtp_serv
         )
         dry_run(session, rt.keyring, rt.policy(), "x", now=NOW, actor="m")
         grant(session, dora, Purpose.DIRECT_MARKETING, channel="web", at=NOW, actor="subject")
-        report = run(session, rt.keyring, rt.policy(), "x", _smtp(controller), now=NOW, actor="m")
+        report = run(session, rt.keyring, rt.policy(), "x", _smtp(port), now=NOW, actor="m")
     status = {line.contact_id: (line.status, line.code) for line in report.lines}
     assert status == {
         anna: ("sent", "allowed"),
