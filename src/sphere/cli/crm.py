@@ -4,7 +4,8 @@
 ``sync`` drains the outbox as a job (batches, one transaction each; ``sphere serve``
 does the same every minute); ``--backfill`` first queues the records of contacts
 stored before the sync was configured. ``status`` shows pending, failed and
-dead-lettered entries and how many records the CRM holds; ``requeue`` gives
+dead-lettered entries, how many records the CRM holds, and each failing entry with
+its reason (a record the CRM refused: its id, column, constraint); ``requeue`` gives
 dead-lettered entries a fresh round after the cause was fixed.
 """
 
@@ -48,15 +49,19 @@ def sync(
         return
     typer.echo(
         f"pushed={result['pushed']} removed={result['removed']} batches={result['batches']} "
-        f"failed={result['failed']} dead_letter={result['dead_letter']}"
+        f"failed={result['failed']} dead_letter={result['dead_letter']} "
+        f"refused={result['refused']}"
     )
     for error in result["errors"]:
         typer.echo(f"error: {error}")
+    for reason in result["refusals"]:
+        typer.echo(f"refused: {reason}")
 
 
 @app.command("status")
 def status_(as_json: JsonFlag = False) -> None:
-    """The sync's state: target, pending, failed, dead-lettered, records in the CRM."""
+    """The sync's state: target, pending, failed, dead-lettered, records in the CRM, and
+    each failing entry with its reason."""
     with runtime() as rt:
         target = rt.crm_sync_target()
         with rt.session() as session:
@@ -72,6 +77,9 @@ def status_(as_json: JsonFlag = False) -> None:
     )
     if result["last_error"]:
         typer.echo(f"last error: {result['last_error']}")
+    for e in result["failing"]:
+        typer.echo(f"{e['state']} {e['op']} {e['record_type']} {e['record_id']} "
+                   f"(attempts {e['attempts']}): {e['error']}")  # fmt: skip
 
 
 @app.command("requeue")

@@ -4,7 +4,9 @@
 (``DELETE … WHERE <record id column> IN …``), then the records upserted keyed by
 Sphere's record id (PostgreSQL and SQLite ``ON CONFLICT … DO UPDATE``, MariaDB/MySQL
 ``ON DUPLICATE KEY UPDATE``), one executemany. Both are idempotent: a batch pushed
-twice (Sphere lost its note that it was pushed) leaves the same rows. ``check`` says
+twice (Sphere lost its note that it was pushed) leaves the same rows. A record whose
+value the table refuses does not hold up the others: the batch is sent again record by
+record and the refused ones are returned with their reason (``sync_refusal``). ``check`` says
 what in the live table does not fit the mapping (the key column must be unique).
 """
 
@@ -20,6 +22,8 @@ from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
 from sphere.connectors.definition import Dialect, SyncTarget
 from sphere.connectors.sql import SqlSystem, _reason
+from sphere.connectors.sync_refusal import is_refusal, refusal
+from sphere.domain.systems import SyncRefusal
 from sphere.errors import ConnectorError, SystemUnavailable
 
 
@@ -78,32 +82,72 @@ class CrmSyncTarget:
                 raise self._fail(f"sync table '{self.spec.table}' does not exist") from None
         return self._table
 
-    def push(self, records: Sequence[Mapping[str, Any]], removals: Sequence[str]) -> None:
+    def push(
+        self, records: Sequence[Mapping[str, Any]], removals: Sequence[str]
+    ) -> list[SyncRefusal]:
         """Delete ``removals`` (Sphere's record ids) and upsert ``records`` (dicts keyed
-        by ``SYNC_FIELDS``), in one transaction of the CRM."""
+        by ``SYNC_FIELDS``), in one transaction of the CRM; returns the records it
+        refused (empty: all went).
+
+        When the target refuses a value (``sync_refusal.is_refusal``) the batch is
+        rolled back and sent again record by record, one short transaction each, so
+        every other record goes and each refused one is named with its reason. Any other
+        error is the system's: ``SystemUnavailable``, nothing of the batch stays."""
         if not records and not removals:
-            return
-        mapping = dict(self.spec.columns)
+            return []
+        rows = [(str(r["record_id"]), self._columns(r)) for r in records]
         with self.system._connection() as connection:
-            transaction = connection.begin()
+            table: Table | None = None
             try:
-                table = self._reflect(connection)
-                key = table.c[self.spec.key_column]
-                for start in range(0, len(removals), 500):
-                    connection.execute(delete(table).where(key.in_(removals[start : start + 500])))
-                if records:
-                    rows = [
-                        {column: r.get(field) for field, column in mapping.items()} for r in records
-                    ]
-                    connection.execute(self._upsert(table), rows)
-                transaction.commit()
+                with connection.begin():
+                    table = self._reflect(connection)
+                    self._write(connection, table, list(removals), [row for _, row in rows])
+                return []
             except SQLAlchemyError as exc:
-                transaction.rollback()
-                self._table = None  # the table may have changed under us
-                raise SystemUnavailable(self.name, _reason(exc)) from None
-            except BaseException:
-                transaction.rollback()
-                raise
+                if table is None or not is_refusal(exc):
+                    self._table = None  # the table may have changed under us
+                    raise SystemUnavailable(self.name, _reason(exc)) from None
+            return self._one_by_one(connection, table, removals, rows)
+
+    def _one_by_one(
+        self,
+        connection: Connection,
+        table: Table,
+        removals: Sequence[str],
+        rows: Sequence[tuple[str, dict[str, Any]]],
+    ) -> list[SyncRefusal]:
+        fields = {column: field for field, column in self.spec.columns}
+        refused: list[SyncRefusal] = []
+        work: list[tuple[str, list[str], list[dict[str, Any]]]] = [
+            (i, [i], []) for i in removals
+        ] + [(i, [], [row]) for i, row in rows]
+        for record_id, gone, upserts in work:
+            try:
+                with connection.begin():
+                    self._write(connection, table, gone, upserts)
+            except SQLAlchemyError as exc:
+                if not is_refusal(exc):
+                    self._table = None
+                    raise SystemUnavailable(self.name, _reason(exc)) from None
+                sent = upserts[0] if upserts else {self.spec.key_column: record_id}
+                refused.append(refusal(exc, table, record_id, sent, fields))
+        return refused
+
+    def _columns(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        return {column: record.get(field) for field, column in self.spec.columns}
+
+    def _write(
+        self,
+        connection: Connection,
+        table: Table,
+        removals: Sequence[str],
+        rows: Sequence[dict[str, Any]],
+    ) -> None:
+        key = table.c[self.spec.key_column]
+        for start in range(0, len(removals), 500):
+            connection.execute(delete(table).where(key.in_(removals[start : start + 500])))
+        if rows:
+            connection.execute(self._upsert(table), list(rows))
 
     def _upsert(self, table: Table) -> Any:
         key = self.spec.key_column

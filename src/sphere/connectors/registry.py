@@ -31,6 +31,7 @@ from sphere.domain.manual import ManualSystem
 from sphere.domain.systems import (
     RetryPolicy,
     SubjectIdentifiers,
+    SyncRefusal,
     SystemChange,
     SystemHealth,
     SystemRows,
@@ -200,10 +201,13 @@ class ConnectorSet:
     def sync_batch_size(self) -> int:
         return self._sync.spec.batch_size if self._sync is not None else 500
 
-    def sync_push(self, records: Sequence[Mapping[str, Any]], removals: Sequence[str]) -> None:
+    def sync_push(
+        self, records: Sequence[Mapping[str, Any]], removals: Sequence[str]
+    ) -> list[SyncRefusal]:
+        """Push and remove; the records the target refused (``CrmSyncTarget.push``)."""
         if self._sync is None:
             raise NotFound("no connected system is the CRM sync target")
-        self._sync.push(records, removals)
+        return self._sync.push(records, removals)
 
     def sync_rows(self) -> int | None:
         return self._sync.count() if self._sync is not None else None

@@ -171,3 +171,16 @@ class SystemHealth:
             "latency_ms": self.latency_ms,
             "problems": list(self.problems),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRefusal:
+    """A record the CRM sync target refused (a value its table rejects: too long, a
+    constraint, a type): Sphere's record id, the column and constraint where the target
+    names them, and the target's message with every value of the record taken out - it
+    is shown to the DPO and kept with the outbox entry, never personal data."""
+
+    record_id: str
+    reason: str
+    column: str | None = None
+    constraint: str | None = None

@@ -19,6 +19,10 @@ in batches, one Sphere transaction per batch:
    failed, the entries are retried with back-off (the target's ``retry``) and
    dead-lettered after ``max_attempts``: the DPO sees them (``/cockpit/systems``,
    ``sphere crm status``) and requeues them after fixing the cause. Nothing is lost.
+   A record the CRM refuses (a value its table rejects) fails alone: the rest of the
+   batch went (``CrmSyncTarget.push`` retries it record by record), the refused one
+   takes the back-off with its reason (record id, column, constraint; no value).
+
 
 If Sphere's transaction is lost after the CRM committed, the entries are still there
 and the next drain sends the same batch again (idempotent).
@@ -35,7 +39,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from sphere.audit import record as audit
-from sphere.domain.systems import RetryPolicy
+from sphere.domain.systems import RetryPolicy, SyncRefusal
 from sphere.errors import SphereError
 from sphere.storage.crypto import Keyring
 from sphere.storage.db import session_scope
@@ -55,7 +59,7 @@ class CrmTarget(Protocol):
 
     def sync_target(self) -> str | None: ...
     def sync_batch_size(self) -> int: ...
-    def sync_push(self, records: Any, removals: Any) -> None: ...
+    def sync_push(self, records: Any, removals: Any) -> list[SyncRefusal]: ...
     def retry_policy(self, name: str) -> RetryPolicy: ...
 
 
@@ -66,7 +70,9 @@ class SyncResult:
     removed: int = 0
     failed: int = 0
     dead_letter: int = 0
-    errors: list[str] = field(default_factory=list)
+    refused: int = 0  # records the CRM refused (a value its table rejects)
+    errors: list[str] = field(default_factory=list)  # the CRM failed (the whole batch)
+    refusals: list[str] = field(default_factory=list)  # why each refused record was
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,7 +81,9 @@ class SyncResult:
             "removed": self.removed,
             "failed": self.failed,
             "dead_letter": self.dead_letter,
+            "refused": self.refused,
             "errors": self.errors[-3:],
+            "refusals": self.refusals[-3:],
         }
 
 
@@ -124,27 +132,66 @@ def sync_batch(
         for missing in ids - {r.record_id for r in found}:
             removals[missing] = record_type  # gone or not to be shared: never pushed
     try:
-        target.sync_push([_row(r, at=at) for r in pushed], sorted(removals))
+        refused = target.sync_push([_row(r, at=at) for r in pushed], sorted(removals))
         error = None
     except SphereError as exc:
-        error = str(exc)
+        refused, error = [], str(exc)
     except Exception as exc:  # a bug must not lose entries: they are retried
         log.exception("CRM sync to %s failed unexpectedly", name)
-        error = f"unexpected {type(exc).__name__} (see the server log)"
-    if error is None:
-        repository.synced(entries, pushed, list(removals.items()), at=at)
-        result.pushed, result.removed = len(pushed), len(removals)
-        audit(session, actor=actor, action="crm.synced", at=at,
-              details={"system": name, "pushed": len(pushed), "removed": len(removals),
-                       "entries": len(entries)})  # fmt: skip
+        refused, error = [], f"unexpected {type(exc).__name__} (see the server log)"
+    policy = target.retry_policy(name)
+    if error is not None:
+        _failed(repository, policy, entries, error, at=at, result=result)
+        audit(session, actor=actor, at=at,
+              action="crm.sync_dead_letter" if result.dead_letter else "crm.sync_failed",
+              details={"system": name, "entries": len(entries), "failed": result.failed,
+                       "dead_letter": result.dead_letter})  # fmt: skip
+        result.errors.append(error)
         return result
-    _failed(repository, target.retry_policy(name), entries, error, at=at, result=result)
-    audit(session, actor=actor, at=at,
-          action="crm.sync_dead_letter" if result.dead_letter else "crm.sync_failed",
-          details={"system": name, "entries": len(entries), "failed": result.failed,
-                   "dead_letter": result.dead_letter})  # fmt: skip
-    result.errors.append(error)
+    reasons = {r.record_id: r.reason for r in refused}
+    repository.synced(
+        [e for e in entries if e.record_id not in reasons],
+        [r for r in pushed if r.record_id not in reasons],
+        [(i, t) for i, t in removals.items() if i not in reasons],
+        at=at,
+    )
+    result.pushed = sum(1 for r in pushed if r.record_id not in reasons)
+    result.removed = sum(1 for i in removals if i not in reasons)
+    audit(session, actor=actor, action="crm.synced", at=at,
+          details={"system": name, "pushed": result.pushed, "removed": result.removed,
+                   "entries": len(entries), "refused": len(reasons)})  # fmt: skip
+    if reasons:
+        _refused(session, repository, policy, entries, reasons, name=name, at=at, actor=actor,
+                 result=result)  # fmt: skip
     return result
+
+
+def _refused(
+    session: Session,
+    repository: CrmSyncRepository,
+    policy: RetryPolicy,
+    entries: list[OutboxEntry],
+    reasons: dict[str, str],
+    *,
+    name: str,
+    at: datetime,
+    actor: str,
+    result: SyncResult,
+) -> None:
+    """Records the CRM refused go their own way: each with its reason through the
+    back-off to the dead letter; the rest of the batch went. The reason names the record
+    id, column and constraint, never a value (``connectors.sync_refusal``)."""
+    dead_before = result.dead_letter
+    for record_id, reason in reasons.items():
+        mine = [e for e in entries if e.record_id == record_id]
+        _failed(repository, policy, mine, reason, at=at, result=result)
+        log.warning("CRM sync to %s: %s", name, reason)
+    result.refused = len(reasons)
+    result.refusals += list(reasons.values())
+    audit(session, actor=actor, at=at, object_ids=tuple(sorted(reasons)),
+          action="crm.sync_refused",
+          details={"system": name, "refused": len(reasons),
+                   "dead_letter": result.dead_letter - dead_before})  # fmt: skip
 
 
 def _failed(
@@ -192,7 +239,9 @@ def drain(
         total.removed += one.removed
         total.failed += one.failed
         total.dead_letter += one.dead_letter
+        total.refused += one.refused
         total.errors += one.errors
+        total.refusals += one.refusals
         if progress is not None:
             progress(total)
         if one.errors:
@@ -239,6 +288,18 @@ def sync_now(
 
 def status(session: Session, keyring: Keyring, target: CrmTarget | None) -> dict[str, Any]:
     """The sync's state: its target, pending, failed and dead-lettered entries (pushes
-    and removals), how many records the CRM holds from Sphere, the last error."""
-    counts = CrmSyncRepository(session, keyring).counts()
-    return {"target": target.sync_target() if target is not None else None, **counts}
+    and removals), how many records the CRM holds from Sphere, the last error, and the
+    failing entries themselves (up to 20, dead letters first) with their reasons - a
+    record the CRM refused names its id, column and constraint."""
+    repository = CrmSyncRepository(session, keyring)
+    failing = [
+        {"record_type": e.record_type, "record_id": e.record_id, "op": e.op,
+         "state": e.state, "attempts": e.attempts, "next_attempt_at": e.next_attempt_at,
+         "error": e.last_error}
+        for e in repository.failing()
+    ]  # fmt: skip
+    return {
+        "target": target.sync_target() if target is not None else None,
+        **repository.counts(),
+        "failing": failing,
+    }

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from sphere.domain import FrozenClock
-from sphere.rights.crm_sync import drain
+from sphere.rights.crm_sync import drain, retry_now, status
 from sphere.rights.erasure import erase_contact
 from sphere.runtime import Runtime
 from sphere.settings import Settings
@@ -73,3 +73,29 @@ def test_upsert_re_push_and_removal_on_mariadb(rt: Runtime, shop: LiveSystem, tm
     drain(rt.factory, rt.keyring, systems, now=rt.clock.now, actor="t")
     assert shop.scalar(f"SELECT count(*) FROM sphere_records WHERE email = '{EMAIL}'") == 0
     assert shop.scalar("SELECT count(*) FROM sphere_records") == 1
+
+
+def test_a_refused_record_does_not_stop_the_rest_on_mariadb(
+    rt: Runtime, shop: LiveSystem, tmp_path
+) -> None:
+    """MariaDB (strict mode) refuses a body longer than its column (error 1406): the
+    rest goes, the refused one waits with its reason and is requeued after the fix."""
+    with shop.engine.connect() as connection:
+        connection.execute(text("ALTER TABLE sphere_records MODIFY body VARCHAR(46)"))
+    customer = seed_customer(rt, tmp_path)
+    systems = rt.connected_systems()
+    result = drain(rt.factory, rt.keyring, systems, now=rt.clock.now, actor="t")
+    assert result.refused == 1 and result.pushed == 2 and not result.errors
+    held = {r[0] for r in shop.rows("SELECT sphere_id FROM sphere_records")}
+    (refused,) = set(customer.interaction_ids) - held
+    with rt.session() as session:
+        (failing,) = status(session, rt.keyring, systems)["failing"]
+    assert failing["record_id"] == refused
+    assert failing["error"].startswith(f"record {refused} refused: column body (text): DataError")
+    assert "klappert" not in failing["error"] and EMAIL not in failing["error"]
+    with shop.engine.connect() as connection:
+        connection.execute(text("ALTER TABLE sphere_records MODIFY body TEXT"))
+    with rt.session() as session:
+        assert retry_now(session, rt.keyring, at=rt.clock.now(), actor="dpo") == 1
+    assert drain(rt.factory, rt.keyring, systems, now=rt.clock.now, actor="t").pushed == 1
+    assert shop.scalar("SELECT count(*) FROM sphere_records") == 3

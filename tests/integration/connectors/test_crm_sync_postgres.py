@@ -130,3 +130,52 @@ def test_crm_down_is_dead_lettered_and_requeued_with_nothing_lost(
         assert requeue(session, rt.keyring, at=rt.clock.now(), actor="dpo") == 3
     assert _sync(rt).pushed == 3
     assert set(customer.interaction_ids) <= set(_rows(crm))
+
+
+def test_a_refused_record_and_a_refused_removal_do_not_stop_the_rest(
+    rt: Runtime, crm: LiveSystem, tmp_path
+) -> None:
+    """PostgreSQL refuses a body longer than its column (DataError, no column named: the
+    reason finds it) and a removal a row of the CRM's own still refers to (a foreign key);
+    the rest goes, each refused one waits with its reason and is requeued after the fix."""
+    with crm.engine.connect() as connection:
+        connection.execute(text("ALTER TABLE sphere_records ALTER COLUMN body TYPE VARCHAR(46)"))
+    customer = seed_customer(rt, tmp_path)
+    result = _sync(rt)
+    assert result.refused == 1 and result.pushed == 2 and not result.errors
+    (refused,) = set(customer.interaction_ids) - set(_rows(crm))
+    with rt.session() as session:
+        (failing,) = status(session, rt.keyring, rt.connected_systems())["failing"]
+    assert failing["record_id"] == refused
+    assert failing["error"] == (f"record {refused} refused: column body (text): "
+                                "StringDataRightTruncation: value too long for type "
+                                "character varying(46)")  # fmt: skip
+    assert "klappert" not in failing["error"] and EMAIL not in failing["error"]
+    rt.clock.advance(timedelta(seconds=31))
+    assert _sync(rt).dead_letter == 1  # max_attempts 2
+    with crm.engine.connect() as connection:
+        connection.execute(text("ALTER TABLE sphere_records ALTER COLUMN body TYPE TEXT"))
+    with rt.session() as session:
+        assert requeue(session, rt.keyring, at=rt.clock.now(), actor="dpo") == 1
+    assert _sync(rt).pushed == 1 and refused in _rows(crm)
+    # A note of the CRM's own refers to one of Lena's rows: its removal is refused.
+    kept = customer.interaction_ids[0]
+    with crm.engine.connect() as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE notes (id SERIAL PRIMARY KEY, record VARCHAR(36) "
+                "CONSTRAINT notes_record REFERENCES sphere_records(sphere_id))"
+            )
+        )
+        connection.execute(text("INSERT INTO notes (record) VALUES (:r)"), {"r": kept})
+    with rt.session() as session:
+        erase_contact(session, rt.keyring, customer.contact_id, at=rt.clock.now(), actor="test")
+    result = _sync(rt)
+    assert result.removed == 1 and result.refused == 1
+    assert kept in _rows(crm) and customer.interaction_ids[1] not in _rows(crm)
+    with rt.session() as session:
+        state = status(session, rt.keyring, rt.connected_systems())
+    (failing,) = state["failing"]
+    assert failing["op"] == "remove" and failing["record_id"] == kept
+    assert "constraint notes_record" in failing["error"]
+    assert "ForeignKeyViolation" in failing["error"]

@@ -311,6 +311,17 @@ class CrmSyncRepository:
         )
         return int(result.rowcount or 0)
 
+    def failing(self, *, limit: int = 20) -> list[OutboxEntry]:
+        """Failed and dead-lettered entries, dead letters first, newest first: what the
+        DPO must look at (each with its reason)."""
+        rows = self.session.scalars(
+            select(CrmOutboxRow)
+            .where(CrmOutboxRow.state.in_((FAILED, DEAD_LETTER)))
+            .order_by((CrmOutboxRow.state == DEAD_LETTER).desc(), CrmOutboxRow.id.desc())
+            .limit(limit)
+        )
+        return [_entry(r) for r in rows]
+
     def counts(self) -> dict[str, Any]:
         """Pending (of them removals), failed and dead-lettered entries, records held by
         the CRM, the last error and the oldest waiting entry."""
