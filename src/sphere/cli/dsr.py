@@ -355,7 +355,8 @@ def restrict_(
 
     def work(session: Session, rt: Runtime, contact_id: str, rid: str) -> dict[str, Any]:
         now = rt.clock.now()
-        contact = restrict(session, rt.keyring, contact_id, at=now, actor=ACTOR, lift=lift)
+        contact = restrict(session, rt.keyring, contact_id, at=now, actor=ACTOR, lift=lift,
+                           crm_sync=rt.crm_sync_target() is not None)  # fmt: skip
         carry_everywhere(session, rt.keyring, rt.connected_systems(), rid,
                          subject_identifiers(session, rt.keyring, contact_id), RESTRICTION,
                          params={"restricted": not lift}, at=now, actor=ACTOR)  # fmt: skip

@@ -12,9 +12,12 @@
 2. **Batches** of a thousand items, each one transaction: records deleted with
    everything derived from them (provenance edges, set-based) and one
    ``interaction.deleted``/``event.deleted`` audit entry per record; new decisions
-   appended. The job's checkpoint (the last item done and the counts) is written in the
-   same transaction, so a failure leaves a consistent, audited state and the job
-   resumes after the last committed batch.
+   appended. The CRM sync follows in the same transaction: a deleted record's removal
+   is queued by its deletion, a record decided anew that the CRM holds is pushed again
+   (the CRM's copy gets the purpose and legal basis now in force). The job's
+   checkpoint (the last item done and the counts) is written in the same transaction,
+   so a failure leaves a consistent, audited state and the job resumes after the last
+   committed batch.
 3. **Summary**: one ``policy.reevaluated`` audit entry with the counts.
 
 Campaigns change nothing on apply: every send is checked again at send time under the
@@ -43,6 +46,7 @@ from sphere.rights.notices import sync_duties
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
+from sphere.storage.repositories.crm_sync import queue_repushes
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.fact_groups import (
@@ -181,8 +185,10 @@ def delete_records(
 def decide_records(
     session: Session, record_type: str, ids: list[str], decision: Decision, *, at: datetime
 ) -> int:
-    """Append the new decision for records that stay (one executemany)."""
+    """Append the new decision for records that stay (one executemany); the CRM's copy
+    of those it holds is pushed again with it (``crm_sync.queue_repushes``)."""
     decisions = DecisionRepository(session)
+    refs = record_refs(session, record_type, ids)
     rows = [
         decisions.prepare(
             decision,
@@ -191,9 +197,10 @@ def decide_records(
             contact_id=ref.contact_id,
             at=at,
         )[1]
-        for ref in record_refs(session, record_type, ids)
+        for ref in refs
     ]
     decisions.insert_prepared(rows)
+    queue_repushes(session, record_type, [r.id for r in refs if r.contact_id], at=at)
     return len(rows)
 
 

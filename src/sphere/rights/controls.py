@@ -6,7 +6,8 @@
 * **Restriction** sets ``contacts.restricted``: the data stay but are frozen. The
   pipeline's linker refuses to link new records to a restricted contact (they are
   treated as from an unknown author), and enrichment/marketing must check the flag.
-  Lifting it is a separate call (Art. 18(3): the person is told before).
+  Lifting it is a separate call (Art. 18(3): the person is told before). The CRM sync
+  follows: a restricted contact's records leave the CRM, and come back when lifted.
 * **Objection** to direct marketing (Art. 21(2)-(3)) is absolute and permanent; an
   objection to profiling (Art. 21(1)) stops profiling at once. Either way every derived
   attribute held for ``profiling``, ``direct_marketing`` or ``enrichment`` (and whatever
@@ -28,6 +29,7 @@ from sphere.storage.crypto import Keyring
 from sphere.storage.entities import Contact, NewAttribute, SourceRef, SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.contacts import ContactRepository
+from sphere.storage.repositories.crm_sync import queue_contact_pushes, queue_contact_removals
 
 
 def restrict(
@@ -38,14 +40,25 @@ def restrict(
     at: datetime,
     actor: str,
     lift: bool = False,
+    crm_sync: bool = False,
 ) -> Contact:
+    """Set or lift the restriction, with its audit entry and what the CRM sync must be
+    told, in the caller's transaction: a restricted contact's records leave the CRM
+    (removal entries for those it holds or is receiving); lifting it (``crm_sync``: a
+    sync target is configured) queues them all again, since processing resumes
+    (Art. 18(3); the person was told before)."""
     contact = ContactRepository(session, keyring).set_flags(contact_id, restricted=not lift)
+    details: dict[str, object] = {"article": "art18"}
+    if lift and crm_sync:
+        details["crm_queued"] = queue_contact_pushes(session, contact_id, at=at)
+    elif not lift:
+        queue_contact_removals(session, contact_id)
     audit(
         session,
         actor=actor,
         action="subject.restriction_lifted" if lift else "subject.restricted",
         subject_id=contact_id,
-        details={"article": "art18"},
+        details=details,
         at=at,
     )
     return contact

@@ -23,6 +23,9 @@ in batches, one Sphere transaction per batch:
    batch went (``CrmSyncTarget.push`` retries it record by record), the refused one
    takes the back-off with its reason (record id, column, constraint; no value).
 
+A restriction queues removals of the contact's records, its lifting pushes them again
+(``rights.controls.restrict``); a policy apply re-pushes what it decides anew
+(``cockpit.apply``) — each in the transaction of the change.
 
 If Sphere's transaction is lost after the CRM committed, the entries are still there
 and the next drain sends the same batch again (idempotent).

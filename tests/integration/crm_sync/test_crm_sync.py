@@ -2,7 +2,8 @@
 stored for a contact reach the CRM's table with purpose, legal basis and retention;
 a withdrawal, a platform deletion, an erasure and the retention run remove them; the
 CRM away is retried, dead-lettered and requeued with nothing lost; a re-push is
-idempotent."""
+idempotent; a restriction removes, its lifting pushes again; a policy apply removes what
+it deletes and re-pushes what it decides anew."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from sphere.audit import latest
+from sphere.cockpit.whatif import apply_draft, draft_without_rule
 from sphere.domain import FrozenClock, LegalBasis, Purpose
+from sphere.governance.policy_versions import active_policy
+from sphere.rights.controls import restrict
 from sphere.rights.crm_sync import drain, requeue, status
 from sphere.rights.erasure import erase_contact
 from sphere.rights.retention import run_retention
@@ -197,3 +202,54 @@ def test_re_push_is_idempotent(rt, tmp_path) -> None:
         queue_pushes(session, "interaction", list(customer.interaction_ids), at=rt.clock.now())
     assert sync(rt).pushed == 2
     assert crm_rows(rt) == before
+
+
+def test_restriction_removes_the_crm_copy_and_lifting_it_pushes_again(rt, tmp_path) -> None:
+    """Art. 18: a restricted contact's records leave the CRM; lifted (Art. 18(3), the
+    person told before), processing resumes and they are pushed again."""
+    customer = seed_customer(rt, tmp_path)
+    sync(rt)
+    before = crm_rows(rt)
+    with rt.session() as session:
+        restrict(session, rt.keyring, customer.contact_id, at=rt.clock.now(), actor="dpo",
+                 crm_sync=True)  # fmt: skip
+    assert sync(rt).removed == 2
+    assert not set(customer.interaction_ids) & set(crm_rows(rt)) and len(crm_rows(rt)) == 1
+    with rt.session() as session:
+        restrict(session, rt.keyring, customer.contact_id, at=rt.clock.now(), actor="dpo",
+                 lift=True, crm_sync=True)  # fmt: skip
+        lifted = latest(session, limit=1)[0]
+    assert lifted.action == "subject.restriction_lifted" and lifted.details["crm_queued"] == 2
+    assert sync(rt).pushed == 2
+    assert crm_rows(rt) == before and sync_status(rt)["synced"] == 3
+
+
+def test_policy_apply_re_pushes_a_changed_purpose_and_removes_what_it_deletes(rt, tmp_path) -> None:
+    """Without the customer-care rule the posts to the company stay under enrichment (a
+    new decision each: the CRM's copies get the new purpose, queued with the apply);
+    without the enrichment rule too, every post goes (removed from the CRM)."""
+    customer = seed_customer(rt, tmp_path)
+    sync(rt)
+    rows = crm_rows(rt)
+    care = {i for i, row in rows.items() if row[5] == Purpose.CUSTOMER_CARE}
+    other = next(i for i in customer.interaction_ids if i not in care)
+    assert len(care) == 2 and rows[other][5] == Purpose.ENRICHMENT
+    rt.clock.advance(timedelta(days=1))
+    with rt.session() as session:
+        draft = draft_without_rule(active_policy(session), "customer-care.addressed")
+        result = apply_draft(session, rt.keyring, draft, actor="dpo", now=rt.clock.now())
+    assert result.decisions_appended == 2 and result.deleted_interactions == 0
+    assert sync_status(rt)["pending"] == 2
+    assert sync(rt).pushed == 2
+    after = crm_rows(rt)
+    assert after[other] == rows[other]
+    for i in care:
+        assert after[i][5] == Purpose.ENRICHMENT and after[i][6] == LegalBasis.LEGITIMATE_INTEREST
+        assert after[i][:5] == rows[i][:5]  # the same record, its purpose now in force
+    rt.clock.advance(timedelta(days=1))
+    with rt.session() as session:
+        draft = draft_without_rule(active_policy(session), "enrichment.verified-product-content")
+        result = apply_draft(session, rt.keyring, draft, actor="dpo", now=rt.clock.now())
+    assert result.deleted_interactions == 3
+    assert sync(rt).removed == 3
+    assert crm_rows(rt) == {} and sync_status(rt)["synced"] == 0

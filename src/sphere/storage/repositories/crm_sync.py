@@ -2,7 +2,9 @@
 
 Writes join the caller's transaction (never commit): ``queue_pushes`` with the batch
 that stores records (one executemany), ``queue_removals`` before records are deleted
-(one INSERT … SELECT per 500 ids, a no-op when the CRM holds none of them). The drain
+(one INSERT … SELECT per 500 ids, a no-op when the CRM holds none of them); a
+restriction and its lifting per contact (``queue_contact_removals``/``_pushes``), a
+policy apply's new decisions (``queue_repushes``, held records only). The drain
 (``sphere.rights.crm_sync``) reads due entries, the records behind them, and records
 the outcome.
 """
@@ -11,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, literal, null, or_, select, union, update
 from sqlalchemy.orm import Session
 
+from sphere.domain import Outcome
 from sphere.domain.time import utcnow
 from sphere.storage.crm_sync_tables import CrmOutboxRow, CrmSyncedRow
 from sphere.storage.crypto import Keyring, SubjectKeyDestroyed
@@ -28,6 +31,11 @@ RECORD_TYPES = ("interaction", "event")
 _CHUNK = 500
 # A restricted (Art. 18) or erased contact's records are not handed on.
 _SHAREABLE = (ContactRow.restricted.is_(False), ContactRow.erased_at.is_(None))
+_STORING = (Outcome.ALLOW.value, Outcome.ALLOW_WITH_DUTIES.value)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +66,7 @@ class SyncRecord:
     retention_until: datetime | None
     customer_number: str | None = None
     email: str | None = None
+    decided_at: datetime | None = None  # of the decision purpose and basis come from
 
 
 def queue_pushes(session: Session, record_type: str, ids: Sequence[str], *, at: datetime) -> None:
@@ -102,6 +111,58 @@ def queue_removals(session: Session, record_type: str, ids: Iterable[str]) -> No
                     literal(record_type), held.c.record_id, literal(REMOVE), literal(PENDING),
                     literal(0), null(), literal(at, CrmOutboxRow.created_at.type),
                 ),
+            )
+        )  # fmt: skip
+
+
+def _contact_records(session: Session, contact_id: str) -> dict[str, list[str]]:
+    return {
+        "interaction": list(session.scalars(
+            select(InteractionRow.id).where(
+                InteractionRow.contact_id == contact_id, InteractionRow.deleted_at.is_(None)
+            ).order_by(InteractionRow.id)
+        )),
+        "event": list(session.scalars(
+            select(EventRow.id).where(EventRow.contact_id == contact_id).order_by(EventRow.id)
+        )),
+    }  # fmt: skip
+
+
+def queue_contact_removals(session: Session, contact_id: str) -> int:
+    """A restriction (Art. 18): removal entries for the contact's records the CRM holds
+    or may be receiving (none queued when it holds none); returns the records looked at."""
+    found = _contact_records(session, contact_id)
+    for record_type, ids in found.items():
+        queue_removals(session, record_type, ids)
+    return sum(len(ids) for ids in found.values())
+
+
+def queue_contact_pushes(session: Session, contact_id: str, *, at: datetime) -> int:
+    """A restriction lifted (Art. 18(3)): pushes for all the contact's stored records
+    (the drain reads each as it is then); returns how many were queued."""
+    found = _contact_records(session, contact_id)
+    for record_type, ids in found.items():
+        for start in range(0, len(ids), _CHUNK):
+            queue_pushes(session, record_type, ids[start : start + _CHUNK], at=at)
+    return sum(len(ids) for ids in found.values())
+
+
+def queue_repushes(session: Session, record_type: str, ids: Sequence[str], *, at: datetime) -> None:
+    """Pushes for records decided anew that the CRM holds (a policy apply changed their
+    purpose or legal basis in place): its copy gets the decision now in force. Records
+    the CRM does not hold are left alone (a push still waiting reads the record as it
+    is when it is sent). One INSERT … SELECT per 500 ids."""
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        session.execute(
+            insert(CrmOutboxRow).from_select(
+                ["record_type", "record_id", "op", "state", "attempts", "next_attempt_at",
+                 "created_at"],
+                select(
+                    literal(record_type), CrmSyncedRow.record_id, literal(PUSH),
+                    literal(PENDING), literal(0), null(),
+                    literal(at, CrmOutboxRow.created_at.type),
+                ).where(CrmSyncedRow.record_id.in_(chunk)),
             )
         )  # fmt: skip
 
@@ -183,7 +244,7 @@ class CrmSyncRepository:
                     InteractionRow.id, InteractionRow.contact_id, InteractionRow.channel,
                     InteractionRow.source_id, InteractionRow.text_ciphertext,
                     InteractionRow.key_id, InteractionRow.retention_until,
-                    DecisionRow.purpose, DecisionRow.legal_basis,
+                    DecisionRow.purpose, DecisionRow.legal_basis, DecisionRow.decided_at,
                 )
                 .join(ContactRow, ContactRow.id == InteractionRow.contact_id)
                 .outerjoin(DecisionRow, DecisionRow.id == InteractionRow.decision_id)
@@ -194,7 +255,7 @@ class CrmSyncRepository:
                     SyncRecord(
                         "interaction", r.id, r.contact_id, r.channel, f"{r.channel}:{r.source_id}",
                         self._text(r.key_id, r.text_ciphertext), r.purpose, r.legal_basis,
-                        r.retention_until,
+                        r.retention_until, decided_at=r.decided_at,
                     )
                 )  # fmt: skip
         elif record_type == "event":
@@ -202,7 +263,7 @@ class CrmSyncRepository:
                 select(
                     EventRow.id, EventRow.contact_id, EventRow.channel, EventRow.source_id,
                     EventRow.kind, EventRow.retention_until, DecisionRow.purpose,
-                    DecisionRow.legal_basis,
+                    DecisionRow.legal_basis, DecisionRow.decided_at,
                 )
                 .join(ContactRow, ContactRow.id == EventRow.contact_id)
                 .outerjoin(DecisionRow, DecisionRow.id == EventRow.decision_id)
@@ -213,10 +274,42 @@ class CrmSyncRepository:
                     SyncRecord(
                         "event", r.id, r.contact_id, r.channel,
                         f"{r.channel}:{r.source_id or r.id}", r.kind, r.purpose,
-                        r.legal_basis, r.retention_until,
+                        r.legal_basis, r.retention_until, decided_at=r.decided_at,
                     )
                 )  # fmt: skip
-        return self._with_identities(found)
+        return self._with_identities(self._in_force(record_type, found))
+
+    def _in_force(self, record_type: str, records: list[SyncRecord]) -> list[SyncRecord]:
+        """Purpose and legal basis of the decision in force: a policy apply appends a new
+        decision for a record that stays (``cockpit.apply``; the record keeps pointing at
+        the one it was stored under), so the newest decision allowing storage of the
+        same record (type, reference, contact) made after the record's own wins."""
+        by_ref = {(r.reference, r.contact_id): r for r in records}
+        newest: dict[tuple[str, str], tuple[str, str | None]] = {}
+        refs = sorted({ref for ref, _ in by_ref})
+        for start in range(0, len(refs), _CHUNK):
+            rows = self.session.execute(
+                select(DecisionRow.record_ref, DecisionRow.contact_id, DecisionRow.purpose,
+                       DecisionRow.legal_basis, DecisionRow.decided_at)
+                .where(
+                    DecisionRow.record_type == record_type,
+                    DecisionRow.record_ref.in_(refs[start : start + _CHUNK]),
+                    DecisionRow.outcome.in_(_STORING),
+                )
+                .order_by(DecisionRow.decided_at, DecisionRow.id)
+            )  # fmt: skip
+            for ref, contact_id, purpose, basis, decided_at in rows:
+                record = by_ref.get((ref, contact_id))
+                if record is not None and (
+                    record.decided_at is None or _aware(decided_at) > _aware(record.decided_at)
+                ):
+                    newest[(ref, contact_id)] = (purpose, basis)
+        return [
+            replace(r, purpose=newest[key][0], legal_basis=newest[key][1])
+            if (key := (r.reference, r.contact_id)) in newest
+            else r
+            for r in records
+        ]
 
     def _text(self, key_id: str | None, ciphertext: bytes | None) -> str | None:
         if key_id is None or ciphertext is None:
