@@ -503,6 +503,7 @@ class StateBuilder:
                         ),
                         at=ingested,
                     )
+                    row["batch_observed"] = True  # its duty is written below, as the keeper's
                     decision_rows.append(decision_row)
                     rows.append(row)
                     self._note_pair(row, informs=decision.rule_id in informing)

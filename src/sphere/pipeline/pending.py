@@ -76,6 +76,9 @@ class PendingWrites:
             self.keys.flush()  # keys of new subjects before the records encrypted under them
             self.keys.reseal_rows(interactions)  # a key another worker claimed first
             self.decisions.insert_prepared(decisions)
+            if self.ctx.batch_observers:  # told of them in ``finish``, in this transaction
+                for row in interactions:
+                    row["batch_observed"] = True
             self.interactions.insert_prepared(interactions)
             if self.ctx.crm_sync:  # the CRM receives what the gate let into the record
                 ids = [str(r["id"]) for r in interactions if r.get("contact_id")]

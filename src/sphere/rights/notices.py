@@ -64,6 +64,9 @@ MARK = "notice_duties"
 # Records ingested this long before the last sync are looked at again (workers' clocks
 # may differ a little); a full sync (``incremental=False``) looks at every record.
 OVERLAP = timedelta(days=1)
+# Up to this many records no keeper was told of are looked at pair by pair; more (the
+# first sync after the upgrade that added ``batch_observed``) make it a full sync.
+CATCH_UP = 5_000
 
 
 def informing_rules(policy: Policy) -> list[str]:
@@ -94,23 +97,37 @@ def sync_duties(session: Session, policy: Policy, *, incremental: bool = False) 
     (``RightsRepository.missing_duty_candidates``).
 
     The pipeline keeps the duties current as records arrive (``DutyKeeper``, in each
-    batch's transaction), so this is the safety net: ``incremental`` looks only at
+    batch's transaction, which also sets each record's ``batch_observed``), so this is
+    the safety net. ``incremental`` (``due_duties``, ``send_notices``, the findings, the
+    dry run, the campaign send) looks at two things, both small once the pipeline does
+    its work: records no keeper was told of (``batch_observed`` unset: stored before the
+    upgrade, by a worker of an older version during a rolling upgrade, by an import) —
+    their pairs, or every record when there are more than ``CATCH_UP`` of them — and
     records stored under an informing rule since the last sync or batch (less
-    ``OVERLAP``) whose pair has no duty — what the findings page, the dry run and the
-    campaign send do, and nothing to find when the pipeline did its work. A full sync
-    looks at every record: ``due_duties``, ``send_notices``, and a policy apply (rules
-    that newly inform owe information about records stored long ago, with the deadline
-    of when those were obtained). Rules of older policy versions do not inform (their
-    duties are not known here)."""
+    ``OVERLAP``) whose pair has no duty. Without a mark (never synced) it is a full
+    sync. A full sync looks at every record: a policy apply (rules that newly inform owe
+    information about records stored long ago, with the deadline of when those were
+    obtained). Records are marked observed before they are looked at, in the same
+    transaction, so a record committed meanwhile stays unmarked for the next sync. Rules
+    of older policy versions do not inform (their duties are not known here)."""
     repo = RightsRepository(session)
+    social = [c.value for c in SOCIAL_CHANNELS]
+    rules = informing_rules(policy)
     newest = repo.newest_ingested()
     mark = repo.mark(MARK) if incremental else None
-    candidates = repo.missing_duty_candidates(
-        (c.value for c in SOCIAL_CHANNELS),
-        informing_rules(policy),
-        since=mark - OVERLAP if mark else None,
-    )
-    created = _add_duties(repo, candidates)
+    unobserved = repo.unobserved_records(limit=CATCH_UP + 1) if mark is not None else []
+    if mark is None or len(unobserved) > CATCH_UP:  # a full sync
+        mark = None
+        repo.mark_observed()
+        created = _add_duties(repo, repo.missing_duty_candidates(social, rules))
+    else:
+        created = _add_duties(
+            repo, repo.missing_duty_candidates(social, rules, since=mark - OVERLAP)
+        )
+        if unobserved:
+            repo.mark_observed([record_id for record_id, _, _ in unobserved])
+            pairs = {(c, source) for _, c, source in unobserved if c is not None}
+            created += _add_duties(repo, repo.missing_duty_candidates(social, rules, pairs=pairs))
     if newest is not None and (mark is None or newest > mark):
         repo.set_mark(MARK, newest)
     return created
@@ -143,9 +160,11 @@ class DutyKeeper:
 
 
 def due_duties(session: Session, policy: Policy, *, now: datetime) -> list[NoticeDuty]:
-    """Open duties, earliest deadline first (after syncing them from stored records)."""
+    """Open duties, earliest deadline first, after an incremental sync (``sync_duties``:
+    nothing to do when the pipeline kept them current, the records it did not see when
+    it did not)."""
     del now  # the list shows every open duty; ``duty_dict`` marks the overdue ones
-    sync_duties(session, policy)
+    sync_duties(session, policy, incremental=True)
     return RightsRepository(session).duties(open_only=True)
 
 
@@ -330,8 +349,10 @@ def send_notices(
     dpo: Party | None = None,
     contact_id: str | None = None,
 ) -> list[SentNotice]:
-    """Render and record the notice for every contact with open duties (or one contact)."""
-    sync_duties(session, policy)
+    """Render and record the notice for every contact with open duties (or one contact),
+    after an incremental sync (as ``due_duties``): the first communication with the
+    person carries the information at the latest (Art. 14(3)(b))."""
+    sync_duties(session, policy, incremental=True)
     repo = RightsRepository(session)
     registered = RecipientRepository(session).list(active_only=True)
     by_contact: dict[str, list[NoticeDuty]] = {}

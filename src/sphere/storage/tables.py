@@ -195,6 +195,7 @@ class DecisionRow(Base):
 #: check and the dry run read (addressed the company, Art. 9 involvement) — PostgreSQL
 #: reads it alone (index-only) instead of the interactions themselves.
 POSTS_OF_CONTACTS = "deleted_at IS NULL AND contact_id IS NOT NULL"
+UNOBSERVED = "batch_observed IS NULL"
 
 
 class InteractionRow(Base):
@@ -208,6 +209,14 @@ class InteractionRow(Base):
             postgresql_include=["special_categories"],
             postgresql_where=text(POSTS_OF_CONTACTS),
             sqlite_where=text(POSTS_OF_CONTACTS),
+        ),
+        # Records no batch observer was told of: small once writers are current, so the
+        # duty sync's look for them is one index probe (``batch_observed`` below).
+        Index(
+            "ix_interactions_unobserved",
+            "id",
+            postgresql_where=text(UNOBSERVED),
+            sqlite_where=text(UNOBSERVED),
         ),
     )
 
@@ -237,6 +246,12 @@ class InteractionRow(Base):
     #: link to their author (``sphere.analytics.reidentification``); None otherwise.
     reid_risk: Mapped[str | None] = mapped_column(String(10))
     reid_action: Mapped[str | None] = mapped_column(String(12))
+    #: True when the pipeline told its batch observers (the Art. 14 duty keeper) of this
+    #: record in the transaction that stored it (or a sync looked at it since); NULL when
+    #: a writer did not — a worker of an older version during a rolling upgrade, any other
+    #: path — which ``rights.notices.sync_duties`` looks for; false: stored before
+    #: revision 0042 (covered by the full sync that follows the upgrade).
+    batch_observed: Mapped[bool | None]
 
 
 class EventRow(Base):

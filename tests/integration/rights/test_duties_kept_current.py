@@ -5,15 +5,20 @@ stored before it, with the deadline of when those were obtained (Art. 14(3)(a)).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+import pytest
+from sqlalchemy import delete, event, func, select
 
 from sphere.cockpit.whatif import apply_draft
 from sphere.dsr.deadline import notice_deadline
+from sphere.dsr.notice import Party
+from sphere.pipeline.runner import ingest_file
 from sphere.policy import default_policy_path, load_policy_text
-from sphere.rights.notices import MARK, sync_duties
+from sphere.rights import notices
+from sphere.rights.notices import MARK, due_duties, send_notices, sync_duties
 from sphere.storage.repositories.rights import RightsRepository
 from sphere.storage.rights_tables import NoticeDutyRow
 from sphere.storage.tables import InteractionRow
@@ -131,3 +136,126 @@ def test_a_duty_written_by_another_transaction_first_is_left_as_it_is(rt, tmp_pa
         }
         assert repo.add_duties([again]) == 0
         assert repo.duties() == [duty]
+
+
+def _spy_candidates(monkeypatch) -> list[str]:  # noqa: ANN001
+    """How each look for missing duties was scoped: 'full', 'since' or 'pairs'."""
+    calls: list[str] = []
+    real = RightsRepository.missing_duty_candidates
+
+    def spy(self, channels, rules, *, since=None, pairs=None):  # noqa: ANN001, ANN202
+        calls.append("since" if since is not None else "pairs" if pairs is not None else "full")
+        return real(self, channels, rules, since=since, pairs=pairs)
+
+    monkeypatch.setattr(RightsRepository, "missing_duty_candidates", spy)
+    return calls
+
+
+def _writes(rt, call) -> list[str]:  # noqa: ANN001
+    """The INSERT/UPDATE/DELETE statements ``call`` issued."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            seen.append(statement)
+
+    event.listen(rt.engine, "before_cursor_execute", note)
+    try:
+        call()
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_due_duties_and_send_notices_sync_nothing_when_the_keeper_kept_them(
+    rt, tmp_path, monkeypatch
+) -> None:
+    """Fast path: the pipeline made the duties and marked its records observed, so after
+    one sync ``due_duties`` and ``send_notices`` look only at what arrived since the mark
+    (one index range) — never at every record — and write nothing."""
+    customer = seed_customer(rt, tmp_path)
+    with rt.session() as session:
+        assert (
+            session.scalar(select(func.count()).where(InteractionRow.batch_observed.is_(None))) == 0
+        )  # the pipeline marked what it stored
+        assert [d.contact_id for d in due_duties(session, rt.policy(), now=rt.clock.now())] == [
+            customer.contact_id
+        ]  # no mark yet: the first sync is a full one and sets it
+    calls = _spy_candidates(monkeypatch)
+    with rt.session() as session:
+        writes = _writes(rt, lambda: due_duties(session, rt.policy(), now=rt.clock.now()))
+        assert [d.contact_id for d in due_duties(session, rt.policy(), now=rt.clock.now())] == [
+            customer.contact_id
+        ]
+    assert calls == ["since", "since"] and writes == []
+    _more_posts(rt, tmp_path)  # Max's informing post: the batch made his duty
+    with rt.session() as session:
+        sent = send_notices(
+            session, rt.policy(), None, now=rt.clock.now(), actor="dpo",
+            controller=Party("Example GmbH", "privacy@example.com"),
+            supervisory_authority=Party("Authority", "https://authority.example"),
+        )  # fmt: skip
+    # the keeper looked at the batch's pairs; the notice run since the mark only
+    assert len(sent) == 2 and calls == ["since", "since", "pairs", "since"]
+
+
+def _old_worker_ingests(rt, tmp_path) -> str:  # noqa: ANN001
+    """A worker of the version before the keeper (rolling upgrade): no batch observer, so
+    no duty and no ``batch_observed``; newer workers' batches then move the sync mark past
+    its records (emulated), so the look since the mark cannot see them. Max's id."""
+    rt.clock.advance(timedelta(days=3))
+    posts = [mastodon_status("4", "Das Makro 100 ist toll", account_id="42", username="max_m")]
+    old = dataclasses.replace(rt.pipeline_context(), batch_observers=())
+    ingest_file(rt.factory, old, write_jsonl(tmp_path / "old.jsonl", posts), source_name="masto")
+    rt.clock.advance(timedelta(days=2))
+    with rt.session() as session:
+        unseen = session.execute(
+            select(InteractionRow.contact_id).where(InteractionRow.batch_observed.is_(None))
+        ).all()
+        assert len(unseen) == 1 and len(_duties(session)) == 1  # Lena's only
+        RightsRepository(session).set_mark(MARK, rt.clock.now())
+    return unseen[0][0]
+
+
+@pytest.mark.parametrize("catch_up", [5_000, 0], ids=["pairs", "full"])
+def test_records_an_older_worker_stored_get_their_duty_at_the_next_call(
+    rt, tmp_path, monkeypatch, catch_up
+) -> None:
+    """Catch-up path: records without ``batch_observed`` are found by one index probe
+    and their pairs synced (more than ``CATCH_UP`` of them: a full sync), then marked;
+    the duty runs from the pair's first record (Art. 14(3)(a)), as if the keeper had
+    made it."""
+    seed_customer(rt, tmp_path)
+    with rt.session() as session:
+        assert sync_duties(session, rt.policy(), incremental=True) == 0  # sets the mark
+    max_id = _old_worker_ingests(rt, tmp_path)
+    monkeypatch.setattr(notices, "CATCH_UP", catch_up)
+    calls = _spy_candidates(monkeypatch)
+    with rt.session() as session:
+        due = {d.contact_id: d for d in due_duties(session, rt.policy(), now=rt.clock.now())}
+    assert calls == (["since", "pairs"] if catch_up else ["full"])
+    assert _utc(due[max_id].obtained_at) == START  # his first (customer-care) post
+    assert _utc(due[max_id].due_at) == _utc(notice_deadline(START).due_at)
+    assert _utc(due[max_id].due_at) < rt.clock.now() + timedelta(days=30)
+    with rt.session() as session:
+        assert (
+            session.scalar(select(func.count()).where(InteractionRow.batch_observed.is_(None))) == 0
+        )
+        again = _writes(rt, lambda: due_duties(session, rt.policy(), now=rt.clock.now()))
+    assert again == [] and calls[-1] == "since"  # caught up: the fast path again
+
+
+def test_send_notices_carries_the_duty_of_an_older_workers_record(rt, tmp_path) -> None:
+    """The first communication carries the information (Art. 14(3)(b)): a notice sent
+    right after an older worker stored Max's post includes him."""
+    seed_customer(rt, tmp_path)
+    with rt.session() as session:
+        sync_duties(session, rt.policy(), incremental=True)
+    max_id = _old_worker_ingests(rt, tmp_path)
+    with rt.session() as session:
+        sent = send_notices(
+            session, rt.policy(), None, now=rt.clock.now(), actor="dpo", contact_id=max_id,
+            controller=Party("Example GmbH", "privacy@example.com"),
+            supervisory_authority=Party("Authority", "https://authority.example"),
+        )  # fmt: skip
+    assert [(s.contact_id, s.duties) for s in sent] == [(max_id, 1)]

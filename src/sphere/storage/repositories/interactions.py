@@ -129,6 +129,7 @@ class InteractionRepository:
             deleted_at=None,
             reid_risk=new.reid_risk,
             reid_action=new.reid_action,
+            batch_observed=None,  # the pipeline sets it when its batch observers are told
         )
 
     def count_by_keys(self, key_ids: Iterable[str]) -> dict[str, int]:

@@ -33,6 +33,10 @@ from sphere.storage.tables import (
     new_public_id,
 )
 
+# Pairs found by ``missing_duty_candidates(since=…)`` up to which the grouping query is
+# restricted to them by value (IN lists); more are joined as a subquery.
+PAIRS = 2_000
+
 
 @dataclass(frozen=True, slots=True)
 class DsrRequest:
@@ -383,10 +387,12 @@ class RightsRepository:
         duty row yet and of which at least one record was stored under one of
         ``informing_rules`` — set-based: one GROUP BY with an anti-join on the duties.
         With ``since``, only pairs with a record stored under an informing rule since then
-        and no duty are considered (an index range on ``ingested_at``, a look-up of each
-        such record's decision): once the pipeline keeps the duties current that finds
-        nothing. With ``pairs`` (a batch's (contact, source) pairs), only those that have
-        no duty yet (looked up first; none left: no further query).
+        and no duty are considered, found first in a statement of their own (an index
+        range on ``ingested_at``, a look-up of each such record's decision): once the
+        pipeline keeps the duties current that finds nothing and no grouping query runs
+        (up to ``PAIRS`` found: restricted to them as with ``pairs``). With ``pairs`` (a
+        batch's (contact, source) pairs), only those that have no duty yet (looked up
+        first; none left: no further query).
         ``first_ingested_at`` is the first record of the pair (any rule); ``language``
         the language of its latest post that has one."""
         rules = list(informing_rules)
@@ -422,13 +428,23 @@ class RightsRepository:
                     d.rule_id.in_(rules),
                     ~has_duty,
                 )
-                .distinct()
-                .subquery("recent_pairs")
             )
-            query = query.join(
-                recent,
-                and_(recent.c.contact_id == i.contact_id, recent.c.source_name == i.source_name),
-            )
+            # No DISTINCT here: with it SQLite walks the contact index instead of the
+            # range on ``ingested_at`` (0.2 s instead of 7 ms at 100,000 records).
+            rows = self.session.execute(recent.limit(10 * PAIRS + 1)).all()
+            if not rows:  # the common case: one index range, no grouping query
+                return []
+            found = {(str(a), str(b)) for a, b in rows}
+            if len(rows) <= 10 * PAIRS and len(found) <= PAIRS and pairs is None:
+                pairs = found
+            else:  # many (ingestion without the keeper for a while): joined, as a whole
+                chosen = recent.distinct().subquery("recent_pairs")
+                query = query.join(
+                    chosen,
+                    and_(
+                        chosen.c.contact_id == i.contact_id, chosen.c.source_name == i.source_name
+                    ),
+                )
         if pairs is not None:
             by_source = self._pairs_without_duty(pairs)
             if not by_source:
@@ -532,6 +548,31 @@ class RightsRepository:
             .values(at=at)
             .execution_options(synchronize_session=False)
         )
+
+    def unobserved_records(self, *, limit: int) -> list[tuple[str, str | None, str]]:
+        """Up to ``limit`` records no batch observer was told of (``batch_observed`` NULL),
+        as (id, contact, source): one probe of a partial index, empty once every writer
+        keeps the duties."""
+        i = InteractionRow
+        query = select(i.id, i.contact_id, i.source_name).where(i.batch_observed.is_(None))
+        return [(r[0], r[1], r[2]) for r in self.session.execute(query.limit(limit))]
+
+    def mark_observed(self, ids: Sequence[str] | None = None) -> int:
+        """Set ``batch_observed`` on the records ``ids`` (None: every record without it)."""
+        i = InteractionRow
+        unset = i.batch_observed.is_(None)
+        chunks = [None] if ids is None else [ids[s : s + 1000] for s in range(0, len(ids), 1000)]
+        marked = 0
+        for chunk in chunks:
+            where = unset if chunk is None else and_(unset, i.id.in_(list(chunk)))
+            result = self.session.execute(
+                update(i)
+                .where(where)
+                .values(batch_observed=True)
+                .execution_options(synchronize_session=False)
+            )
+            marked += int(result.rowcount or 0)
+        return marked
 
     def newest_ingested(self) -> datetime | None:
         return self.session.scalar(select(func.max(InteractionRow.ingested_at)))
