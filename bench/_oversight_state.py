@@ -71,7 +71,7 @@ from sphere.storage.entities import NewInteraction
 from sphere.storage.marketing_tables import CampaignRow, MeasureRow
 from sphere.storage.repositories.decisions import DecisionRepository
 from sphere.storage.repositories.interactions import InteractionRepository
-from sphere.storage.repositories.rights import RightsRepository
+from sphere.storage.repositories.notice_duties import NoticeDutyRepository
 from sphere.storage.rights_tables import DsrRequestRow, NoticeDutyRow
 from sphere.storage.tables import (
     AggregateRow,
@@ -783,7 +783,7 @@ class StateBuilder:
             for start in range(0, len(duties), CHUNK):
                 connection.execute(insert(NoticeDutyRow.__table__), duties[start : start + CHUNK])
             if self._newest is not None:
-                RightsRepository(session).set_mark(MARK, self._newest)
+                NoticeDutyRepository(session).set_mark(MARK, self._newest)
             self.stats.notice_duties = len(duties)
             quarantine = []
             for index in range(200):

@@ -154,7 +154,7 @@ def _delete_posts_of(server: LiveServer, email: str) -> None:
     from sqlalchemy import select
 
     from sphere.storage.db import make_engine, make_session_factory, session_scope
-    from sphere.storage.repositories.rights import RightsRepository
+    from sphere.storage.repositories.erasure import ErasureRepository
     from sphere.storage.tables import InteractionRow
 
     engine = make_engine(f"sqlite:///{(server.log.parent / 'sphere.db').as_posix()}")
@@ -167,6 +167,6 @@ def _delete_posts_of(server: LiveServer, email: str) -> None:
                     )
                 )
             )
-            RightsRepository(db).delete_interactions(ids)
+            ErasureRepository(db).delete_interactions(ids)
     finally:
         engine.dispose()

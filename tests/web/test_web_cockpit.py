@@ -20,7 +20,7 @@ from sphere.marketing.campaigns import create_campaign
 from sphere.marketing.measures import submit
 from sphere.rights.requests import RequestType, open_request
 from sphere.runtime import Runtime
-from sphere.storage.repositories.rights import RightsRepository
+from sphere.storage.repositories.notice_duties import NoticeDutyRepository
 from tests.integration.marketing.conftest import seed_contact
 from tests.integration.marketing.test_campaigns import NEWSLETTER, OFFER
 from tests.web.conftest import csrf_in
@@ -343,7 +343,7 @@ def test_whatif_reports_campaigns_on_the_page_and_in_the_api(
     # The Art. 14 information was given to everyone (the pipeline keeps their duties
     # since 34d78e3; an open one holds a person back from a campaign that does not carry it).
     with seeded.session() as session:
-        rights = RightsRepository(session)
+        rights = NoticeDutyRepository(session)
         for duty in rights.duties(open_only=True):
             rights.mark_duties_sent(
                 duty.contact_id, at=clock.now(), notice_sha256="0" * 64, language=duty.language

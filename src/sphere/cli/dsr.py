@@ -55,7 +55,8 @@ from sphere.rights.verification import (
     start_social_challenge,
 )
 from sphere.runtime import Runtime
-from sphere.storage.repositories.rights import RightsRepository, reclaim_free_space
+from sphere.storage.repositories.erasure import reclaim_free_space
+from sphere.storage.repositories.rights import RightsRepository
 
 app = typer.Typer(help="Data-subject requests (GDPR Art. 12-21).", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]

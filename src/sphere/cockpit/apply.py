@@ -48,6 +48,7 @@ from sphere.storage.entities import SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.crm_sync import queue_repushes
 from sphere.storage.repositories.decisions import DecisionRepository
+from sphere.storage.repositories.erasure import ErasureRepository
 from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.fact_groups import (
     fact_pairs,
@@ -55,7 +56,6 @@ from sphere.storage.repositories.fact_groups import (
     stream_keyed_ids,
 )
 from sphere.storage.repositories.jobs import JobRepository
-from sphere.storage.repositories.rights import RightsRepository
 
 BATCH = 1000
 LIST_CHUNK = 5000
@@ -164,7 +164,7 @@ def delete_records(
     removed = [a for attrs in derived.values() for a in attrs]
     attributes.delete(removed)
     if record_type == "interaction":
-        RightsRepository(session).delete_interactions([r.id for r in refs])
+        ErasureRepository(session).delete_interactions([r.id for r in refs])
     else:
         EventRepository(session, keyring).delete([r.id for r in refs])
     batch = AuditBatch(session)

@@ -68,7 +68,7 @@ from sphere.rights.requests import deadline_of, list_requests
 from sphere.storage.crypto import Keyring
 from sphere.storage.repositories import oversight as read
 from sphere.storage.repositories.interactions import InteractionRepository
-from sphere.storage.repositories.rights import RightsRepository
+from sphere.storage.repositories.notice_duties import NoticeDutyRepository
 from sphere.storage.schema import full_metadata
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
@@ -365,7 +365,7 @@ def _by(kind: str, values: list[str]) -> dict[str, object]:
 def _notices(session: Session, policy: Policy, now: datetime, *, sync: bool) -> list[Finding]:
     if sync:
         sync_duties(session, policy, incremental=True)
-    summary = RightsRepository(session).duty_summary(now=now, soon=now + SOON, sample=SAMPLE)
+    summary = NoticeDutyRepository(session).duty_summary(now=now, soon=now + SOON, sample=SAMPLE)
     found: list[Finding] = []
     for code, severity, title, key, text in (
         ("notice.art14-overdue", "high", N_("Art. 14 notices overdue"), "overdue",

@@ -44,8 +44,10 @@ from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.consents import ConsentRepository
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.decisions import DecisionRepository
+from sphere.storage.repositories.erasure import ErasureRepository
 from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.interactions import InteractionRepository
+from sphere.storage.repositories.notice_duties import NoticeDutyRepository
 from sphere.storage.repositories.rights import RightsRepository
 from sphere.storage.repositories.sources import SourceRepository
 
@@ -154,7 +156,7 @@ def access_report(
     pseudo_keys = keyring.handle_subjects(identities)
     interactions_repo = InteractionRepository(session, keyring)
     interactions = interactions_repo.list_for_contact(contact_id)
-    for interaction_id in RightsRepository(session).interaction_ids_for_keys(pseudo_keys):
+    for interaction_id in ErasureRepository(session).interaction_ids_for_keys(pseudo_keys):
         interactions.append(interactions_repo.get(interaction_id))
     interaction_rows = []
     for item in interactions:
@@ -305,7 +307,7 @@ def access_report(
                 "due_at": _iso(d.due_at),
                 "sent_at": _iso(d.sent_at),
             }
-            for d in rights.duties(open_only=False, contact_id=contact_id)
+            for d in NoticeDutyRepository(session).duties(open_only=False, contact_id=contact_id)
         ],
         "sources": sorted(sources.values(), key=lambda s: s["name"]),
         "purposes": {

@@ -64,8 +64,10 @@ from sphere.storage.repositories.audit import AuditRepository
 from sphere.storage.repositories.consents import ConsentRepository
 from sphere.storage.repositories.contacts import ContactRepository
 from sphere.storage.repositories.credentials import delete_portal_credentials_of
+from sphere.storage.repositories.erasure import ErasureRepository
 from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.marketing import MarketingRepository
+from sphere.storage.repositories.notice_duties import NoticeDutyRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
 from sphere.storage.repositories.reviews import ReviewRepository
 from sphere.storage.repositories.rights import RightsRepository
@@ -134,7 +136,7 @@ def erasure_scope(session: Session, keyring: Keyring, contact_id: str) -> Erasur
     contact = contacts.get(contact_id)
     if contact.erased_at is not None:
         return ErasureScope(contact_id, 0, 0, 0, 0, 0, 0, erased=True)
-    rights = RightsRepository(session)
+    rights = ErasureRepository(session)
     identities = contacts.identities(contact_id)
     pseudo_keys = keyring.handle_subjects(identities)
     interaction_ids = rights.interaction_ids(contact_id=contact_id, key_ids=pseudo_keys)
@@ -175,7 +177,7 @@ def erase_contact(
     request_id: str | None = None,
 ) -> ErasureResult:
     """Erase everything about ``contact_id`` (see module docstring); idempotent."""
-    rights = RightsRepository(session)
+    rights = ErasureRepository(session)
     if not rights.lock_contact(contact_id):
         raise NotFound(f"contact {contact_id} not found")
     contacts = ContactRepository(session, keyring)
@@ -238,9 +240,9 @@ def erase_contact(
     }
     counts.update(marketing_counts)
     counts["decisions"] = rights.delete_decisions(decision_ids)
-    counts["verifications"] = rights.delete_verifications_of_contact(contact_id)
+    counts["verifications"] = RightsRepository(session).delete_verifications_of_contact(contact_id)
     counts["portal_credentials"] = delete_portal_credentials_of(session, contact_id, at=at)
-    counts["notice_duties"] = rights.delete_duties_of_contact(contact_id)
+    counts["notice_duties"] = NoticeDutyRepository(session).delete_duties_of_contact(contact_id)
     counts["quarantine"] = _erase_quarantine(session, keyring, values)
     counts["review_items"] = ReviewRepository(session).delete_for_subjects(
         [contact_id, *pseudo_keys], contact_id=contact_id

@@ -31,8 +31,12 @@ from sphere.dsr.deadline import notice_deadline
 from sphere.dsr.notice import LANGUAGES, NoticeInput, Party, notice_purposes, render_notice
 from sphere.pipeline.observers import StoredRecord
 from sphere.policy import Policy
+from sphere.storage.repositories.notice_duties import (
+    DutyCandidate,
+    NoticeDuty,
+    NoticeDutyRepository,
+)
 from sphere.storage.repositories.recipients import Recipient, RecipientRepository
-from sphere.storage.repositories.rights import DutyCandidate, NoticeDuty, RightsRepository
 
 SOCIAL_CHANNELS = (Channel.MASTODON, Channel.X, Channel.FACEBOOK, Channel.BLUESKY)
 
@@ -74,7 +78,7 @@ def informing_rules(policy: Policy) -> list[str]:
     return [r.id for r in policy.rules if Duty.INFORM_ART14 in r.duties]
 
 
-def _add_duties(repo: RightsRepository, candidates: Sequence[DutyCandidate]) -> int:
+def _add_duties(repo: NoticeDutyRepository, candidates: Sequence[DutyCandidate]) -> int:
     """Duties for ``candidates``: obtained when the pair's first record was stored, due
     a month later (Art. 14(3)(a)), in the language of the pair's latest post."""
     return repo.add_duties(
@@ -94,7 +98,7 @@ def _add_duties(repo: RightsRepository, candidates: Sequence[DutyCandidate]) -> 
 
 def sync_duties(session: Session, policy: Policy, *, incremental: bool = False) -> int:
     """Create the duties that stored records imply; returns how many are new. Set-based
-    (``RightsRepository.missing_duty_candidates``).
+    (``NoticeDutyRepository.missing_duty_candidates``).
 
     The pipeline keeps the duties current as records arrive (``DutyKeeper``, in each
     batch's transaction, which also sets each record's ``batch_observed``), so this is
@@ -110,7 +114,7 @@ def sync_duties(session: Session, policy: Policy, *, incremental: bool = False) 
     obtained). Records are marked observed before they are looked at, in the same
     transaction, so a record committed meanwhile stays unmarked for the next sync. Rules
     of older policy versions do not inform (their duties are not known here)."""
-    repo = RightsRepository(session)
+    repo = NoticeDutyRepository(session)
     social = [c.value for c in SOCIAL_CHANNELS]
     rules = informing_rules(policy)
     newest = repo.newest_ingested()
@@ -153,7 +157,7 @@ class DutyKeeper:
             for r in records
             if r.contact_id is not None and r.rule_id in rules and r.channel in social
         }
-        repo = RightsRepository(session)
+        repo = NoticeDutyRepository(session)
         if pairs:
             _add_duties(repo, repo.missing_duty_candidates(social, rules, pairs=pairs))
         repo.advance_mark(MARK, max(r.ingested_at for r in records), within=OVERLAP)
@@ -165,7 +169,7 @@ def due_duties(session: Session, policy: Policy, *, now: datetime) -> list[Notic
     it did not)."""
     del now  # the list shows every open duty; ``duty_dict`` marks the overdue ones
     sync_duties(session, policy, incremental=True)
-    return RightsRepository(session).duties(open_only=True)
+    return NoticeDutyRepository(session).duties(open_only=True)
 
 
 def notice_input(
@@ -300,7 +304,7 @@ def due_notice(
 ) -> DueNotice | None:
     """The Art. 14 notice a contact has not received yet, rendered in their language —
     not yet recorded as sent (a campaign records it once the message is delivered)."""
-    duties = RightsRepository(session).duties(open_only=True, contact_id=contact_id)
+    duties = NoticeDutyRepository(session).duties(open_only=True, contact_id=contact_id)
     if not duties:
         return None
     language = duties[0].language if duties[0].language in LANGUAGES else "de"
@@ -321,7 +325,7 @@ def record_notice_given(
     session: Session, notice: DueNotice, *, at: datetime, actor: str, via: str
 ) -> int:
     """Record a delivered notice (the duties it covered) with an audit entry."""
-    count = RightsRepository(session).mark_duties_sent(
+    count = NoticeDutyRepository(session).mark_duties_sent(
         notice.contact_id, at=at, notice_sha256=notice.sha256, language=notice.language
     )
     audit(
@@ -353,7 +357,7 @@ def send_notices(
     after an incremental sync (as ``due_duties``): the first communication with the
     person carries the information at the latest (Art. 14(3)(b))."""
     sync_duties(session, policy, incremental=True)
-    repo = RightsRepository(session)
+    repo = NoticeDutyRepository(session)
     registered = RecipientRepository(session).list(active_only=True)
     by_contact: dict[str, list[NoticeDuty]] = {}
     for duty in repo.duties(open_only=True, contact_id=contact_id):

@@ -42,12 +42,13 @@ from sphere.storage.intake_tables import STREAM_RECEIPT_RETENTION
 from sphere.storage.repositories import credentials
 from sphere.storage.repositories.attributes import AttributeRepository
 from sphere.storage.repositories.counted import CountedPostRepository
+from sphere.storage.repositories.erasure import ErasureRepository
 from sphere.storage.repositories.events import EventRepository
 from sphere.storage.repositories.intake import StreamReceiptRepository
 from sphere.storage.repositories.jobs import JobRepository
 from sphere.storage.repositories.quarantine import QuarantineRepository
+from sphere.storage.repositories.retention import RetentionRepository
 from sphere.storage.repositories.reviews import ReviewRepository
-from sphere.storage.repositories.rights import RightsRepository
 from sphere.storage.repositories.threads import ThreadMarkRepository
 
 _SHREDDABLE = ("record:", "pseudo:", "retained:")
@@ -108,10 +109,10 @@ def run_retention(
 ) -> RetentionResult:
     """See the module docstring; ``systems``: the connected systems an erased contact is
     erased in too (``retention_systems``)."""
-    rights = RightsRepository(session)
-    interactions = rights.expired("interactions", now=now)
-    events = rights.expired("events", now=now)
-    attributes = rights.expired("attributes", now=now)
+    retention, rights = RetentionRepository(session), ErasureRepository(session)
+    interactions = retention.expired("interactions", now=now)
+    events = retention.expired("events", now=now)
+    attributes = retention.expired("attributes", now=now)
     own = {i for i, _ in attributes}
     roots = [SourceRef(SourceType.INTERACTION, i) for i, _ in interactions]
     roots += [SourceRef(SourceType.EVENT, i) for i, _ in events]
@@ -128,7 +129,7 @@ def run_retention(
     )
     quarantine = QuarantineRepository(session, keyring)
     quarantined = quarantine.expired(now=now)
-    due_contacts, consenting = _contacts_due(session, rights, now=now)
+    due_contacts, consenting = _contacts_due(session, retention, now=now)
     ids = {
         "interactions": interaction_ids,
         "events": event_ids,
@@ -164,7 +165,7 @@ def run_retention(
     rights.delete_decisions(decision_ids)
     destroyed = 0
     for key_id in keys:
-        if rights.key_users(key_id) == 0:
+        if retention.key_users(key_id) == 0:
             keyring.destroy_key(session, key_id, at=now)
             destroyed += 1
     for item_id in quarantined:
@@ -208,12 +209,12 @@ def run_retention(
 
 
 def _contacts_due(
-    session: Session, rights: RightsRepository, *, now: datetime
+    session: Session, retention: RetentionRepository, *, now: datetime
 ) -> tuple[list[str], int]:
     """Contacts to erase now, and how many more are past their deadline but consented
     (processing based on a valid consent keeps the contact until it is withdrawn)."""
     due, consenting = [], 0
-    for contact_id in rights.contacts_past_retention(now=now):
+    for contact_id in retention.contacts_past_retention(now=now):
         if any(s.is_valid for s in states(session, contact_id, now=now).values()):
             consenting += 1
         else:

@@ -25,8 +25,8 @@ from sphere.domain import LegalBasis, Purpose
 from sphere.storage.crypto import Keyring
 from sphere.storage.entities import SourceRef, SourceType
 from sphere.storage.repositories.attributes import AttributeRepository
+from sphere.storage.repositories.erasure import ErasureRepository
 from sphere.storage.repositories.events import EventRepository
-from sphere.storage.repositories.rights import RightsRepository
 
 CONSENT_BASES = (LegalBasis.CONSENT.value, LegalBasis.EXPLICIT_CONSENT.value)
 
@@ -50,7 +50,7 @@ def delete_consent_based_records(
 ) -> WithdrawnRecords:
     """Delete the contact's records stored on consent for ``purpose`` (see module doc);
     audited ``consent.records_deleted`` with counts and ids when anything went."""
-    rights = RightsRepository(session)
+    rights = ErasureRepository(session)
     interaction_ids, event_ids = rights.consent_based_records(
         contact_id, purpose.value, CONSENT_BASES
     )

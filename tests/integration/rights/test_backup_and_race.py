@@ -21,8 +21,8 @@ from sphere.pipeline.summary import IngestSummary
 from sphere.rights.erasure import erase_contact
 from sphere.storage.crypto import Keyring, MasterKey
 from sphere.storage.db import make_engine, make_session_factory, session_scope
+from sphere.storage.repositories.erasure import reclaim_free_space
 from sphere.storage.repositories.interactions import InteractionRepository
-from sphere.storage.repositories.rights import reclaim_free_space
 from sphere.storage.repositories.sources import SourceRepository
 from sphere.storage.tables import InteractionRow, SubjectKeyRow
 from tests.conftest import TEST_PSEUDONYM_SECRET

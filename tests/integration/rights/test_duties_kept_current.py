@@ -19,7 +19,7 @@ from sphere.pipeline.runner import ingest_file
 from sphere.policy import default_policy_path, load_policy_text
 from sphere.rights import notices
 from sphere.rights.notices import MARK, due_duties, send_notices, sync_duties
-from sphere.storage.repositories.rights import RightsRepository
+from sphere.storage.repositories.notice_duties import NoticeDutyRepository
 from sphere.storage.rights_tables import NoticeDutyRow
 from sphere.storage.tables import InteractionRow
 from tests.factories import mastodon_status, write_jsonl
@@ -36,7 +36,7 @@ def _utc(at: datetime) -> datetime:
 def _duties(session) -> list[tuple]:  # noqa: ANN001
     return sorted(
         (d.contact_id, d.source_name, d.channel, _utc(d.obtained_at), _utc(d.due_at), d.language)
-        for d in RightsRepository(session).duties(open_only=False)
+        for d in NoticeDutyRepository(session).duties(open_only=False)
     )
 
 
@@ -60,13 +60,13 @@ def test_the_pipeline_creates_the_duties_a_sync_from_scratch_would(rt, tmp_path)
         kept = _duties(session)
         assert len(kept) == 2 and customer.contact_id in {d[0] for d in kept}
         # a mark more than a day behind is the sync's to move (no batch may skip a gap)
-        assert _utc(RightsRepository(session).mark(MARK)) == START
+        assert _utc(NoticeDutyRepository(session).mark(MARK)) == START
         assert sync_duties(session, rt.policy(), incremental=True) == 0
     rt.clock.advance(timedelta(hours=2))
     later = [mastodon_status("6", "Und das Tele 70-200 auch", account_id="42", username="max_m")]
     ingest(rt, write_jsonl(tmp_path / "later.jsonl", later), "masto")
     with rt.session() as session:  # a recent mark moves with each batch
-        assert _utc(RightsRepository(session).mark(MARK)) == START + timedelta(days=3, hours=2)
+        assert _utc(NoticeDutyRepository(session).mark(MARK)) == START + timedelta(days=3, hours=2)
         assert _duties(session) == kept
         assert sync_duties(session, rt.policy()) == 0  # from scratch: nothing new
         session.execute(delete(NoticeDutyRow))
@@ -107,7 +107,7 @@ def test_a_policy_that_newly_informs_creates_the_duties_of_old_records(rt, tmp_p
         apply_draft(session, rt.keyring, load_policy_text(text), actor="dpo", now=rt.clock.now())
     rt.forget_policy()
     with rt.session() as session:
-        duties = RightsRepository(session).duties()
+        duties = NoticeDutyRepository(session).duties()
         first = session.scalar(
             select(InteractionRow.ingested_at)
             .where(InteractionRow.contact_id == customer.contact_id)
@@ -124,7 +124,7 @@ def test_a_duty_written_by_another_transaction_first_is_left_as_it_is(rt, tmp_pa
     insert does nothing and says so, the batch is not failed by it."""
     customer = seed_customer(rt, tmp_path)
     with rt.session() as session:
-        repo = RightsRepository(session)
+        repo = NoticeDutyRepository(session)
         (duty,) = repo.duties()
         again = {
             "contact_id": customer.contact_id,
@@ -141,13 +141,13 @@ def test_a_duty_written_by_another_transaction_first_is_left_as_it_is(rt, tmp_pa
 def _spy_candidates(monkeypatch) -> list[str]:  # noqa: ANN001
     """How each look for missing duties was scoped: 'full', 'since' or 'pairs'."""
     calls: list[str] = []
-    real = RightsRepository.missing_duty_candidates
+    real = NoticeDutyRepository.missing_duty_candidates
 
     def spy(self, channels, rules, *, since=None, pairs=None):  # noqa: ANN001, ANN202
         calls.append("since" if since is not None else "pairs" if pairs is not None else "full")
         return real(self, channels, rules, since=since, pairs=pairs)
 
-    monkeypatch.setattr(RightsRepository, "missing_duty_candidates", spy)
+    monkeypatch.setattr(NoticeDutyRepository, "missing_duty_candidates", spy)
     return calls
 
 
@@ -213,7 +213,7 @@ def _old_worker_ingests(rt, tmp_path) -> str:  # noqa: ANN001
             select(InteractionRow.contact_id).where(InteractionRow.batch_observed.is_(None))
         ).all()
         assert len(unseen) == 1 and len(_duties(session)) == 1  # Lena's only
-        RightsRepository(session).set_mark(MARK, rt.clock.now())
+        NoticeDutyRepository(session).set_mark(MARK, rt.clock.now())
     return unseen[0][0]
 
 

@@ -17,7 +17,7 @@ from sphere.domain import Purpose
 from sphere.rights.access import access_report, export_archive
 from sphere.rights.erasure import erase_contact
 from sphere.storage.repositories.attributes import AttributeRepository
-from sphere.storage.repositories.rights import reclaim_free_space
+from sphere.storage.repositories.erasure import reclaim_free_space
 from tests.integration.rights.scenario import (
     IDENTIFIERS,
     INTEREST,
