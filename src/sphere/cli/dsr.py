@@ -21,13 +21,8 @@ from sphere.cli._runtime import runtime
 from sphere.domain import Channel, IdentityKind
 from sphere.errors import InvalidInput
 from sphere.rights.access import access_report, export_archive
-from sphere.rights.controls import (
-    attribute_name,
-    object_to_processing,
-    rectify_attribute,
-    rectify_identity,
-    restrict,
-)
+from sphere.rights.controls import object_to_processing, restrict
+from sphere.rights.rectification import Correction, check_value, rectify_everywhere
 from sphere.rights.refusal import Refused
 from sphere.rights.requests import (
     RequestState,
@@ -41,7 +36,6 @@ from sphere.rights.requests import (
 )
 from sphere.rights.subject import resolve_subject
 from sphere.rights.systems import (
-    RECTIFICATION,
     RESTRICTION,
     carry_everywhere,
     complete_unless_open,
@@ -315,33 +309,19 @@ def rectify(
         fail(InvalidInput("give --new and either --attribute or --kind with --old"))
 
     def work(session: Session, rt: Runtime, contact_id: str, rid: str) -> dict[str, Any]:
-        now = rt.clock.now()
-        before = subject_identifiers(session, rt.keyring, contact_id)  # what systems hold
-        key = kind.value if attribute is None and kind is not None else None
+        assert new is not None
         if attribute is not None:
-            key = attribute_name(session, rt.keyring, contact_id, attribute)
-            new_id = rectify_attribute(
-                session, rt.keyring, contact_id, attribute, new, at=now, actor=ACTOR
-            )
+            correction = Correction("attribute", new, attribute_id=attribute)
         else:
-            new_id = rectify_identity(
-                session,
-                rt.keyring,
-                contact_id,
-                kind,
-                old,
-                new,
-                at=now,
-                actor=ACTOR,
-                channel=channel,
-            )
-        assert new is not None and key is not None
-        carry_everywhere(session, rt.keyring, rt.connected_systems(), rid, before,
-                         RECTIFICATION, changes={key: new}, at=now, actor=ACTOR)  # fmt: skip
-        return {"rectified": 1, "new_id": new_id}
+            assert kind is not None
+            value = check_value(kind.value, new, region=rt.settings.resolved_phone_region)
+            correction = Correction(kind.value, value, old=old, channel=channel)
+        done = rectify_everywhere(session, rt.keyring, rt.connected_systems(), rid,
+                                  [correction], at=rt.clock.now(), actor=ACTOR)  # fmt: skip
+        return {"rectified": done.in_sphere, "fields": list(done.fields)}
 
     result = _execute(RequestType.RECTIFICATION, request_id, subject, work)
-    _emit(result, as_json, f"rectified: {result['new_id']}")
+    _emit(result, as_json, f"rectified: {', '.join(result['fields'])}")
 
 
 @app.command("restrict")

@@ -55,9 +55,9 @@ tables:
       customer_no: {category: identifier, identity: customer_number, erasure: hash}
       email: {category: contact_data, identity: email, erasure: hash}
       phone: {category: contact_data, identity: phone, erasure: "null"}
-      first_name: {category: name, erasure: "null"}
-      last_name: {category: name, erasure: "null"}
-      street: {category: postal_address, erasure: "null"}
+      first_name: {category: name, rectify: given_name, erasure: "null"}
+      last_name: {category: name, rectify: family_name, erasure: "null"}
+      street: {category: postal_address, rectify: street, erasure: "null"}
       postcode_city: {category: postal_address, erasure: "null"}
       created_at: {category: technical}
   activities:

@@ -11,9 +11,11 @@
   for someone else's request id answers ``NotFound`` — exactly as for an id that does not exist.
 * **Cockpit** (``verify_request``, ``carry_out``): a DPO confirms an identity checked
   by other means, or carries out a verified request of a type that needs no further
-  input (access, export, restriction, objection, erasure). Rectification needs the
-  corrected value and is done with ``sphere dsr rectify``; completing it here records
-  that it was done.
+  input (access, export, restriction, objection, erasure), or a rectification with its
+  corrections (field and new value: recorded by the person in the portal or by the DPO
+  in the cockpit, ``rights.rectification``): Sphere is corrected and the values carried
+  to every connected system; the request completes with the last one. A rectification
+  without recorded values only records that it was done and tells the recipients.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ from sphere.i18n import Translator
 from sphere.policy import Policy
 from sphere.rights.access import access_report, export_archive
 from sphere.rights.controls import object_to_processing, restrict
+from sphere.rights.rectification import (
+    as_corrections,
+    record_corrections,
+    recorded_corrections,
+    rectify_everywhere,
+)
 from sphere.rights.requests import (
     MAX_DETAILS_CHARS,
     OPEN_STATES,
@@ -138,12 +146,35 @@ def open_own_request(
     at: datetime,
     method: str = PORTAL_METHOD,
     details: str | None = None,
+    corrections: dict[str, str] | None = None,
 ) -> OwnRequest:
     """Open a request for the logged-in subject; verified by the portal log-in.
-    ``details``: what the person wants us to know (stored encrypted). A request of a
-    kind still open is merged into that one (see the module doc)."""
+    ``details``: what the person wants us to know (stored encrypted); ``corrections``:
+    a rectification's values, validated (``rights.rectification``), stored encrypted
+    for the DPO to carry out. A request of a kind still open is merged into that one
+    (see the module doc; its corrections are replaced by the newer ones)."""
     if request_type not in PORTAL_TYPES:
         raise InvalidInput(f"request type {request_type.value!r} is not offered here")
+    if corrections and request_type is not RequestType.RECTIFICATION:
+        raise InvalidInput("corrections belong to a rectification request")
+    opened = _open_own(session, keyring, contact_id, request_type, at=at, method=method,
+                       details=details)  # fmt: skip
+    if corrections:
+        record_corrections(session, keyring, opened.request.id, corrections, at=ensure_utc(at),
+                           actor=portal_actor(contact_id))  # fmt: skip
+    return opened
+
+
+def _open_own(
+    session: Session,
+    keyring: Keyring,
+    contact_id: str,
+    request_type: RequestType,
+    *,
+    at: datetime,
+    method: str,
+    details: str | None,
+) -> OwnRequest:
     at = ensure_utc(at)
     actor = portal_actor(contact_id)
     repo = RightsRepository(session)
@@ -317,9 +348,15 @@ def carry_out(
         counts = {k: v for k, v in done.sphere.counts.items() if isinstance(v, int)}
         waiting = tuple(t.system for t in done.tasks if t.state != "done")
         return Fulfilment(request_id, kind.value, counts, waiting)  # completed there if all done
-    else:  # rectification: the correction itself is made with `sphere dsr rectify`
+    elif corrections := recorded_corrections(session, keyring, request_id):  # Art. 16, 19
+        done = rectify_everywhere(session, keyring, systems, request_id,
+                                  as_corrections(corrections), at=at, actor=actor)  # fmt: skip
+        counts = done.counts()
+        waiting = complete_unless_open(session, keyring, request_id, counts, at=at, actor=actor)
+        return Fulfilment(request_id, kind.value, dict(counts), waiting)
+    else:  # a rectification without values: recorded as done, the recipients told
         counts = {"recorded": 1}
     complete_request(session, request_id, at=at, actor=actor, result=counts)
-    if kind is RequestType.RECTIFICATION:  # the values themselves: `sphere dsr rectify`
+    if kind is RequestType.RECTIFICATION:
         notify_everywhere(session, keyring, systems, request_id, contact_id, at=at, actor=actor)
     return Fulfilment(request_id, kind.value, dict(counts))

@@ -49,6 +49,9 @@ class DsrRequestRow(Base):
     # What the person told us with the request (e.g. what to correct), encrypted under
     # the contact's key: gone with the key on erasure.
     details_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # A rectification's corrections (JSON ``{field: new value}``), encrypted under the
+    # contact's key until the request is carried out (``rights.rectification``).
+    corrections_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class DsrVerificationRow(Base):

@@ -22,12 +22,11 @@ from sphere.consent.ledger import grant, withdraw
 from sphere.domain import FrozenClock, IdentityKind, Purpose
 from sphere.errors import ConnectorError, InvalidInput, NotFound
 from sphere.portal.requests import carry_out, verify_request
-from sphere.rights.controls import object_to_processing, rectify_identity
+from sphere.rights.controls import object_to_processing
+from sphere.rights.rectification import Correction, check_value, rectify_everywhere
 from sphere.rights.requests import RequestType, get_request, open_request, require_ready
 from sphere.rights.systems import (
-    RECTIFICATION,
     attempt_task,
-    carry_everywhere,
     complete_unless_open,
     confirm_manual,
     due_task_ids,
@@ -38,7 +37,6 @@ from sphere.rights.systems import (
     request_steps,
     request_tasks,
     retry_now,
-    subject_identifiers,
 )
 from sphere.runtime import Runtime
 from sphere.settings import Settings
@@ -112,16 +110,14 @@ def _request(rt: Runtime, contact_id: str, kind: RequestType) -> str:
 
 
 def _rectify_email(rt: Runtime, contact_id: str, request_id: str) -> tuple[str, ...]:
-    """What `sphere dsr rectify --kind email` does: Sphere, then every system."""
+    """What `sphere dsr rectify --kind email --old … --new …` does: Sphere, then every
+    system (``rights.rectification``, the service the cockpit and the portal use too)."""
     now = rt.clock.now()
     with rt.session() as session:
         require_ready(session, request_id, (RequestType.RECTIFICATION,), at=now, actor="dpo")
-        before = subject_identifiers(session, rt.keyring, contact_id)
-        rectify_identity(session, rt.keyring, contact_id, IdentityKind.EMAIL, EMAIL, NEW_EMAIL,
-                         at=now, actor="dpo")  # fmt: skip
-        systems = rt.connected_systems()
-        carry_everywhere(session, rt.keyring, systems, request_id, before, RECTIFICATION,
-                         changes={"email": NEW_EMAIL}, at=now, actor="dpo")  # fmt: skip
+        correction = Correction("email", check_value("email", NEW_EMAIL, region="DE"), old=EMAIL)
+        rectify_everywhere(session, rt.keyring, rt.connected_systems(), request_id, [correction],
+                           at=now, actor="dpo")  # fmt: skip
         return complete_unless_open(session, rt.keyring, request_id, {"rectified": 1}, at=now,
                                     actor="dpo")  # fmt: skip
 

@@ -15,8 +15,8 @@ from sphere.rights.systems.base import (
     TaskState,
     record_failure,
     settle,
-    task_identifiers,
     task_owner,
+    task_secret,
     task_subject,
 )
 from sphere.storage.crypto import Keyring
@@ -42,7 +42,8 @@ def attempt_notify(
     actor: str,
 ) -> SystemTask:
     """Tell a webhook recipient that the request was carried out (Art. 17, Art. 19): the
-    identifiers it may hold the person under, signed; the same event id on every retry."""
+    identifiers it may hold the person under (and a rectification's ``changes``, field:
+    new value), signed; the same event id on every retry."""
     repository = SystemTaskRepository(session)
     attempts = task.attempts + 1
     status: int | None = None
@@ -53,7 +54,8 @@ def attempt_notify(
         error = f"recipient {task.system!r} is no longer configured (no webhook definition)"
     else:
         identifiers: dict[str, list[str]] = {}
-        for kind, value in task_identifiers(session, keyring, task).values:
+        found, changes = task_secret(session, keyring, task)
+        for kind, value in found.values:
             identifiers.setdefault(kind, []).append(value)
         event = {
             "id": task.id,
@@ -65,6 +67,8 @@ def attempt_notify(
             else LEGAL_BASIS.get(event_kind, "Art. 19 GDPR"),
             "subject": identifiers,
         }
+        if changes:  # a rectification: the corrected values by field (Art. 16, Art. 19)
+            event["changes"] = changes
         if task.event_id is not None:  # outside a request: what changed, for which purpose
             event["consent_event_id"] = task.event_id
             event.update({k: task.params[k] for k in ("purposes", "state") if k in task.params})

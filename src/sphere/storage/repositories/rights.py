@@ -35,6 +35,7 @@ class DsrRequest:
     result: dict[str, Any]
     opened_by: str
     details_ciphertext: bytes | None = field(default=None, repr=False)
+    corrections_ciphertext: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ def _request(row: DsrRequestRow) -> DsrRequest:
         result=dict(row.result or {}),
         opened_by=row.opened_by,
         details_ciphertext=row.details_ciphertext,
+        corrections_ciphertext=row.corrections_ciphertext,
     )
 
 
