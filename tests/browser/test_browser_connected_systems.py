@@ -158,3 +158,83 @@ def test_portal_erasure_reaches_the_connected_crm_step_by_step(
         _shots(page, "request-systems-done-de", tmp_path)
     finally:
         context.close()
+
+
+def _crm_row(server: LiveServer, customer_no: str) -> tuple[Any, ...]:
+    with sqlite3.connect(_crm(server)) as connection:
+        return tuple(
+            connection.execute(
+                "SELECT email, first_name, last_name, street FROM contacts WHERE customer_no = ?",
+                (customer_no,),
+            ).fetchone()
+        )
+
+
+def test_portal_correction_reaches_the_connected_crm_with_its_values(
+    browser: Any, server: LiveServer, tmp_path: Path
+) -> None:
+    """Otto corrects his last name and street in the portal (a wrong phone number is
+    refused at its field, in English and German); the DPO checks the values and carries
+    them out; the CRM holds the new values, the progress page says what was changed."""
+    new_email = "otto.neu@example.org"
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        portal_log_in(page, server, OTTO)
+        page.goto(f"{server.url}/portal/requests")
+        form = page.locator("#correction")
+        form.get_by_label("Phone number").fill("12345")
+        form.get_by_label("Last name").fill("<b>Muster-Neu</b>")
+        form.get_by_role("button", name="Send correction").click()
+        error = page.locator("#fix-phone-error")
+        error.wait_for()
+        assert "not a valid phone number" in error.inner_text()
+        assert page.locator("#fix-family_name").input_value() == "<b>Muster-Neu</b>"  # as text
+        page.locator("#correction").scroll_into_view_if_needed()
+        _shots(page, "portal-correction-refused-en", tmp_path)
+        page.goto(f"{server.url}/portal/lang/de?next=/portal/requests")
+        form = page.locator("#correction")
+        assert "Ihre Daten berichtigen (Art. 16 DSGVO)" in form.inner_text()
+        form.get_by_label("Telefonnummer").fill("12345")
+        form.get_by_role("button", name="Berichtigung senden").click()
+        page.locator("#fix-phone-error").wait_for()
+        assert "keine gültige Telefonnummer" in page.locator("#fix-phone-error").inner_text()
+        _shots(page, "portal-correction-refused-de", tmp_path)
+        form = page.locator("#correction")
+        form.get_by_label("Telefonnummer").fill("")
+        form.get_by_label("E-Mail-Adresse").fill(new_email)
+        form.get_by_label("Nachname").fill("Muster-Neu")
+        form.get_by_label("Straße und Hausnummer").fill("Neue Straße 5")
+        form.get_by_role("button", name="Berichtigung senden").click()
+        page.get_by_text("Ihre Berichtigung ist eingegangen").wait_for()
+        _shots(page, "portal-correction-received-de", tmp_path)
+        page.goto(f"{server.url}/portal/lang/en?next=/portal/requests")
+        assert "Correct your data (Art. 16 GDPR)" in page.locator("#correction").inner_text()
+        _shots(page, "portal-correction-form-en", tmp_path)
+        context.clear_cookies()
+
+        cockpit_log_in(page, server)
+        page.goto(f"{server.url}/cockpit/requests")
+        page.get_by_role("button", name="Correct…").click()
+        page.get_by_role("heading", name=re.compile(r"Correct the data of request")).wait_for()
+        assert page.get_by_label("E-mail address").input_value() == new_email
+        assert page.get_by_label("Last name").input_value() == "Muster-Neu"
+        _shots(page, "cockpit-correction-form-en", tmp_path)
+        assert _crm_row(server, "K-1002") == (OTTO, "Otto", "Muster", None)
+        page.get_by_role("button", name="Correct everywhere").click()
+        page.wait_for_url(re.compile(r".*/cockpit/(requests/.*/systems\?done=|jobs/).*"))
+        card = page.locator("#system-crm")
+        assert "done" in card.locator(".task-state").inner_text()
+        changed = card.locator(".rectified-fields").inner_text()
+        assert "contacts.email" in changed and "contacts.last_name" in changed
+        assert "contacts.street" in changed
+        assert "completed" in page.locator(".request-state").inner_text()
+        _shots(page, "request-systems-rectified-en", tmp_path)
+        assert _crm_row(server, "K-1002") == (new_email, "Otto", "Muster-Neu", "Neue Straße 5")
+        progress = page.url
+        page.goto(f"{server.url}/portal/lang/de?next=/cockpit/requests")
+        page.goto(progress)
+        assert "Geändert:" in page.locator("#system-crm").inner_text()
+        _shots(page, "request-systems-rectified-de", tmp_path)
+    finally:
+        context.close()

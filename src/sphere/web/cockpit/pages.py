@@ -125,6 +125,7 @@ DONE_CODES = frozenset(
         "policy-applied",
         "erasure-completed",
         "request-completed",
+        "rectification-carried",
         "request-rejected",
         "measure-submitted",
         "measure-recorded",

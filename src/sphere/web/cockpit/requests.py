@@ -3,8 +3,10 @@
 Near (``due_soon``) and overdue requests are highlighted. Actions call
 ``sphere.portal.requests`` / ``sphere.rights.requests``: verify (identity checked by
 other means), extend by two months with a reason (Art. 12(3)), carry out and complete,
-reject with a reason (Art. 12(4)). The auditor role sees the queue, cannot act (and is
-shown no action buttons). Completing an erasure and rejecting a request are confirmed
+reject with a reason (Art. 12(4)), and a rectification's correction form (Art. 16: the
+values the person gave in the portal, checked and editable, carried to Sphere and every
+connected system by ``rights.rectification``). The auditor role sees the queue, cannot
+act (and is shown no action buttons). Completing an erasure and rejecting a request are confirmed
 first (``confirm.py``): the page says in numbers what will be deleted or told.
 """
 
@@ -20,6 +22,12 @@ from sphere.portal.requests import verify_request
 from sphere.rights.art19 import ACTIONS as ART19_ACTIONS
 from sphere.rights.art19 import told_per_request
 from sphere.rights.erasure import erasure_scope
+from sphere.rights.rectification import (
+    InvalidCorrections,
+    record_corrections,
+    recorded_corrections,
+    validate_corrections,
+)
 from sphere.rights.requests import (
     RequestType,
     extend_request,
@@ -30,6 +38,7 @@ from sphere.rights.requests import (
 )
 from sphere.rights.systems import systems_per_request
 from sphere.web._cockpit_service import actor_of
+from sphere.web._corrections import CorrectionValues
 from sphere.web._jobs import RequestFilters, raise_if_failed, start_request_job
 from sphere.web.cockpit.confirm import Confirmation, Confirmed, confirm_page, is_confirmed
 from sphere.web.cockpit.pages import render
@@ -173,3 +182,76 @@ def reject(
         code="manifestly_unfounded",
     )
     return _back("request-rejected")
+
+
+def _correction_page(
+    request: Request,
+    runtime: Runtime,
+    dpo: CurrentDpo,
+    db: DbSession,
+    csrf_token: str,
+    request_id: str,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+) -> Response:
+    found = get_request(db, request_id)
+    if found.type != RequestType.RECTIFICATION.value:
+        return _back()
+    return render(
+        request,
+        runtime,
+        "rectify.html",
+        principal=dpo,
+        csrf_token=csrf_token,
+        active="requests",
+        r=found,
+        details=request_details(db, runtime.keyring, found),
+        fix=values,
+        fix_errors=errors or {},
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/requests/{request_id}/rectify")
+def rectify_form(
+    request_id: RequestId,
+    request: Request,
+    runtime: Runtime,
+    dpo: CurrentDpo,
+    db: DbSession,
+    csrf_token: CsrfToken,
+) -> Response:
+    """The correction form, filled with what the person asked for in the portal."""
+    values = recorded_corrections(db, runtime.keyring, request_id)
+    return _correction_page(request, runtime, dpo, db, csrf_token, request_id, values=values)
+
+
+@router.post("/requests/{request_id}/rectify", dependencies=[CsrfProtected])
+def rectify(
+    request_id: RequestId,
+    request: Request,
+    runtime: Runtime,
+    dpo: CurrentDpo,
+    db: DbSession,
+    csrf_token: CsrfToken,
+    corrections: CorrectionValues,
+) -> Response:
+    """Check the values (a refusal shows the form again, marked), record them on the
+    request and carry it out as a job: Sphere, then every connected system; then to the
+    request's progress per system."""
+    region = runtime.settings.resolved_phone_region
+    try:
+        values = validate_corrections(corrections, region=region)
+    except InvalidCorrections as exc:
+        return _correction_page(request, runtime, dpo, db, csrf_token, request_id,
+                                values=corrections, errors=exc.errors)  # fmt: skip
+    now, actor = runtime.clock.now(), actor_of(dpo)
+    record_corrections(db, runtime.keyring, request_id, values, at=now, actor=actor)
+    job = start_request_job(db, runtime, request_id, actor=actor)
+    raise_if_failed(job)
+    if job.state != "done":
+        return RedirectResponse(f"/cockpit/jobs/{job.id}", status_code=303)
+    return RedirectResponse(
+        f"/cockpit/requests/{request_id}/systems?done=rectification-carried", status_code=303
+    )

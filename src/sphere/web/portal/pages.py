@@ -48,8 +48,10 @@ from sphere.portal.sessions import (
     open_portal_session,
 )
 from sphere.rights.access import access_report
+from sphere.rights.rectification import InvalidCorrections, validate_corrections
 from sphere.rights.requests import MAX_DETAILS_CHARS, RequestType
 from sphere.storage.db import session_scope
+from sphere.web._corrections import CorrectionValues
 from sphere.web.deps import DbSession, Runtime
 from sphere.web.i18n import LANG_COOKIE, LANGUAGES, request_translator
 from sphere.web.portal.mail import deliver_login_link
@@ -95,7 +97,12 @@ PortalCsrf = Depends(portal_csrf)
 
 
 def _render(
-    request: Request, runtime: WebRuntime, template: str, active: str = "", **context: Any
+    request: Request,
+    runtime: WebRuntime,
+    template: str,
+    active: str = "",
+    status_code: int = 200,
+    **context: Any,
 ) -> Response:
     seed = _seed(request, runtime)
     csrf = csrf_token_for(runtime.csrf_key, seed) if seed else ""
@@ -108,6 +115,7 @@ def _render(
             "here": request.url.path,
             **context,
         },
+        status_code=status_code,
     )
 
 
@@ -345,7 +353,7 @@ def requests_page(request: Request, runtime: Runtime, db: DbSession, subject: Su
     views = own_requests(db, subject, now=runtime.clock.now())
     told = told_of_requests(db, subject, request_translator(request))  # Art. 19 sentence 2
     return _render(request, runtime, "requests.html", "requests", views=views,
-                   types=PORTAL_TYPES, done="", told=told)  # fmt: skip
+                   types=PORTAL_TYPES, done="", told=told, fix={}, fix_errors={})  # fmt: skip
 
 
 @router.post("/requests", dependencies=[PortalCsrf])
@@ -355,9 +363,13 @@ def open_request_form(
     db: DbSession,
     login: Login,
     type: Annotated[str, Form(max_length=20)],  # noqa: A002
+    corrections: CorrectionValues,
     details: Annotated[str, Form(max_length=MAX_DETAILS_CHARS)] = "",
     confirmed: Annotated[str, Form(max_length=3)] = "",
+    correction: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
+    """Open a request; a correction (Art. 16) brings its values, checked here and
+    recorded for the DPO, who carries them to Sphere and every connected system."""
     try:
         kind = RequestType(type)
     except ValueError as exc:
@@ -366,16 +378,30 @@ def open_request_form(
         # Erasure cannot be undone: say what it means, then ask once more.
         return _render(request, runtime, "erasure_confirm.html", "requests", details=details)
     now = runtime.clock.now()
-    opened = open_own_request(
-        db,
-        runtime.keyring,
-        login.contact_id,
-        kind,
-        at=now,
-        method=login.method,
-        details=details,
-    )
     tr = request_translator(request)
+    values: dict[str, str] = {}
+    try:
+        if kind is RequestType.RECTIFICATION and (corrections or correction == "yes"):
+            values = validate_corrections(
+                corrections, region=runtime.settings.resolved_phone_region
+            )
+        opened = open_own_request(
+            db,
+            runtime.keyring,
+            login.contact_id,
+            kind,
+            at=now,
+            method=login.method,
+            details=details,
+            corrections=values or None,
+        )
+    except InvalidCorrections as exc:  # nothing stored: the form again, marked
+        db.rollback()
+        return _render(request, runtime, "requests.html", "requests",
+                       views=own_requests(db, login.contact_id, now=now), types=PORTAL_TYPES,
+                       done="", told=told_of_requests(db, login.contact_id, tr),
+                       fix=corrections, fix_errors=exc.errors, fix_details=details,
+                       status_code=422)  # fmt: skip
     views = own_requests(db, login.contact_id, now=now)
     return _render(
         request,
@@ -384,12 +410,20 @@ def open_request_form(
         "requests",
         views=views,
         types=PORTAL_TYPES,
-        done=_request_answer(tr, merged=opened.merged, kind=kind),
+        done=_request_answer(tr, merged=opened.merged, kind=kind, corrected=bool(values)),
         told=told_of_requests(db, login.contact_id, tr),
+        fix={},
+        fix_errors={},
     )
 
 
-def _request_answer(tr: Translator, *, merged: bool, kind: RequestType) -> str:
+def _request_answer(tr: Translator, *, merged: bool, kind: RequestType, corrected: bool) -> str:
+    if corrected:
+        return tr.gettext(
+            "Your correction was received. We check it and then correct your data here and "
+            "in every system we passed it to (Art. 16, Art. 19 GDPR); your request below "
+            "shows how far it is."
+        )
     if merged:
         return tr.gettext(
             "You already have an open request of this kind. We have added this to it "
