@@ -42,6 +42,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "postgres: needs a real PostgreSQL (fails under CI=true when missing)"
     )
+    workers = getattr(config.option, "numprocesses", None)
+    if workers and not hasattr(config, "workerinput") and "serial" not in config.option.markexpr:
+        raise pytest.UsageError(
+            "-n runs tests side by side, and the tests marked `serial` (timing, memory, "
+            'restarted servers) must run alone: add -m "not serial" and run '
+            "`pytest -m serial` after it, as `make test` does"
+        )
 
 
 def _in_ci() -> bool:

@@ -98,6 +98,7 @@ def _auth(make_token: Callable[..., str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_token(Role.MARKETER)}"}
 
 
+@pytest.mark.serial  # a timing assertion: not beside other tests
 def test_a_body_over_the_limit_is_refused_at_once(
     client: TestClient, make_token: Callable[..., str]
 ) -> None:
@@ -178,6 +179,7 @@ def live(app: FastAPI) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+@pytest.mark.serial  # a timing assertion: not beside other tests
 def test_health_answers_while_a_huge_measure_arrives(
     live: str, make_token: Callable[..., str]
 ) -> None:

@@ -96,6 +96,7 @@ def test_known_and_unknown_addresses_get_the_same_answers_and_throttle(
     assert handler.recipients == [LENA] * 3  # the links did go out, to the address on file
 
 
+@pytest.mark.serial  # a timing assertion: not beside other tests
 def test_known_and_unknown_addresses_take_the_same_time(
     settings: Settings,
     fresh_engine: Engine,

@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from bench._bench_common import (
     MASTODON_SOURCE,
     bench_settings,
@@ -56,6 +57,7 @@ def _ingest_peak(rt: Runtime, ctx: PipelineContext, path: Path, baseline: int) -
     return peak.value - baseline, summary.total() + summary.company_posts + summary.deletions
 
 
+@pytest.mark.serial  # resident-set sampling: not beside other tests
 def test_ten_times_the_input_needs_no_more_memory(tmp_path: Path) -> None:
     small = write_mastodon_file(tmp_path / "small", SMALL, seed=11)
     large = write_mastodon_file(tmp_path / "large", LARGE, seed=12)

@@ -41,7 +41,9 @@ from tests.integration.stream.conftest import (
     write_jsonl,
 )
 
-pytestmark = pytest.mark.postgres
+# serial: worker processes killed, private NATS/PostgreSQL restarted, ack-wait and idle
+# timeouts of seconds - run alone in make test's second pass, never beside other tests.
+pytestmark = [pytest.mark.postgres, pytest.mark.serial]
 SOURCES = (("masto", "mastodon"),)
 
 
