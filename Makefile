@@ -35,9 +35,13 @@ messages: $(STAMP)
 demo: $(STAMP) $(MO)
 	$(BIN)/sphere demo $(DEMO_ARGS)
 
-## Lint (ruff, import contracts) and the whole test suite (SQLite, PostgreSQL, Chromium).
+## Lint (ruff, import contracts) and the whole test suite (SQLite, PostgreSQL, Chromium):
+## everything not marked `serial` on TEST_WORKERS workers (pytest-xdist, one file per worker
+## at a time), then the `serial` tests (timing, memory, restarted servers) alone.
+TEST_WORKERS ?= 2
 test: $(STAMP) $(MO) $(CHROMIUM) lint
-	$(BIN)/pytest -q --durations=25
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not serial" --durations=25
+	$(BIN)/pytest -q -m serial --durations=25
 
 $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then \
