@@ -41,6 +41,7 @@ from sphere.errors import InvalidInput
 from sphere.i18n import N_
 from sphere.rights.controls import attribute_name, rectify_attribute, rectify_identity
 from sphere.rights.requests import RequestType, get_request
+from sphere.rights.subject import EMAIL, parse_phone
 from sphere.rights.systems import (
     RECTIFICATION,
     ConnectedSystems,
@@ -57,7 +58,6 @@ IDENTITY_FIELDS = ("email", "phone")
 FIELDS = (*IDENTITY_FIELDS, "given_name", "family_name", "street", "postcode", "city")
 MAX_CHARS = {"email": 254, "phone": 40, "postcode": 20}
 MAX_TEXT_CHARS = 200
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _POSTCODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z -]*$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -101,14 +101,8 @@ class Correction:
 
 
 def _phone(value: str, region: str | None) -> str | None:
-    text = value.replace("(0)", "")
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    try:
-        number = phonenumbers.parse(text, region.upper() if region else None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
+    number = parse_phone(value, region)
+    if number is None:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -120,7 +114,7 @@ def _check(key: str, value: str, region: str | None) -> tuple[str | None, str | 
     if _CONTROL.search(value):
         return None, CONTROL
     if key == "email":
-        return (value.lower(), None) if _EMAIL.match(value) else (None, NOT_EMAIL)
+        return (value.lower(), None) if EMAIL.match(value) else (None, NOT_EMAIL)
     if key == "phone":
         number = _phone(value, region)
         return (number, None) if number else (None, NOT_PHONE)

@@ -39,7 +39,7 @@ from sphere.storage.crypto import Keyring
 from sphere.storage.entities import Contact
 from sphere.storage.repositories.contacts import ContactRepository
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # what Sphere reads as an e-mail address
 _PHONE = re.compile(r"^\+[0-9 ()/.-]{5,30}$")
 # What a person may type for a phone number: digits and the usual separators.
 _PHONE_LIKE = re.compile(r"^(?:\+|0)[0-9 ()/.-]{5,30}$")
@@ -54,6 +54,19 @@ class Lookup:
     value: str
 
 
+def parse_phone(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """The valid number ``value`` is (``+49 (0)911 …`` and ``0049 …`` read too; ``region``
+    reads one without a country code), or None."""
+    text = value.strip().replace("(0)", "")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region.upper() if region else None)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
 def phone_forms(value: str, region: str | None) -> list[str]:
     """Every form in which the number ``value`` may have been stored: as typed (without
     separators), E.164 (``+4991195363863``), national with the trunk prefix
@@ -63,14 +76,8 @@ def phone_forms(value: str, region: str | None) -> list[str]:
     gives only the typed form."""
     typed = _SEPARATORS.sub("", value.strip())
     forms = [typed]
-    text = value.strip().replace("(0)", "")
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    try:
-        number = phonenumbers.parse(text, region.upper() if region else None)
-    except phonenumbers.NumberParseException:
-        return forms
-    if not phonenumbers.is_valid_number(number):
+    number = parse_phone(value, region)
+    if number is None:
         return forms
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     national = _SEPARATORS.sub(
@@ -100,7 +107,7 @@ def _candidates(identifier: str, region: str | None = None) -> list[Lookup]:
     if sep and prefix.lower() in {c.value for c in _HANDLE_CHANNELS} and rest:
         return [Lookup(IdentityKind.HANDLE, Channel(prefix.lower()), rest.lstrip("@"))]
     handle = value.lstrip("@")
-    if _EMAIL.match(value):
+    if EMAIL.match(value):
         # an address-like value is an e-mail address or a fediverse handle (user@host)
         return [
             Lookup(IdentityKind.EMAIL, None, value.lower()),
