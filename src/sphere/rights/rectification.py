@@ -21,7 +21,8 @@ the DPO carries it out).
   webhook recipient of ``rectification`` gets a task carrying ``{field: new value}``
   (encrypted with the identifiers under the request's key; tried at once, retried with
   back-off, dead-lettered) — Art. 19: every recipient is told. The values stored on the
-  request are cleared: from then on only the tasks hold them, until each is done.
+  request are cleared: from then on only the tasks hold them, until each is done. A
+  request completed or rejected otherwise drops them too (``rights.requests``).
 """
 
 from __future__ import annotations

@@ -362,6 +362,7 @@ def complete_request(
         state=RequestState.COMPLETED.value,
         completed_at=at,
         result=dict(result or {}),
+        corrections_ciphertext=None,  # values a correction waited with: no purpose left
     )
     audit(
         session,
@@ -395,6 +396,7 @@ def reject_request(
         state=RequestState.REJECTED.value,
         rejected_reason=reason.strip() or code,
         completed_at=at,
+        corrections_ciphertext=None,  # a rejected correction's values are not kept (Art. 5(1)(e))
     )
     audit(
         session,

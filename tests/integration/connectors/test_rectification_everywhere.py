@@ -20,7 +20,7 @@ from sphere.rights.rectification import (
     recorded_corrections,
     validate_corrections,
 )
-from sphere.rights.requests import RequestType, get_request
+from sphere.rights.requests import RequestType, get_request, reject_request
 from sphere.rights.systems import due_task_ids, request_steps, request_tasks, retry_now
 from sphere.runtime import Runtime
 from sphere.storage.repositories.audit import AuditRepository
@@ -198,3 +198,18 @@ def test_the_sqlite_crm_takes_a_name_and_a_street(rt: Runtime) -> None:
     with rt.session() as session:
         [task] = request_tasks(session, request_id)
         assert task.result["done"]["skipped"] == {"city": "no field of this system holds it"}
+
+
+def test_a_rejected_correction_keeps_no_values(rt: Runtime) -> None:
+    """Closing the request ends the purpose of the values waiting on it (Art. 5(1)(e))."""
+    request_id = _request(rt, _erika(rt), RequestType.RECTIFICATION)
+    with rt.session() as session:
+        values = validate_corrections({"street": "Neue Straße 5"}, region="DE")
+        record_corrections(session, rt.keyring, request_id, values, at=rt.clock.now(),
+                           actor="staff:dpo")  # fmt: skip
+        assert recorded_corrections(session, rt.keyring, request_id) == values
+        reject_request(session, request_id, "identity not confirmed", at=rt.clock.now(),
+                       actor="staff:dpo", code="identity")  # fmt: skip
+    with rt.session() as session:
+        assert get_request(session, request_id).corrections_ciphertext is None
+        assert recorded_corrections(session, rt.keyring, request_id) == {}
